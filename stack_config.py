@@ -99,6 +99,7 @@ class LiteLLMConfig:
     route_timeout: str = "600s"
     extra_env: Mapping[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
+    ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform: who may reach the pods
 
 
 @dataclass(frozen=True)
@@ -378,7 +379,8 @@ _TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
 ]
-_LITELLM_KEYS = ["image", "replicas", "resources", "uiUsername", "routeTimeout", "extraEnv", "logLevel"]
+_LITELLM_KEYS = ["image", "replicas", "resources", "uiUsername", "routeTimeout", "extraEnv", "logLevel",
+                 "ingressNamespaces"]
 _POSTGRES_KEYS = ["image", "storageSize", "storageClass", "resources", "maxConnections", "externalDatabaseUrl",
                   "deleteDataOnDestroy"]
 _ADMIN_API_KEYS = ["readinessTimeout", "requestTimeout", "verifyTls"]
@@ -457,6 +459,9 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
             top.fail_key("masterKey", "is required when deployGateway is false; set the existing gateway's key "
                          "with `pulumi config set --secret masterKey sk-…`")
 
+    if deploy_gateway and platform == "kubernetes" and hostname is None and gateway_url is None:
+        top.fail_key("hostname", "is required on the kubernetes platform (there is no router to assign one): "
+                     "`pulumi config set hostname litellm.example.com`, or set gatewayUrl")
     litellm = _parse_litellm(top)
     postgres = _parse_postgres(top, litellm.replicas, secret_keys)
     admin_api = _parse_admin_api(top)
@@ -503,6 +508,7 @@ def _parse_litellm(top: _Reader) -> LiteLLMConfig:
                                      "is not a router timeout; use a whole number with a unit such as 600s, 10m or 1h"),
         extra_env=extra_env,
         log_level=log_level,
+        ingress_namespaces=section.string_list("ingressNamespaces") or defaults.ingress_namespaces,
     )
 
 

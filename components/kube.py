@@ -1,0 +1,106 @@
+"""Shared Kubernetes building blocks: labels, pod security, probes, resources.
+
+OpenShift's restricted-v2 SCC assigns the UID, GID and fsGroup from the namespace's range and rejects
+fixed values outside it, so on `openshift` pods carry no IDs at all. Plain Kubernetes has no such
+admission, so there the pods name the non-root UIDs their images were built for.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+
+import pulumi_kubernetes as k8s
+
+from stack_config import ResourcesConfig
+
+PART_OF = "litemaas"
+
+# The label the PostgreSQL NetworkPolicy admits: only the gateway pods and the migration Job carry it.
+DATABASE_CLIENT_LABEL = "litemaas.io/database-client"
+
+# UIDs baked into the upstream images (used on the kubernetes platform only).
+LITELLM_NON_ROOT_UID = 65534  # `nobody` in ghcr.io/berriai/litellm-non_root
+POSTGRES_ALPINE_UID = 70  # `postgres` in the Alpine variants of docker.io/library/postgres
+POSTGRES_DEBIAN_UID = 999  # `postgres` in the Debian variants
+
+
+def labels(component: str, instance: str = PART_OF) -> dict[str, str]:
+    """Recommended app.kubernetes.io labels; the selector subset is `selector_labels`."""
+    return {**selector_labels(component, instance), "app.kubernetes.io/part-of": PART_OF,
+            "app.kubernetes.io/managed-by": "pulumi"}
+
+
+def selector_labels(component: str, instance: str = PART_OF) -> dict[str, str]:
+    """Immutable labels used in selectors (never add version labels here)."""
+    return {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance}
+
+
+def postgres_uid(image: str) -> int:
+    """The postgres user's UID for a docker.io/library/postgres image tag."""
+    return POSTGRES_ALPINE_UID if "alpine" in image.rsplit(":", 1)[-1] else POSTGRES_DEBIAN_UID
+
+
+def pod_security_context(openshift: bool, uid: int) -> k8s.core.v1.PodSecurityContextArgs:
+    """restricted-v2-compatible pod security; explicit IDs only where no SCC assigns them."""
+    seccomp = k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")
+    if openshift:
+        return k8s.core.v1.PodSecurityContextArgs(run_as_non_root=True, seccomp_profile=seccomp)
+    return k8s.core.v1.PodSecurityContextArgs(
+        run_as_non_root=True, run_as_user=uid, run_as_group=uid, fs_group=uid, seccomp_profile=seccomp)
+
+
+def container_security_context() -> k8s.core.v1.SecurityContextArgs:
+    """The container half of restricted-v2 (and the Kubernetes `restricted` Pod Security Standard)."""
+    return k8s.core.v1.SecurityContextArgs(
+        allow_privilege_escalation=False,
+        run_as_non_root=True,
+        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
+def resource_requirements(resources: ResourcesConfig) -> k8s.core.v1.ResourceRequirementsArgs:
+    return k8s.core.v1.ResourceRequirementsArgs(requests=dict(resources.requests), limits=dict(resources.limits))
+
+
+def http_probe(path: str, port: str, *, period: int, timeout: int, failures: int,
+               initial_delay: int = 0) -> k8s.core.v1.ProbeArgs:
+    return k8s.core.v1.ProbeArgs(
+        http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port=port),
+        initial_delay_seconds=initial_delay, period_seconds=period, timeout_seconds=timeout,
+        failure_threshold=failures)
+
+
+def exec_probe(command: Sequence[str], *, period: int, timeout: int, failures: int,
+               initial_delay: int = 0) -> k8s.core.v1.ProbeArgs:
+    return k8s.core.v1.ProbeArgs(
+        _exec=k8s.core.v1.ExecActionArgs(command=list(command)),
+        initial_delay_seconds=initial_delay, period_seconds=period, timeout_seconds=timeout,
+        failure_threshold=failures)
+
+
+def empty_dir_volume(name: str, size_limit: str = "1Gi") -> k8s.core.v1.VolumeArgs:
+    return k8s.core.v1.VolumeArgs(name=name, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=size_limit))
+
+
+def secret_env(names: Sequence[str], secret_name: str) -> list[k8s.core.v1.EnvVarArgs]:
+    """Env vars read from keys of the same name in one Secret (values never appear in the pod spec)."""
+    return [
+        k8s.core.v1.EnvVarArgs(
+            name=name,
+            value_from=k8s.core.v1.EnvVarSourceArgs(
+                secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=secret_name, key=name)))
+        for name in names
+    ]
+
+
+def plain_env(values: Mapping[str, str]) -> list[k8s.core.v1.EnvVarArgs]:
+    return [k8s.core.v1.EnvVarArgs(name=name, value=value) for name, value in values.items()]
+
+
+def metadata(name: str, namespace: pulumi.Input[str], component: str,
+             annotations: Optional[Mapping[str, str]] = None) -> k8s.meta.v1.ObjectMetaArgs:
+    return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=labels(component),
+                                      annotations=dict(annotations) if annotations else None)

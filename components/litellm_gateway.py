@@ -1,0 +1,267 @@
+"""The LiteLLM gateway: credentials, schema migration Job, Deployment, Service, Route or Ingress."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components import kube
+from stack_config import LiteLLMConfig
+
+COMPONENT = "litellm"
+PORT = 4000
+SECRET_NAME = "litellm-credentials"
+CREDENTIAL_KEYS = ["LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "UI_USERNAME", "UI_PASSWORD", "DATABASE_URL"]
+# OpenShift labels the router's namespace with this policy group; NetworkPolicies admit it by label.
+OPENSHIFT_INGRESS_POLICY_GROUP = "policy-group.network.openshift.io/ingress"
+# Under an arbitrary UID the image's HOME (/app) is not writable: point HOME, TMPDIR and the caches at an
+# emptyDir. PRISMA_BINARY_CACHE_DIR stays as the image sets it, because hiding baked engines forces a
+# download that fails offline.
+RUNTIME_DIRS = {"HOME": "/var/tmp/litellm", "TMPDIR": "/tmp", "XDG_CACHE_HOME": "/var/tmp/litellm/.cache",
+                "NPM_CONFIG_CACHE": "/var/tmp/litellm/.npm"}
+
+
+@dataclass
+class LiteLLMGatewayArgs:
+    namespace: pulumi.Input[str]
+    config: LiteLLMConfig
+    openshift: bool
+    database_url: pulumi.Input[str]  # secret
+    wait_image: str  # an image with pg_isready (the PostgreSQL image)
+    hostname: Optional[str] = None
+    ingress_class_name: Optional[str] = None
+    ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform only
+    master_key: Optional[pulumi.Input[str]] = None  # secret; generated when None
+    protect_salt_key: bool = True
+
+
+class LiteLLMGateway(pulumi.ComponentResource):
+    """LiteLLM's proxy with its admin UI, migrated before it starts and reachable through the router."""
+
+    gateway_url: pulumi.Output[str]
+    admin_ui_url: pulumi.Output[str]
+    master_key: pulumi.Output[str]
+    admin_password: pulumi.Output[str]
+
+    def __init__(self, name: str, args: LiteLLMGatewayArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("litemaas:index:LiteLLMGateway", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        config = args.config
+        selector = kube.selector_labels(COMPONENT)
+
+        if args.master_key is None:
+            generated = random.RandomPassword(f"{name}-master-key", length=48, special=False, opts=child)
+            self.master_key = pulumi.Output.secret(pulumi.Output.concat("sk-", generated.result))
+        else:
+            self.master_key = pulumi.Output.secret(args.master_key)
+        # The salt key encrypts every credential LiteLLM stores; a new one makes them unreadable, so it is
+        # generated once, never has keepers, and is protected while the database outlives the stack.
+        self.salt_key = random.RandomPassword(
+            f"{name}-salt-key", length=64, special=False,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_salt_key))
+        self.ui_password = random.RandomPassword(f"{name}-ui-password", length=24, special=False, opts=child)
+        self.admin_password = self.ui_password.result
+        self.admin_username = pulumi.Output.from_input(config.ui_username)
+
+        self.secret = k8s.core.v1.Secret(
+            f"{name}-credentials",
+            metadata=kube.metadata(SECRET_NAME, args.namespace, COMPONENT),
+            type="Opaque",
+            string_data={
+                "LITELLM_MASTER_KEY": self.master_key,
+                "LITELLM_SALT_KEY": self.salt_key.result,
+                "UI_USERNAME": config.ui_username,
+                "UI_PASSWORD": self.ui_password.result,
+                "DATABASE_URL": args.database_url,
+            },
+            opts=child)
+
+        pod_security = kube.pod_security_context(args.openshift, kube.LITELLM_NON_ROOT_UID)
+        wait_for_database = k8s.core.v1.ContainerArgs(
+            name="wait-for-database",
+            image=args.wait_image,
+            command=["sh", "-c", 'until pg_isready -q -d "$DATABASE_URL"; do echo waiting for the database; sleep 3; done'],
+            env=kube.secret_env(["DATABASE_URL"], SECRET_NAME),
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": "10m", "memory": "32Mi"}, limits={"cpu": "100m", "memory": "64Mi"}),
+            security_context=kube.container_security_context(),
+        )
+        runtime_mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
+                          k8s.core.v1.VolumeMountArgs(name="home", mount_path="/var/tmp/litellm")]
+        runtime_volumes = [kube.empty_dir_volume("tmp"), kube.empty_dir_volume("home")]
+        client_labels = {**kube.labels(COMPONENT), kube.DATABASE_CLIENT_LABEL: "true"}
+
+        # Job specs are immutable: the name follows the image, so an upgrade replaces the Job and migrates.
+        image_digest = hashlib.sha256(config.image.encode()).hexdigest()[:10]
+        self.migration_job = k8s.batch.v1.Job(
+            f"{name}-migration",
+            metadata=kube.metadata(f"litellm-migrate-{image_digest}", args.namespace, "litellm-migration"),
+            spec=k8s.batch.v1.JobSpecArgs(
+                backoff_limit=4,
+                active_deadline_seconds=1800,
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(
+                        labels={**client_labels, "app.kubernetes.io/name": "litellm-migration"}),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        restart_policy="Never",
+                        automount_service_account_token=False,
+                        security_context=pod_security,
+                        init_containers=[wait_for_database],
+                        containers=[k8s.core.v1.ContainerArgs(
+                            name="migrate",
+                            image=config.image,
+                            working_dir="/app",
+                            command=["python", "litellm/proxy/prisma_migration.py"],
+                            env=kube.secret_env(["DATABASE_URL"], SECRET_NAME) + kube.plain_env({
+                                "DISABLE_SCHEMA_UPDATE": "false", "USE_PRISMA_MIGRATE": "True",
+                                **RUNTIME_DIRS}),
+                            resources=kube.resource_requirements(config.resources),
+                            security_context=kube.container_security_context(),
+                            volume_mounts=runtime_mounts,
+                        )],
+                        volumes=runtime_volumes,
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret]))
+
+        env = kube.secret_env(CREDENTIAL_KEYS, SECRET_NAME) + kube.plain_env({
+            "STORE_MODEL_IN_DB": "True",
+            "DISABLE_SCHEMA_UPDATE": "true",  # the migration Job owns the schema
+            "LITELLM_MODE": "PRODUCTION",
+            "LITELLM_LOG": config.log_level,
+            **RUNTIME_DIRS,
+            **config.extra_env,
+        })
+        # Pods read credentials only at start; this digest rolls them when a credential changes without
+        # putting any secret material in the spec (a truncated hash of high-entropy values).
+        credentials_digest = pulumi.Output.unsecret(
+            pulumi.Output.all(self.master_key, self.salt_key.result, self.ui_password.result, args.database_url)
+            .apply(lambda values: hashlib.sha256("\0".join(values).encode()).hexdigest()[:16]))
+
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=kube.metadata("litellm", args.namespace, COMPONENT),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=config.replicas,
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                    type="RollingUpdate",
+                    rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0)),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(
+                        labels=client_labels,
+                        annotations={"litemaas.io/credentials-digest": credentials_digest}),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        automount_service_account_token=False,
+                        security_context=pod_security,
+                        termination_grace_period_seconds=90,
+                        containers=[k8s.core.v1.ContainerArgs(
+                            name="litellm",
+                            image=config.image,
+                            args=["--port", str(PORT)],
+                            ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=PORT)],
+                            env=env,
+                            resources=kube.resource_requirements(config.resources),
+                            security_context=kube.container_security_context(),
+                            # Startup allows ~5 minutes (Prisma client generation on first boot).
+                            startup_probe=kube.http_probe("/health/readiness", "http", period=10, timeout=5, failures=30),
+                            readiness_probe=kube.http_probe("/health/readiness", "http", period=10, timeout=5, failures=3),
+                            liveness_probe=kube.http_probe("/health/liveliness", "http", period=15, timeout=5, failures=5),
+                            volume_mounts=runtime_mounts,
+                        )],
+                        volumes=runtime_volumes,
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.migration_job]))
+
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=kube.metadata("litellm", args.namespace, COMPONENT),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP", selector=selector,
+                ports=[k8s.core.v1.ServicePortArgs(name="http", port=PORT, target_port="http")]),
+            opts=child)
+
+        self.disruption_budget = None
+        if config.replicas > 1:
+            self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-disruption-budget",
+                metadata=kube.metadata("litellm", args.namespace, COMPONENT),
+                spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                    min_available=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
+                opts=child)
+
+        self.route = self.ingress = None
+        if args.openshift:
+            self.route = k8s.apiextensions.CustomResource(
+                f"{name}-route",
+                api_version="route.openshift.io/v1",
+                kind="Route",
+                metadata=kube.metadata("litellm", args.namespace, COMPONENT,
+                                       annotations={"haproxy.router.openshift.io/timeout": config.route_timeout}),
+                spec={
+                    **({"host": args.hostname} if args.hostname else {}),
+                    "to": {"kind": "Service", "name": "litellm", "weight": 100},
+                    "port": {"targetPort": "http"},
+                    "tls": {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"},
+                    "wildcardPolicy": "None",
+                },
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
+            # Without a configured host the router assigns one and writes it back into spec.host.
+            host = pulumi.Output.from_input(args.hostname) if args.hostname else self.route.spec.apply(
+                lambda spec: (spec or {}).get("host"))
+            self.gateway_url = pulumi.Output.concat("https://", host)
+        else:
+            self.ingress = k8s.networking.v1.Ingress(
+                f"{name}-ingress",
+                metadata=kube.metadata("litellm", args.namespace, COMPONENT),
+                spec=k8s.networking.v1.IngressSpecArgs(
+                    ingress_class_name=args.ingress_class_name,
+                    rules=[k8s.networking.v1.IngressRuleArgs(
+                        host=args.hostname,
+                        http=k8s.networking.v1.HTTPIngressRuleValueArgs(paths=[k8s.networking.v1.HTTPIngressPathArgs(
+                            path="/", path_type="Prefix",
+                            backend=k8s.networking.v1.IngressBackendArgs(
+                                service=k8s.networking.v1.IngressServiceBackendArgs(
+                                    name="litellm", port=k8s.networking.v1.ServiceBackendPortArgs(name="http"))),
+                        )]))]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
+            self.gateway_url = pulumi.Output.from_input(f"http://{args.hostname}")
+
+        if args.openshift:
+            router_peer = k8s.networking.v1.NetworkPolicyPeerArgs(
+                namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={OPENSHIFT_INGRESS_POLICY_GROUP: ""}))
+            admitted = [router_peer]
+        else:
+            admitted = [k8s.networking.v1.NetworkPolicyPeerArgs(
+                namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_expressions=[
+                    k8s.meta.v1.LabelSelectorRequirementArgs(
+                        key="kubernetes.io/metadata.name", operator="In", values=list(args.ingress_namespaces))]))]
+        # Pods of the same namespace (admin tooling, the port-forward workflow) may reach the API too.
+        admitted.append(k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs()))
+        self.network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy",
+            metadata=kube.metadata("litellm", args.namespace, COMPONENT),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                policy_types=["Ingress"],
+                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                    _from=admitted, ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=PORT)])],
+            ),
+            opts=child)
+
+        self.admin_ui_url = pulumi.Output.concat(self.gateway_url, "/ui")
+        self.register_outputs({
+            "gatewayUrl": self.gateway_url,
+            "adminUiUrl": self.admin_ui_url,
+            "adminUsername": self.admin_username,
+            "adminPassword": self.admin_password,
+            "masterKey": self.master_key,
+        })

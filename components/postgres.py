@@ -1,0 +1,149 @@
+"""PostgreSQL for LiteLLM: a single-replica StatefulSet with its own Secret, Services and NetworkPolicy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+from urllib.parse import quote
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components import kube
+from stack_config import PostgresConfig
+
+COMPONENT = "postgres"
+PORT = 5432
+DATABASE = "litellm"
+USER = "litellm"
+# PGDATA lives one level below the mount: initdb refuses a non-empty mount point (lost+found), and the
+# entrypoint can create the subdirectory as whatever UID restricted-v2 assigns.
+DATA_MOUNT = "/var/lib/postgresql/data"
+PGDATA = f"{DATA_MOUNT}/pgdata"
+# Characters the generated password may contain besides letters and digits; DATABASE_URL percent-encodes them.
+PASSWORD_SPECIALS = "!#%*()-_=+[]{}:?"
+
+
+@dataclass
+class PostgreSQLArgs:
+    namespace: pulumi.Input[str]
+    config: PostgresConfig
+    openshift: bool
+
+
+class PostgreSQL(pulumi.ComponentResource):
+    """The gateway's dedicated database; its volume outlives `pulumi destroy` unless told otherwise."""
+
+    password: pulumi.Output[str]
+    host: pulumi.Output[str]
+    database_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: PostgreSQLArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("litemaas:index:PostgreSQL", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        config = args.config
+        labels = kube.labels(COMPONENT)
+        selector = kube.selector_labels(COMPONENT)
+
+        # No keepers: the password is generated once and stays in state for the life of the stack.
+        self.password_resource = random.RandomPassword(
+            f"{name}-password", length=32, special=True, override_special=PASSWORD_SPECIALS, opts=child)
+        self.password = self.password_resource.result
+
+        self.secret = k8s.core.v1.Secret(
+            f"{name}-credentials",
+            metadata=kube.metadata("postgres-credentials", args.namespace, COMPONENT),
+            type="Opaque",
+            string_data={"POSTGRES_USER": USER, "POSTGRES_DB": DATABASE, "POSTGRES_PASSWORD": self.password},
+            opts=child)
+
+        self.headless_service = k8s.core.v1.Service(
+            f"{name}-headless",
+            metadata=kube.metadata("postgres-headless", args.namespace, COMPONENT),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                cluster_ip="None", publish_not_ready_addresses=True, selector=selector,
+                ports=[k8s.core.v1.ServicePortArgs(name="postgres", port=PORT, target_port="postgres")]),
+            opts=child)
+
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=kube.metadata("postgres", args.namespace, COMPONENT),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP", selector=selector,
+                ports=[k8s.core.v1.ServicePortArgs(name="postgres", port=PORT, target_port="postgres")]),
+            opts=child)
+
+        ready_check = ["pg_isready", "-h", "127.0.0.1", "-p", str(PORT), "-U", USER, "-d", DATABASE]
+        retention = "Delete" if config.delete_data_on_destroy else "Retain"
+        self.statefulset = k8s.apps.v1.StatefulSet(
+            f"{name}-statefulset",
+            metadata=kube.metadata("postgres", args.namespace, COMPONENT),
+            spec=k8s.apps.v1.StatefulSetSpecArgs(
+                replicas=1,
+                service_name="postgres-headless",
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                persistent_volume_claim_retention_policy=k8s.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
+                    when_deleted=retention, when_scaled="Retain"),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        automount_service_account_token=False,
+                        security_context=kube.pod_security_context(args.openshift, kube.postgres_uid(config.image)),
+                        termination_grace_period_seconds=60,
+                        containers=[k8s.core.v1.ContainerArgs(
+                            name="postgres",
+                            image=config.image,
+                            args=["-c", f"max_connections={config.max_connections}"],
+                            ports=[k8s.core.v1.ContainerPortArgs(name="postgres", container_port=PORT)],
+                            env=kube.secret_env(["POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD"],
+                                                "postgres-credentials") + kube.plain_env({"PGDATA": PGDATA}),
+                            resources=kube.resource_requirements(config.resources),
+                            security_context=kube.container_security_context(),
+                            startup_probe=kube.exec_probe(ready_check, period=5, timeout=5, failures=60),
+                            readiness_probe=kube.exec_probe(ready_check, period=10, timeout=5, failures=3),
+                            liveness_probe=kube.exec_probe(ready_check, period=15, timeout=5, failures=4),
+                            volume_mounts=[
+                                k8s.core.v1.VolumeMountArgs(name="data", mount_path=DATA_MOUNT),
+                                # The entrypoint writes its socket and lock files here as the assigned UID.
+                                k8s.core.v1.VolumeMountArgs(name="run", mount_path="/var/run/postgresql"),
+                                k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
+                            ],
+                        )],
+                        volumes=[kube.empty_dir_volume("run", "64Mi"), kube.empty_dir_volume("tmp", "256Mi")],
+                    ),
+                ),
+                volume_claim_templates=[k8s.core.v1.PersistentVolumeClaimArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(name="data", labels=labels),
+                    spec=k8s.core.v1.PersistentVolumeClaimSpecArgs(
+                        access_modes=["ReadWriteOnce"],
+                        storage_class_name=config.storage_class,
+                        resources=k8s.core.v1.VolumeResourceRequirementsArgs(
+                            requests={"storage": config.storage_size}),
+                    ),
+                )],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret, self.headless_service]))
+
+        self.network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy",
+            metadata=kube.metadata("postgres", args.namespace, COMPONENT),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                policy_types=["Ingress"],
+                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                    _from=[k8s.networking.v1.NetworkPolicyPeerArgs(
+                        pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                            match_labels={kube.DATABASE_CLIENT_LABEL: "true"}))],
+                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=PORT)],
+                )],
+            ),
+            opts=child)
+
+        self.host = pulumi.Output.concat("postgres.", args.namespace, ".svc")
+        # The image serves no TLS; traffic stays inside the namespace behind the NetworkPolicy.
+        self.database_url = pulumi.Output.secret(pulumi.Output.all(self.host, self.password).apply(
+            lambda parts: f"postgresql://{USER}:{quote(parts[1], safe='')}@{parts[0]}:{PORT}/{DATABASE}"
+                          "?sslmode=disable"))
+
+        self.register_outputs({"host": self.host, "databaseUrl": self.database_url})
