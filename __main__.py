@@ -1,0 +1,19 @@
+"""LiteMaaS stack: read the validated stack config, build the platform, export what admins hand out."""
+
+import pulumi
+
+from components.litemaas import LiteMaaS
+from stack_config import load_stack_config
+
+config = load_stack_config()
+litemaas = LiteMaaS("litemaas", config)
+
+pulumi.export("gatewayUrl", litemaas.gateway_url)
+pulumi.export("adminUiUrl", litemaas.admin_ui_url)
+pulumi.export("adminUsername", litemaas.admin_username)
+pulumi.export("adminPassword", pulumi.Output.secret(litemaas.admin_password) if litemaas.admin_password else None)
+pulumi.export("masterKey", pulumi.Output.secret(litemaas.master_key))
+pulumi.export("namespace", litemaas.namespace)
+pulumi.export("models", litemaas.catalog.model_names)
+pulumi.export("teams", litemaas.catalog.team_ids)
+pulumi.export("keys", pulumi.Output.secret(litemaas.catalog.key_details))

@@ -1,0 +1,83 @@
+"""LiteMaaS: the namespace, PostgreSQL, the LiteLLM gateway and the models/teams/keys it serves."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import kube
+from components.litellm_catalog import LiteLLMCatalog, LiteLLMCatalogArgs
+from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
+from components.postgres import PostgreSQL, PostgreSQLArgs
+from stack_config import StackConfig
+
+
+class LiteMaaS(pulumi.ComponentResource):
+    """Everything one stack deploys; with `deployGateway: false` only the catalog on an existing LiteLLM."""
+
+    gateway_url: pulumi.Output[str]
+    admin_ui_url: pulumi.Output[str]
+    master_key: pulumi.Output[str]
+    namespace: Optional[pulumi.Output[str]]
+
+    def __init__(self, name: str, config: StackConfig, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("litemaas:index:LiteMaaS", name, None, opts)
+        self.namespace_resource = self.postgres = self.gateway = None
+        self.namespace = None
+        self.admin_username = self.admin_password = None
+        catalog_dependencies = []
+
+        if config.deploy_gateway:
+            namespace: pulumi.Input[str] = config.namespace
+            if config.create_namespace:
+                # A kept database volume needs its namespace: deleting the namespace would delete the PVC.
+                self.namespace_resource = k8s.core.v1.Namespace(
+                    f"{name}-namespace",
+                    metadata=k8s.meta.v1.ObjectMetaArgs(name=config.namespace, labels=kube.labels("litemaas")),
+                    opts=pulumi.ResourceOptions(parent=self,
+                                                retain_on_delete=not config.postgres.delete_data_on_destroy))
+                namespace = self.namespace_resource.metadata.name
+            self.namespace = pulumi.Output.from_input(namespace)
+
+            if config.postgres.external_database_url is not None:
+                database_url = config.postgres.external_database_url
+            else:
+                self.postgres = PostgreSQL(
+                    "postgres",
+                    PostgreSQLArgs(namespace=namespace, config=config.postgres, openshift=config.openshift),
+                    opts=pulumi.ResourceOptions(parent=self))
+                database_url = self.postgres.database_url
+
+            self.gateway = LiteLLMGateway(
+                "litellm",
+                LiteLLMGatewayArgs(
+                    namespace=namespace, config=config.litellm, openshift=config.openshift,
+                    database_url=database_url, wait_image=config.postgres.image,
+                    hostname=config.hostname, ingress_class_name=config.ingress_class_name,
+                    ingress_namespaces=config.litellm.ingress_namespaces,
+                    master_key=config.master_key,
+                    protect_salt_key=not config.postgres.delete_data_on_destroy),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.postgres] if self.postgres else None))
+            self.master_key = self.gateway.master_key
+            self.gateway_url = (pulumi.Output.from_input(config.gateway_url) if config.gateway_url
+                                else self.gateway.gateway_url)
+            self.admin_ui_url = pulumi.Output.concat(self.gateway_url, "/ui")
+            self.admin_username = self.gateway.admin_username
+            self.admin_password = self.gateway.admin_password
+            # The admin API answers only once the Deployment is ready (and the migration has run).
+            catalog_dependencies = [self.gateway.deployment]
+        else:
+            self.master_key = config.master_key
+            self.gateway_url = pulumi.Output.from_input(config.gateway_url)
+            self.admin_ui_url = pulumi.Output.concat(self.gateway_url, "/ui")
+
+        self.catalog = LiteLLMCatalog(
+            "catalog",
+            LiteLLMCatalogArgs(admin_url=self.gateway_url, master_key=self.master_key, admin_api=config.admin_api,
+                               models=config.models, teams=config.teams, keys=config.keys),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
+
+        self.register_outputs({"gatewayUrl": self.gateway_url, "adminUiUrl": self.admin_ui_url,
+                               "masterKey": self.master_key, "namespace": self.namespace})
