@@ -437,6 +437,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     if ingress_class is not None and platform == "openshift":
         top.fail_key("ingressClassName", "applies to the kubernetes platform only; on openshift a Route is created. "
                      "Fix: `pulumi config rm ingressClassName`, or `pulumi config set platform kubernetes`")
+    create_namespace = top.boolean("createNamespace", True)
     deploy_gateway = top.boolean("deployGateway", True)
     gateway_url = top.string("gatewayUrl", check=_check_url)
     if gateway_url:
@@ -472,7 +473,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     if problems:
         raise ConfigError("Invalid stack config:\n" + "\n".join(f"  - {p}" for p in problems))
     return StackConfig(
-        namespace=namespace, create_namespace=top.boolean("createNamespace", True), platform=platform,
+        namespace=namespace, create_namespace=create_namespace, platform=platform,
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys,

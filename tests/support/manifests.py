@@ -1,0 +1,110 @@
+"""Offline validation of the manifests the program produces.
+
+Built-in kinds go through kubernetes-validate (strict: unknown fields fail). The Route has no schema
+there, so it is checked against the openAPIV3Schema of our Route CRD (tests/support/route_crd.yaml),
+made strict by forbidding properties the schema does not declare.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+from typing import Any, Iterator
+
+import jsonschema
+import kubernetes_validate
+import yaml
+
+ROUTE_CRD = Path(__file__).with_name("route_crd.yaml")
+# OpenShift 4.17 ships Kubernetes 1.30; the newest schema set is whatever kubernetes-validate carries.
+KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
+POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"}
+
+
+def _strict(schema: Any) -> Any:
+    """CRD structural schema -> JSON Schema: int-or-string, nullable, and no undeclared properties."""
+    if isinstance(schema, list):
+        return [_strict(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {k: _strict(v) for k, v in schema.items() if not k.startswith("x-kubernetes-")}
+    if schema.get("x-kubernetes-int-or-string"):
+        result.pop("type", None)
+        result["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if result.pop("nullable", False) and "type" in result:
+        result["type"] = [result["type"], "null"]
+    if "properties" in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
+        result.setdefault("additionalProperties", False)
+    return result
+
+
+@functools.lru_cache(maxsize=1)
+def route_validator() -> jsonschema.Draft7Validator:
+    crd = yaml.safe_load(ROUTE_CRD.read_text())
+    schema = _strict(copy.deepcopy(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]))
+    # metadata is validated by the API server's ObjectMeta rules, not by the CRD.
+    schema["properties"]["metadata"] = {"type": "object"}
+    return jsonschema.Draft7Validator(schema)
+
+
+def validate(manifest: dict) -> None:
+    """Raise if the manifest is not valid for every supported Kubernetes version (or the Route schema)."""
+    if manifest.get("apiVersion") == "route.openshift.io/v1":
+        errors = sorted(route_validator().iter_errors(manifest), key=lambda e: list(e.path))
+        if errors:
+            raise jsonschema.ValidationError(f"Route {manifest['metadata'].get('name')}: {errors[0].message} "
+                                             f"at {'.'.join(map(str, errors[0].path))}")
+        return
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(manifest, version, strict=True)
+
+
+def pod_templates(manifest: dict) -> Iterator[dict]:
+    """The pod specs a manifest will create (StatefulSet/Deployment/Job templates, or a bare Pod)."""
+    if manifest.get("kind") in POD_TEMPLATE_KINDS:
+        yield manifest["spec"]["template"]["spec"]
+    elif manifest.get("kind") == "Pod":
+        yield manifest["spec"]
+
+
+def restricted_v2_violations(pod_spec: dict, *, openshift: bool) -> list[str]:
+    """What OpenShift's restricted-v2 SCC (and the `restricted` Pod Security Standard) would reject."""
+    problems = []
+    pod_ctx = pod_spec.get("securityContext") or {}
+    if openshift:
+        for field in ("runAsUser", "runAsGroup", "fsGroup", "supplementalGroups"):
+            if field in pod_ctx:
+                problems.append(f"pod securityContext.{field} is fixed (restricted-v2 assigns it)")
+    elif not pod_ctx.get("runAsUser"):
+        problems.append("pod securityContext.runAsUser must name the image's non-root UID on kubernetes")
+    if pod_spec.get("hostNetwork") or pod_spec.get("hostPID") or pod_spec.get("hostIPC"):
+        problems.append("host namespaces are not allowed")
+    for volume in pod_spec.get("volumes") or []:
+        if "hostPath" in volume:
+            problems.append(f"volume {volume['name']} uses hostPath")
+    containers = (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or [])
+    for container in containers:
+        ctx = container.get("securityContext") or {}
+        name = container["name"]
+        if ctx.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{name}: allowPrivilegeEscalation must be false")
+        if ctx.get("privileged"):
+            problems.append(f"{name}: privileged")
+        if "ALL" not in ((ctx.get("capabilities") or {}).get("drop") or []):
+            problems.append(f"{name}: capabilities must drop ALL")
+        if (ctx.get("capabilities") or {}).get("add"):
+            problems.append(f"{name}: adds capabilities")
+        if not (ctx.get("runAsNonRoot") or pod_ctx.get("runAsNonRoot")):
+            problems.append(f"{name}: runAsNonRoot must be true")
+        seccomp = (ctx.get("seccompProfile") or pod_ctx.get("seccompProfile") or {}).get("type")
+        if seccomp != "RuntimeDefault":
+            problems.append(f"{name}: seccompProfile must be RuntimeDefault")
+        if openshift and ("runAsUser" in ctx or "runAsGroup" in ctx):
+            problems.append(f"{name}: fixed runAsUser/runAsGroup")
+        if not openshift and ctx.get("runAsUser") == 0:
+            problems.append(f"{name}: runs as root")
+        for port in container.get("ports") or []:
+            if port.get("hostPort"):
+                problems.append(f"{name}: hostPort")
+    return problems
