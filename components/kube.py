@@ -76,7 +76,7 @@ def http_probe(path: str, port: str, *, period: int, timeout: int, failures: int
 def exec_probe(command: Sequence[str], *, period: int, timeout: int, failures: int,
                initial_delay: int = 0) -> k8s.core.v1.ProbeArgs:
     return k8s.core.v1.ProbeArgs(
-        _exec=k8s.core.v1.ExecActionArgs(command=list(command)),
+        exec_=k8s.core.v1.ExecActionArgs(command=list(command)),
         initial_delay_seconds=initial_delay, period_seconds=period, timeout_seconds=timeout,
         failure_threshold=failures)
 

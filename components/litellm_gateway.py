@@ -253,7 +253,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 policy_types=["Ingress"],
                 ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    _from=admitted, ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=PORT)])],
+                    from_=admitted, ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=PORT)])],
             ),
             opts=child)
 

@@ -132,7 +132,7 @@ class PostgreSQL(pulumi.ComponentResource):
                 pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 policy_types=["Ingress"],
                 ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    _from=[k8s.networking.v1.NetworkPolicyPeerArgs(
+                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(
                         pod_selector=k8s.meta.v1.LabelSelectorArgs(
                             match_labels={kube.DATABASE_CLIENT_LABEL: "true"}))],
                     ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=PORT)],

@@ -1,0 +1,85 @@
+"""PostgreSQL component: manifests, security, persistence and the generated password."""
+
+from urllib.parse import quote
+
+import pytest
+
+from components.postgres import PGDATA, PostgreSQL, PostgreSQLArgs
+from stack_config import PostgresConfig
+from tests.support.manifests import restricted_v2_violations, validate
+from tests.support.pulumi_program import has_secret_envelope
+
+STS = "kubernetes:apps/v1:StatefulSet"
+
+
+def deploy(mocked, openshift=True, **config):
+    def program():
+        PostgreSQL("postgres", PostgreSQLArgs(namespace="ai", config=PostgresConfig(**config), openshift=openshift))
+    return mocked.run({}, program=program).recorder
+
+
+@pytest.mark.parametrize("openshift", [True, False])
+def test_manifests_are_valid_and_restricted(mocked, openshift):
+    recorder = deploy(mocked, openshift=openshift)
+    kinds = sorted(r.manifest["kind"] for r in recorder.kubernetes())
+    assert kinds == ["NetworkPolicy", "Secret", "Service", "Service", "StatefulSet"]
+    for registration in recorder.kubernetes():
+        validate(registration.manifest)
+    pod = recorder.one(STS).manifest["spec"]["template"]["spec"]
+    assert restricted_v2_violations(pod, openshift=openshift) == []
+    assert ("runAsUser" in pod["securityContext"]) is (not openshift)
+    if not openshift:
+        assert pod["securityContext"]["runAsUser"] == 70  # alpine image's postgres user
+
+
+def test_statefulset_persists_data_below_the_mount_and_probes_with_pg_isready(mocked):
+    sts = deploy(mocked, storage_size="20Gi", storage_class="fast-ssd", max_connections=150).one(STS).manifest
+    container = sts["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["PGDATA"]["value"] == PGDATA and PGDATA.startswith(container["volumeMounts"][0]["mountPath"] + "/")
+    assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "postgres-credentials",
+                                                                     "key": "POSTGRES_PASSWORD"}
+    assert container["args"] == ["-c", "max_connections=150"]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["exec"]["command"][0] == "pg_isready"
+        assert container[probe]["timeoutSeconds"] >= 5
+    claim = sts["spec"]["volumeClaimTemplates"][0]["spec"]
+    assert claim["resources"]["requests"]["storage"] == "20Gi" and claim["storageClassName"] == "fast-ssd"
+    assert container["resources"]["limits"]["memory"] == "1Gi"
+
+
+@pytest.mark.parametrize("delete_data, policy", [(False, "Retain"), (True, "Delete")])
+def test_volume_outlives_destroy_unless_asked(mocked, delete_data, policy):
+    sts = deploy(mocked, delete_data_on_destroy=delete_data).one(STS).manifest
+    assert sts["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] == policy
+
+
+def test_only_database_clients_reach_port_5432(mocked):
+    policy = deploy(mocked).one("kubernetes:networking.k8s.io/v1:NetworkPolicy").manifest["spec"]
+    assert policy["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "postgres"
+    (rule,) = policy["ingress"]
+    assert rule["from"] == [{"podSelector": {"matchLabels": {"litemaas.io/database-client": "true"}}}]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 5432}]
+
+
+def test_password_is_generated_once_and_kept_secret(mocked):
+    recorder = deploy(mocked)
+    password = recorder.one("random:index/randomPassword:RandomPassword")
+    # No keepers: nothing in later runs can make pulumi-random regenerate the password.
+    assert "keepers" not in password.inputs and password.inputs["length"] >= 32
+    secret = recorder.one("kubernetes:core/v1:Secret")
+    assert has_secret_envelope(secret.inputs["stringData"])
+    assert secret.manifest["stringData"]["POSTGRES_PASSWORD"] == "postgres-password-Gen3rated:/@#%"
+
+
+def test_database_url_percent_encodes_the_password(mocked):
+    urls = []
+
+    def program():
+        db = PostgreSQL("postgres", PostgreSQLArgs(namespace="ai", config=PostgresConfig(), openshift=True))
+        db.database_url.apply(urls.append)
+        return db.database_url
+
+    mocked.run({}, program=program)
+    encoded = quote("postgres-password-Gen3rated:/@#%", safe="")
+    assert urls == [f"postgresql://litellm:{encoded}@postgres.ai.svc:5432/litellm?sslmode=disable"]
