@@ -1,0 +1,265 @@
+"""The local Kubernetes cluster used by the end-to-end tests runs workloads to readiness.
+
+pulumi-kubernetes waits until Deployments are available, StatefulSets ready and Jobs complete,
+and the stack creates an OpenShift Route; these tests show the local cluster gets there for
+real (kube-controller-manager, kube-scheduler, kwok) and validates Routes like OpenShift.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.kube_cluster import (
+    KUBE_TOOLS, NODE_NAME, REQUIRED_BINARIES, STORAGE_CLASS, ClusterError, KubeApiError,
+    LocalCluster, ensure_binaries,
+)
+
+NAMESPACE = "litemaas-kube-test"
+WORKLOAD_TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def cluster(request: pytest.FixtureRequest) -> Iterator[LocalCluster]:
+    failures_before = request.session.testsfailed
+    with LocalCluster() as started:
+        yield started
+        if request.session.testsfailed > failures_before:
+            started.mark_failed()
+
+
+@pytest.fixture(scope="module")
+def namespace(cluster: LocalCluster) -> str:
+    cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+    return NAMESPACE
+
+
+def wait_until(cluster: LocalCluster, path: str, ready: Callable[[dict[str, Any]], bool],
+               description: str) -> dict[str, Any]:
+    """Poll an object until ``ready(obj)``; on timeout fail with the object and component logs."""
+    seen: dict[str, Any] = {}
+
+    def probe() -> dict[str, Any] | None:
+        cluster.check_alive()
+        seen["obj"] = cluster.api.get_or_none(path)
+        return seen["obj"] if seen["obj"] and ready(seen["obj"]) else None
+
+    try:
+        return cluster.api.wait_for(probe, timeout=WORKLOAD_TIMEOUT, description=description)
+    except TimeoutError as timeout:
+        cluster.mark_failed()
+        pytest.fail(f"{timeout}\nlast state: {seen.get('obj')}\n{cluster.log_report()}")
+
+
+def condition(obj: dict[str, Any], kind: str) -> str | None:
+    for item in obj.get("status", {}).get("conditions", []):
+        if item["type"] == kind:
+            return item["status"]
+    return None
+
+
+def pods_of(cluster: LocalCluster, namespace: str, selector: str) -> list[dict[str, Any]]:
+    return cluster.api.get(f"/api/v1/namespaces/{namespace}/pods", labelSelector=selector)["items"]
+
+
+def pinned_kubernetes_version() -> str:
+    match = re.search(r"^KUBERNETES_VERSION=(\S+)$", KUBE_TOOLS.read_text(), re.MULTILINE)
+    assert match, "scripts/kube-tools pins no KUBERNETES_VERSION"
+    return match.group(1)
+
+
+def container(name: str = "app") -> dict[str, Any]:
+    return {"name": name, "image": "registry.example/litemaas/app:1.0",
+            "ports": [{"name": "http", "containerPort": 8080}]}
+
+
+def test_api_server_reports_the_pinned_version(cluster: LocalCluster) -> None:
+    version = cluster.api.get("/version")
+    assert version["gitVersion"] == pinned_kubernetes_version()
+    assert (version["major"], version["minor"]) == tuple(version["gitVersion"][1:].split(".")[:2])
+
+
+def test_kubeconfig_points_at_the_server_with_admin_credentials(cluster: LocalCluster) -> None:
+    import yaml
+
+    config = yaml.safe_load(cluster.kubeconfig.read_text())
+    assert config["clusters"][0]["cluster"]["server"] == cluster.server
+    assert cluster.server.startswith("https://127.0.0.1:")
+    review = cluster.api.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+        "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+        "spec": {"resourceAttributes": {"verb": "*", "group": "*", "resource": "*"}}})
+    assert review["status"]["allowed"] is True
+
+
+def test_node_is_faked_by_kwok_and_ready(cluster: LocalCluster) -> None:
+    node = cluster.api.get(f"/api/v1/nodes/{NODE_NAME}")
+    assert condition(node, "Ready") == "True"
+    assert node["status"]["nodeInfo"]["kubeletVersion"].startswith("kwok-")
+
+
+def test_deployment_becomes_available(cluster: LocalCluster, namespace: str) -> None:
+    labels = {"app": "gateway"}
+    cluster.api.create({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "gateway", "namespace": namespace},
+        "spec": {"replicas": 2, "selector": {"matchLabels": labels},
+                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [container()]}}},
+    })
+
+    deployment = wait_until(
+        cluster, f"/apis/apps/v1/namespaces/{namespace}/deployments/gateway",
+        lambda d: d.get("status", {}).get("availableReplicas") == 2
+        and d["status"].get("observedGeneration", 0) >= d["metadata"]["generation"],
+        "Deployment gateway to have 2 available replicas")
+
+    assert condition(deployment, "Available") == "True"
+    replica_sets = cluster.api.get(f"/apis/apps/v1/namespaces/{namespace}/replicasets",
+                                   labelSelector="app=gateway")["items"]
+    assert [rs["metadata"]["ownerReferences"][0]["name"] for rs in replica_sets] == ["gateway"]
+    pods = pods_of(cluster, namespace, "app=gateway")
+    assert len(pods) == 2
+    assert {(p["spec"]["nodeName"], p["status"]["phase"]) for p in pods} == {(NODE_NAME, "Running")}
+    assert all(p["status"].get("podIP") for p in pods)
+
+
+def test_statefulset_with_volume_claim_template_becomes_ready(cluster: LocalCluster, namespace: str) -> None:
+    labels = {"app": "postgres"}
+    cluster.api.create({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "postgres", "namespace": namespace},
+        "spec": {"clusterIP": "None", "selector": labels, "ports": [{"name": "pg", "port": 5432}]},
+    })
+    cluster.api.create({
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "postgres", "namespace": namespace},
+        "spec": {
+            "serviceName": "postgres", "replicas": 1, "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{
+                **container("postgres"),
+                "volumeMounts": [{"name": "data", "mountPath": "/var/lib/pgsql/data"}]}]}},
+            "volumeClaimTemplates": [{
+                "metadata": {"name": "data"},
+                "spec": {"accessModes": ["ReadWriteOnce"],
+                         "resources": {"requests": {"storage": "1Gi"}}}}],
+        },
+    })
+
+    statefulset = wait_until(
+        cluster, f"/apis/apps/v1/namespaces/{namespace}/statefulsets/postgres",
+        lambda s: s.get("status", {}).get("readyReplicas") == 1
+        and s["status"].get("currentRevision") == s["status"].get("updateRevision"),
+        "StatefulSet postgres to have 1 ready replica")
+
+    assert statefulset["status"]["availableReplicas"] == 1
+    claim = cluster.api.get(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/data-postgres-0")
+    assert claim["status"]["phase"] == "Bound"
+    assert claim["spec"]["storageClassName"] == STORAGE_CLASS
+    volume = cluster.api.get(f"/api/v1/persistentvolumes/{claim['spec']['volumeName']}")
+    assert volume["spec"]["capacity"]["storage"] == "1Gi"
+    pod = cluster.api.get(f"/api/v1/namespaces/{namespace}/pods/postgres-0")
+    assert condition(pod, "Ready") == "True"
+
+
+def test_job_completes(cluster: LocalCluster, namespace: str) -> None:
+    cluster.api.create({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "migrate", "namespace": namespace},
+        "spec": {"backoffLimit": 0, "template": {"spec": {
+            "restartPolicy": "Never", "containers": [container("migrate")]}}},
+    })
+
+    job = wait_until(
+        cluster, f"/apis/batch/v1/namespaces/{namespace}/jobs/migrate",
+        lambda j: condition(j, "Complete") == "True" or condition(j, "Failed") == "True",
+        "Job migrate to finish")
+
+    assert condition(job, "Complete") == "True"
+    assert job["status"]["succeeded"] == 1
+    [pod] = pods_of(cluster, namespace, "job-name=migrate")
+    assert pod["status"]["phase"] == "Succeeded"
+
+
+VALID_ROUTE: dict[str, Any] = {
+    "apiVersion": "route.openshift.io/v1", "kind": "Route",
+    "metadata": {"name": "gateway"},
+    "spec": {"host": "litellm.apps.example.com", "to": {"kind": "Service", "name": "gateway"},
+             "port": {"targetPort": "http"},
+             "tls": {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"}},
+}
+
+
+def route(namespace: str, name: str, **spec_changes: Any) -> dict[str, Any]:
+    obj = copy.deepcopy(VALID_ROUTE)
+    obj["metadata"] = {"name": name, "namespace": namespace}
+    for dotted, value in spec_changes.items():
+        *parents, leaf = dotted.split("__")
+        target = obj["spec"]
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return obj
+
+
+def test_route_is_stored_with_the_api_defaults(cluster: LocalCluster, namespace: str) -> None:
+    cluster.api.create(route(namespace, "gateway"))
+
+    stored = cluster.api.get(f"/apis/route.openshift.io/v1/namespaces/{namespace}/routes/gateway")
+
+    assert stored["spec"]["to"] == {"kind": "Service", "name": "gateway", "weight": 100}
+    assert stored["spec"]["wildcardPolicy"] == "None"
+    assert stored["spec"]["tls"]["termination"] == "edge"
+
+
+@pytest.mark.parametrize(("changes", "complaint"), [
+    ({"tls__termination": "edgy"}, "spec.tls.termination"),
+    ({"tls__insecureEdgeTerminationPolicy": "Sometimes"}, "spec.tls.insecureEdgeTerminationPolicy"),
+    ({"to__weight": 257}, "spec.to.weight"),
+    ({"host": "not a host"}, "spec.host"),
+    ({"path": "no-leading-slash"}, "spec.path"),
+    ({"tls__termination": "passthrough", "tls__insecureEdgeTerminationPolicy": "Allow"},
+     "passthrough"),
+    ({"tls__termination": "edge", "tls__destinationCACertificate": "pem"}, "spec.tls"),
+], ids=["termination", "insecure-policy", "weight", "host", "path", "passthrough-allow",
+        "edge-destination-ca"])
+def test_invalid_route_is_rejected(cluster: LocalCluster, namespace: str,
+                                   changes: dict[str, Any], complaint: str) -> None:
+    name = "invalid-" + "-".join(changes).replace("__", "-").lower()
+
+    with pytest.raises(KubeApiError) as rejected:
+        cluster.api.create(route(namespace, name, **changes))
+
+    assert rejected.value.status == 422
+    assert complaint in str(rejected.value)
+    assert cluster.api.get_or_none(
+        f"/apis/route.openshift.io/v1/namespaces/{namespace}/routes/{name}") is None
+
+
+def test_failed_start_stops_everything_it_started(tmp_path: Path) -> None:
+    # A tool directory without kwok stages makes start() fail after etcd, kube-apiserver,
+    # kube-controller-manager and kube-scheduler are already running.
+    real_bin = ensure_binaries() / "bin"
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "kwok-stages").mkdir()
+    for binary in REQUIRED_BINARIES:
+        (tmp_path / "bin" / binary).symlink_to(real_bin / binary)
+    broken = LocalCluster(tool_dir=tmp_path, keep_work_dir=False)
+
+    with pytest.raises(ClusterError, match="no kwok stages"):
+        broken.start()
+
+    started = [c.process for c in broken._components]
+    assert [p.args[0].rsplit("/", 1)[-1] for p in started] == [
+        "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]
+    assert all(p.poll() is not None for p in started)
+    for process in started:
+        with pytest.raises(ProcessLookupError):
+            os.killpg(process.pid, 0)
+    assert broken.work_dir.is_dir(), "logs of a failed start are kept"
+    assert (broken.work_dir / "logs" / "kube-apiserver.log").stat().st_size > 0
