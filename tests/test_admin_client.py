@@ -1,0 +1,336 @@
+"""The shared LiteLLM admin client: readiness, retries, timeouts, error envelopes, redaction."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import pytest
+import requests
+import urllib3.util.retry
+
+from dynamic_providers import admin_client
+from dynamic_providers.admin_client import (
+    AdminClient,
+    Connection,
+    LiteLLMAdminError,
+    RetryPolicy,
+    parse_error_body,
+    redact,
+)
+from tests.support.litellm_double import LiteLLMDouble
+
+MASTER = "sk-master-0123456789abcdef"
+FAST = RetryPolicy(attempts=4, backoff_factor=0.01, backoff_max=0.05, retry_after_max=2,
+                   poll_initial=0.01, poll_max=0.05)
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch):
+    monkeypatch.setattr(admin_client, "RETRY_POLICY", FAST)
+    admin_client.reset_readiness_cache()
+    yield
+    admin_client.reset_readiness_cache()
+
+
+@pytest.fixture
+def double():
+    with LiteLLMDouble(master_key=MASTER) as api:
+        yield api
+
+
+def connect(url: str, *, key: str = MASTER, request_timeout: float = 5.0, readiness_timeout: float = 5.0,
+            verify_tls: bool = True) -> AdminClient:
+    return AdminClient(Connection(admin_url=url, master_key=key, request_timeout=request_timeout,
+                                  readiness_timeout=readiness_timeout, verify_tls=verify_tls))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- readiness -----------------------------------------------------------------------------------
+
+
+def test_waits_for_readiness_then_checks_the_key_once_per_process(double):
+    double.set_readiness(db="connected", not_ready_calls=2)
+    with connect(double.url) as api:
+        api.get("/key/list")
+    with connect(double.url) as api:  # a second call scope in the same process
+        api.get("/key/list")
+    assert len(double.calls_to("GET", "/health/readiness")) == 3  # two 503s, then ready
+    assert len(double.calls_to("GET", "/health/readiness/details")) == 1
+    assert len(double.calls_to("GET", "/key/list")) == 2
+
+
+def test_no_database_configured_fails_with_that_reason(double):
+    double.set_readiness(db="Not connected")
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url, readiness_timeout=0.2) as api:
+            api.get("/key/list")
+    message = str(raised.value)
+    assert "no database configured" in message and "DATABASE_URL" in message
+    assert raised.value.endpoint == "/health/readiness"
+    assert double.calls_to("GET", "/key/list") == []
+
+
+def test_database_down_is_reported_after_the_readiness_timeout(double):
+    double.set_readiness(db="stalled")
+    with pytest.raises(LiteLLMAdminError, match=r"not ready within 0.2s: database stalled \(HTTP 503\)"):
+        with connect(double.url, readiness_timeout=0.2) as api:
+            api.get("/key/list")
+
+
+def test_unreachable_gateway_says_so():
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(url, readiness_timeout=0.1) as api:
+            api.get("/key/list")
+    assert "unreachable" in str(raised.value) and raised.value.status is None
+
+
+def test_tls_problem_fails_fast_with_a_hint(double):
+    # An https client against the plain-http double: the TLS handshake fails, no point in waiting.
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url.replace("http://", "https://"), readiness_timeout=30) as api:
+            api.get("/key/list")
+    assert "TLS error" in str(raised.value) and "verifyTls" in str(raised.value)
+    assert len(double.calls) == 0  # nothing usable reached the server
+
+
+def test_wrong_master_key_is_a_401_without_the_key_in_the_message(double):
+    wrong = "sk-wrong-key-9876543210"
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url, key=wrong) as api:
+            api.get("/key/list")
+    assert raised.value.status == 401
+    assert "master key was rejected" in str(raised.value)
+    assert wrong not in str(raised.value) and MASTER not in str(raised.value)
+
+
+def test_store_model_in_db_off_is_named(double):
+    double.store_model_in_db = False
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url) as api:
+            api.post("/model/new", {"model_name": "m", "litellm_params": {"model": "openai/m"}}, idempotent=False)
+    assert raised.value.status == 500 and "STORE_MODEL_IN_DB=True" in str(raised.value)
+
+
+# --- retries -------------------------------------------------------------------------------------
+
+
+def test_idempotent_calls_retry_503_bursts(double):
+    double.fail("GET", "/key/list", status=503, times=3)
+    with connect(double.url) as api:
+        assert api.get("/key/list")["keys"] == []
+    assert [c.status for c in double.calls_to("GET", "/key/list")] == [503, 503, 503, 200]
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_gateway_errors_are_retried(double, status):
+    double.fail("GET", "/key/list", status=status, times=1)
+    with connect(double.url) as api:
+        api.get("/key/list")
+    assert [c.status for c in double.calls_to("GET", "/key/list")] == [status, 200]
+
+
+def test_429_honours_retry_after(double, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(urllib3.util.retry.time, "sleep", slept.append)
+    double.fail("GET", "/key/list", status=429, times=1, retry_after=2)
+    with connect(double.url) as api:
+        api.get("/key/list")
+    assert slept == [2]
+    assert [c.status for c in double.calls_to("GET", "/key/list")] == [429, 200]
+
+
+def test_retry_after_is_capped(double, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(urllib3.util.retry.time, "sleep", slept.append)
+    double.fail("GET", "/key/list", status=503, times=1, retry_after=3600)
+    with connect(double.url) as api:
+        api.get("/key/list")
+    assert slept == [FAST.retry_after_max]
+
+
+def test_retries_are_bounded_and_then_surface_the_server_message(double):
+    double.fail("GET", "/key/list", status=503, times=-1)
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url) as api:
+            api.get("/key/list")
+    assert raised.value.status == 503 and "Injected fault: HTTP 503" in raised.value.message
+    assert len(double.calls_to("GET", "/key/list")) == FAST.attempts + 1
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+def test_other_4xx_are_never_retried(double, status):
+    double.fail("GET", "/key/list", status=status, times=1)
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url) as api:
+            api.get("/key/list")
+    assert raised.value.status == status
+    assert len(double.calls_to("GET", "/key/list")) == 1
+
+
+def test_500_is_not_retried(double):
+    double.fail("GET", "/key/list", status=500, times=1)
+    with pytest.raises(LiteLLMAdminError):
+        with connect(double.url) as api:
+            api.get("/key/list")
+    assert len(double.calls_to("GET", "/key/list")) == 1
+
+
+def test_non_idempotent_posts_are_not_retried_after_reaching_the_server(double):
+    double.fail("POST", "/team/new", status=503, times=1)
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url) as api:
+            api.post("/team/new", {"team_id": "t1"}, idempotent=False)
+    assert raised.value.status == 503 and raised.value.outcome_unknown
+    assert len(double.calls_to("POST", "/team/new")) == 1
+
+
+def test_connection_reset_after_commit_is_reported_as_no_response(double):
+    double.drop("POST", "/team/new", when="after")
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url) as api:
+            api.post("/team/new", {"team_id": "t1"}, idempotent=False)
+    assert raised.value.no_response and raised.value.outcome_unknown
+    assert len(double.calls_to("POST", "/team/new")) == 1
+    assert "t1" in double.teams  # committed: only the caller can decide what to do next
+
+
+def test_connection_reset_on_an_idempotent_call_is_retried(double):
+    double.drop("POST", "/team/delete", when="before")
+    double.seed_team("t1")
+    with connect(double.url) as api:
+        api.post("/team/delete", {"team_ids": ["t1"]}, idempotent=True)
+    assert [c.status for c in double.calls_to("POST", "/team/delete")] == [None, 200]
+
+
+def test_every_call_has_a_timeout(double):
+    double.delay("POST", "/team/new", seconds=1.5, times=1)
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url, request_timeout=0.3) as api:
+            api.post("/team/new", {"team_id": "t1"}, idempotent=False)
+    assert raised.value.no_response and "timed out after 0.3s" in str(raised.value)
+
+
+def test_a_slow_idempotent_read_is_retried_after_its_timeout(double):
+    double.delay("GET", "/key/list", seconds=1.0, times=1)
+    with connect(double.url, request_timeout=0.3) as api:
+        assert api.get("/key/list")["keys"] == []
+    assert len(double.calls_to("GET", "/key/list")) == 2
+
+
+def test_redirects_are_not_followed(double):
+    class Redirecting(requests.adapters.HTTPAdapter):
+        def send(self, request, **kwargs):
+            response = requests.Response()
+            response.status_code = 308
+            response.headers["Location"] = "https://gateway.example.com/key/list"
+            response.request = request
+            response._content = b""
+            return response
+
+    with connect(double.url) as api:
+        api.ensure_ready()
+        api._retrying = Redirecting()
+        with pytest.raises(LiteLLMAdminError, match="redirected to https://gateway.example.com/key/list"):
+            api.get("/key/list")
+
+
+# --- error envelopes -----------------------------------------------------------------------------
+
+
+def fake_response(status: int, body: bytes, content_type: str = "application/json") -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.headers["Content-Type"] = content_type
+    response.reason = "Reason"
+    return response
+
+
+@pytest.mark.parametrize("body, message, error_type", [
+    (b'{"error": {"message": "{\'error\': \'Model with id=X not found in db\'}", "type": "auth_error", '
+     b'"param": null, "code": "400"}}', "Model with id=X not found in db", "auth_error"),
+    (b'{"detail": {"error": "Model id = X not found on litellm proxy"}}', "Model id = X not found on litellm proxy",
+     None),
+    (b'{"detail": "Not Found"}', "Not Found", None),
+    (b'{"detail": [{"type": "float_parsing", "loc": ["body", "max_budget"], "msg": "Input should be a valid '
+     b'number"}]}', "max_budget: Input should be a valid number", "validation_error"),
+    (b"Internal Server Error", "Internal Server Error", None),
+    (b"", "Reason", None),
+])
+def test_parses_the_three_envelopes_and_non_json(body, message, error_type):
+    assert parse_error_body(fake_response(400, body)) == (message, error_type)
+
+
+def test_errors_from_the_double_carry_method_endpoint_status_and_message(double):
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url) as api:
+            api.get("/model/info", {"litellm_model_id": "nope"})
+    error = raised.value
+    assert (error.method, error.endpoint, error.status) == ("GET", "/model/info", 400)
+    assert error.message == "Model id = nope not found on litellm proxy"
+    assert str(error).startswith("LiteLLM admin API GET /model/info failed (HTTP 400)")
+
+
+def test_non_json_500_survives(double):
+    double.non_json_500("POST", "/key/generate")
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url) as api:
+            api.post("/key/generate", {}, idempotent=False)
+    assert raised.value.status == 500 and raised.value.message == "Internal Server Error"
+
+
+def test_422_validation_list_is_readable(double):
+    double.fail("POST", "/key/update", status=422, body={"detail": [
+        {"type": "float_parsing", "loc": ["body", "max_budget"], "msg": "Input should be a valid number"}]})
+    with pytest.raises(LiteLLMAdminError, match="max_budget: Input should be a valid number"):
+        with connect(double.url) as api:
+            api.post("/key/update", {"key": "x"}, idempotent=True)
+
+
+# --- redaction -----------------------------------------------------------------------------------
+
+
+def test_redact_removes_known_secrets_virtual_keys_and_api_key_fields():
+    text = ("master sk-master-0123456789abcdef, key sk-AbCd1234efgh, {'api_key': 'upstream-secret'} "
+            '"api_key": "other", Authorization: Bearer abc.def, plain upstream-secret')
+    cleaned = redact(text, [MASTER, "upstream-secret"])
+    for secret in (MASTER, "sk-AbCd1234efgh", "upstream-secret", "other", "abc.def"):
+        assert secret not in cleaned
+    assert "sk-***" in cleaned and "'api_key': '***'" in cleaned
+
+
+def test_server_messages_echoing_secrets_are_redacted(double, caplog):
+    echoed = f"bad request for key sk-virtual-abcdef123456 with master {MASTER} and api_key='upstream-xyz'"
+    double.fail("POST", "/key/update", status=400, body={"error": {"message": echoed, "type": "bad_request_error",
+                                                                   "code": "400"}})
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(double.url) as api:
+            api.add_secret("upstream-xyz")
+            api.post("/key/update", {"key": "x"}, idempotent=True)
+    text = str(raised.value) + repr(raised.value.args) + caplog.text
+    for secret in ("sk-virtual-abcdef123456", MASTER, "upstream-xyz"):
+        assert secret not in text
+
+
+def test_connection_repr_hides_the_master_key():
+    conn = Connection(admin_url="http://x", master_key=MASTER)
+    assert MASTER not in repr(conn) and MASTER not in str(conn)
+
+
+def test_error_survives_pickling_with_its_fields():
+    import pickle
+
+    error = LiteLLMAdminError("POST", "/key/generate", 400, "Key with alias 'a' already exists",
+                              error_type="bad_request_error")
+    clone = pickle.loads(pickle.dumps(error))
+    assert (clone.method, clone.endpoint, clone.status, clone.error_type) == (
+        "POST", "/key/generate", 400, "bad_request_error")
+    assert str(clone) == str(error)
