@@ -76,6 +76,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -363,7 +364,10 @@ def _validate_with_litellm(route_key: tuple[str, str], body: Any) -> tuple[list[
     model_cls = classes[spec]
     import pydantic
     try:
-        model_cls(**body)
+        with warnings.catch_warnings():
+            # litellm's TypedDicts use ReadOnly, which pydantic warns about on first schema build.
+            warnings.simplefilter("ignore", UserWarning)
+            model_cls(**body)
     except pydantic.ValidationError as exc:
         errors = json.loads(exc.json(include_url=False))
         for error in errors:
@@ -503,7 +507,7 @@ class LiteLLMDouble:
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="litellm-double", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="litellm-double", daemon=True)
         self._thread.start()
         return self
 
