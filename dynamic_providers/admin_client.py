@@ -247,15 +247,23 @@ def _retry(policy: RetryPolicy, *, idempotent: bool) -> Retry:
     )
 
 
+_KNOWN_REASONS = (
+    "Connection refused", "Connection reset by peer", "Remote end closed connection without response",
+    "Name or service not known", "Temporary failure in name resolution", "No route to host",
+    "Network is unreachable", "certificate verify failed", "wrong version number", "Read timed out",
+    "Connection aborted", "timed out",
+)
+
+
 def _describe_exception(exc: BaseException) -> str:
-    """A short reason for a requests/urllib3 failure, without the wrapped repr noise."""
+    """A short reason for a requests/urllib3 failure, without the nested reprs."""
     text = str(exc)
+    for reason in _KNOWN_REASONS:
+        if reason.lower() in text.lower():
+            return reason
     for marker in ("Caused by ", "caused by "):
         if marker in text:
             text = text.split(marker, 1)[1]
-    match = re.search(r"\(([^()]*(?:Error|refused|reset|timed out|Timeout)[^()]*)\)", text)
-    if match:
-        text = match.group(1)
     return text.strip(" ()'\"")[:300] or type(exc).__name__
 
 
@@ -355,9 +363,9 @@ class AdminClient:
                                   "or set adminApi.verifyTls false for a self-signed route") from None
         except requests.exceptions.RetryError as exc:
             raise self.error(method, path, None, f"gave up after retries: {_describe_exception(exc)}") from None
-        except (requests.exceptions.Timeout,) as exc:
-            raise self.error(method, path, None,
-                             f"timed out after {limit:g}s ({_describe_exception(exc)})",
+        except requests.exceptions.Timeout as exc:
+            phase = "connecting" if isinstance(exc, requests.exceptions.ConnectTimeout) else "waiting for the answer"
+            raise self.error(method, path, None, f"timed out after {limit:g}s {phase}",
                              hint="raise adminApi.requestTimeout if the gateway is just slow") from None
         except requests.exceptions.ConnectionError as exc:
             raise self.error(method, path, None, f"connection failed: {_describe_exception(exc)}") from None
@@ -686,12 +694,15 @@ def check_connection(inputs: dict[str, Any], failures: list[CheckFailure]) -> No
             failures.append(CheckFailure("admin_url", f"admin_url {url!r} must not carry a query or fragment"))
         else:
             inputs["admin_url"] = url.rstrip("/")
-    if inputs.get("request_timeout") is None:
-        inputs["request_timeout"] = 60.0
-    if inputs.get("readiness_timeout") is None:
-        inputs["readiness_timeout"] = 600.0
-    if inputs.get("verify_tls") is None:
-        inputs["verify_tls"] = True
+    connection_defaults(inputs)
+
+
+def connection_defaults(props: dict[str, Any]) -> dict[str, Any]:
+    """Fill the optional connection inputs (also for state built by an import from the id alone)."""
+    for name, default in (("request_timeout", 60.0), ("readiness_timeout", 600.0), ("verify_tls", True)):
+        if props.get(name) is None:
+            props[name] = default
+    return props
 
 
 class LiteLLMProvider(ResourceProvider):

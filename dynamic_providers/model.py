@@ -1,0 +1,430 @@
+"""A LiteLLM model deployment (`POST /model/new`) as the dynamic resource `litellm:Model`.
+
+The id is LiteLLM's `model_id`, chosen here (uuid4, or the stack config's fixed `id`) before the create,
+so a create is safe to retry and a 5xx answer can be confirmed on the server. The API key is write-only
+(never read back) and a secret output.
+
+API: `ModelProvider` is pickled by reference into every Model's state; the module path
+`dynamic_providers.model` and the class names are stable API. Never rename or move them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any, Mapping, Optional
+from urllib.parse import quote
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+
+from dynamic_providers.admin_client import (
+    CONNECTION_FIELDS,
+    AdminClient,
+    AdminConnection,
+    Field,
+    LiteLLMAdminError,
+    LiteLLMProvider,
+    connection_defaults,
+    declared,
+    is_unknown,
+    plain,
+    same,
+)
+
+log = logging.getLogger("litemaas.litellm_admin")
+
+# litellm_params keys with their own input. Pricing is null-clearable through PATCH; nothing else is.
+FIRST_CLASS_PARAMS = ("api_base", "api_key", "api_version", "rpm", "tpm", "timeout", "max_retries",
+                      "input_cost_per_token", "output_cost_per_token")
+# LiteLLM's NULL_CLEARABLE_LITELLM_PARAMS (pricing, credential name, cache-control injection points).
+_NULL_CLEARABLE_EXTRA = frozenset({"litellm_credential_name", "cache_control_injection_points"})
+# PATCH resets these to false unless sent; they are never reported as drift when false and undeclared.
+DEFAULT_FALSE_FLAGS = frozenset({"use_in_pass_through", "use_litellm_proxy", "merge_reasoning_content_in_choices",
+                                 "allow_client_keepalive_override", "use_xai_oauth"})
+# Pricing inside model_info is dropped by the server; it belongs in litellm_params.
+_MODEL_INFO_PRICING = ("input_cost_per_token", "output_cost_per_token", "input_cost_per_second",
+                       "output_cost_per_second")
+_ABSENT = object()
+_SECRET_WORDS = ("secret", "password", "api_key", "apikey", "token", "credential", "private_key", "access_key")
+
+MODEL_FIELDS = (
+    Field("model_name", "str", required=True),
+    Field("model", "str", required=True),
+    Field("api_base", "str"),
+    Field("api_key", "str"),
+    Field("api_version", "str"),
+    Field("rpm", "int", minimum=0),
+    Field("tpm", "int", minimum=0),
+    Field("timeout", "number", exclusive_minimum=0),
+    Field("max_retries", "int", minimum=0),
+    Field("input_cost_per_token", "number", minimum=0),
+    Field("output_cost_per_token", "number", minimum=0),
+    Field("model_info", "dict"),
+    Field("extra_params", "dict"),
+    Field("model_id", "str"),
+)
+
+
+def _deterministic(exc: LiteLLMAdminError) -> bool:
+    """An answer that settles the outcome: a 4xx other than 429, or a 5xx naming a server setting."""
+    if exc.status is not None and exc.status < 500 and exc.status != 429:
+        return True
+    return exc.mentions("store_model_in_db") or (exc.mentions("db") and exc.mentions("connect"))
+
+
+def is_null_clearable(param: str) -> bool:
+    return "cost_per" in param or param in _NULL_CLEARABLE_EXTRA
+
+
+def _is_env_ref(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("os.environ/")
+
+
+def _masked(value: Any) -> bool:
+    """LiteLLM masks sensitive values on read as first4 + '*'... + last4."""
+    return isinstance(value, str) and "****" in value
+
+
+def litellm_params(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The full desired litellm_params (sent whole on every write: PATCH resets omitted flags)."""
+    params: dict[str, Any] = {"model": props["model"]}
+    for name in FIRST_CLASS_PARAMS:
+        if props.get(name) is not None:
+            params[name] = props[name]
+    params.update(props.get("extra_params") or {})
+    return params
+
+
+class ModelProvider(LiteLLMProvider):
+    """CRUD for `litellm:Model` against the LiteLLM admin API. Stateless; pickled by reference."""
+
+    fields = MODEL_FIELDS
+    internal_inputs = ("model_id_fixed",)
+
+    # check -----------------------------------------------------------------------------------------
+    def check_resource(self, olds, inputs, failures):
+        api_base = inputs.get("api_base")
+        if isinstance(api_base, str) and not is_unknown(api_base) and not _is_env_ref(api_base) \
+                and not api_base.startswith(("http://", "https://")):
+            failures.append(CheckFailure("api_base", f"api_base {api_base!r} is not an http(s) URL "
+                                         "(or an os.environ/VAR reference)"))
+        extra = inputs.get("extra_params")
+        if isinstance(extra, dict):
+            for key in sorted(extra):
+                if key == "model" or key in FIRST_CLASS_PARAMS:
+                    failures.append(CheckFailure("extra_params", f"extra_params.{key} duplicates the {key} input; "
+                                                 "set it there instead"))
+                elif any(word in key.lower() for word in _SECRET_WORDS) and not _is_env_ref(extra[key]) \
+                        and not is_null_clearable(key) and key != "litellm_credential_name":
+                    failures.append(CheckFailure("extra_params", f"extra_params.{key} looks like a secret and would be "
+                                                 "stored in plain text; use api_key, an os.environ/VAR reference or "
+                                                 "litellm_credential_name"))
+        info = inputs.get("model_info")
+        if isinstance(info, dict):
+            for key in sorted(info):
+                if key in _MODEL_INFO_PRICING:
+                    failures.append(CheckFailure("model_info", f"model_info.{key} is dropped by LiteLLM; use the "
+                                                 f"{key} input (or extra_params for other pricing)"))
+                elif key == "id":
+                    failures.append(CheckFailure("model_info", "model_info.id is the model id; use the model_id input"))
+        if failures:
+            return
+        self._settle_model_id(olds, inputs)
+
+    def _settle_model_id(self, olds: dict[str, Any], inputs: dict[str, Any]) -> None:
+        """A fixed id from the program wins; else keep the generated id unless a replacement is due."""
+        if inputs.get("model_id") is not None:
+            inputs["model_id_fixed"] = True
+            return
+        inputs["model_id_fixed"] = False
+        previous = olds.get("model_id")
+        if previous and not olds.get("model_id_fixed") and not self._removals(olds, inputs):
+            inputs["model_id"] = previous
+        else:
+            # New model, or a replacement: a fresh id lets the new deployment exist before the old goes.
+            inputs["model_id"] = str(uuid.uuid4())
+
+    # diff ------------------------------------------------------------------------------------------
+    @staticmethod
+    def _removals(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """Inputs removed in a way PATCH cannot express (LiteLLM keeps keys it is not told to null)."""
+        removed = []
+        for name in FIRST_CLASS_PARAMS:
+            if not is_null_clearable(name) and declared(olds, name) and news.get(name) is None:
+                removed.append(name)
+        old_extra, new_extra = olds.get("extra_params") or {}, news.get("extra_params")
+        if isinstance(new_extra, dict) and any(k not in new_extra and not is_null_clearable(k) for k in old_extra):
+            removed.append("extra_params")
+        old_info, new_info = olds.get("model_info") or {}, news.get("model_info")
+        if isinstance(new_info, dict) and any(k not in new_info for k in old_info):
+            removed.append("model_info")
+        return removed
+
+    def replacements(self, olds, news):
+        replaces = self._removals(olds, news)
+        if not same(olds.get("model_id"), news.get("model_id")):
+            replaces.append("model_id")
+        return replaces
+
+    def delete_before_replace(self, olds, news):
+        # The replacement reuses the same (fixed) model id: the old one has to go first.
+        return same(olds.get("model_id"), news.get("model_id"))
+
+    # create ----------------------------------------------------------------------------------------
+    def create(self, props):
+        props = plain(dict(props))
+        model_id = props["model_id"]
+        body = {
+            "model_name": props["model_name"],
+            "litellm_params": litellm_params(props),
+            "model_info": {**(props.get("model_info") or {}), "id": model_id},
+        }
+        with self.client(props, props.get("api_key")) as api:
+            self._create(api, model_id, body)
+        return CreateResult(model_id, self._outputs(props, model_id))
+
+    def _create(self, api: AdminClient, model_id: str, body: dict[str, Any]) -> None:
+        attempts = 3
+        for attempt in range(1, attempts + 1):
+            try:
+                api.post("/model/new", body, idempotent=False)
+                return
+            except LiteLLMAdminError as exc:
+                if exc.status == 500 and exc.mentions("saved to the database"):
+                    log.warning("LiteLLM saved model %s but this pod has not loaded it yet: %s", model_id, exc.message)
+                    return
+                if _deterministic(exc) and not exc.mentions("failed to add model"):
+                    raise  # validation, auth, STORE_MODEL_IN_DB off, no database: trying again won't help
+                # The write may have landed (reset after commit, 5xx, timeout): look before trying again.
+                found = self._confirm(api, model_id)
+                if found is not None:
+                    if found.get("model_name") != body["model_name"]:
+                        raise api.error("POST", "/model/new", exc.status,
+                                        f"model id {model_id} already exists as {found.get('model_name')!r}",
+                                        hint="choose another id, or delete that model") from None
+                    log.warning("POST /model/new answered %s but model %s exists; making it match the inputs",
+                                exc.status or "no response", model_id)
+                    api.patch(f"/model/{quote(model_id, safe='')}/update",
+                              {k: v for k, v in body.items() if k != "model_info"} |
+                              {"model_info": {k: v for k, v in body["model_info"].items() if k != "id"}})
+                    return
+                if attempt == attempts:
+                    raise
+                log.warning("model %s not on the server after %s; creating again (attempt %d/%d)",
+                            model_id, api.redact(exc.message), attempt + 1, attempts)
+                time.sleep(api.policy.backoff_factor * attempt)
+
+    def _confirm(self, api: AdminClient, model_id: str) -> Optional[dict[str, Any]]:
+        """After an answer that leaves the outcome open: is the model there (DB-backed v2 read first)?"""
+        return self._locate(api, model_id, router_first=False)
+
+    def _locate(self, api: AdminClient, model_id: str, *, router_first: bool) -> Optional[dict[str, Any]]:
+        """The model, or None once LiteLLM says authoritatively that it does not exist.
+
+        Both info endpoints missing is final only when the answering router holds models: an empty
+        router answers v2 without looking at the DB (and a freshly written model may not be loaded
+        yet). While the router is empty, poll with backoff for a bounded window. A wrong "absent" in a
+        create is harmless: the retry reuses the same id, so it can never make a second model.
+        """
+        found = self._find(api, model_id, router_first=router_first)
+        if found is not None or self._router_has_models(api):
+            return found
+
+        def probe() -> Any:
+            again = self._find(api, model_id, router_first=router_first)
+            if again is not None:
+                return again
+            return _ABSENT if self._router_has_models(api) else None
+
+        result = api.poll(probe, timeout=min(api.conn.readiness_timeout, 240.0),
+                          what=f"model {model_id} (the gateway router has no models loaded yet)")
+        return None if result is _ABSENT else result
+
+    @staticmethod
+    def _router_has_models(api: AdminClient) -> bool:
+        listing = api.get("/v2/model/info", {"page": 1, "size": 1})
+        return bool((listing or {}).get("total_count"))
+
+    @staticmethod
+    def _find(api: AdminClient, model_id: str, *, router_first: bool) -> Optional[dict[str, Any]]:
+        """The model from /model/info (router) or /v2/model/info (DB fallback); None when both miss."""
+
+        def v1() -> Optional[dict[str, Any]]:
+            try:
+                data = api.get("/model/info", {"litellm_model_id": model_id})
+            except LiteLLMAdminError as exc:
+                if exc.status in (400, 404) and exc.mentions("not found"):
+                    return None
+                raise
+            rows = (data or {}).get("data") or []
+            return next((r for r in rows if (r.get("model_info") or {}).get("id") == model_id), rows[0] if rows else None)
+
+        def v2() -> Optional[dict[str, Any]]:
+            data = api.get("/v2/model/info", {"modelId": model_id})
+            rows = (data or {}).get("data") or []
+            return next((r for r in rows if (r.get("model_info") or {}).get("id") == model_id), None)
+
+        first, second = (v1, v2) if router_first else (v2, v1)
+        found = first()
+        return found if found is not None else second()
+
+    # read ------------------------------------------------------------------------------------------
+    def read(self, id_, props):
+        props = plain(dict(props))
+        with self.client(props, props.get("api_key")) as api:
+            found = self._locate(api, id_, router_first=True)
+        if found is None:
+            return ReadResult("", {})  # gone: refresh drops it from the stack
+        outs = self._refreshed(id_, props, found)
+        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k in self._input_keys()})
+
+    def _input_keys(self) -> set[str]:
+        return set(self.input_names) | set(CONNECTION_FIELDS)
+
+    def _refreshed(self, model_id: str, props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+        """Stored inputs with the declared fields replaced by what the server holds (import: all of them)."""
+        importing = not props.get("model_name")
+        params = found.get("litellm_params") or {}
+        info = found.get("model_info") or {}
+        outs = connection_defaults({k: v for k, v in props.items() if k != "__provider"})
+        outs["model_id"] = model_id
+        if importing:
+            outs["model_id_fixed"] = True
+        if found.get("model_name"):
+            outs["model_name"] = found["model_name"]
+        if params.get("model") and not _masked(params["model"]):
+            if not same(params["model"], props.get("model")):
+                outs["model"] = params["model"]
+        for name in FIRST_CLASS_PARAMS:
+            if name == "api_key":
+                continue  # write-only: never read back
+            ours = props.get(name)
+            if not (importing or ours is not None) or name not in params:
+                continue  # undeclared (server defaults are not ours) or not echoed by this LiteLLM
+            theirs = params[name]
+            if theirs is None and not is_null_clearable(name):
+                continue
+            if _masked(theirs) or _is_env_ref(ours) or same(theirs, ours):
+                continue
+            outs[name] = theirs
+        ours_extra = dict(props.get("extra_params") or {})
+        if importing:
+            ours_extra = {k: v for k, v in params.items()
+                          if k != "model" and k not in FIRST_CLASS_PARAMS and v is not None and not _masked(v)
+                          and not (k in DEFAULT_FALSE_FLAGS and v is False)}
+        else:
+            for key, ours in list(ours_extra.items()):
+                if key in params and not _masked(params[key]) and not _is_env_ref(ours) and not same(params[key], ours):
+                    ours_extra[key] = params[key]
+        outs["extra_params"] = ours_extra
+        ours_info = dict(props.get("model_info") or {})
+        for key, ours in list(ours_info.items()):
+            if key in info and not same(info[key], ours):
+                ours_info[key] = info[key]
+        outs["model_info"] = ours_info  # importing: server-enriched model_info is not adopted as inputs
+        for name, default in (("api_key", None),):
+            outs.setdefault(name, default)
+        return outs
+
+    # update ----------------------------------------------------------------------------------------
+    def update(self, id_, olds, news):
+        olds, news = plain(dict(olds)), plain(dict(news))
+        outs = self._outputs(news, id_)
+        if not [n for n in self.changed_fields(olds, news) if n not in self.internal_inputs]:
+            return UpdateResult(outs)  # only the connection (or bookkeeping) changed: nothing to send
+        params = litellm_params(news)
+        for name in FIRST_CLASS_PARAMS:
+            if is_null_clearable(name) and olds.get(name) is not None and news.get(name) is None:
+                params[name] = None  # explicit null deletes pricing
+        for key in (olds.get("extra_params") or {}):
+            if key not in params and is_null_clearable(key):
+                params[key] = None
+        body = {"model_name": news["model_name"], "litellm_params": params,
+                "model_info": dict(news.get("model_info") or {})}
+        with self.client(news, news.get("api_key"), olds.get("api_key")) as api:
+            try:
+                api.patch(f"/model/{quote(id_, safe='')}/update", body)
+            except LiteLLMAdminError as exc:
+                if exc.status == 500 and exc.mentions("saved to the database"):
+                    log.warning("LiteLLM saved the update of model %s; this pod reloads it later", id_)
+                elif exc.status == 404:
+                    raise api.error("PATCH", f"/model/{id_}/update", 404, exc.message,
+                                    hint="the model was deleted outside Pulumi; run `pulumi refresh`, then "
+                                         "`pulumi up` to create it again") from None
+                else:
+                    raise
+        return UpdateResult(outs)
+
+    # delete ----------------------------------------------------------------------------------------
+    def delete(self, id_, props):
+        props = plain(dict(props))
+        with self.client(props, props.get("api_key")) as api:
+            try:
+                api.post("/model/delete", {"id": id_}, idempotent=True)
+            except LiteLLMAdminError as exc:
+                if exc.status in (400, 404) and exc.mentions("not found"):
+                    return  # already gone
+                raise
+
+    def _outputs(self, props: Mapping[str, Any], model_id: str) -> dict[str, Any]:
+        outs = {k: v for k, v in props.items() if k != "__provider"}
+        outs["model_id"] = model_id
+        for name in ("api_base", "api_key", "api_version"):
+            outs.setdefault(name, None)
+        return outs
+
+
+class Model(pulumi.dynamic.Resource, module="litellm", name="Model"):
+    """A model deployment on the LiteLLM gateway. Type token `pulumi-python:dynamic/litellm:Model`."""
+
+    model_id: pulumi.Output[str]
+    model_name: pulumi.Output[str]
+    api_key: pulumi.Output[Optional[str]]
+
+    def __init__(self, resource_name: str, *, connection: AdminConnection, model_name: pulumi.Input[str],
+                 model: pulumi.Input[str], api_base: Optional[pulumi.Input[str]] = None,
+                 api_key: Optional[pulumi.Input[str]] = None, api_version: Optional[pulumi.Input[str]] = None,
+                 rpm: Optional[int] = None, tpm: Optional[int] = None, timeout: Optional[float] = None,
+                 max_retries: Optional[int] = None, input_cost_per_token: Optional[float] = None,
+                 output_cost_per_token: Optional[float] = None, model_info: Optional[Mapping[str, Any]] = None,
+                 extra_params: Optional[Mapping[str, Any]] = None, model_id: Optional[str] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        props = {
+            **connection.props(),
+            "model_name": model_name, "model": model, "api_base": api_base,
+            "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
+            "api_version": api_version, "rpm": rpm, "tpm": tpm, "timeout": timeout, "max_retries": max_retries,
+            "input_cost_per_token": input_cost_per_token, "output_cost_per_token": output_cost_per_token,
+            "model_info": _plain_mapping(model_info), "extra_params": _plain_mapping(extra_params),
+            "model_id": model_id, "model_id_fixed": None,
+        }
+        super().__init__(ModelProvider(), resource_name, props, _with_secrets(opts, model_id is not None))
+
+    @classmethod
+    def from_config(cls, resource_name: str, config: Any, connection: AdminConnection,
+                    opts: Optional[pulumi.ResourceOptions] = None) -> "Model":
+        """From a stack_config.ModelConfig."""
+        return cls(resource_name, connection=connection, model_name=config.name, model=config.model,
+                   api_base=config.api_base, api_key=config.api_key, api_version=config.api_version,
+                   rpm=config.rpm, tpm=config.tpm, timeout=config.timeout, max_retries=config.max_retries,
+                   input_cost_per_token=config.input_cost_per_token,
+                   output_cost_per_token=config.output_cost_per_token, model_info=config.model_info,
+                   extra_params=config.extra_params, model_id=config.id, opts=opts)
+
+
+def _plain_mapping(value: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+    """Frozen mappings from the config module become plain dicts (nested too) for serialization."""
+    if value is None:
+        return {}
+    return {str(k): _plain_mapping(v) if isinstance(v, Mapping) else
+            [(_plain_mapping(i) if isinstance(i, Mapping) else i) for i in v] if isinstance(v, (list, tuple)) else v
+            for k, v in value.items()}
+
+
+def _with_secrets(opts: Optional[pulumi.ResourceOptions], fixed_id: bool) -> pulumi.ResourceOptions:
+    own = pulumi.ResourceOptions(additional_secret_outputs=["api_key", "master_key"],
+                                 # A forced replacement with a fixed id would collide with the old model.
+                                 delete_before_replace=True if fixed_id else None)
+    return pulumi.ResourceOptions.merge(own, opts)
