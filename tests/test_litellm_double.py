@@ -715,3 +715,11 @@ def test_standalone_process_control_endpoints_and_state_file(tmp_path):
         assert requests.get(url + "/team/info", params={"team_id": "t"}, headers=headers, timeout=5).ok
     finally:
         _stop(process)
+
+
+def test_hard_deleted_key_is_404_and_past_expiry_is_expired(api, client):
+    raw, token = api.seed_key()
+    api.edit_key(raw, expires=(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)).isoformat())
+    assert client.get("/key/info", key=token).json()["info"]["status"] == "expired"
+    api.delete_key(token, archive=False)
+    assert client.get("/key/info", key=token).status_code == 404

@@ -13,9 +13,13 @@ Python API (stable; additions only):
         api.calls                     # list[RecordedCall] (method, path, query, body, headers, status, ...)
         api.calls_to("POST", "/key/generate")   # filter; path may use {x} placeholders
         api.reset_calls(); api.read_count; api.write_count; api.ignored_fields()
+        api.validating                # bodies checked against litellm's own request models (422 on errors)
+
+        # RecordedCall: method, path, query (last value per name), body (parsed JSON), headers (no auth
+        # headers), status (None = dropped), fault (action name or None), ignored_fields, at (epoch s)
 
         # server settings
-        api.store_model_in_db = False
+        api.store_model_in_db = False; api.premium_user = True; api.auto_add_proxy_admin_to_teams = False
         api.set_readiness(db="connected" | "Not connected" | "disconnected" | "stalled", not_ready_calls=0)
         api.shutting_down = True
 
@@ -30,16 +34,19 @@ Python API (stable; additions only):
         api.drop("POST", "/key/generate", times=1, when="after")      # TCP reset, no response
         api.delay("POST", "/team/new", seconds=5, times=1, when="before")
         api.non_json_500("GET", "/key/info", times=1)
-        api.clear_faults()
+        api.clear_faults()            # each helper returns a Fault with .hits / .remaining; times=-1 = forever
 
         # hand edits ("drift made in the admin UI"); no faults, no recording
         api.seed_model(...), api.seed_team(...), api.seed_key(...) -> (raw_key, token)
         api.edit_model(model_id, ...), api.edit_key(token_or_raw, **fields), api.edit_team(team_id, **fields)
-        api.delete_model(model_id), api.delete_key(token_or_raw), api.delete_team(team_id)
+        api.delete_model(model_id), api.delete_key(token_or_raw, archive=True), api.delete_team(team_id)
+        # delete_key(..., archive=False) is a hard delete: /key/info then answers 404, as after a user delete
 
 Standalone (for end-to-end tests where the Pulumi CLI runs in another process):
 
     python -m tests.support.litellm_double --port 0 --master-key sk-... [--state-file PATH]
+        [--no-store-model-in-db] [--db STATE] [--no-validate]    (--master-key defaults to
+        $LITELLM_DOUBLE_MASTER_KEY, which keeps the key out of `ps`)
 
 prints the base URL as its first stdout line and serves until SIGTERM/SIGINT. The control endpoints
 below need the master key and are never recorded:
