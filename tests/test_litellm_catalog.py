@@ -1,0 +1,249 @@
+"""LiteLLMCatalog under Pulumi mocks: config lists -> resources, gateway dependency, secret outputs."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from dataclasses import dataclass, field
+
+import dill
+import pulumi
+import pytest
+from pulumi.runtime import mocks as runtime_mocks
+
+from stack_config import AdminApiConfig, KeyConfig, ModelConfig, TeamConfig
+from tests.support.pulumi_program import SECRET_SIG, SIG_KEY, RunInline, has_secret_envelope, plain
+
+MODEL_T = "pulumi-python:dynamic/litellm:Model"
+TEAM_T = "pulumi-python:dynamic/litellm:Team"
+KEY_T = "pulumi-python:dynamic/litellm:VirtualKey"
+MASTER = "sk-master-in-a-secret-0123"
+UPSTREAM = "deepseek-upstream-key-0123"
+
+
+@dataclass
+class Seen:
+    typ: str
+    inputs: dict
+    parent: str = ""
+    dependencies: list = field(default_factory=list)
+
+
+class CatalogMocks(pulumi.runtime.Mocks):
+    """Echoes inputs and fakes what the providers would compute (ids, the raw key)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Seen] = {}
+        self.wire: dict[str, tuple[str, list[str]]] = {}  # name -> (parent urn, dependency urns)
+
+    def new_resource(self, args):
+        self.seen[args.name] = Seen(args.typ, args.inputs)
+        state = dict(args.inputs)
+        if args.typ == TEAM_T:
+            state["team_id"] = args.inputs.get("team_id") or f"generated-{args.name}"
+        elif args.typ == MODEL_T:
+            state["model_id"] = args.inputs.get("model_id") or f"generated-{args.name}"
+        elif args.typ == KEY_T:
+            state.update(key={SIG_KEY: SECRET_SIG, "value": f"sk-raw-{args.name}"}, token=f"hash-{args.name}",
+                         expires="2027-01-01T00:00:00+00:00")
+        return f"{args.name}-id", state
+
+    def call(self, args):
+        return {}
+
+
+@pytest.fixture
+def catalog_mocks(monkeypatch):
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.set_default_executor(RunInline())
+    recorder = CatalogMocks()
+    original = runtime_mocks.MockMonitor.RegisterResource
+
+    def register(self, request):
+        recorder.wire[request.name] = (request.parent, list(request.dependencies))
+        return original(self, request)
+
+    # The mock's MockResourceArgs carries no parent or dependencies; the wire request does.
+    monkeypatch.setattr(runtime_mocks.MockMonitor, "RegisterResource", register)
+    pulumi.runtime.set_mocks(recorder, project="litemaas", stack="test", preview=False)
+    yield recorder
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def stack_lists():
+    models = (
+        ModelConfig(name="granite-8b-instruct", model="openai/granite-8b-instruct",
+                    api_base="https://granite.apps.example.com/v1", rpm=60, model_info={"mode": "chat"}),
+        ModelConfig(name="deepseek-chat", model="deepseek/deepseek-chat", api_key=pulumi.Output.secret(UPSTREAM),
+                    input_cost_per_token=2.7e-7, id="deepseek-1"),
+    )
+    teams = (TeamConfig(alias="ml", models=("granite-8b-instruct",), max_budget=100.0),
+             TeamConfig(alias="ops", id="ops-team"))
+    keys = (KeyConfig(alias="alice", models=("granite-8b-instruct",), team="ml", max_budget=10.0,
+                      budget_duration="30d", duration="90d"),
+            KeyConfig(alias="bob", models=("deepseek-chat",), metadata={"owner": "bob"}))
+    return models, teams, keys
+
+
+def build(recorder, **overrides):
+    from components.litellm_catalog import LiteLLMCatalog, LiteLLMCatalogArgs
+
+    gateway = pulumi.CustomResource("test:index:Gateway", "gateway", {})
+    models, teams, keys = stack_lists()
+    args = LiteLLMCatalogArgs(admin_url="https://litellm.apps.example.com", master_key=pulumi.Output.secret(MASTER),
+                              admin_api=AdminApiConfig(readiness_timeout=300.0, request_timeout=30.0, verify_tls=False),
+                              models=models, teams=teams, keys=keys)
+    for name, value in overrides.items():
+        setattr(args, name, value)
+    catalog = LiteLLMCatalog("catalog", args, opts=pulumi.ResourceOptions(depends_on=[gateway]))
+    return gateway, catalog
+
+
+def wait_for(catalog, *extra):
+    children = [*catalog.models.values(), *catalog.teams.values(), *catalog.keys.values()]
+    return pulumi.Output.all(*[c.urn for c in children], *extra)
+
+
+@pulumi.runtime.test
+def test_config_lists_become_resources(catalog_mocks):
+    _, catalog = build(catalog_mocks)
+
+    def check(_):
+        seen = catalog_mocks.seen
+        assert set(catalog.models) == {"granite-8b-instruct", "deepseek-chat"}
+        assert set(catalog.teams) == {"ml", "ops"} and set(catalog.keys) == {"alice", "bob"}
+        assert {n: s.typ for n, s in seen.items() if n.startswith("catalog-")} == {
+            "catalog-model-granite-8b-instruct": MODEL_T, "catalog-model-deepseek-chat": MODEL_T,
+            "catalog-team-ml": TEAM_T, "catalog-team-ops": TEAM_T,
+            "catalog-key-alice": KEY_T, "catalog-key-bob": KEY_T}
+
+        granite = plain(seen["catalog-model-granite-8b-instruct"].inputs)
+        assert granite["model_name"] == "granite-8b-instruct" and granite["model"] == "openai/granite-8b-instruct"
+        assert granite["rpm"] == 60 and granite["model_info"] == {"mode": "chat"} and "model_id" not in granite
+        assert (granite["admin_url"], granite["request_timeout"], granite["readiness_timeout"],
+                granite["verify_tls"]) == ("https://litellm.apps.example.com", 30, 300, False)
+        deepseek = plain(seen["catalog-model-deepseek-chat"].inputs)
+        assert deepseek["model_id"] == "deepseek-1" and deepseek["input_cost_per_token"] == 2.7e-7
+
+        ml = plain(seen["catalog-team-ml"].inputs)
+        assert ml["team_alias"] == "ml" and ml["models"] == ["granite-8b-instruct"] and ml["max_budget"] == 100
+        assert plain(seen["catalog-team-ops"].inputs)["team_id"] == "ops-team"
+
+        alice = plain(seen["catalog-key-alice"].inputs)
+        assert alice["key_alias"] == "alice" and alice["team_id"] == "generated-catalog-team-ml"
+        assert (alice["max_budget"], alice["budget_duration"], alice["duration"]) == (10, "30d", "90d")
+        bob = plain(seen["catalog-key-bob"].inputs)
+        assert "team_id" not in bob and bob["metadata"] == {"owner": "bob"} and bob["blocked"] is False
+
+    return wait_for(catalog).apply(check)
+
+
+@pulumi.runtime.test
+def test_every_child_waits_for_the_gateway_and_its_team_and_models(catalog_mocks):
+    gateway, catalog = build(catalog_mocks)
+    children = {**{f"model:{k}": v for k, v in catalog.models.items()},
+                **{f"team:{k}": v for k, v in catalog.teams.items()},
+                **{f"key:{k}": v for k, v in catalog.keys.items()}}
+    names = list(children)
+
+    def check(values):
+        gateway_urn, catalog_urn, *child_urns = values
+        urn = dict(zip(names, child_urns))
+        wire = catalog_mocks.wire
+        assert catalog_urn.endswith("litemaas:index:LiteLLMCatalog::catalog")
+        for name, child in children.items():
+            parent, dependencies = wire[child._name]
+            assert parent == catalog_urn, name
+            assert gateway_urn in dependencies, name
+        assert {urn["team:ml"], urn["model:granite-8b-instruct"]} <= set(wire["catalog-key-alice"][1])
+        assert urn["model:deepseek-chat"] in wire["catalog-key-bob"][1]
+        assert urn["team:ml"] not in wire["catalog-key-bob"][1]
+        assert urn["model:granite-8b-instruct"] in wire["catalog-team-ml"][1]
+
+    return pulumi.Output.all(gateway.urn, catalog.urn, *[c.urn for c in children.values()]).apply(check)
+
+
+@pulumi.runtime.test
+def test_secrets_stay_secret(catalog_mocks):
+    _, catalog = build(catalog_mocks)
+    results = {}
+
+    async def probe():
+        results["key_details_secret"] = await catalog.key_details.is_secret()
+        results["key_details"] = await catalog.key_details.future()
+        results["team_ids_secret"] = await catalog.team_ids.is_secret()
+        results["team_ids"] = await catalog.team_ids.future()
+        results["model_names"] = await catalog.model_names.future()
+
+    def check(_):
+        seen = catalog_mocks.seen
+        for name, s in seen.items():
+            if not name.startswith("catalog-"):
+                continue
+            assert has_secret_envelope(s.inputs["master_key"]), name
+            assert has_secret_envelope(s.inputs["__provider"]), name
+        assert has_secret_envelope(seen["catalog-model-deepseek-chat"].inputs["api_key"])
+        assert results["key_details_secret"] is True
+        assert results["key_details"]["alice"] == {"key": "sk-raw-catalog-key-alice", "models": ["granite-8b-instruct"],
+                                                   "maxBudget": 10.0, "budgetDuration": "30d",
+                                                   "expires": "2027-01-01T00:00:00+00:00"}
+        assert results["key_details"]["bob"]["key"] == "sk-raw-catalog-key-bob"
+        assert results["team_ids_secret"] is False
+        assert results["team_ids"] == {"ml": "generated-catalog-team-ml", "ops": "ops-team"}
+        assert results["model_names"] == ["granite-8b-instruct", "deepseek-chat"]
+        assert MASTER not in str(results["team_ids"]) + str(results["model_names"])
+
+    return wait_for(catalog, pulumi.Output.from_input(asyncio.ensure_future(probe()))).apply(check)
+
+
+@pulumi.runtime.test
+def test_providers_are_stateless_and_pickled_by_reference(catalog_mocks):
+    _, catalog = build(catalog_mocks)
+
+    def check(_):
+        for name, s in catalog_mocks.seen.items():
+            if not name.startswith("catalog-"):
+                continue
+            serialized = plain(s.inputs["__provider"])
+            raw = base64.b64decode(serialized)
+            provider = dill.loads(raw)
+            assert type(provider).__module__ in ("dynamic_providers.model", "dynamic_providers.team",
+                                                 "dynamic_providers.virtual_key"), name
+            assert vars(provider) == {}, name  # nothing captured: no session, no config, no secret
+            assert len(raw) < 200, (name, len(raw))  # a name reference, not pickled bytecode
+            assert MASTER.encode() not in raw and UPSTREAM.encode() not in raw
+
+    return wait_for(catalog).apply(check)
+
+
+@pulumi.runtime.test
+def test_an_empty_catalog_has_no_children(catalog_mocks):
+    _, catalog = build(catalog_mocks, models=(), teams=(), keys=())
+
+    async def probe():
+        return (await catalog.model_names.future(), await catalog.team_ids.future(),
+                await catalog.key_details.future())
+
+    def check(values):
+        assert values == ([], {}, {})
+        assert not [n for n in catalog_mocks.seen if n.startswith("catalog-")]
+
+    return pulumi.Output.from_input(asyncio.ensure_future(probe())).apply(check)
+
+
+def test_the_program_exports_models_teams_and_secret_keys(mocked):
+    config = {
+        "models": [{"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
+                    "apiBase": "https://granite.apps.example.com/v1"}],
+        "teams": [{"alias": "ml", "models": ["granite-8b-instruct"]}],
+        "keys": [{"alias": "alice", "models": ["granite-8b-instruct"], "team": "ml", "maxBudget": 5}],
+    }
+    run = mocked.run(config)
+    types = {r.typ for r in run.recorder.registrations}
+    assert {MODEL_T, TEAM_T, KEY_T, "litemaas:index:LiteLLMCatalog"} <= types
+    assert run.exports["models"] == ["granite-8b-instruct"]
+    assert set(run.exports["teams"]) == {"ml"}
+    assert "keys" in run.secret_exports and set(run.exports["keys"]) == {"alice"}
+    assert "models" not in run.secret_exports and "teams" not in run.secret_exports
