@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from typing import Optional
@@ -38,6 +39,26 @@ class LiteLLMGatewayArgs:
     ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform only
     master_key: Optional[pulumi.Input[str]] = None  # secret; generated when None
     protect_salt_key: bool = True
+
+
+def _assigned_host(spec: Optional[dict]) -> pulumi.Input[str]:
+    """The host the OpenShift router wrote into spec.host; unknown at preview, an error if never assigned."""
+    host = (spec or {}).get("host")
+    if host:
+        return host
+    if pulumi.runtime.is_dry_run():
+        return _unknown()
+    raise pulumi.RunError("The litellm Route has no host: the API server did not assign one (is this OpenShift?). "
+                          "Set `pulumi config set hostname <host>` or use `platform: kubernetes`.")
+
+
+def _unknown() -> pulumi.Output[str]:
+    """An Output that is unknown during preview, like any value the engine computes later."""
+    loop = asyncio.get_event_loop()
+    value, known = loop.create_future(), loop.create_future()
+    value.set_result(None)
+    known.set_result(False)
+    return pulumi.Output(set(), value, known)
 
 
 class LiteLLMGateway(pulumi.ComponentResource):
@@ -215,8 +236,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
             # Without a configured host the router assigns one and writes it back into spec.host.
-            host = pulumi.Output.from_input(args.hostname) if args.hostname else self.route.spec.apply(
-                lambda spec: (spec or {}).get("host"))
+            host = pulumi.Output.from_input(args.hostname) if args.hostname else self.route.spec.apply(_assigned_host)
             self.gateway_url = pulumi.Output.concat("https://", host)
         else:
             self.ingress = k8s.networking.v1.Ingress(

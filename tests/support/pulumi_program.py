@@ -56,7 +56,11 @@ class Registration:
     typ: str
     name: str
     inputs: dict  # as sent, secret envelopes kept
-    options: Any
+    request: Any  # the RegisterResourceRequest: .protect, .dependencies, .retainOnDelete, ...
+
+    @property
+    def dependencies(self) -> list[str]:
+        return list(self.request.dependencies)
 
     @property
     def manifest(self) -> dict:
@@ -69,9 +73,12 @@ class Recorder(pulumi.runtime.Mocks):
 
     preview: bool = False
     registrations: list[Registration] = field(default_factory=list)
+    # The monitor's RegisterResource requests by (type, name): options such as protect and dependencies.
+    requests: dict[str, Any] = field(default_factory=dict)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.registrations.append(Registration(args.typ, args.name, copy.deepcopy(args.inputs), args))
+        self.registrations.append(Registration(args.typ, args.name, copy.deepcopy(args.inputs),
+                                               self.requests.get((args.typ, args.name))))
         state = dict(args.inputs)
         if args.typ == "random:index/randomPassword:RandomPassword" and not self.preview:
             # Distinctive per resource, with URL-reserved characters to exercise percent-encoding.
@@ -126,6 +133,14 @@ class MockedPulumi:
 
         recorder = Recorder(preview=preview)
         pulumi.runtime.set_mocks(recorder, project=PROJECT, stack="test", preview=preview)
+        monitor = pulumi.runtime.settings.get_monitor()
+        register_resource = monitor.RegisterResource
+
+        def record_request(request):
+            recorder.requests[(request.type, request.name)] = request
+            return register_resource(request)
+
+        monitor.RegisterResource = record_request
         pulumi.runtime.set_all_config(
             {f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in config.items()},
             [f"{PROJECT}:{k}" for k in secret_keys])

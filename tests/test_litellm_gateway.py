@@ -1,0 +1,159 @@
+"""LiteLLM gateway component: credentials, migration ordering, probes, exposure, security."""
+
+import pytest
+
+from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
+from stack_config import LiteLLMConfig
+from tests.support.manifests import restricted_v2_violations, validate
+from tests.support.pulumi_program import has_secret_envelope
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+JOB = "kubernetes:batch/v1:Job"
+ROUTE = "kubernetes:route.openshift.io/v1:Route"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+SECRET = "kubernetes:core/v1:Secret"
+RANDOM = "random:index/randomPassword:RandomPassword"
+DATABASE_URL = "postgresql://litellm:pw@postgres.ai.svc:5432/litellm?sslmode=disable"
+
+
+def deploy(mocked, openshift=True, preview=False, master_key=None, protect_salt_key=True, **config):
+    gateways = []
+
+    def program():
+        import pulumi
+        gateways.append(LiteLLMGateway("litellm", LiteLLMGatewayArgs(
+            namespace="ai", config=LiteLLMConfig(**config), openshift=openshift,
+            database_url=pulumi.Output.secret(DATABASE_URL), wait_image="postgres:16.10-alpine",
+            hostname=None if openshift else "litellm.example.com",
+            ingress_class_name=None if openshift else "nginx",
+            master_key=master_key, protect_salt_key=protect_salt_key)))
+    run = mocked.run({}, program=program, preview=preview)
+    return run.recorder
+
+
+def container(recorder, typ=DEPLOYMENT):
+    return recorder.one(typ).manifest["spec"]["template"]["spec"]["containers"][0]
+
+
+@pytest.mark.parametrize("openshift", [True, False])
+def test_manifests_are_valid_and_restricted(mocked, openshift):
+    recorder = deploy(mocked, openshift=openshift, replicas=2)
+    kinds = sorted(r.manifest["kind"] for r in recorder.kubernetes())
+    exposure = "Route" if openshift else "Ingress"
+    assert kinds == sorted(["Secret", "Job", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy",
+                            exposure])
+    for registration in recorder.kubernetes():
+        validate(registration.manifest)
+    for typ in (DEPLOYMENT, JOB):
+        pod = recorder.one(typ).manifest["spec"]["template"]["spec"]
+        assert restricted_v2_violations(pod, openshift=openshift) == []
+        if not openshift:
+            assert pod["securityContext"]["runAsUser"] == 65534
+
+
+def test_deployment_waits_for_the_migration_job(mocked):
+    recorder = deploy(mocked)
+    deployment, job = recorder.one(DEPLOYMENT), recorder.one(JOB)
+    assert any(dep.endswith(f"::{job.name}") for dep in deployment.dependencies)
+    job_spec = job.manifest["spec"]["template"]["spec"]
+    assert job_spec["initContainers"][0]["name"] == "wait-for-database"
+    assert "pg_isready" in job_spec["initContainers"][0]["command"][-1]
+    env = {e["name"]: e.get("value") for e in job_spec["containers"][0]["env"]}
+    assert env["DISABLE_SCHEMA_UPDATE"] == "false"
+    served = {e["name"]: e.get("value") for e in container(recorder)["env"]}
+    assert served["DISABLE_SCHEMA_UPDATE"] == "true"
+    assert served["STORE_MODEL_IN_DB"] == "True" and served["LITELLM_MODE"] == "PRODUCTION"
+
+
+def test_a_new_image_gets_a_new_migration_job(mocked):
+    first = deploy(mocked, image="ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable").one(JOB)
+    second = deploy(mocked, image="ghcr.io/berriai/litellm-non_root:main-v1.110.0-stable").one(JOB)
+    assert first.manifest["metadata"]["name"] != second.manifest["metadata"]["name"]
+    assert first.name == second.name  # same Pulumi resource: the change is a replacement
+
+
+def test_probes_have_timeouts_of_several_seconds(mocked):
+    c = container(deploy(mocked))
+    assert c["startupProbe"]["httpGet"]["path"] == "/health/readiness"
+    assert c["readinessProbe"]["httpGet"]["path"] == "/health/readiness"
+    assert c["livenessProbe"]["httpGet"]["path"] == "/health/liveliness"
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert c[probe]["timeoutSeconds"] >= 5
+    assert c["startupProbe"]["periodSeconds"] * c["startupProbe"]["failureThreshold"] >= 300
+
+
+def test_rolling_update_and_writable_runtime_dirs(mocked):
+    recorder = deploy(mocked, replicas=3)
+    spec = recorder.one(DEPLOYMENT).manifest["spec"]
+    assert spec["replicas"] == 3
+    assert spec["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
+    c = spec["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    mounts = {m["mountPath"] for m in c["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["template"]["spec"]["volumes"]}
+    assert all("emptyDir" in v for v in volumes.values())
+    for variable in ("HOME", "TMPDIR"):
+        assert any(env[variable].startswith(mount) for mount in mounts), variable
+    assert "PRISMA_BINARY_CACHE_DIR" not in env  # baked engines must stay visible
+    assert recorder.one("kubernetes:policy/v1:PodDisruptionBudget").manifest["spec"]["minAvailable"] == 1
+
+
+def test_single_replica_has_no_disruption_budget(mocked):
+    assert deploy(mocked, replicas=1).of_type("kubernetes:policy/v1:PodDisruptionBudget") == []
+
+
+def test_route_is_edge_tls_with_redirect_and_timeout(mocked):
+    route = deploy(mocked, route_timeout="900s").one(ROUTE).manifest
+    assert route["spec"]["tls"] == {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"}
+    assert route["metadata"]["annotations"]["haproxy.router.openshift.io/timeout"] == "900s"
+    assert route["spec"]["to"]["name"] == "litellm" and route["spec"]["port"]["targetPort"] == "http"
+
+
+def test_kubernetes_platform_uses_ingress(mocked):
+    recorder = deploy(mocked, openshift=False)
+    assert recorder.of_type(ROUTE) == []
+    ingress = recorder.one(INGRESS).manifest["spec"]
+    assert ingress["ingressClassName"] == "nginx" and ingress["rules"][0]["host"] == "litellm.example.com"
+
+
+@pytest.mark.parametrize("openshift, peer", [
+    (True, {"namespaceSelector": {"matchLabels": {"policy-group.network.openshift.io/ingress": ""}}}),
+    (False, {"namespaceSelector": {"matchExpressions": [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["ingress-nginx"]}]}}),
+])
+def test_network_policy_admits_the_router(mocked, openshift, peer):
+    policy = deploy(mocked, openshift=openshift).one("kubernetes:networking.k8s.io/v1:NetworkPolicy").manifest
+    (rule,) = policy["spec"]["ingress"]
+    assert peer in rule["from"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 4000}]
+
+
+def test_credentials_live_only_in_the_secret(mocked):
+    recorder = deploy(mocked)
+    secret = recorder.one(SECRET)
+    assert has_secret_envelope(secret.inputs["stringData"])
+    data = secret.manifest["stringData"]
+    assert data["LITELLM_MASTER_KEY"].startswith("sk-") and data["DATABASE_URL"] == DATABASE_URL
+    assert data["LITELLM_SALT_KEY"] == "litellm-salt-key-Gen3rated:/@#%"
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in container(recorder)["env"] if "valueFrom" in e}
+    assert refs == {k: "litellm-credentials" for k in data}
+
+
+def test_salt_key_is_generated_once_and_protected(mocked):
+    recorder = deploy(mocked)
+    salt = recorder.one(RANDOM, "litellm-salt-key")
+    assert salt.request.protect is True and "keepers" not in salt.inputs and salt.inputs["length"] >= 32
+    unprotected = deploy(mocked, protect_salt_key=False).one(RANDOM, "litellm-salt-key")
+    assert not unprotected.request.protect
+
+
+def test_configured_master_key_is_used_instead_of_generating_one(mocked):
+    import pulumi
+    recorder = deploy(mocked, master_key=pulumi.Output.secret("sk-configured"))
+    assert [r.name for r in recorder.of_type(RANDOM)] == ["litellm-salt-key", "litellm-ui-password"]
+    assert recorder.one(SECRET).manifest["stringData"]["LITELLM_MASTER_KEY"] == "sk-configured"
+
+
+def test_preview_before_anything_exists(mocked):
+    recorder = deploy(mocked, preview=True)
+    assert recorder.one(DEPLOYMENT) and recorder.one(ROUTE) and recorder.one(JOB)
