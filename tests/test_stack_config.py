@@ -8,6 +8,9 @@ import pytest
 from stack_config import (ConfigError, load_stack_config, max_connections_needed, parse_litellm_duration,
                           parse_stack_config)
 
+# Secret config values become Outputs, which need the event loop the mocks fixture provides.
+pytestmark = pytest.mark.usefixtures("mocked")
+
 MODELS = [
     {"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
      "apiBase": "https://granite.apps.example.com/v1"},
