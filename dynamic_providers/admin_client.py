@@ -716,6 +716,20 @@ class LiteLLMProvider(ResourceProvider):
     def input_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields) + self.internal_inputs
 
+    def normalised(self, props: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+        """Props as the CRUD methods want them: no secret envelopes, whole numbers as ints again.
+
+        Every number crosses gRPC as a float, including the ones check() already made ints.
+        """
+        props = plain(dict(props or {}))
+        for spec in self.fields:
+            value = props.get(spec.name)
+            if spec.kind == "int" and isinstance(value, float) and value.is_integer():
+                props[spec.name] = int(value)
+            elif spec.kind == "dict" and isinstance(value, dict):
+                props[spec.name] = _int_floats(value)
+        return props
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         olds, inputs = plain(dict(olds or {})), plain(dict(news or {}))
         failures: list[CheckFailure] = []

@@ -29,7 +29,6 @@ from dynamic_providers.admin_client import (
     connection_defaults,
     declared,
     is_unknown,
-    plain,
     same,
 )
 
@@ -174,7 +173,7 @@ class ModelProvider(LiteLLMProvider):
 
     # create ----------------------------------------------------------------------------------------
     def create(self, props):
-        props = plain(dict(props))
+        props = self.normalised(props)
         model_id = props["model_id"]
         body = {
             "model_name": props["model_name"],
@@ -272,7 +271,7 @@ class ModelProvider(LiteLLMProvider):
 
     # read ------------------------------------------------------------------------------------------
     def read(self, id_, props):
-        props = plain(dict(props))
+        props = self.normalised(props)
         with self.client(props, props.get("api_key")) as api:
             found = self._locate(api, id_, router_first=True)
         if found is None:
@@ -330,7 +329,7 @@ class ModelProvider(LiteLLMProvider):
 
     # update ----------------------------------------------------------------------------------------
     def update(self, id_, olds, news):
-        olds, news = plain(dict(olds)), plain(dict(news))
+        olds, news = self.normalised(olds), self.normalised(news)
         outs = self._outputs(news, id_)
         if not [n for n in self.changed_fields(olds, news) if n not in self.internal_inputs]:
             return UpdateResult(outs)  # only the connection (or bookkeeping) changed: nothing to send
@@ -359,7 +358,7 @@ class ModelProvider(LiteLLMProvider):
 
     # delete ----------------------------------------------------------------------------------------
     def delete(self, id_, props):
-        props = plain(dict(props))
+        props = self.normalised(props)
         with self.client(props, props.get("api_key")) as api:
             try:
                 api.post("/model/delete", {"id": id_}, idempotent=True)

@@ -29,7 +29,6 @@ from dynamic_providers.admin_client import (
     LiteLLMProvider,
     connection_defaults,
     declared,
-    plain,
     same,
 )
 
@@ -70,7 +69,7 @@ class TeamProvider(LiteLLMProvider):
 
     # create ----------------------------------------------------------------------------------------
     def create(self, props):
-        props = plain(dict(props))
+        props = self.normalised(props)
         team_id = props["team_id"]
         body: dict[str, Any] = {"team_id": team_id, "team_alias": props["team_alias"],
                                 "models": list(props.get("models") or []),
@@ -123,7 +122,7 @@ class TeamProvider(LiteLLMProvider):
 
     # read ------------------------------------------------------------------------------------------
     def read(self, id_, props):
-        props = plain(dict(props))
+        props = self.normalised(props)
         with self.client(props) as api:
             info = self._get(api, id_)
         if info is None:
@@ -157,7 +156,7 @@ class TeamProvider(LiteLLMProvider):
 
     # update ----------------------------------------------------------------------------------------
     def update(self, id_, olds, news):
-        olds, news = plain(dict(olds)), plain(dict(news))
+        olds, news = self.normalised(olds), self.normalised(news)
         changed = [n for n in self.changed_fields(olds, news) if n not in self.internal_inputs]
         if not changed:
             return UpdateResult(self._outputs(news))  # only the connection changed: nothing to send
@@ -185,7 +184,7 @@ class TeamProvider(LiteLLMProvider):
 
     # delete ----------------------------------------------------------------------------------------
     def delete(self, id_, props):
-        props = plain(dict(props))
+        props = self.normalised(props)
         with self.client(props) as api:
             try:
                 api.post("/team/delete", {"team_ids": [id_]}, idempotent=True)

@@ -29,7 +29,6 @@ from dynamic_providers.admin_client import (
     connection_defaults,
     declared,
     hash_key,
-    plain,
     same,
 )
 
@@ -78,7 +77,7 @@ class VirtualKeyProvider(LiteLLMProvider):
 
     # create ----------------------------------------------------------------------------------------
     def create(self, props):
-        props = plain(dict(props))
+        props = self.normalised(props)
         raw = new_raw_key()
         body: dict[str, Any] = {"key": raw, "key_alias": props["key_alias"], "models": list(props.get("models") or []),
                                 "metadata": dict(props.get("metadata") or {})}
@@ -140,7 +139,7 @@ class VirtualKeyProvider(LiteLLMProvider):
 
     # read ------------------------------------------------------------------------------------------
     def read(self, id_, props):
-        props = plain(dict(props))
+        props = self.normalised(props)
         token = props.get("token") or id_
         with self.client(props, props.get("key")) as api:
             try:
@@ -190,7 +189,7 @@ class VirtualKeyProvider(LiteLLMProvider):
 
     # update ----------------------------------------------------------------------------------------
     def update(self, id_, olds, news):
-        olds, news = plain(dict(olds)), plain(dict(news))
+        olds, news = self.normalised(olds), self.normalised(news)
         changed = self.changed_fields(olds, news)
         token = olds.get("token") or id_
         carried = {name: olds.get(name) for name in OUTPUT_FIELDS}
@@ -223,7 +222,7 @@ class VirtualKeyProvider(LiteLLMProvider):
 
     # delete ----------------------------------------------------------------------------------------
     def delete(self, id_, props):
-        props = plain(dict(props))
+        props = self.normalised(props)
         with self.client(props, props.get("key")) as api:
             try:
                 api.post("/key/delete", {"keys": [props.get("token") or id_]}, idempotent=True)
