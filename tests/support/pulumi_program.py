@@ -56,7 +56,7 @@ class Registration:
     typ: str
     name: str
     inputs: dict  # as sent, secret envelopes kept
-    request: Any  # the RegisterResourceRequest: .protect, .dependencies, .retainOnDelete, ...
+    request: Any = field(repr=False)  # the RegisterResourceRequest: .protect, .dependencies, .retainOnDelete, ...
 
     @property
     def dependencies(self) -> list[str]:

@@ -1,0 +1,77 @@
+"""The top-level LiteMaaS component: what one stack deploys for each configuration."""
+
+import pytest
+
+from components.litemaas import LiteMaaS
+from stack_config import parse_stack_config
+from tests.support.manifests import pod_templates, restricted_v2_violations, validate
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+STS = "kubernetes:apps/v1:StatefulSet"
+MODELS = [{"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
+           "apiBase": "https://granite.apps.example.com/v1"}]
+
+
+def deploy(mocked, values, secret_keys=(), preview=False):
+    def program():
+        LiteMaaS("litemaas", parse_stack_config(values, set(secret_keys)))
+    return mocked.run({}, program=program, preview=preview).recorder
+
+
+@pytest.mark.parametrize("values", [
+    {"platform": "openshift"},
+    {"platform": "kubernetes", "hostname": "litellm.example.com", "ingressClassName": "nginx"},
+], ids=["openshift", "kubernetes"])
+def test_every_manifest_is_valid_and_every_pod_restricted(mocked, values):
+    recorder = deploy(mocked, {**values, "litellm": {"replicas": 2}})
+    manifests = [r.manifest for r in recorder.kubernetes()]
+    assert len(manifests) == 13  # namespace, 5 for PostgreSQL, 7 for the gateway (PDB with 2 replicas)
+    for manifest in manifests:
+        validate(manifest)
+    pods = [pod for m in manifests for pod in pod_templates(m)]
+    assert len(pods) == 3  # PostgreSQL, migration Job, gateway
+    for pod in pods:
+        assert restricted_v2_violations(pod, openshift=values["platform"] == "openshift") == []
+
+
+def test_namespace_is_kept_with_the_database_volume(mocked):
+    kept = deploy(mocked, {}).one(NAMESPACE)
+    assert kept.request.retainOnDelete is True
+    deleted = deploy(mocked, {"postgres": {"deleteDataOnDestroy": True}}).one(NAMESPACE)
+    assert not deleted.request.retainOnDelete
+
+
+def test_existing_namespace_is_used_as_is(mocked):
+    recorder = deploy(mocked, {"namespace": "shared-ai", "createNamespace": False})
+    assert recorder.of_type(NAMESPACE) == []
+    assert {r.manifest["metadata"]["namespace"] for r in recorder.kubernetes()} == {"shared-ai"}
+
+
+def test_external_database_replaces_the_statefulset(mocked):
+    recorder = deploy(mocked, {"postgres": {"externalDatabaseUrl": "postgresql://u:p@db.example.com:5432/litellm"}},
+                      secret_keys=("postgres",))
+    assert recorder.of_type(STS) == []
+    assert recorder.one("kubernetes:core/v1:Secret").manifest["stringData"]["DATABASE_URL"] == \
+        "postgresql://u:p@db.example.com:5432/litellm"
+
+
+def test_catalog_waits_for_the_gateway(mocked):
+    recorder = deploy(mocked, {"models": MODELS})
+    model = recorder.one("pulumi-python:dynamic/litellm:Model")
+    deployment = recorder.one("kubernetes:apps/v1:Deployment")
+    assert any(dep.endswith(f"::{deployment.name}") for dep in model.dependencies)
+
+
+def test_without_gateway_nothing_is_deployed_to_kubernetes(mocked):
+    recorder = deploy(mocked, {"deployGateway": False, "gatewayUrl": "https://litellm.example.com",
+                               "masterKey": "sk-existing", "models": MODELS}, secret_keys=("masterKey",))
+    assert recorder.kubernetes() == []
+    assert recorder.of_type("random:index/randomPassword:RandomPassword") == []
+    assert len(recorder.of_type("pulumi-python:dynamic/litellm:Model")) == 1
+
+
+def test_preview_works_before_the_cluster_has_anything(mocked):
+    recorder = deploy(mocked, {"models": MODELS, "keys": [{"alias": "k", "models": ["granite-8b-instruct"]}]},
+                      preview=True)
+    assert len(recorder.kubernetes()) == 12  # one replica: no PDB
+    assert recorder.one("pulumi-python:dynamic/litellm:VirtualKey")
