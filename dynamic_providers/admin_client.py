@@ -198,6 +198,7 @@ def parse_error_body(response: requests.Response) -> tuple[str, Optional[str]]:
 # Gateways that passed the readiness + auth preflight in this process (the provider host lives for one
 # `pulumi` operation). Keyed by URL and a hash of the master key, never the key itself.
 _READY: dict[tuple[str, str], str] = {}
+_PROBING: dict[tuple[str, str], threading.Lock] = {}
 _READY_LOCK = threading.Lock()
 
 
@@ -396,9 +397,14 @@ class AdminClient:
         with _READY_LOCK:
             if key in _READY:
                 return
-        version = self._wait_for_readiness()
-        with _READY_LOCK:
-            _READY[key] = version
+            gate = _PROBING.setdefault(key, threading.Lock())
+        with gate:  # the host runs 4 calls at once: one of them probes, the others wait for its verdict
+            with _READY_LOCK:
+                if key in _READY:
+                    return
+            version = self._wait_for_readiness()
+            with _READY_LOCK:
+                _READY[key] = version
 
     def _wait_for_readiness(self) -> str:
         conn = self.conn

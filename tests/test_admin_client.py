@@ -65,6 +65,21 @@ def test_waits_for_readiness_then_checks_the_key_once_per_process(double):
     assert len(double.calls_to("GET", "/key/list")) == 2
 
 
+def test_concurrent_calls_share_one_readiness_probe(double):
+    from concurrent.futures import ThreadPoolExecutor
+
+    double.set_readiness(db="connected", not_ready_calls=1)
+
+    def one_call(_):
+        with connect(double.url) as api:
+            return api.get("/key/list")["total_count"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(one_call, range(8))) == [0] * 8
+    assert len(double.calls_to("GET", "/health/readiness")) == 2  # one 503, then ready: one prober
+    assert len(double.calls_to("GET", "/health/readiness/details")) == 1
+
+
 def test_no_database_configured_fails_with_that_reason(double):
     double.set_readiness(db="Not connected")
     with pytest.raises(LiteLLMAdminError) as raised:

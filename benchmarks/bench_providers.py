@@ -1,0 +1,203 @@
+"""Benchmark the LiteLLM dynamic providers through the real provider host against the test double.
+
+For 10, 100 and 1000 keys (plus 20 models and 5 teams) it measures, the way `pulumi up` drives them
+(Check, then Create / Diff / Read / Update over gRPC, 4 calls in flight like the host's 4 workers):
+wall time and the provider host's peak memory to create everything, HTTP calls for a no-op `up`
+(Check + Diff of every resource), for a refresh (Read of every resource) and for changing one key's
+budget, and the state bytes one key adds. The double runs in its own process (validation off) so its
+work does not share a GIL with the measurement.
+
+    .venv/bin/python benchmarks/bench_providers.py [--keys 10 100 1000] [--workers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dynamic_providers.model import ModelProvider  # noqa: E402
+from dynamic_providers.team import TeamProvider  # noqa: E402
+from dynamic_providers.virtual_key import VirtualKeyProvider  # noqa: E402
+from tests.support.provider_host import ProviderHost, engine_provider, urn_for  # noqa: E402
+
+MASTER = "sk-bench-master-0123456789"
+MODELS, TEAMS = 20, 5
+PROVIDERS = {"Model": engine_provider(ModelProvider()), "Team": engine_provider(TeamProvider()),
+             "VirtualKey": engine_provider(VirtualKeyProvider())}
+
+
+class Double:
+    """The test double as a separate process, inspected through its control endpoints."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "LITELLM_DOUBLE_MASTER_KEY": MASTER}
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.support.litellm_double", "--port", "0",
+                                      "--no-validate"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        self.url = self.proc.stdout.readline().strip()
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {MASTER}"
+
+    def calls(self) -> list[dict[str, Any]]:
+        return self.session.get(f"{self.url}/__double__/calls", timeout=60).json()
+
+    def reset_calls(self) -> None:
+        self.session.post(f"{self.url}/__double__/reset_calls", timeout=60).raise_for_status()
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def count(calls: list[dict[str, Any]]) -> dict[str, int]:
+    api = [c for c in calls if not c["path"].startswith("/health")]
+    return {"health": len(calls) - len(api), "reads": sum(1 for c in api if c["method"] == "GET"),
+            "writes": sum(1 for c in api if c["method"] != "GET")}
+
+
+def peak_rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def declared(url: str, keys: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """(kind, name, program inputs) for 20 models, 5 teams and `keys` keys."""
+    connection = {"admin_url": url, "master_key": MASTER, "request_timeout": 30, "readiness_timeout": 60}
+    resources = []
+    for i in range(MODELS):
+        resources.append(("Model", f"model-{i}", {**connection, "model_name": f"model-{i}", "model": f"openai/m{i}",
+                                                  "api_base": "https://llm.example.com/v1",
+                                                  "api_key": f"upstream-secret-{i:04d}", "rpm": 600}))
+    for i in range(TEAMS):
+        resources.append(("Team", f"team-{i}", {**connection, "team_alias": f"team-{i}",
+                                                "models": [f"model-{i}", f"model-{i + 5}"], "max_budget": 1000.0}))
+    for i in range(keys):
+        resources.append(("VirtualKey", f"key-{i}", {**connection, "key_alias": f"user-{i}",
+                                                     "models": [f"model-{i % MODELS}"], "max_budget": 10.0,
+                                                     "budget_duration": "30d", "duration": "90d",
+                                                     "metadata": {"owner": f"user-{i}"}}))
+    return resources
+
+
+def run(keys: int, workers: int) -> dict[str, Any]:
+    double = Double()
+    host = ProviderHost()
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        resources = declared(double.url, keys)
+        state: dict[str, dict[str, Any]] = {}
+        team_ids: dict[str, str] = {}
+
+        def urn(kind: str, name: str) -> str:
+            return urn_for(f"dynamic/litellm:{kind}", name)
+
+        def program(kind: str, name: str, news: dict[str, Any]) -> dict[str, Any]:
+            news = {**news, "__provider": PROVIDERS[kind]}
+            if kind == "VirtualKey":
+                news["team_id"] = team_ids[f"team-{int(name.split('-')[1]) % TEAMS}"]
+            return news
+
+        def create(item: tuple[str, str, dict[str, Any]]) -> None:
+            kind, name, news = item
+            inputs, failures = host.check(urn(kind, name), {}, program(kind, name, news))
+            assert not failures, failures
+            id_, outs = host.create(urn(kind, name), inputs)
+            state[name] = {"kind": kind, "id": id_, "inputs": inputs, "outputs": outs}
+            if kind == "Team":
+                team_ids[name] = id_
+
+        def each(fn: Callable, items) -> None:
+            for _ in pool.map(fn, items):
+                pass
+
+        started = time.perf_counter()
+        each(create, [r for r in resources if r[0] != "VirtualKey"])  # keys need their teams' ids
+        each(create, [r for r in resources if r[0] == "VirtualKey"])
+        create_seconds = time.perf_counter() - started
+        create_calls = count(double.calls())
+
+        def no_op(item) -> None:
+            kind, name, news = item
+            old = state[name]
+            inputs, _ = host.check(urn(kind, name), old["inputs"], program(kind, name, news))
+            diff = host.diff(old["id"], urn(kind, name), old["outputs"], inputs)
+            assert diff.changes == 1, (name, diff)  # DIFF_NONE
+
+        double.reset_calls()
+        each(no_op, resources)
+        no_op_calls = count(double.calls())
+
+        def refresh(item) -> None:
+            kind, name, _ = item
+            old = state[name]
+            read_id, _, _ = host.read(old["id"], urn(kind, name), old["outputs"])
+            assert read_id == old["id"], name
+
+        double.reset_calls()
+        started = time.perf_counter()
+        each(refresh, resources)
+        refresh_seconds = time.perf_counter() - started
+        refresh_calls = count(double.calls())
+
+        target = next(r for r in resources if r[1] == "key-0")
+        changed = (target[0], target[1], {**target[2], "max_budget": 20.0})
+
+        def up_one_budget(item) -> None:
+            kind, name, news = changed if item[1] == "key-0" else item
+            old = state[name]
+            inputs, _ = host.check(urn(kind, name), old["inputs"], program(kind, name, news))
+            diff = host.diff(old["id"], urn(kind, name), old["outputs"], inputs)
+            if diff.changes == 2:  # DIFF_SOME
+                host.update(old["id"], urn(kind, name), old["outputs"], inputs)
+
+        double.reset_calls()
+        each(up_one_budget, resources)
+        budget_calls = count(double.calls())
+
+        key_state = [s for s in state.values() if s["kind"] == "VirtualKey"]
+        state_bytes = sum(len(json.dumps(s["inputs"])) + len(json.dumps(s["outputs"])) for s in key_state)
+        return {"keys": keys, "resources": len(resources), "create_s": create_seconds,
+                "host_peak_mib": peak_rss_mib(host.proc.pid), "create": create_calls, "no_op": no_op_calls,
+                "refresh": refresh_calls, "refresh_s": refresh_seconds, "budget": budget_calls,
+                "state_bytes_per_key": state_bytes / len(key_state)}
+    finally:
+        pool.shutdown()
+        host.close()
+        double.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    rows = [run(n, args.workers) for n in args.keys]
+    print("| keys | resources | create all: wall s | host peak RSS MiB | create: HTTP writes / reads / health "
+          "| no-op up: HTTP calls | refresh: reads (per resource) / wall s | one budget change: writes / reads "
+          "| state bytes per key |")
+    print("|---:|---:|---:|---:|---|---:|---|---|---:|")
+    for r in rows:
+        c, n, f, b = r["create"], r["no_op"], r["refresh"], r["budget"]
+        print(f"| {r['keys']} | {r['resources']} | {r['create_s']:.1f} | {r['host_peak_mib']:.0f} "
+              f"| {c['writes']} / {c['reads']} / {c['health']} | {n['reads'] + n['writes'] + n['health']} "
+              f"| {f['reads']} ({f['reads'] / r['resources']:.2f}) / {r['refresh_s']:.1f} "
+              f"| {b['writes']} / {b['reads']} | {r['state_bytes_per_key']:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
