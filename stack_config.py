@@ -100,6 +100,9 @@ class LiteLLMConfig:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
     ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform: who may reach the pods
+    # Bring-your-own secrets (e.g. to reattach a kept database); generated once when unset.
+    salt_key: Optional[pulumi.Output[str]] = None
+    ui_password: Optional[pulumi.Output[str]] = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class PostgresConfig:
     )
     max_connections: int = 100
     external_database_url: Optional[pulumi.Output[str]] = None  # secret
+    password: Optional[pulumi.Output[str]] = None  # secret; generated once when unset
     delete_data_on_destroy: bool = False
 
 
@@ -380,9 +384,9 @@ _TOP_LEVEL_KEYS = [
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
 ]
 _LITELLM_KEYS = ["image", "replicas", "resources", "uiUsername", "routeTimeout", "extraEnv", "logLevel",
-                 "ingressNamespaces"]
+                 "ingressNamespaces", "saltKey", "uiPassword"]
 _POSTGRES_KEYS = ["image", "storageSize", "storageClass", "resources", "maxConnections", "externalDatabaseUrl",
-                  "deleteDataOnDestroy"]
+                  "deleteDataOnDestroy", "password"]
 _ADMIN_API_KEYS = ["readinessTimeout", "requestTimeout", "verifyTls"]
 _MODEL_KEYS = ["name", "model", "apiBase", "apiKey", "apiVersion", "rpm", "tpm", "timeout", "maxRetries",
                "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id"]
@@ -463,7 +467,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     if deploy_gateway and platform == "kubernetes" and hostname is None and gateway_url is None:
         top.fail_key("hostname", "is required on the kubernetes platform (there is no router to assign one): "
                      "`pulumi config set hostname litellm.example.com`, or set gatewayUrl")
-    litellm = _parse_litellm(top)
+    litellm = _parse_litellm(top, "litellm" in secret_keys)
     postgres = _parse_postgres(top, litellm.replicas, secret_keys)
     admin_api = _parse_admin_api(top)
     models = _parse_models(top, "models" in secret_keys)
@@ -480,7 +484,19 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     )
 
 
-def _parse_litellm(top: _Reader) -> LiteLLMConfig:
+def _secret_string(section: _Reader, key: str, stored_as_secret: bool, min_length: int = 0) -> Optional[pulumi.Output[str]]:
+    """An optional credential inside an object; refused when the object is not stored encrypted."""
+    value = section.string(key, secret=True, check=lambda v: None if len(v) >= min_length else
+                           f"is shorter than {min_length} characters")
+    if value is None:
+        return None
+    if not stored_as_secret:
+        section.fail_key(key, f"is stored in plain text; set it with "
+                         f"`pulumi config set --secret --path {section.key_path(key)} …`")
+    return pulumi.Output.secret(value)
+
+
+def _parse_litellm(top: _Reader, stored_as_secret: bool) -> LiteLLMConfig:
     section = top.child("litellm", _LITELLM_KEYS)
     defaults = LiteLLMConfig()
     replicas = section.integer("replicas", defaults.replicas, minimum=1)
@@ -510,6 +526,8 @@ def _parse_litellm(top: _Reader) -> LiteLLMConfig:
         extra_env=extra_env,
         log_level=log_level,
         ingress_namespaces=section.string_list("ingressNamespaces") or defaults.ingress_namespaces,
+        salt_key=_secret_string(section, "saltKey", stored_as_secret, min_length=32),
+        ui_password=_secret_string(section, "uiPassword", stored_as_secret, min_length=12),
     )
 
 
@@ -536,6 +554,7 @@ def _parse_postgres(top: _Reader, gateway_replicas: int, secret_keys: set[str] |
         max_connections=max_connections,
         external_database_url=pulumi.Output.secret(external_url) if external_url is not None else None,
         delete_data_on_destroy=section.boolean("deleteDataOnDestroy", False),
+        password=_secret_string(section, "password", "postgres" in secret_keys, min_length=16),
     )
 
 

@@ -82,11 +82,17 @@ class LiteLLMGateway(pulumi.ComponentResource):
             self.master_key = pulumi.Output.secret(args.master_key)
         # The salt key encrypts every credential LiteLLM stores; a new one makes them unreadable, so it is
         # generated once, never has keepers, and is protected while the database outlives the stack.
-        self.salt_key = random.RandomPassword(
-            f"{name}-salt-key", length=64, special=False,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_salt_key))
-        self.ui_password = random.RandomPassword(f"{name}-ui-password", length=24, special=False, opts=child)
-        self.admin_password = self.ui_password.result
+        if config.salt_key is not None:
+            self.salt_key = config.salt_key
+        else:
+            self.salt_key = random.RandomPassword(
+                f"{name}-salt-key", length=64, special=False,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect_salt_key)).result
+        if config.ui_password is not None:
+            self.admin_password = config.ui_password
+        else:
+            self.admin_password = random.RandomPassword(
+                f"{name}-ui-password", length=24, special=False, opts=child).result
         self.admin_username = pulumi.Output.from_input(config.ui_username)
 
         self.secret = k8s.core.v1.Secret(
@@ -95,9 +101,9 @@ class LiteLLMGateway(pulumi.ComponentResource):
             type="Opaque",
             string_data={
                 "LITELLM_MASTER_KEY": self.master_key,
-                "LITELLM_SALT_KEY": self.salt_key.result,
+                "LITELLM_SALT_KEY": self.salt_key,
                 "UI_USERNAME": config.ui_username,
-                "UI_PASSWORD": self.ui_password.result,
+                "UI_PASSWORD": self.admin_password,
                 "DATABASE_URL": args.database_url,
             },
             opts=child)
@@ -162,7 +168,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
         # Pods read credentials only at start; this digest rolls them when a credential changes without
         # putting any secret material in the spec (a truncated hash of high-entropy values).
         credentials_digest = pulumi.Output.unsecret(
-            pulumi.Output.all(self.master_key, self.salt_key.result, self.ui_password.result, args.database_url)
+            pulumi.Output.all(self.master_key, self.salt_key, self.admin_password, args.database_url)
             .apply(lambda values: hashlib.sha256("\0".join(values).encode()).hexdigest()[:16]))
 
         self.deployment = k8s.apps.v1.Deployment(

@@ -46,10 +46,14 @@ class PostgreSQL(pulumi.ComponentResource):
         labels = kube.labels(COMPONENT)
         selector = kube.selector_labels(COMPONENT)
 
-        # No keepers: the password is generated once and stays in state for the life of the stack.
-        self.password_resource = random.RandomPassword(
-            f"{name}-password", length=32, special=True, override_special=PASSWORD_SPECIALS, opts=child)
-        self.password = self.password_resource.result
+        self.password_resource = None
+        if config.password is not None:
+            self.password = config.password
+        else:
+            # No keepers: the password is generated once and stays in state for the life of the stack.
+            self.password_resource = random.RandomPassword(
+                f"{name}-password", length=32, special=True, override_special=PASSWORD_SPECIALS, opts=child)
+            self.password = self.password_resource.result
 
         self.secret = k8s.core.v1.Secret(
             f"{name}-credentials",

@@ -75,3 +75,27 @@ def test_preview_works_before_the_cluster_has_anything(mocked):
                       preview=True)
     assert len(recorder.kubernetes()) == 12  # one replica: no PDB
     assert recorder.one("pulumi-python:dynamic/litellm:VirtualKey")
+
+
+BRING_YOUR_OWN = {"masterKey": "sk-" + "m" * 40,
+                  "litellm": {"saltKey": "s" * 64, "uiPassword": "u" * 24},
+                  "postgres": {"password": "p" * 32}}
+
+
+def test_supplied_credentials_replace_every_generated_one(mocked):
+    recorder = deploy(mocked, BRING_YOUR_OWN, secret_keys=("masterKey", "litellm", "postgres"))
+    assert recorder.of_type("random:index/randomPassword:RandomPassword") == []
+    gateway_secret = next(r for r in recorder.of_type("kubernetes:core/v1:Secret")
+                          if r.manifest["metadata"]["name"] == "litellm-credentials").manifest["stringData"]
+    assert gateway_secret["LITELLM_SALT_KEY"] == "s" * 64 and gateway_secret["UI_PASSWORD"] == "u" * 24
+    assert ":" + "p" * 32 + "@" in gateway_secret["DATABASE_URL"]
+
+
+def test_supplied_credentials_must_be_encrypted(mocked):
+    from stack_config import ConfigError
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(BRING_YOUR_OWN, {"masterKey"})
+    message = str(raised.value)
+    for path in ("litellm.saltKey", "litellm.uiPassword", "postgres.password"):
+        assert f"litemaas:{path}: is stored in plain text" in message
+    assert "sss" not in message and "ppp" not in message
