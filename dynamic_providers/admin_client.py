@@ -32,6 +32,18 @@ from urllib3.util.retry import Retry
 
 log = logging.getLogger("litemaas.litellm_admin")
 
+
+class _RedactingFilter(logging.Filter):
+    """Last line of defence: whatever a log call formats, `sk-...` values and api_key fields are masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = ()
+        return True
+
+
+log.addFilter(_RedactingFilter())
+
 # Resource inputs that describe how to reach the admin API. Changing only these never touches LiteLLM.
 CONNECTION_FIELDS = ("admin_url", "master_key", "request_timeout", "readiness_timeout", "verify_tls")
 
@@ -412,6 +424,7 @@ class AdminClient:
         delay = self.policy.poll_initial
         problem = "no answer yet"
         last_status: Optional[int] = None
+        next_report = time.monotonic()
         while True:
             remaining = deadline - time.monotonic()
             try:
@@ -431,7 +444,10 @@ class AdminClient:
                 raise self.error("GET", "/health/readiness", last_status,
                                  f"LiteLLM at {conn.admin_url} was not ready within {conn.readiness_timeout:g}s: {problem}",
                                  hint="check the gateway pods and their logs, or raise adminApi.readinessTimeout")
-            log.info("waiting for LiteLLM at %s: %s", conn.admin_url, self.redact(problem))
+            if time.monotonic() >= next_report:  # the host shows WARNING+ on stderr; say it now and then
+                log.warning("waiting up to %.0fs more for LiteLLM at %s: %s", remaining, conn.admin_url,
+                            self.redact(problem))
+                next_report = time.monotonic() + 30
             time.sleep(min(remaining, random.uniform(delay / 2, delay)))
             delay = min(delay * 2, self.policy.poll_max)
         return self._check_auth()

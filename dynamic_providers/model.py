@@ -402,6 +402,16 @@ class Model(pulumi.dynamic.Resource, module="litellm", name="Model"):
         super().__init__(ModelProvider(), resource_name, props, _with_secrets(opts, model_id is not None))
 
     @classmethod
+    def get(cls, resource_name: str, model_id: pulumi.Input[str], connection: AdminConnection,
+            opts: Optional[pulumi.ResourceOptions] = None) -> "Model":
+        """An existing model read by its id alone (read-only: Pulumi never changes or deletes it)."""
+        resource = cls.__new__(cls)
+        props = {**connection.props(), **{f.name: None for f in MODEL_FIELDS}, "model_id_fixed": None}
+        pulumi.dynamic.Resource.__init__(resource, ModelProvider(), resource_name, props, pulumi.ResourceOptions.merge(
+            _with_secrets(opts, False), pulumi.ResourceOptions(id=model_id)))
+        return resource
+
+    @classmethod
     def from_config(cls, resource_name: str, config: Any, connection: AdminConnection,
                     opts: Optional[pulumi.ResourceOptions] = None) -> "Model":
         """From a stack_config.ModelConfig."""

@@ -224,6 +224,17 @@ class Team(pulumi.dynamic.Resource, module="litellm", name="Team"):
         super().__init__(TeamProvider(), resource_name, props, pulumi.ResourceOptions.merge(own, opts))
 
     @classmethod
+    def get(cls, resource_name: str, team_id: pulumi.Input[str], connection: AdminConnection,
+            opts: Optional[pulumi.ResourceOptions] = None) -> "Team":
+        """An existing team read by its id alone (read-only: Pulumi never changes or deletes it)."""
+        resource = cls.__new__(cls)
+        props = {**connection.props(), **{f.name: None for f in TEAM_FIELDS}, "team_id_fixed": None}
+        own = pulumi.ResourceOptions(additional_secret_outputs=["master_key"], id=team_id)
+        pulumi.dynamic.Resource.__init__(resource, TeamProvider(), resource_name, props,
+                                         pulumi.ResourceOptions.merge(opts, own))
+        return resource
+
+    @classmethod
     def from_config(cls, resource_name: str, config: Any, connection: AdminConnection,
                     opts: Optional[pulumi.ResourceOptions] = None) -> "Team":
         """From a stack_config.TeamConfig."""

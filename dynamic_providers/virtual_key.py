@@ -273,6 +273,17 @@ class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
         super().__init__(VirtualKeyProvider(), resource_name, props, pulumi.ResourceOptions.merge(own, opts))
 
     @classmethod
+    def get(cls, resource_name: str, token: pulumi.Input[str], connection: AdminConnection,
+            opts: Optional[pulumi.ResourceOptions] = None) -> "VirtualKey":
+        """An existing key read by its token hash alone (read-only; its raw value is never available)."""
+        resource = cls.__new__(cls)
+        props = {**connection.props(), **{f.name: None for f in KEY_FIELDS}, **{name: None for name in OUTPUT_FIELDS}}
+        own = pulumi.ResourceOptions(additional_secret_outputs=["key", "master_key"], id=token)
+        pulumi.dynamic.Resource.__init__(resource, VirtualKeyProvider(), resource_name, props,
+                                         pulumi.ResourceOptions.merge(opts, own))
+        return resource
+
+    @classmethod
     def from_config(cls, resource_name: str, config: Any, connection: AdminConnection,
                     team_id: Optional[pulumi.Input[str]] = None,
                     opts: Optional[pulumi.ResourceOptions] = None) -> "VirtualKey":

@@ -349,3 +349,10 @@ def test_error_survives_pickling_with_its_fields():
     assert (clone.method, clone.endpoint, clone.status, clone.error_type) == (
         "POST", "/key/generate", 400, "bad_request_error")
     assert str(clone) == str(error)
+
+
+def test_every_provider_log_line_is_redacted(caplog):
+    caplog.set_level(logging.INFO, logger="litemaas.litellm_admin")
+    admin_client.log.warning("created %s with %s", "sk-leaked-0123456789", {"api_key": "upstream-value"})
+    assert "sk-leaked-0123456789" not in caplog.text and "upstream-value" not in caplog.text
+    assert "sk-***" in caplog.text

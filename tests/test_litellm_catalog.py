@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import dill
 import pulumi
@@ -25,8 +25,7 @@ UPSTREAM = "deepseek-upstream-key-0123"
 class Seen:
     typ: str
     inputs: dict
-    parent: str = ""
-    dependencies: list = field(default_factory=list)
+    resource_id: str = ""  # set for reads (`get`)
 
 
 class CatalogMocks(pulumi.runtime.Mocks):
@@ -37,7 +36,7 @@ class CatalogMocks(pulumi.runtime.Mocks):
         self.wire: dict[str, tuple[str, list[str]]] = {}  # name -> (parent urn, dependency urns)
 
     def new_resource(self, args):
-        self.seen[args.name] = Seen(args.typ, args.inputs)
+        self.seen[args.name] = Seen(args.typ, args.inputs, args.resource_id or "")
         state = dict(args.inputs)
         if args.typ == TEAM_T:
             state["team_id"] = args.inputs.get("team_id") or f"generated-{args.name}"
@@ -247,3 +246,27 @@ def test_the_program_exports_models_teams_and_secret_keys(mocked):
     assert set(run.exports["teams"]) == {"ml"}
     assert "keys" in run.secret_exports and set(run.exports["keys"]) == {"alice"}
     assert "models" not in run.secret_exports and "teams" not in run.secret_exports
+
+
+@pulumi.runtime.test
+def test_get_reads_existing_objects_by_id_alone(catalog_mocks):
+    from dynamic_providers.admin_client import AdminConnection
+    from dynamic_providers.model import Model
+    from dynamic_providers.team import Team
+    from dynamic_providers.virtual_key import VirtualKey
+
+    connection = AdminConnection("https://litellm.apps.example.com", pulumi.Output.secret(MASTER))
+    found = [Model.get("existing-model", "model-1", connection), Team.get("existing-team", "team-1", connection),
+             VirtualKey.get("existing-key", "0f" * 32, connection)]
+
+    def check(_):
+        seen = catalog_mocks.seen
+        assert [(seen[n].typ, seen[n].resource_id) for n in ("existing-model", "existing-team", "existing-key")] == [
+            (MODEL_T, "model-1"), (TEAM_T, "team-1"), (KEY_T, "0f" * 32)]
+        for name in ("existing-model", "existing-team", "existing-key"):
+            inputs = seen[name].inputs
+            assert plain(inputs)["admin_url"] == "https://litellm.apps.example.com"
+            assert has_secret_envelope(inputs["master_key"]) and "__provider" in inputs
+            assert not {"model_name", "team_alias", "key_alias"} & set(inputs)  # the id alone
+
+    return pulumi.Output.all(*[r.urn for r in found]).apply(check)
