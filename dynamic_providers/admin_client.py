@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import random
 import re
 import threading
@@ -26,7 +27,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
+import pulumi
 import requests
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -292,7 +297,6 @@ class AdminClient:
         self._retrying: Optional[HTTPAdapter] = None
         self._once: Optional[HTTPAdapter] = None
         self._plain: Optional[HTTPAdapter] = None
-        self.calls = 0  # HTTP requests sent by this scope, retries excluded (see test double for totals)
 
     # session scope --------------------------------------------------------------------------------
     def __enter__(self) -> "AdminClient":
@@ -367,7 +371,6 @@ class AdminClient:
             prepared.headers.pop("Authorization", None)
         adapter = (self._retrying if idempotent else self._once) if retries else self._plain
         limit = timeout if timeout is not None else self.conn.request_timeout
-        self.calls += 1
         try:
             response = adapter.send(prepared, timeout=(min(limit, 30.0), limit), verify=self.conn.verify_tls)
         except requests.exceptions.SSLError as exc:
@@ -527,8 +530,6 @@ class AdminConnection:
                    readiness_timeout=admin_api.readiness_timeout, verify_tls=admin_api.verify_tls)
 
     def props(self) -> dict[str, Any]:
-        import pulumi
-
         return {
             "admin_url": self.admin_url,
             "master_key": pulumi.Output.secret(self.master_key),
@@ -546,12 +547,6 @@ class AdminConnection:
 # Providers are pickled BY REFERENCE (module path + class name) into every resource's state and loaded
 # again by the provider host for read/update/delete. Their module paths and class names are API: never
 # rename or move them. They hold no attributes: everything a call needs arrives in its inputs.
-
-import math  # noqa: E402 - grouped with the plumbing that needs it
-
-from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider  # noqa: E402
-from pulumi.output import Unknown  # noqa: E402
-from pulumi.runtime import rpc  # noqa: E402
 
 
 def is_unknown(value: Any) -> bool:

@@ -323,8 +323,7 @@ class ModelProvider(LiteLLMProvider):
             if key in info and not same(info[key], ours):
                 ours_info[key] = info[key]
         outs["model_info"] = ours_info  # importing: server-enriched model_info is not adopted as inputs
-        for name, default in (("api_key", None),):
-            outs.setdefault(name, default)
+        outs.setdefault("api_key", None)
         return outs
 
     # update ----------------------------------------------------------------------------------------
