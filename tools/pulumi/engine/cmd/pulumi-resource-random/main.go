@@ -24,9 +24,9 @@ import (
 	"math/big"
 	"strings"
 
-	sdkprovider "github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
+	sdkprovider "github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"golang.org/x/crypto/bcrypt"
 	"google.golang.org/protobuf/proto"
