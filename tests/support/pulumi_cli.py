@@ -80,7 +80,7 @@ class PulumiProject:
         self.run("stack", "init", stack, "--secrets-provider", "passphrase")
 
     def run(self, *args: str, check: bool = True, timeout: float = 900) -> CommandResult:
-        argv = ["pulumi", *args, "--non-interactive"]
+        argv = ["pulumi", "--non-interactive", *args]
         completed = subprocess.run(argv, cwd=self.dir, env=self.env, capture_output=True, text=True,
                                    timeout=timeout)
         result = CommandResult(argv, completed.returncode, completed.stdout, completed.stderr)
