@@ -134,6 +134,10 @@ def _issue(subject: x509.Name, issuer: _KeyPair | None, *, ca: bool = False,
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(days=7))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        # Strict verifiers (OpenSSL 3 x509_strict, Python 3.13+) insist on both key identifiers.
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
+                       critical=False)
     )
     if ca:
         builder = builder.add_extension(
@@ -175,6 +179,9 @@ class KubeApi:
     def __init__(self, server: str, ca_file: Path, cert_file: Path, key_file: Path) -> None:
         self.server = server
         self.session = requests.Session()
+        # Otherwise REQUESTS_CA_BUNDLE (set on CI machines) silently replaces the cluster's CA,
+        # and proxy variables could capture 127.0.0.1 traffic.
+        self.session.trust_env = False
         self.session.verify = str(ca_file)
         self.session.cert = (str(cert_file), str(key_file))
         self._resources: dict[str, list[dict[str, Any]]] = {}
@@ -446,7 +453,9 @@ class LocalCluster:
             # The data is thrown away with the cluster; fsync only costs time.
             "--unsafe-no-fsync", "--log-level=warn",
         ])
-        self._wait("etcd /health", lambda: requests.get(f"{self._etcd_url}/health", timeout=2)
+        plain = requests.Session()
+        plain.trust_env = False
+        self._wait("etcd /health", lambda: plain.get(f"{self._etcd_url}/health", timeout=2)
                    .json().get("health") == "true")
 
     def _start_apiserver(self, bin_dir: Path) -> None:
@@ -522,10 +531,8 @@ class LocalCluster:
         if not stages:
             raise ClusterError(f"no kwok stages in {tool_dir / 'kwok-stages'}; rerun scripts/kube-tools")
         config = self.work_dir / "kwok.yaml"
-        documents = [yaml.safe_dump({"apiVersion": "config.kwok.x-k8s.io/v1alpha1",
-                                     "kind": "KwokConfiguration", "options": {}})]
-        documents += [stage.read_text() for stage in stages]
-        config.write_text("\n---\n".join(documents))
+        # Stages only: a KwokConfiguration document would replace kwok's defaults wholesale.
+        config.write_text("\n---\n".join(stage.read_text() for stage in stages))
         key, value = KWOK_NODE_ANNOTATION
         self._spawn("kwok", [
             str(tool_dir / "bin" / "kwok"), f"--config={config}", f"--kubeconfig={self.kubeconfig}",
