@@ -14,29 +14,14 @@ from dynamic_providers.admin_client import (
     AdminClient,
     Connection,
     LiteLLMAdminError,
-    RetryPolicy,
     parse_error_body,
     redact,
 )
-from tests.support.litellm_double import LiteLLMDouble
-
-MASTER = "sk-master-0123456789abcdef"
-FAST = RetryPolicy(attempts=4, backoff_factor=0.01, backoff_max=0.05, retry_after_max=2,
-                   poll_initial=0.01, poll_max=0.05)
+from tests.support.providers import FAST_RETRIES as FAST, MASTER
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(admin_client, "RETRY_POLICY", FAST)
-    admin_client.reset_readiness_cache()
-    yield
-    admin_client.reset_readiness_cache()
 
-
-@pytest.fixture
-def double():
-    with LiteLLMDouble(master_key=MASTER) as api:
-        yield api
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 def connect(url: str, *, key: str = MASTER, request_timeout: float = 5.0, readiness_timeout: float = 5.0,

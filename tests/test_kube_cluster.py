@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import shutil
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -104,7 +105,9 @@ def test_node_is_faked_by_kwok_and_ready(cluster: LocalCluster) -> None:
     assert node["status"]["nodeInfo"]["kubeletVersion"].startswith("kwok-")
 
 
-def test_deployment_becomes_available(cluster: LocalCluster, namespace: str) -> None:
+@pytest.fixture(scope="module")
+def gateway_deployment(cluster: LocalCluster, namespace: str) -> dict[str, Any]:
+    """A two-replica Deployment, returned once it reports both replicas available."""
     labels = {"app": "gateway"}
     cluster.api.create({
         "apiVersion": "apps/v1", "kind": "Deployment",
@@ -112,12 +115,16 @@ def test_deployment_becomes_available(cluster: LocalCluster, namespace: str) -> 
         "spec": {"replicas": 2, "selector": {"matchLabels": labels},
                  "template": {"metadata": {"labels": labels}, "spec": {"containers": [container()]}}},
     })
-
-    deployment = wait_until(
+    return wait_until(
         cluster, f"/apis/apps/v1/namespaces/{namespace}/deployments/gateway",
         lambda d: d.get("status", {}).get("availableReplicas") == 2
         and d["status"].get("observedGeneration", 0) >= d["metadata"]["generation"],
         "Deployment gateway to have 2 available replicas")
+
+
+def test_deployment_becomes_available(cluster: LocalCluster, namespace: str,
+                                      gateway_deployment: dict[str, Any]) -> None:
+    deployment = gateway_deployment
 
     assert condition(deployment, "Available") == "True"
     replica_sets = cluster.api.get(f"/apis/apps/v1/namespaces/{namespace}/replicasets",
@@ -127,6 +134,32 @@ def test_deployment_becomes_available(cluster: LocalCluster, namespace: str) -> 
     assert len(pods) == 2
     assert {(p["spec"]["nodeName"], p["status"]["phase"]) for p in pods} == {(NODE_NAME, "Running")}
     assert all(p["status"].get("podIP") for p in pods)
+
+
+def test_service_gets_the_ready_pods_as_endpoints(cluster: LocalCluster, namespace: str,
+                                                  gateway_deployment: dict[str, Any]) -> None:
+    # pulumi-kubernetes waits for a Service's endpoints; kube-controller-manager fills them from
+    # the pods kwok reports Ready.
+    cluster.api.create({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "gateway-svc", "namespace": namespace},
+        "spec": {"selector": {"app": "gateway"},
+                 "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+    })
+    pod_ips = {p["status"]["podIP"] for p in pods_of(cluster, namespace, "app=gateway")}
+
+    def ready_addresses(slices: dict[str, Any]) -> set[str]:
+        return {address for item in slices.get("items", []) for endpoint in item.get("endpoints") or []
+                if endpoint.get("conditions", {}).get("ready") for address in endpoint["addresses"]}
+
+    slices = wait_until(
+        cluster, f"/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices"
+                 "?labelSelector=kubernetes.io/service-name%3Dgateway-svc",
+        lambda s: len(ready_addresses(s)) == 2, "EndpointSlices of gateway-svc")
+
+    assert len(pod_ips) == 2
+    assert ready_addresses(slices) == pod_ips
+    assert [p["port"] for item in slices["items"] for p in item["ports"]] == [8080]
 
 
 def test_statefulset_with_volume_claim_template_becomes_ready(cluster: LocalCluster, namespace: str) -> None:
@@ -225,9 +258,14 @@ def test_route_is_stored_with_the_api_defaults(cluster: LocalCluster, namespace:
     ({"path": "no-leading-slash"}, "spec.path"),
     ({"tls__termination": "passthrough", "tls__insecureEdgeTerminationPolicy": "Allow"},
      "passthrough"),
-    ({"tls__termination": "edge", "tls__destinationCACertificate": "pem"}, "spec.tls"),
+    ({"tls__termination": "edge", "tls__destinationCACertificate": "pem"},
+     "spec.tls.destinationCACertificate"),
+    ({"tls__termination": "passthrough", "path": "/v1"}, "spec.path"),
+    ({"port__targetPort": 0}, "spec.port.targetPort"),
+    ({"httpHeaders": {"actions": {"request": [{"name": "Cookie", "action": {"type": "Delete"}}]}}},
+     "cookie header may not be modified"),
 ], ids=["termination", "insecure-policy", "weight", "host", "path", "passthrough-allow",
-        "edge-destination-ca"])
+        "edge-destination-ca", "passthrough-path", "target-port-zero", "cookie-header"])
 def test_invalid_route_is_rejected(cluster: LocalCluster, namespace: str,
                                    changes: dict[str, Any], complaint: str) -> None:
     name = "invalid-" + "-".join(changes).replace("__", "-").lower()
@@ -241,7 +279,7 @@ def test_invalid_route_is_rejected(cluster: LocalCluster, namespace: str,
         f"/apis/route.openshift.io/v1/namespaces/{namespace}/routes/{name}") is None
 
 
-def test_failed_start_stops_everything_it_started(tmp_path: Path) -> None:
+def test_failed_start_stops_everything_it_started(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     # A tool directory without kwok stages makes start() fail after etcd, kube-apiserver,
     # kube-controller-manager and kube-scheduler are already running.
     real_bin = ensure_binaries() / "bin"
@@ -253,6 +291,7 @@ def test_failed_start_stops_everything_it_started(tmp_path: Path) -> None:
 
     with pytest.raises(ClusterError, match="no kwok stages"):
         broken.start()
+    request.addfinalizer(lambda: shutil.rmtree(broken.work_dir, ignore_errors=True))
 
     started = [c.process for c in broken._components]
     assert [p.args[0].rsplit("/", 1)[-1] for p in started] == [

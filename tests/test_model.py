@@ -6,30 +6,15 @@ import logging
 
 import pytest
 
-from dynamic_providers import admin_client
-from dynamic_providers.admin_client import LiteLLMAdminError, RetryPolicy
+from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.model import ModelProvider
 from pulumi.output import Unknown
-from tests.support.litellm_double import LiteLLMDouble
+from tests.support.providers import MASTER, checked
 
-MASTER = "sk-master-0123456789abcdef"
 UPSTREAM_KEY = "upstream-api-key-0123456789"
-FAST = RetryPolicy(attempts=4, backoff_factor=0.01, backoff_max=0.05, retry_after_max=1,
-                   poll_initial=0.01, poll_max=0.05)
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(admin_client, "RETRY_POLICY", FAST)
-    admin_client.reset_readiness_cache()
-    yield
-    admin_client.reset_readiness_cache()
-
-
-@pytest.fixture
-def double():
-    with LiteLLMDouble(master_key=MASTER) as api:
-        yield api
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 @pytest.fixture
@@ -44,12 +29,6 @@ def news_for(double, **fields):
              "model_info": {"mode": "chat"}}
     props.update(fields)
     return {k: v for k, v in props.items() if v is not None}
-
-
-def checked(provider, olds, news):
-    result = provider.check(olds, news)
-    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
-    return result.inputs
 
 
 def program(inputs, **changes):

@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from dynamic_providers import admin_client
-from dynamic_providers.admin_client import LiteLLMAdminError, RetryPolicy
+from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.team import TeamProvider
-from tests.support.litellm_double import LiteLLMDouble
-
-MASTER = "sk-master-0123456789abcdef"
-FAST = RetryPolicy(attempts=4, backoff_factor=0.01, backoff_max=0.05, retry_after_max=1,
-                   poll_initial=0.01, poll_max=0.05)
+from tests.support.providers import MASTER, checked
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(admin_client, "RETRY_POLICY", FAST)
-    admin_client.reset_readiness_cache()
-    yield
-    admin_client.reset_readiness_cache()
 
-
-@pytest.fixture
-def double():
-    with LiteLLMDouble(master_key=MASTER) as api:
-        yield api
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 @pytest.fixture
@@ -39,12 +24,6 @@ def news_for(double, **fields):
              "budget_duration": "1mo", "rpm_limit": 600, "metadata": {"cost_center": "42", "owner": "ml"}}
     props.update(fields)
     return {k: v for k, v in props.items() if v is not None}
-
-
-def checked(provider, olds, news):
-    result = provider.check(olds, news)
-    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
-    return result.inputs
 
 
 def program(inputs, **changes):
