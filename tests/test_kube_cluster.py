@@ -160,6 +160,11 @@ def test_service_gets_the_ready_pods_as_endpoints(cluster: LocalCluster, namespa
     assert len(pod_ips) == 2
     assert ready_addresses(slices) == pod_ips
     assert [p["port"] for item in slices["items"] for p in item["ports"]] == [8080]
+    endpoints = wait_until(
+        cluster, f"/api/v1/namespaces/{namespace}/endpoints/gateway-svc",
+        lambda e: sum(len(s.get("addresses", [])) for s in e.get("subsets", [])) == 2,
+        "Endpoints of gateway-svc")
+    assert {a["ip"] for s in endpoints["subsets"] for a in s["addresses"]} == pod_ips
 
 
 def test_statefulset_with_volume_claim_template_becomes_ready(cluster: LocalCluster, namespace: str) -> None:
