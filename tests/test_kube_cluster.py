@@ -284,6 +284,35 @@ def test_invalid_route_is_rejected(cluster: LocalCluster, namespace: str,
         f"/apis/route.openshift.io/v1/namespaces/{namespace}/routes/{name}") is None
 
 
+def test_namespace_deletion_finishes(cluster: LocalCluster) -> None:
+    # `pulumi destroy` waits until the namespace is gone: kube-controller-manager empties it, and
+    # kwok removes the terminating pods that a kubelet would otherwise remove.
+    doomed = "litemaas-kube-doomed"
+    cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": doomed}})
+    labels = {"app": "doomed"}
+    cluster.api.create({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "doomed", "namespace": doomed},
+        "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [container()]}}},
+    })
+    cluster.api.create(route(doomed, "doomed"))
+    wait_until(cluster, f"/api/v1/namespaces/{doomed}/pods?labelSelector=app%3Ddoomed",
+               lambda pods: any(condition(p, "Ready") == "True" for p in pods["items"]),
+               "the doomed pod to be Ready")
+
+    cluster.api.delete(f"/api/v1/namespaces/{doomed}")
+
+    def gone() -> bool:
+        cluster.check_alive()
+        return cluster.api.get_or_none(f"/api/v1/namespaces/{doomed}") is None
+
+    try:
+        cluster.api.wait_for(gone, timeout=WORKLOAD_TIMEOUT, description=f"namespace {doomed} to go")
+    except TimeoutError as timeout:
+        cluster.mark_failed()
+        pytest.fail(f"{timeout}\n{cluster.log_report()}")
+
+
 def test_failed_start_stops_everything_it_started(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     # A tool directory without kwok stages makes start() fail after etcd, kube-apiserver,
     # kube-controller-manager and kube-scheduler are already running.
