@@ -75,6 +75,9 @@ class PulumiProject:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_SKIP_CONFIRMATIONS": "true",
+            # The toolchain's v3.68 Python host does not get Pulumi.yaml's runtime options from this CLI over RPC
+            # (docs/toolchain.md); this names the virtualenv's interpreter for it instead.
+            "PULUMI_PYTHON_CMD": str(REPO_ROOT / ".venv" / "bin" / "python"),
             **(extra_env or {}),
         }
         self.run("stack", "init", stack, "--secrets-provider", "passphrase")
