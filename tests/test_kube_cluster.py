@@ -11,12 +11,12 @@ import copy
 import os
 import re
 import shutil
-import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.support.kube_cluster import (
     KUBE_TOOLS, NODE_NAME, REQUIRED_BINARIES, STORAGE_CLASS, ClusterError, KubeApiError,
@@ -88,7 +88,7 @@ def test_api_server_reports_the_pinned_version(cluster: LocalCluster) -> None:
 
 
 def test_kubeconfig_points_at_the_server_with_admin_credentials(cluster: LocalCluster) -> None:
-    import yaml
+
 
     config = yaml.safe_load(cluster.kubeconfig.read_text())
     assert config["clusters"][0]["cluster"]["server"] == cluster.server

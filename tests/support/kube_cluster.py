@@ -80,7 +80,7 @@ class KubeApiError(RuntimeError):
 def ensure_binaries(build: bool = True) -> Path:
     """Return the directory with the control plane binaries, building them if they are missing.
 
-    A cold build takes tens of minutes (docs/local-kubernetes.md); CI runs scripts/kube-tools
+    A cold build takes 6-15 minutes on 2 cores (docs/local-kubernetes.md); CI runs scripts/kube-tools
     before the tests so that this only checks.
     """
     check = subprocess.run([str(KUBE_TOOLS), "check"], check=False)
