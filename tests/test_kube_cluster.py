@@ -88,8 +88,6 @@ def test_api_server_reports_the_pinned_version(cluster: LocalCluster) -> None:
 
 
 def test_kubeconfig_points_at_the_server_with_admin_credentials(cluster: LocalCluster) -> None:
-
-
     config = yaml.safe_load(cluster.kubeconfig.read_text())
     assert config["clusters"][0]["cluster"]["server"] == cluster.server
     assert cluster.server.startswith("https://127.0.0.1:")
