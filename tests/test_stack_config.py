@@ -180,3 +180,14 @@ def test_load_reads_the_running_stack_config():
     assert config.namespace == "ai-gateway" and config.create_namespace is False
     assert [m.name for m in config.models] == ["granite-8b-instruct", "deepseek-chat"]
     assert isinstance(config.master_key, pulumi.Output)
+
+
+def test_the_example_stack_is_valid():
+    import pathlib
+
+    import yaml
+
+    example = yaml.safe_load((pathlib.Path(__file__).parents[1] / "Pulumi.dev.yaml").read_text())["config"]
+    config = parse_stack_config({key.split(":", 1)[1]: value for key, value in example.items()})
+    assert [m.name for m in config.models] == ["granite-8b-instruct", "deepseek-chat"]
+    assert config.keys[0].team == "data-science" and config.litellm.replicas == 2
