@@ -123,6 +123,10 @@ class MockedPulumi:
 
     def close(self) -> None:
         pulumi.runtime.set_all_config({}, [])
+        # Outputs built outside a program run (e.g. secret config values) still have tasks to finish.
+        pending = asyncio.all_tasks(self.loop)
+        if pending:
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         asyncio.set_event_loop(None)
         self.loop.close()
 
