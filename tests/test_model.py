@@ -9,7 +9,7 @@ import pytest
 from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.model import ModelProvider
 from pulumi.output import Unknown
-from tests.support.providers import MASTER, checked
+from tests.support.providers import MASTER, checked, connection, created, next_program_inputs
 
 UPSTREAM_KEY = "upstream-api-key-0123456789"
 
@@ -23,25 +23,18 @@ def provider():
 
 
 def news_for(double, **fields):
-    props = {"admin_url": double.url, "master_key": MASTER, "request_timeout": 2.0, "readiness_timeout": 1.0,
-             "model_name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
-             "api_base": "https://granite.apps.example.com/v1", "api_key": UPSTREAM_KEY, "rpm": 60,
-             "model_info": {"mode": "chat"}}
-    props.update(fields)
-    return {k: v for k, v in props.items() if v is not None}
+    return connection(double, **{
+        "model_name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
+        "api_base": "https://granite.apps.example.com/v1", "api_key": UPSTREAM_KEY, "rpm": 60,
+        "model_info": {"mode": "chat"}, **fields})
 
 
 def program(inputs, **changes):
-    """What the program sends next time: the inputs without the provider's bookkeeping, plus changes."""
-    news = {k: v for k, v in inputs.items() if k != "model_id_fixed" and (k != "model_id" or inputs["model_id_fixed"])}
-    news.update(changes)
-    return {k: v for k, v in news.items() if v is not None}
+    return next_program_inputs(inputs, "model_id", **changes)
 
 
 def create(provider, double, **fields):
-    inputs = checked(provider, {}, news_for(double, **fields))
-    result = provider.create(inputs)
-    return inputs, result.id, result.outs
+    return created(provider, news_for(double, **fields))
 
 
 # --- check ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 
 from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.team import TeamProvider
-from tests.support.providers import MASTER, checked
+from tests.support.providers import MASTER, checked, connection, created, next_program_inputs
 
 
 
@@ -19,23 +19,17 @@ def provider():
 
 
 def news_for(double, **fields):
-    props = {"admin_url": double.url, "master_key": MASTER, "request_timeout": 2.0, "readiness_timeout": 1.0,
-             "team_alias": "ml-research", "models": ["granite-8b-instruct"], "max_budget": 500.0,
-             "budget_duration": "1mo", "rpm_limit": 600, "metadata": {"cost_center": "42", "owner": "ml"}}
-    props.update(fields)
-    return {k: v for k, v in props.items() if v is not None}
+    return connection(double, **{
+        "team_alias": "ml-research", "models": ["granite-8b-instruct"], "max_budget": 500.0,
+        "budget_duration": "1mo", "rpm_limit": 600, "metadata": {"cost_center": "42", "owner": "ml"}, **fields})
 
 
 def program(inputs, **changes):
-    news = {k: v for k, v in inputs.items() if k != "team_id_fixed" and (k != "team_id" or inputs["team_id_fixed"])}
-    news.update(changes)
-    return {k: v for k, v in news.items() if v is not None}
+    return next_program_inputs(inputs, "team_id", **changes)
 
 
 def create(provider, double, **fields):
-    inputs = checked(provider, {}, news_for(double, **fields))
-    result = provider.create(inputs)
-    return inputs, result.id, result.outs
+    return created(provider, news_for(double, **fields))
 
 
 @pytest.mark.parametrize("field, value, reason", [

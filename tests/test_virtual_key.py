@@ -10,7 +10,7 @@ import pytest
 from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.virtual_key import VirtualKeyProvider
 from pulumi.output import Unknown
-from tests.support.providers import MASTER, checked
+from tests.support.providers import MASTER, checked, connection, created
 
 
 
@@ -23,11 +23,9 @@ def provider():
 
 
 def news_for(double, **fields):
-    props = {"admin_url": double.url, "master_key": MASTER, "request_timeout": 2.0, "readiness_timeout": 1.0,
-             "key_alias": "alice", "models": ["granite-8b-instruct"], "max_budget": 25.0, "soft_budget": 20.0,
-             "budget_duration": "30d", "duration": "90d", "tpm_limit": 10000, "metadata": {"owner": "alice"}}
-    props.update(fields)
-    return {k: v for k, v in props.items() if v is not None}
+    return connection(double, **{
+        "key_alias": "alice", "models": ["granite-8b-instruct"], "max_budget": 25.0, "soft_budget": 20.0,
+        "budget_duration": "30d", "duration": "90d", "tpm_limit": 10000, "metadata": {"owner": "alice"}, **fields})
 
 
 def changed(inputs, **changes):
@@ -36,9 +34,7 @@ def changed(inputs, **changes):
 
 
 def create(provider, double, **fields):
-    inputs = checked(provider, {}, news_for(double, **fields))
-    result = provider.create(inputs)
-    return inputs, result.id, result.outs
+    return created(provider, news_for(double, **fields))
 
 
 def sha256(raw: str) -> str:

@@ -15,3 +15,25 @@ def checked(provider, olds, news):
     result = provider.check(olds, news)
     assert result.failures == [], [(f.property, f.reason) for f in result.failures]
     return result.inputs
+
+
+def connection(double, **fields):
+    """Connection inputs for a provider talking to `double`, plus the resource's own fields (None dropped)."""
+    props = {"admin_url": double.url, "master_key": MASTER, "request_timeout": 2.0, "readiness_timeout": 1.0,
+             **fields}
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def created(provider, news):
+    """Check then create; returns (checked inputs, id, outputs)."""
+    inputs = checked(provider, {}, news)
+    result = provider.create(inputs)
+    return inputs, result.id, result.outs
+
+
+def next_program_inputs(inputs, id_field, **changes):
+    """What the program sends next time: inputs minus the provider's generated id bookkeeping, plus changes."""
+    fixed = f"{id_field}_fixed"
+    news = {k: v for k, v in inputs.items() if k != fixed and (k != id_field or inputs[fixed])}
+    news.update(changes)
+    return {k: v for k, v in news.items() if v is not None}
