@@ -167,7 +167,9 @@ def test_5_refresh_shows_a_change_made_by_hand(world):
     bob = next(token for token, k in litellm.keys.items() if k["key_alias"] == "bob")
     litellm.edit_key(bob, max_budget=999)
     refreshed = project.refresh()
-    assert "catalog-key-bob" in refreshed.output and "1 updated" in refreshed.output.replace("~ ", "")
+    assert "catalog-key-bob" in refreshed.output and "1 updated" in refreshed.output
+    (state,) = [r for r in project.resources() if r["urn"].endswith("::catalog-key-bob")]
+    assert state["outputs"]["max_budget"] == 999
     plan = step_ops(project.preview())
     assert plan == {"update": {"catalog-key-bob"}}, plan  # the next `up` puts the declared budget back
 
