@@ -17,6 +17,8 @@ from stack_config import LiteLLMConfig
 COMPONENT = "litellm"
 PORT = 4000
 SECRET_NAME = "litellm-credentials"
+# LiteLLM's standalone migration entrypoint, relative to the image's working directory /app.
+MIGRATION_SCRIPT = "litellm/proxy/prisma_migration.py"
 CREDENTIAL_KEYS = ["LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "UI_USERNAME", "UI_PASSWORD", "DATABASE_URL"]
 # OpenShift labels the router's namespace with this policy group; NetworkPolicies admit it by label.
 OPENSHIFT_INGRESS_POLICY_GROUP = "policy-group.network.openshift.io/ingress"
@@ -143,10 +145,10 @@ class LiteLLMGateway(pulumi.ComponentResource):
                             name="migrate",
                             image=config.image,
                             working_dir="/app",
-                            command=["python", "litellm/proxy/prisma_migration.py"],
+                            command=["python", MIGRATION_SCRIPT],
+                            # `prisma migrate deploy` with LiteLLM's shipped migrations (its default since 1.6x).
                             env=kube.secret_env(["DATABASE_URL"], SECRET_NAME) + kube.plain_env({
-                                "DISABLE_SCHEMA_UPDATE": "false", "USE_PRISMA_MIGRATE": "True",
-                                **RUNTIME_DIRS}),
+                                "DISABLE_SCHEMA_UPDATE": "false", **RUNTIME_DIRS}),
                             resources=kube.resource_requirements(config.resources),
                             security_context=kube.container_security_context(),
                             volume_mounts=runtime_mounts,

@@ -65,6 +65,21 @@ def test_deployment_waits_for_the_migration_job(mocked):
     assert served["STORE_MODEL_IN_DB"] == "True" and served["LITELLM_MODE"] == "PRODUCTION"
 
 
+def test_the_migration_entrypoint_exists_in_the_pinned_litellm():
+    """The Job runs a file of LiteLLM's source tree; litellm 1.108.7 (the default image's version) ships it."""
+    import importlib.metadata
+    import importlib.util
+    import pathlib
+
+    from components.litellm_gateway import MIGRATION_SCRIPT
+    from stack_config import DEFAULT_LITELLM_IMAGE
+
+    version = importlib.metadata.version("litellm")  # the test-only pin in requirements-dev.txt
+    assert DEFAULT_LITELLM_IMAGE.endswith(f"-v{version}-stable")
+    site = pathlib.Path(importlib.util.find_spec("litellm").origin).parents[1]  # without importing it
+    assert "run_server" in (site / MIGRATION_SCRIPT).read_text()
+
+
 def test_a_new_image_gets_a_new_migration_job(mocked):
     first = deploy(mocked, image="ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable").one(JOB)
     second = deploy(mocked, image="ghcr.io/berriai/litellm-non_root:main-v1.110.0-stable").one(JOB)
