@@ -105,7 +105,7 @@ def test_1_preview_plans_everything_and_creates_nothing(world):
                      "catalog-model-granite-8b-instruct", "catalog-team-data-science", "catalog-key-alice"):
         assert expected in created
     assert cluster.api.get_or_none(f"/api/v1/namespaces/{NAMESPACE}") is None
-    assert litellm.write_count == 0
+    assert litellm.calls == []  # check and diff compare inputs only: a preview never calls LiteLLM
 
 
 def test_2_up_deploys_everything_and_encrypts_secrets(world):
