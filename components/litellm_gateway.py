@@ -190,6 +190,11 @@ class LiteLLMGateway(pulumi.ComponentResource):
                         automount_service_account_token=False,
                         security_context=pod_security,
                         termination_grace_period_seconds=90,
+                        # Replicas on different nodes when the cluster has them; never blocks scheduling.
+                        topology_spread_constraints=[k8s.core.v1.TopologySpreadConstraintArgs(
+                            max_skew=1, topology_key="kubernetes.io/hostname", when_unsatisfiable="ScheduleAnyway",
+                            label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                        )] if config.replicas > 1 else None,
                         containers=[k8s.core.v1.ContainerArgs(
                             name="litellm",
                             image=config.image,

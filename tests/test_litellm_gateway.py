@@ -113,8 +113,16 @@ def test_rolling_update_and_writable_runtime_dirs(mocked):
     assert recorder.one("kubernetes:policy/v1:PodDisruptionBudget").manifest["spec"]["minAvailable"] == 1
 
 
-def test_single_replica_has_no_disruption_budget(mocked):
-    assert deploy(mocked, replicas=1).of_type("kubernetes:policy/v1:PodDisruptionBudget") == []
+def test_replicas_spread_over_nodes_without_blocking_scheduling(mocked):
+    pod = deploy(mocked, replicas=2).one(DEPLOYMENT).manifest["spec"]["template"]["spec"]
+    (spread,) = pod["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname" and spread["whenUnsatisfiable"] == "ScheduleAnyway"
+
+
+def test_single_replica_has_no_disruption_budget_or_spread(mocked):
+    recorder = deploy(mocked, replicas=1)
+    assert recorder.of_type("kubernetes:policy/v1:PodDisruptionBudget") == []
+    assert "topologySpreadConstraints" not in recorder.one(DEPLOYMENT).manifest["spec"]["template"]["spec"]
 
 
 def test_route_is_edge_tls_with_redirect_and_timeout(mocked):
