@@ -13,7 +13,7 @@ from typing import Any, Optional, Sequence
 
 import pulumi
 
-from dynamic_providers.admin_client import AdminConnection
+from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey

@@ -22,9 +22,11 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 from dynamic_providers.admin_client import (
     CONNECTION_FIELDS,
     AdminClient,
+    LiteLLMAdminError,
+)
+from dynamic_providers.provider_base import (
     AdminConnection,
     Field,
-    LiteLLMAdminError,
     LiteLLMProvider,
     connection_defaults,
     declared,

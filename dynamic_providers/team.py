@@ -23,9 +23,11 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from dynamic_providers.admin_client import (
     CONNECTION_FIELDS,
     AdminClient,
+    LiteLLMAdminError,
+)
+from dynamic_providers.provider_base import (
     AdminConnection,
     Field,
-    LiteLLMAdminError,
     LiteLLMProvider,
     connection_defaults,
     declared,

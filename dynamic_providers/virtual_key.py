@@ -22,13 +22,15 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 from dynamic_providers.admin_client import (
     CONNECTION_FIELDS,
     AdminClient,
+    LiteLLMAdminError,
+    hash_key,
+)
+from dynamic_providers.provider_base import (
     AdminConnection,
     Field,
-    LiteLLMAdminError,
     LiteLLMProvider,
     connection_defaults,
     declared,
-    hash_key,
     same,
 )
 

@@ -19,8 +19,6 @@ from dynamic_providers.admin_client import (
 )
 from tests.support.providers import FAST_RETRIES as FAST, MASTER
 
-
-
 pytestmark = pytest.mark.usefixtures("fast_retries")
 
 

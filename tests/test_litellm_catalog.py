@@ -250,7 +250,7 @@ def test_the_program_exports_models_teams_and_secret_keys(mocked):
 
 @pulumi.runtime.test
 def test_get_reads_existing_objects_by_id_alone(catalog_mocks):
-    from dynamic_providers.admin_client import AdminConnection
+    from dynamic_providers.provider_base import AdminConnection
     from dynamic_providers.model import Model
     from dynamic_providers.team import Team
     from dynamic_providers.virtual_key import VirtualKey
