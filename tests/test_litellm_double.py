@@ -15,8 +15,7 @@ import pytest
 import requests
 
 from tests.support.litellm_double import LiteLLMDouble, budget_reset_at, mask_value
-
-MASTER_KEY = "sk-double-master-0001"
+from tests.support.providers import MASTER as MASTER_KEY  # the key the shared `double` fixture accepts
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,9 +38,8 @@ class Client:
 
 
 @pytest.fixture
-def api():
-    with LiteLLMDouble(master_key=MASTER_KEY) as double:
-        yield double
+def api(double):
+    return double
 
 
 @pytest.fixture
