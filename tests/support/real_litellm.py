@@ -1,0 +1,315 @@
+"""The real LiteLLM proxy (1.108.7) on a real PostgreSQL, on 127.0.0.1, for tests and the sandbox.
+
+Everything comes from `scripts/real-litellm` (linked at `.tools/real-litellm`): the proxy's venv, the query-engine
+stand-in over Prisma's WebAssembly engine, and a data directory with LiteLLM's migrations already applied. A
+server copies that template (no 40 s migration per start), starts PostgreSQL and the proxy on free ports with
+random master and salt keys, and waits until `/health/readiness` reports the database connected.
+
+`reset()` gives the next test a clean database in a fraction of a second: every table is truncated and the rows
+the proxy wrote at start-up are put back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INSTALL = REPO_ROOT / ".tools" / "real-litellm"
+START_TIMEOUT = 180.0
+BASELINE_SCHEMA = "litemaas_baseline"
+
+
+class RealLiteLLMError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_db_user(argv: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root; as root, run it as the `postgres` user (scripts/real-litellm)."""
+    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+
+def _chown_to_db_user(path: Path) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["chown", "-R", "postgres:postgres", str(path)], check=True)
+
+
+@dataclass(frozen=True)
+class Installation:
+    """What `scripts/real-litellm` installed."""
+
+    root: Path
+
+    @classmethod
+    def find(cls) -> "Installation":
+        root = INSTALL.resolve() if INSTALL.exists() else None
+        if root is None or not (root / "stamp").is_file():
+            raise RealLiteLLMError(f"the real LiteLLM proxy is not installed at {INSTALL}: run scripts/real-litellm "
+                                   "(make test does)")
+        return cls(root)
+
+    @property
+    def python(self) -> Path:
+        return self.root / "venv" / "bin" / "python"
+
+    @property
+    def litellm(self) -> Path:
+        return self.root / "venv" / "bin" / "litellm"
+
+    @property
+    def postgres_bin(self) -> Path:
+        # Resolved: as root the server runs as `postgres`, which cannot traverse root's home.
+        return (self.root / "bin" / "postgres-bin").resolve()
+
+    @property
+    def template(self) -> Path:
+        return self.root / "pgdata-template"
+
+    def engine_env(self) -> dict[str, str]:
+        return {
+            "PRISMA_QUERY_ENGINE_BINARY": str(self.root / "bin" / "query-engine"),
+            "PRISMA_SCHEMA_ENGINE_BINARY": str(self.root / "bin" / "schema-engine"),
+            "PRISMA_BINARY_CACHE_DIR": str(self.root / "prisma-cli"),
+            "PRISMA_HIDE_UPDATE_MESSAGE": "1",
+        }
+
+
+class Postgres:
+    """A PostgreSQL server on 127.0.0.1 over a copy of the migrated template data directory."""
+
+    def __init__(self, install: Installation, workdir: Path):
+        self.install = install
+        self.workdir = workdir
+        self.data = workdir / "pgdata"
+        self.socket_dir = workdir / "pgsock"
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/litellm"
+
+    def start(self) -> None:
+        shutil.copytree(self.install.template, self.data, symlinks=True)
+        self.socket_dir.mkdir()
+        _chown_to_db_user(self.workdir)
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} -c fsync=off " \
+                  "-c synchronous_commit=off -c full_page_writes=off"
+        self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.workdir / "postgres.log"), "-o", options)
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._pg_ctl("stop", "-m", "immediate", "-w", check=False)
+
+    def _pg_ctl(self, *args: str, check: bool = True) -> None:
+        argv = _as_db_user([str(self.install.postgres_bin / "pg_ctl"), "-D", str(self.data), *args])
+        done = subprocess.run(argv, capture_output=True, text=True)
+        if check and done.returncode != 0:
+            raise RealLiteLLMError(f"pg_ctl {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}\n"
+                                   f"{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        log = self.workdir / "postgres.log"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
+
+    def psql(self, sql: str) -> str:
+        """Run SQL as the superuser; answers unaligned, tab-separated rows without headers."""
+        psql = shutil.which("psql") or str(self.install.postgres_bin / "psql")
+        done = subprocess.run(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-F", "\t", "-h", "127.0.0.1", "-p",
+             str(self.port), "-U", "postgres", "-d", "litellm", "-c", sql],
+            capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RealLiteLLMError(f"psql failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def rows(self, sql: str) -> list[list[str]]:
+        return [line.split("\t") for line in self.psql(sql).splitlines() if line]
+
+    def snapshot_baseline(self) -> None:
+        """Keep a copy of every table's rows as the proxy left them at start-up."""
+        self.psql(f"""
+            DROP SCHEMA IF EXISTS {BASELINE_SCHEMA} CASCADE;
+            CREATE SCHEMA {BASELINE_SCHEMA};
+            DO $$ DECLARE t record; BEGIN
+              FOR t IN SELECT tablename FROM pg_tables
+                       WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' LOOP
+                EXECUTE format('CREATE TABLE {BASELINE_SCHEMA}.%I AS SELECT * FROM public.%I', t.tablename, t.tablename);
+              END LOOP;
+            END $$;""")
+
+    def restore_baseline(self) -> None:
+        # Only the tables that hold rows are truncated: TRUNCATE of all ~100 tables costs a second.
+        self.psql(f"""
+            DO $$ DECLARE t record; has_rows boolean; dirty text[] := '{{}}'; BEGIN
+              FOR t IN SELECT tablename FROM pg_tables
+                       WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' LOOP
+                EXECUTE format('SELECT EXISTS (SELECT 1 FROM public.%I)', t.tablename) INTO has_rows;
+                IF has_rows THEN dirty := dirty || format('public.%I', t.tablename); END IF;
+              END LOOP;
+              IF array_length(dirty, 1) > 0 THEN
+                EXECUTE 'TRUNCATE ' || array_to_string(dirty, ', ') || ' CASCADE';
+              END IF;
+              FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '{BASELINE_SCHEMA}' LOOP
+                EXECUTE format('INSERT INTO public.%I SELECT * FROM {BASELINE_SCHEMA}.%I', t.tablename, t.tablename);
+              END LOOP;
+            END $$;""")
+
+
+class RealLiteLLM:
+    """PostgreSQL plus the real LiteLLM proxy. `with RealLiteLLM() as litellm:` starts both and stops both,
+    also on failure; `litellm.url`, `litellm.master_key`, `litellm.admin(...)`, `litellm.db.rows(...)`."""
+
+    def __init__(self, *, log_level: str = "ERROR", extra_env: dict[str, str] | None = None,
+                 general_settings: dict[str, Any] | None = None):
+        self.install = Installation.find()
+        self.master_key = "sk-" + secrets.token_urlsafe(24)
+        self.salt_key = "sk-" + secrets.token_urlsafe(24)
+        self.port = free_port()
+        self.log_level = log_level
+        self.extra_env = dict(extra_env or {})
+        self.general_settings = {"proxy_batch_write_at": 1, **(general_settings or {})}
+        self.workdir: Path | None = None
+        self.db: Postgres | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "RealLiteLLM":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="litemaas-real-litellm-"))
+        os.chmod(self.workdir, 0o755)
+        self.db = Postgres(self.install, self.workdir / "db")
+        self.db.workdir.mkdir()
+        self.db.start()
+        self._start_proxy()
+        self.wait_ready()
+        self.db.snapshot_baseline()
+
+    def _start_proxy(self) -> None:
+        assert self.workdir is not None and self.db is not None
+        import json
+
+        config = self.workdir / "config.yaml"
+        # JSON is YAML: no YAML library needed in the proxy's venv for this.
+        config.write_text(json.dumps({"model_list": [], "general_settings": self.general_settings,
+                                      "litellm_settings": {"telemetry": False}}))
+        home = self.workdir / "home"
+        home.mkdir()
+        env = {
+            "PATH": f"{self.install.python.parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "HOME": str(home),
+            "DATABASE_URL": self.db.url,
+            "LITELLM_MASTER_KEY": self.master_key,
+            "LITELLM_SALT_KEY": self.salt_key,
+            "STORE_MODEL_IN_DB": "True",
+            "DISABLE_SCHEMA_UPDATE": "true",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "CHECKPOINT_DISABLE": "1",
+            "LITELLM_LOG": self.log_level,
+            "NO_PROXY": "*",
+            **self.install.engine_env(),
+            **self.extra_env,
+        }
+        self._log = open(self.workdir / "proxy.log", "wb")
+        self._process = subprocess.Popen(
+            [str(self.install.litellm), "--config", str(config), "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env, cwd=self.workdir, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise RealLiteLLMError(f"the LiteLLM proxy exited with {self._process.returncode}:\n{self.log_tail()}")
+            try:
+                answer = requests.get(f"{self.url}/health/readiness", timeout=5)
+                body = answer.json() if answer.ok else {}
+                if body.get("db") == "connected":
+                    return
+                last = f"{answer.status_code} {answer.text[:200]}"
+            except requests.RequestException as exc:
+                last = type(exc).__name__
+            time.sleep(0.5)
+        raise RealLiteLLMError(f"the LiteLLM proxy was not ready after {timeout:.0f} s ({last}):\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 60) -> str:
+        log = self.workdir / "proxy.log" if self.workdir else None
+        text = log.read_text(errors="replace") if log and log.exists() else ""
+        return "\n".join(text.replace(self.master_key, "sk-***").splitlines()[-lines:])
+
+    def reset(self) -> None:
+        """A clean database for the next test (the rows of the proxy's start-up stay)."""
+        assert self.db is not None
+        self.db.restore_baseline()
+
+    def stop(self) -> None:
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGTERM)
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait(timeout=15)
+            self._process = None
+            self._log.close()
+        if self.db is not None:
+            self.db.stop()
+            self.db = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def admin(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> requests.Response:
+        """One admin API call with the master key (or `key`)."""
+        headers = {"Authorization": f"Bearer {key or self.master_key}"}
+        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs)
+
+    def admin_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        answer = self.admin(method, path, **kwargs)
+        if not answer.ok:
+            raise RealLiteLLMError(f"{method} {path} answered {answer.status_code}: {answer.text[:500]}")
+        return answer.json()
+
+
+def main() -> None:
+    """`python -m tests.support.real_litellm`: start one for manual use, until Ctrl-C."""
+    with RealLiteLLM(log_level="INFO") as litellm:
+        print(f"LiteLLM {litellm.url}  master key {litellm.master_key}  database {litellm.db.url}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pause()
+
+
+if __name__ == "__main__":
+    main()
