@@ -2,8 +2,12 @@
 
 The id is LiteLLM's `team_id`, chosen here (uuid4, or the stack config's fixed `id`) and always sent, so a
 create is safe to retry: after a lost answer the id is looked up before trying again. Updates use
-`PATCH /team/{id}` (metadata as an RFC 7386 merge: a removed key is sent as null). Deleting a team makes
-LiteLLM delete every key of that team.
+`PATCH /team/{id}` (metadata as an RFC 7386 merge: a removed key is sent as null).
+
+Deleting a team makes LiteLLM delete every key of that team, so a new `team_id` is a create-before-delete
+replacement: the engine creates the new team, updates the dependent keys to it (`/key/update team_id`), and
+deletes the old team last. LiteLLM allows two teams with one alias, so both can exist meanwhile. `delete`
+refuses while the team still holds keys (made outside the stack, or not moved): it never revokes a key.
 
 API: `TeamProvider` is pickled by reference into every Team's state; the module path
 `dynamic_providers.team` and the class names are stable API. Never rename or move them.
@@ -49,6 +53,10 @@ TEAM_FIELDS = (
 # Keys LiteLLM manages inside team metadata; never part of the user's declared metadata.
 _SYSTEM_METADATA = frozenset({"team_member_budget_id", "tags", "guardrails", "policies", "prompts",
                               "model_rpm_limit", "model_tpm_limit"})
+
+
+class TeamHoldsKeysError(Exception):
+    """A team delete refused because LiteLLM would delete the team's keys with it."""
 
 
 class TeamProvider(LiteLLMProvider):
@@ -188,12 +196,30 @@ class TeamProvider(LiteLLMProvider):
     def delete(self, id_, props):
         props = self.normalised(props)
         with self.client(props) as api:
+            self._refuse_while_keys_remain(api, id_, props.get("team_alias"))
             try:
                 api.post("/team/delete", {"team_ids": [id_]}, idempotent=True)
             except LiteLLMAdminError as exc:
                 if exc.status == 404:
                     return  # already gone
                 raise
+
+    @staticmethod
+    def _refuse_while_keys_remain(api: AdminClient, team_id: str, alias: Optional[str]) -> None:
+        """LiteLLM deletes every key of a deleted team (expired ones included): never let that happen."""
+        listing = api.get("/key/list", {"team_id": team_id, "return_full_object": "true", "size": 10}) or {}
+        rows = [r for r in listing.get("keys") or [] if isinstance(r, dict)]
+        if not rows:
+            return
+        total = max(int(listing.get("total_count") or 0), len(rows))
+        names = ", ".join(repr(r["key_alias"]) if r.get("key_alias") else str(r.get("key_name") or "no alias")
+                          for r in rows) + (", ..." if total > len(rows) else "")
+        raise TeamHoldsKeysError(api.redact(
+            f"team {team_id} ({alias!r}) was not deleted: it still holds {total} key{'s' if total != 1 else ''} "
+            f"({names}), which LiteLLM would delete with it. Move them to another team (admin UI, or "
+            "`POST /key/update` with `team_id`) or delete them, then run `pulumi up` again. The stack moves its own "
+            "keys to a team's new id before it deletes the old team; `pulumi up --replace` of a team with a fixed "
+            "`id` cannot (the new team is the old one): change `litemaas:teams[N].id` instead"))
 
     @staticmethod
     def _outputs(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -220,9 +246,8 @@ class Team(pulumi.dynamic.Resource, module="litellm", name="Team"):
             "budget_duration": budget_duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
             "metadata": dict(metadata or {}), "team_id": team_id, "team_id_fixed": None,
         }
-        own = pulumi.ResourceOptions(additional_secret_outputs=["master_key"],
-                                     # a forced replacement with a fixed id would collide with the old team
-                                     delete_before_replace=True if team_id is not None else None)
+        # Never delete-before-replace: LiteLLM would delete the team's keys before they could move to the new team.
+        own = pulumi.ResourceOptions(additional_secret_outputs=["master_key"])
         super().__init__(TeamProvider(), resource_name, props, pulumi.ResourceOptions.merge(own, opts))
 
     @classmethod

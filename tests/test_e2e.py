@@ -183,3 +183,73 @@ def test_6_destroy_keeps_only_the_database_volume(world):
     assert [c["metadata"]["name"] for c in claims] == ["data-postgres-0"]
     assert cluster.api.get_or_none(f"/api/v1/namespaces/{NAMESPACE}") is not None
     assert project.resources() == []
+
+
+# --- a team moved to a new id, on a stack that only manages an existing LiteLLM (no cluster needed) ----------
+
+MOVE_TEAMS = [
+    {"alias": "research", "id": "research-2024", "models": ["granite-8b-instruct"], "maxBudget": 100},
+    {"alias": "support", "models": ["granite-8b-instruct"]},  # generated id
+]
+MOVE_KEYS = [
+    {"alias": "alice", "team": "research", "models": ["granite-8b-instruct"], "maxBudget": 10},
+    {"alias": "bob", "team": "research", "models": ["granite-8b-instruct"]},
+    {"alias": "carol", "team": "support", "models": ["granite-8b-instruct"]},
+]
+
+
+@pytest.fixture(scope="module")
+def catalog_only(tmp_path_factory):
+    """A `deployGateway: false` stack with two teams and their keys on the double, after its first `up`."""
+    bin_dir = ensure_toolchain()
+    with LiteLLMDouble(master_key=MASTER_KEY) as litellm:
+        project = PulumiProject(tmp_path_factory.mktemp("team-move"), bin_dir)
+        project.set_plain({"deployGateway": False, "gatewayUrl": litellm.url,
+                           "adminApi": {"readinessTimeout": "60s", "requestTimeout": "10s"},
+                           "models": [MODELS[0]], "teams": MOVE_TEAMS, "keys": MOVE_KEYS})
+        project.set_secret("masterKey", MASTER_KEY)
+        project.up()
+        yield project, litellm
+
+
+def test_changing_or_adding_a_team_id_moves_its_keys_and_revokes_none(catalog_only):
+    project, litellm = catalog_only
+    keys_before = {alias: detail["key"] for alias, detail in project.outputs(show_secrets=True)["keys"].items()}
+    tokens = {k["key_alias"]: token for token, k in litellm.keys.items()}
+    old_ids = {t["team_alias"]: team_id for team_id, t in litellm.teams.items()}
+    assert old_ids["research"] == "research-2024"
+
+    def move(config):
+        config["litemaas:teams"][0]["id"] = "research-2025"  # a changed fixed id
+        config["litemaas:teams"][1]["id"] = "support-1"  # a fixed id added to a generated one
+
+    project.edit_config(move)
+    plan = step_ops(project.preview())
+    assert plan.get("update") == {"catalog-key-alice", "catalog-key-bob", "catalog-key-carol"}, plan
+    assert {"catalog-team-research", "catalog-team-support"} <= plan.get("replace", set()), plan
+    assert "delete" not in plan, plan
+
+    litellm.reset_calls()
+    project.up()
+    assert {t["team_alias"]: team_id for team_id, t in litellm.teams.items()} == {
+        "research": "research-2025", "support": "support-1"}
+    assert litellm.deleted_keys == {}, "a key was revoked"
+    assert {k["key_alias"]: (token, k["team_id"]) for token, k in litellm.keys.items()} == {
+        "alice": (tokens["alice"], "research-2025"), "bob": (tokens["bob"], "research-2025"),
+        "carol": (tokens["carol"], "support-1")}
+    assert {alias: d["key"] for alias, d in project.outputs(show_secrets=True)["keys"].items()} == keys_before
+
+    # Order of the writes: each new team, then its keys moved to it, and only then the old team deleted.
+    writes = [c for c in litellm.calls if c.method != "GET"]
+    position = {(c.path, json.dumps(c.body, sort_keys=True)): i for i, c in enumerate(writes)}
+
+    def at(path, **body):
+        return next(i for (p, b), i in position.items() if p == path and all(json.loads(b).get(k) == v
+                                                                            for k, v in body.items()))
+
+    for alias, new_id in (("research", "research-2025"), ("support", "support-1")):
+        moved = [at("/key/update", key=tokens[k["alias"]]) for k in MOVE_KEYS if k["team"] == alias]
+        assert at("/team/new", team_id=new_id) < min(moved)
+        assert max(moved) < at("/team/delete", team_ids=[old_ids[alias]])
+    assert sorted(c.path for c in writes) == sorted(["/team/new"] * 2 + ["/key/update"] * 3 + ["/team/delete"] * 2)
+    project.up("--expect-no-changes")

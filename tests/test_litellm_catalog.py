@@ -34,6 +34,7 @@ class CatalogMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.seen: dict[str, Seen] = {}
         self.wire: dict[str, tuple[str, list[str]]] = {}  # name -> (parent urn, dependency urns)
+        self.requests: dict[str, object] = {}  # name -> the RegisterResourceRequest (resource options)
 
     def new_resource(self, args):
         self.seen[args.name] = Seen(args.typ, args.inputs, args.resource_id or "")
@@ -61,6 +62,7 @@ def catalog_mocks(monkeypatch):
 
     def register(self, request):
         recorder.wire[request.name] = (request.parent, list(request.dependencies))
+        recorder.requests[request.name] = request
         return original(self, request)
 
     # The mock's MockResourceArgs carries no parent or dependencies; the wire request does.
@@ -162,6 +164,21 @@ def test_every_child_waits_for_the_gateway_and_its_team_and_models(catalog_mocks
         assert urn["model:granite-8b-instruct"] in wire["catalog-team-ml"][1]
 
     return pulumi.Output.all(gateway.urn, catalog.urn, *[c.urn for c in children.values()]).apply(check)
+
+
+@pulumi.runtime.test
+def test_a_replaced_team_is_created_before_the_old_one_is_deleted(catalog_mocks):
+    """LiteLLM deletes a team's keys with it: the new team must exist so the keys can move to it first."""
+    _, catalog = build(catalog_mocks)  # team "ml" has a generated id, "ops" a fixed one
+
+    def check(_):
+        for name in ("catalog-team-ml", "catalog-team-ops"):
+            request = catalog_mocks.requests[name]
+            assert not (request.deleteBeforeReplaceDefined and request.deleteBeforeReplace), name
+        key = catalog_mocks.requests["catalog-key-alice"]  # aliases are unique: a key goes first
+        assert key.deleteBeforeReplaceDefined and key.deleteBeforeReplace
+
+    return wait_for(catalog).apply(check)
 
 
 @pulumi.runtime.test

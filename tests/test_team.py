@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dynamic_providers.admin_client import LiteLLMAdminError
-from dynamic_providers.team import TeamProvider
+from dynamic_providers.team import TeamHoldsKeysError, TeamProvider
+from dynamic_providers.virtual_key import VirtualKeyProvider
 from tests.support.providers import MASTER, checked, connection, created, next_program_inputs
 
 
@@ -171,3 +172,44 @@ def test_update_and_delete_faults(provider, double):
     assert double.teams == {} and [c.status for c in double.calls_to("POST", "/team/delete")] == [None, 404]
     with pytest.raises(LiteLLMAdminError, match="deleted outside Pulumi"):
         provider.update(team_id, outs, checked(provider, inputs, program(inputs, tpm_limit=10)))
+
+
+def test_a_new_team_id_moves_the_keys_before_the_old_team_goes(provider, double):
+    """The engine's create-before-delete replacement, step by step: new team, keys updated, old team deleted."""
+    keys = VirtualKeyProvider()
+    team_inputs, old_id, team_outs = create(provider, double, team_id="ml-2024")
+    key_inputs, token, key_outs = created(keys, connection(double, key_alias="alice", models=["granite-8b-instruct"],
+                                                           team_id=old_id))
+    moved = checked(provider, team_inputs, program(team_inputs, team_id="ml-2025"))
+    diff = provider.diff(old_id, team_outs, moved)
+    assert diff.replaces == ["team_id"] and diff.delete_before_replace is False
+    new_id = provider.create(moved).id
+    assert set(double.teams) == {"ml-2024", "ml-2025"}  # LiteLLM allows two teams with one alias
+
+    key_news = checked(keys, key_inputs, {**key_inputs, "team_id": new_id})
+    key_diff = keys.diff(token, key_outs, key_news)
+    assert key_diff.changes is True and key_diff.replaces == []
+    double.reset_calls()
+    keys.update(token, key_outs, key_news)
+    provider.delete(old_id, team_outs)
+    writes = [(c.method, c.path, c.body) for c in double.calls if c.method != "GET"]
+    assert writes == [("POST", "/key/update", {"key": token, "team_id": "ml-2025"}),
+                      ("POST", "/team/delete", {"team_ids": ["ml-2024"]})]
+    assert set(double.teams) == {"ml-2025"} and double.keys[token]["team_id"] == "ml-2025"
+    assert double.deleted_keys == {}
+
+
+def test_delete_refuses_while_the_team_still_holds_keys(provider, double):
+    """LiteLLM deletes a team's keys with it; the provider never lets that happen."""
+    _, team_id, outs = create(provider, double)
+    raw, token = double.seed_key(key_alias="made-in-the-ui", team_id=team_id)
+    with pytest.raises(TeamHoldsKeysError, match=r"still holds 1 key \('made-in-the-ui'\)") as caught:
+        provider.delete(team_id, outs)
+    message = str(caught.value)
+    assert "Move them" in message and raw not in message
+    assert team_id in double.teams and token in double.keys and double.deleted_keys == {}
+    assert double.calls_to("POST", "/team/delete") == []
+
+    double.delete_key(token)  # archived keys do not count
+    provider.delete(team_id, outs)
+    assert double.teams == {}
