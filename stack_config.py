@@ -126,6 +126,8 @@ class AdminApiConfig:
     readiness_timeout: float = 600.0  # seconds to wait for /health/readiness to report the DB connected
     request_timeout: float = 60.0  # seconds per HTTP call
     verify_tls: bool = True
+    allow_insecure_http: bool = False  # the master key over plain HTTP off this host and off the cluster
+    ca_bundle: Optional[str] = None  # PEM text of the CA(s) that signed the gateway's certificate
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,9 @@ def create(provider, double, **fields):
     ("input_cost_per_token", -1e-6, "input_cost_per_token must be 0 or more"),
     ("api_base", "granite.example.com", "api_base 'granite.example.com' is not an http(s) URL"),
     ("admin_url", "litellm:4000", "is not an http(s) URL"),
+    ("admin_url", "http://litellm.apps.example.com", "refusing to send the master key over plain HTTP"),
+    ("allow_insecure_http", "yes", "allow_insecure_http must be true or false"),
+    ("ca_bundle", "/nonexistent/ca.pem", "neither PEM certificates"),
     ("extra_params", {"api_key": "x"}, "extra_params.api_key duplicates the api_key input"),
     ("extra_params", {"aws_secret_access_key": "plain"}, "looks like a secret and would be stored in plain text"),
     ("model_info", {"input_cost_per_token": 1e-6}, "model_info.input_cost_per_token is dropped by LiteLLM"),
@@ -62,6 +65,13 @@ def test_check_rejects_bad_inputs_with_precise_messages(provider, double, field,
     failures = provider.check({}, news).failures
     assert any(f.property == field and reason in f.reason for f in failures), \
         [(f.property, f.reason) for f in failures]
+
+
+def test_check_accepts_plain_http_elsewhere_only_when_allowed_explicitly(provider, double, test_ca):
+    inputs = checked(provider, {}, news_for(double, admin_url="http://litellm.apps.example.com",
+                                            allow_insecure_http=True, ca_bundle=test_ca.ca_pem))
+    assert inputs["allow_insecure_http"] is True and inputs["ca_bundle"] == test_ca.ca_pem
+    assert checked(provider, {}, news_for(double))["allow_insecure_http"] is False  # the default
 
 
 def test_check_never_echoes_the_master_key(provider, double):
@@ -173,6 +183,9 @@ def test_connection_only_change_sends_nothing(provider, double):
     assert diff.changes is True and diff.replaces == []
     result = provider.update(model_id, outs, news)
     assert double.calls == [] and result.outs["request_timeout"] == 30.0 and result.outs["verify_tls"] is False
+    # State written before the transport inputs existed diffs clean against their defaults.
+    old_state = {k: v for k, v in outs.items() if k not in ("allow_insecure_http", "ca_bundle")}
+    assert provider.diff(model_id, old_state, checked(provider, inputs, program(inputs))).changes is False
 
 
 def test_removing_pricing_sends_explicit_nulls(provider, double):
