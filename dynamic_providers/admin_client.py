@@ -278,11 +278,16 @@ def parse_error_body(response: requests.Response) -> tuple[str, Optional[str]]:
 _READY: dict[tuple[str, str], str] = {}
 _PROBING: dict[tuple[str, str], threading.Lock] = {}
 _READY_LOCK = threading.Lock()
+# Waits that many calls of one operation may need (e.g. for the router to load models): one deadline per
+# gateway and purpose for the whole process, so N lookups share one bounded wait instead of N of them.
+_SHARED_DEADLINES: dict[tuple[str, str, str], float] = {}
 
 
 def reset_readiness_cache() -> None:
+    """Forget readiness verdicts and shared wait deadlines (a new operation; tests)."""
     with _READY_LOCK:
         _READY.clear()
+        _SHARED_DEADLINES.clear()
 
 
 def _ready_key(conn: Connection) -> tuple[str, str]:
@@ -584,11 +589,23 @@ class AdminClient:
             return "unknown"
         raise error
 
-    # polling helper ---------------------------------------------------------------------------------
-    def poll(self, probe, *, timeout: float, what: str):
-        """Call `probe()` with jittered exponential backoff until it returns non-None or `timeout` passes."""
-        deadline = time.monotonic() + timeout
+    # polling helpers --------------------------------------------------------------------------------
+    def shared_deadline(self, purpose: str, budget: float) -> float:
+        """The monotonic deadline of `purpose` on this gateway, set by its first caller in this process."""
+        key = (*_ready_key(self.conn), purpose)
+        with _READY_LOCK:
+            return _SHARED_DEADLINES.setdefault(key, time.monotonic() + budget)
+
+    def poll(self, probe, *, what: str, timeout: Optional[float] = None, deadline: Optional[float] = None):
+        """Call `probe()` with jittered exponential backoff until it returns non-None or the time is up.
+
+        `deadline` (monotonic) or `timeout` bound it. The progress goes to the log at WARNING, which the
+        provider host shows on the CLI: what it waits for, first and then every 30 s.
+        """
+        if deadline is None:
+            deadline = time.monotonic() + (timeout or 0.0)
         delay = self.policy.poll_initial
+        next_report = time.monotonic()
         while True:
             result = probe()
             if result is not None:
@@ -596,6 +613,8 @@ class AdminClient:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            log.info("waiting for %s", what)
+            if time.monotonic() >= next_report:
+                log.warning("waiting up to %.1fs more for %s", remaining, self.redact(what))
+                next_report = time.monotonic() + 30
             time.sleep(min(remaining, random.uniform(delay / 2, delay)))
             delay = min(delay * 2, self.policy.poll_max)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -240,6 +241,28 @@ def test_refresh_tolerates_router_lag_hidden_params_masking_and_env_refs(provide
     read = provider.read(model_id, outs)
     assert read.id == model_id  # the router has not loaded it yet; the DB-backed v2 read has
     assert read.outs == outs
+
+
+def test_lookups_against_an_empty_router_share_one_wait_per_operation(provider, double, caplog):
+    caplog.set_level(logging.WARNING, logger="litemaas.litellm_admin")
+    budget = 1.0  # the wait is bounded by readiness_timeout (and 240 s); the test connection sets it
+    props = news_for(double, readiness_timeout=budget)
+    started = time.monotonic()
+    reads = [provider.read(f"missing-{index}", props) for index in range(6)]
+    elapsed = time.monotonic() - started
+    assert [read.id for read in reads] == [""] * 6  # the router never loaded a model: all gone
+    assert budget <= elapsed < 3 * budget  # one wait for the whole refresh, not one per model (6 x budget)
+    waits = [r.getMessage() for r in caplog.records if "waiting" in r.getMessage()]
+    assert waits and "missing-0" in waits[0] and "no models loaded" in waits[0] and "shared" in waits[0]
+    assert double.url in waits[0]
+
+
+def test_a_model_the_router_loads_during_the_wait_is_found(provider, double):
+    double.set_model_read_lag(reads=1, seconds=0.3)  # the only model reaches the router after 0.3 s
+    inputs, model_id, outs = create(provider, double)
+    assert double.router_models == {}
+    read = provider.read(model_id, outs)
+    assert read.id == model_id and double.router_models
 
 
 def test_import_from_the_id_alone(provider, double):
