@@ -605,7 +605,10 @@ def _read_ca_bundle(section: _Reader) -> Optional[str]:
                          "(`pulumi config set --path adminApi.caBundle -- \"$(cat router-ca.pem)\"`) or the path "
                          "of a PEM file")
         return None
-    return value if PEM_CERTIFICATE in value else open(value, encoding="ascii").read()
+    if PEM_CERTIFICATE in value:
+        return value
+    with open(value, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def _check_object_name(value: str) -> Optional[str]:

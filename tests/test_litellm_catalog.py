@@ -126,6 +126,7 @@ def test_config_lists_become_resources(catalog_mocks):
         assert (granite["admin_url"], granite["request_timeout"], granite["readiness_timeout"],
                 granite["verify_tls"]) == ("https://litellm.apps.example.com", 30, 300, False)
         assert (granite["allow_insecure_http"], granite["ca_bundle"]) == (True, CA_PEM)
+        assert seen["catalog-model-granite-8b-instruct"].inputs["ca_bundle"] == CA_PEM  # plain: certificates are public
         deepseek = plain(seen["catalog-model-deepseek-chat"].inputs)
         assert deepseek["model_id"] == "deepseek-1" and deepseek["input_cost_per_token"] == 2.7e-7
 
