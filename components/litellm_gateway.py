@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import pulumi
@@ -12,7 +12,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
-from stack_config import LiteLLMConfig
+from stack_config import IngressConfig, LiteLLMConfig
 
 COMPONENT = "litellm"
 PORT = 4000
@@ -20,6 +20,7 @@ SECRET_NAME = "litellm-credentials"
 # LiteLLM's standalone migration entrypoint, relative to the image's working directory /app.
 MIGRATION_SCRIPT = "litellm/proxy/prisma_migration.py"
 CREDENTIAL_KEYS = ["LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "UI_USERNAME", "UI_PASSWORD", "DATABASE_URL"]
+CERT_MANAGER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 # OpenShift labels the router's namespace with this policy group; NetworkPolicies admit it by label.
 OPENSHIFT_INGRESS_POLICY_GROUP = "policy-group.network.openshift.io/ingress"
 # Under an arbitrary UID the image's HOME (/app) is not writable: point HOME, TMPDIR and the caches at an
@@ -38,6 +39,7 @@ class LiteLLMGatewayArgs:
     wait_image: str  # an image with pg_isready (the PostgreSQL image)
     hostname: Optional[str] = None
     ingress_class_name: Optional[str] = None
+    ingress: IngressConfig = field(default_factory=IngressConfig)  # TLS of the Ingress (kubernetes platform)
     ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform only
     master_key: Optional[pulumi.Input[str]] = None  # secret; generated when None
     protect_salt_key: bool = True
@@ -251,12 +253,21 @@ class LiteLLMGateway(pulumi.ComponentResource):
             # Without a configured host the router assigns one and writes it back into spec.host.
             host = pulumi.Output.from_input(args.hostname) if args.hostname else self.route.spec.apply(_assigned_host)
             self.gateway_url = pulumi.Output.concat("https://", host)
+        elif args.hostname is None:
+            # No host to route: an Ingress rule without one would match every host of its class. The gateway
+            # stays in-cluster (the stack's gatewayUrl says how the providers reach it).
+            self.gateway_url = pulumi.Output.concat("http://litellm.", args.namespace, f".svc:{PORT}")
         else:
+            tls_secret = args.ingress.secret_name
+            issuer = args.ingress.cluster_issuer
             self.ingress = k8s.networking.v1.Ingress(
                 f"{name}-ingress",
-                metadata=kube.metadata("litellm", args.namespace, COMPONENT),
+                metadata=kube.metadata("litellm", args.namespace, COMPONENT,
+                                       annotations={CERT_MANAGER_ISSUER_ANNOTATION: issuer} if issuer else None),
                 spec=k8s.networking.v1.IngressSpecArgs(
                     ingress_class_name=args.ingress_class_name,
+                    tls=[k8s.networking.v1.IngressTLSArgs(hosts=[args.hostname], secret_name=tls_secret)]
+                    if tls_secret else None,
                     rules=[k8s.networking.v1.IngressRuleArgs(
                         host=args.hostname,
                         http=k8s.networking.v1.HTTPIngressRuleValueArgs(paths=[k8s.networking.v1.HTTPIngressPathArgs(
@@ -266,7 +277,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
                                     name="litellm", port=k8s.networking.v1.ServiceBackendPortArgs(name="http"))),
                         )]))]),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
-            self.gateway_url = pulumi.Output.from_input(f"http://{args.hostname}")
+            self.gateway_url = pulumi.Output.from_input(f"{'https' if tls_secret else 'http'}://{args.hostname}")
 
         if args.openshift:
             router_peer = k8s.networking.v1.NetworkPolicyPeerArgs(

@@ -56,6 +56,7 @@ class LiteMaaS(pulumi.ComponentResource):
                     namespace=namespace, config=config.litellm, openshift=config.openshift,
                     database_url=database_url, wait_image=config.postgres.image,
                     hostname=config.hostname, ingress_class_name=config.ingress_class_name,
+                    ingress=config.ingress,
                     ingress_namespaces=config.litellm.ingress_namespaces,
                     master_key=config.master_key,
                     protect_salt_key=not config.postgres.delete_data_on_destroy),

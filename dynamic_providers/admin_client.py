@@ -10,6 +10,10 @@ Design rules (see docs/dynamic-providers.md):
   the server themselves before trying again.
 - Every call has a timeout. Before the first call of a process to a gateway, `/health/readiness` must
   report the database connected (bounded by `readiness_timeout`).
+- The master key never travels in clear: plain `http://` only to loopback or in-cluster addresses,
+  unless the connection allows it explicitly (`allow_insecure_http`). Proxies and CA bundles come from
+  the environment like any `requests` program (HTTP(S)_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE,
+  CURL_CA_BUNDLE), plus SSL_CERT_FILE / SSL_CERT_DIR and the connection's own `ca_bundle`, which wins.
 - One exception type, `LiteLLMAdminError`, carries method, endpoint, status and the server's message
   parsed from LiteLLM's three error envelopes (or a non-JSON body). Secrets are redacted from every
   message and log line.
@@ -18,14 +22,18 @@ Design rules (see docs/dynamic-providers.md):
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import logging
+import os
 import random
 import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -46,7 +54,8 @@ class _RedactingFilter(logging.Filter):
 log.addFilter(_RedactingFilter())
 
 # Resource inputs that describe how to reach the admin API. Changing only these never touches LiteLLM.
-CONNECTION_FIELDS = ("admin_url", "master_key", "request_timeout", "readiness_timeout", "verify_tls")
+CONNECTION_FIELDS = ("admin_url", "master_key", "request_timeout", "readiness_timeout", "verify_tls",
+                     "allow_insecure_http", "ca_bundle")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 REDACTED = "***"
@@ -76,6 +85,8 @@ class Connection:
     request_timeout: float = 60.0
     readiness_timeout: float = 600.0
     verify_tls: bool = True
+    allow_insecure_http: bool = False  # send the master key over plain http:// to any host
+    ca_bundle: Optional[str] = None  # PEM text or a file path: the CA(s) of the gateway's certificate
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> "Connection":
@@ -85,10 +96,64 @@ class Connection:
             request_timeout=float(props.get("request_timeout") or 60.0),
             readiness_timeout=float(props.get("readiness_timeout") if props.get("readiness_timeout") is not None else 600.0),
             verify_tls=bool(props.get("verify_tls", True) if props.get("verify_tls") is not None else True),
+            allow_insecure_http=props.get("allow_insecure_http") is True,
+            ca_bundle=props.get("ca_bundle") or None,
         )
 
     def __repr__(self) -> str:  # the master key never reaches a repr, log line or traceback
         return f"Connection(admin_url={self.admin_url!r}, master_key={REDACTED!r})"
+
+
+# --- transport rules ---------------------------------------------------------------------------------
+
+# Plain HTTP is fine where nobody else is on the wire: this host, or the cluster's service network.
+_IN_CLUSTER_SUFFIXES = (".svc", ".svc.cluster.local")
+PLAIN_HTTP_REFUSED = "refusing to send the master key over plain HTTP"
+PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+
+
+def _local_or_in_cluster(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(_IN_CLUSTER_SUFFIXES):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def insecure_transport_problem(url: str, allow_insecure_http: bool = False) -> Optional[str]:
+    """Why credentials must not be sent to `url` (plain http:// off this host and off the cluster), or None."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname or allow_insecure_http or _local_or_in_cluster(parts.hostname):
+        return None
+    return (f"{PLAIN_HTTP_REFUSED} to {parts.hostname}: anyone on the path could read it. Use an https:// URL "
+            "(on Kubernetes: ingress.tlsSecretName or ingress.clusterIssuer), a port-forward "
+            "(http://127.0.0.1:4000) or an in-cluster address (http://litellm.<namespace>.svc:4000); or accept "
+            "plain HTTP with `pulumi config set --path adminApi.allowInsecureHttp true`")
+
+
+def ca_bundle_problem(value: str) -> Optional[str]:
+    """Why `value` (inline PEM or a file path) is not a usable CA bundle, or None."""
+    import ssl
+
+    if PEM_CERTIFICATE not in value and not os.path.isfile(value):
+        return "is neither PEM certificates (-----BEGIN CERTIFICATE-----) nor an existing file"
+    try:
+        ssl.create_default_context(**({"cadata": value} if PEM_CERTIFICATE in value else {"cafile": value}))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        return f"holds no usable PEM certificate ({exc})"
+    return None
+
+
+def _environment_ca() -> Optional[str]:
+    """OpenSSL's own variables, which `requests` ignores (it reads REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE)."""
+    cert_file, cert_dir = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if cert_file and os.path.isfile(cert_file):
+        return cert_file
+    if cert_dir and os.path.isdir(cert_dir):
+        return cert_dir
+    return None
 
 
 # --- redaction ---------------------------------------------------------------------------------------
@@ -213,11 +278,16 @@ def parse_error_body(response: requests.Response) -> tuple[str, Optional[str]]:
 _READY: dict[tuple[str, str], str] = {}
 _PROBING: dict[tuple[str, str], threading.Lock] = {}
 _READY_LOCK = threading.Lock()
+# Waits that many calls of one operation may need (e.g. for the router to load models): one deadline per
+# gateway and purpose for the whole process, so N lookups share one bounded wait instead of N of them.
+_SHARED_DEADLINES: dict[tuple[str, str, str], float] = {}
 
 
 def reset_readiness_cache() -> None:
+    """Forget readiness verdicts and shared wait deadlines (a new operation; tests)."""
     with _READY_LOCK:
         _READY.clear()
+        _SHARED_DEADLINES.clear()
 
 
 def _ready_key(conn: Connection) -> tuple[str, str]:
@@ -293,6 +363,7 @@ class AdminClient:
         self._retrying: Optional[HTTPAdapter] = None
         self._once: Optional[HTTPAdapter] = None
         self._plain: Optional[HTTPAdapter] = None
+        self._ca_file: Optional[str] = None  # inline PEM written out for this scope
 
     # session scope --------------------------------------------------------------------------------
     def __enter__(self) -> "AdminClient":
@@ -303,7 +374,7 @@ class AdminClient:
             "User-Agent": "litemaas-pulumi-dynamic-provider",
             "litellm-changed-by": "pulumi",
         })
-        session.verify = self.conn.verify_tls
+        session.verify = self._verify_setting()
         session.trust_env = True  # honour HTTPS_PROXY / REQUESTS_CA_BUNDLE like other tools on the host
         self._retrying = HTTPAdapter(max_retries=_retry(self.policy, idempotent=True))
         self._once = HTTPAdapter(max_retries=_retry(self.policy, idempotent=False))
@@ -317,6 +388,22 @@ class AdminClient:
             if closable is not None:
                 closable.close()
         self._session = self._retrying = self._once = self._plain = None
+        if self._ca_file is not None:
+            os.unlink(self._ca_file)
+            self._ca_file = None
+
+    def _verify_setting(self) -> bool | str:
+        """False, True (the environment's or the default CAs), or the connection's own CA bundle path."""
+        bundle = self.conn.ca_bundle
+        if not self.conn.verify_tls or not bundle:
+            return self.conn.verify_tls
+        if PEM_CERTIFICATE not in bundle:
+            return bundle
+        # requests takes CA paths only; certificates are public, a private temp file is enough.
+        with tempfile.NamedTemporaryFile("w", prefix="litemaas-ca-", suffix=".pem", delete=False) as handle:
+            handle.write(bundle)
+        self._ca_file = handle.name
+        return handle.name
 
     def add_secret(self, value: Optional[str]) -> None:
         """Register a value (model api_key, virtual key) that must never appear in messages."""
@@ -362,17 +449,27 @@ class AdminClient:
     def _send(self, method: str, path: str, *, params=None, json=None, idempotent: bool,
               timeout: Optional[float] = None, authenticated: bool = True, retries: bool = True) -> requests.Response:
         url = self.conn.admin_url + path
+        refusal = insecure_transport_problem(url, self.conn.allow_insecure_http)
+        if refusal:
+            raise self.error(method, path, None, refusal)
         prepared = self._session.prepare_request(requests.Request(method, url, params=params, json=json))
         if not authenticated:
             prepared.headers.pop("Authorization", None)
         adapter = (self._retrying if idempotent else self._once) if retries else self._plain
         limit = timeout if timeout is not None else self.conn.request_timeout
+        # The adapter alone knows nothing of the environment: merge proxies and CA bundles like Session.send.
+        settings = self._session.merge_environment_settings(prepared.url, {}, None, self._session.verify, None)
+        verify = settings["verify"]
+        if verify is True:
+            verify = _environment_ca() or True
         try:
-            response = adapter.send(prepared, timeout=(min(limit, 30.0), limit), verify=self.conn.verify_tls)
+            response = adapter.send(prepared, timeout=(min(limit, 30.0), limit), verify=verify,
+                                    proxies=settings["proxies"], cert=settings["cert"])
         except requests.exceptions.SSLError as exc:
             raise self.error(method, path, None, f"TLS error: {_describe_exception(exc)}",
-                             hint="the gateway certificate is not trusted; install its CA (REQUESTS_CA_BUNDLE) "
-                                  "or set adminApi.verifyTls false for a self-signed route") from None
+                             hint="the gateway certificate is not trusted; give its CA as adminApi.caBundle "
+                                  "(or REQUESTS_CA_BUNDLE / SSL_CERT_FILE), or set adminApi.verifyTls false for "
+                                  "a self-signed route") from None
         except requests.exceptions.RetryError as exc:
             raise self.error(method, path, None, f"gave up after retries: {_describe_exception(exc)}") from None
         except requests.exceptions.Timeout as exc:
@@ -383,6 +480,10 @@ class AdminClient:
             raise self.error(method, path, None, f"connection failed: {_describe_exception(exc)}") from None
         except requests.exceptions.RequestException as exc:
             raise self.error(method, path, None, _describe_exception(exc)) from None
+        except OSError as exc:  # requests checks the CA path itself, outside its own exception types
+            raise self.error(method, path, None, f"TLS error: {exc}",
+                             hint="point adminApi.caBundle (or REQUESTS_CA_BUNDLE / SSL_CERT_FILE) at an existing "
+                                  "PEM file, or give the PEM text inline") from None
         if response.is_redirect or response.status_code in (301, 302, 303, 307, 308):
             raise self.error(method, path, response.status_code,
                              f"redirected to {response.headers.get('Location', '?')}",
@@ -432,7 +533,7 @@ class AdminClient:
                 last_status = response.status_code
                 problem = self._readiness_problem(response)
             except LiteLLMAdminError as exc:
-                if exc.message.startswith("TLS error"):
+                if exc.message.startswith(("TLS error", PLAIN_HTTP_REFUSED)):  # waiting cannot fix these
                     raise
                 last_status = None
                 problem = f"unreachable ({exc.message})"
@@ -488,11 +589,23 @@ class AdminClient:
             return "unknown"
         raise error
 
-    # polling helper ---------------------------------------------------------------------------------
-    def poll(self, probe, *, timeout: float, what: str):
-        """Call `probe()` with jittered exponential backoff until it returns non-None or `timeout` passes."""
-        deadline = time.monotonic() + timeout
+    # polling helpers --------------------------------------------------------------------------------
+    def shared_deadline(self, purpose: str, budget: float) -> float:
+        """The monotonic deadline of `purpose` on this gateway, set by its first caller in this process."""
+        key = (*_ready_key(self.conn), purpose)
+        with _READY_LOCK:
+            return _SHARED_DEADLINES.setdefault(key, time.monotonic() + budget)
+
+    def poll(self, probe, *, what: str, timeout: Optional[float] = None, deadline: Optional[float] = None):
+        """Call `probe()` with jittered exponential backoff until it returns non-None or the time is up.
+
+        `deadline` (monotonic) or `timeout` bound it. The progress goes to the log at WARNING, which the
+        provider host shows on the CLI: what it waits for, first and then every 30 s.
+        """
+        if deadline is None:
+            deadline = time.monotonic() + (timeout or 0.0)
         delay = self.policy.poll_initial
+        next_report = time.monotonic()
         while True:
             result = probe()
             if result is not None:
@@ -500,6 +613,8 @@ class AdminClient:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            log.info("waiting for %s", what)
+            if time.monotonic() >= next_report:
+                log.warning("waiting up to %.1fs more for %s", remaining, self.redact(what))
+                next_report = time.monotonic() + 30
             time.sleep(min(remaining, random.uniform(delay / 2, delay)))
             delay = min(delay * 2, self.policy.poll_max)

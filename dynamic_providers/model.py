@@ -48,6 +48,8 @@ DEFAULT_FALSE_FLAGS = frozenset({"use_in_pass_through", "use_litellm_proxy", "me
 _MODEL_INFO_PRICING = ("input_cost_per_token", "output_cost_per_token", "input_cost_per_second",
                        "output_cost_per_second")
 _ABSENT = object()
+# The longest a whole provider process (one pulumi operation) waits for an empty router to load models.
+ROUTER_LOAD_WAIT = 240.0
 _SECRET_WORDS = ("secret", "password", "api_key", "apikey", "token", "credential", "private_key", "access_key")
 
 MODEL_FIELDS = (
@@ -226,21 +228,31 @@ class ModelProvider(LiteLLMProvider):
 
         Both info endpoints missing is final only when the answering router holds models: an empty
         router answers v2 without looking at the DB (and a freshly written model may not be loaded
-        yet). While the router is empty, poll with backoff for a bounded window. A wrong "absent" in a
-        create is harmless: the retry reuses the same id, so it can never make a second model.
+        yet). While the router is empty, poll with backoff, within one deadline shared by every lookup
+        of this process (a refresh of N models against an empty router waits once, not N times); past
+        it, an empty router means no models. A wrong "absent" in a create is harmless: the retry reuses
+        the same id, so it can never make a second model.
         """
         found = self._find(api, model_id, router_first=router_first)
         if found is not None or self._router_has_models(api):
             return found
 
         def probe() -> Any:
+            loaded = self._router_has_models(api)  # first: a miss after a loaded router is final
             again = self._find(api, model_id, router_first=router_first)
             if again is not None:
                 return again
-            return _ABSENT if self._router_has_models(api) else None
+            return _ABSENT if loaded else None
 
-        result = api.poll(probe, timeout=min(api.conn.readiness_timeout, 240.0),
-                          what=f"model {model_id} (the gateway router has no models loaded yet)")
+        budget = min(api.conn.readiness_timeout, ROUTER_LOAD_WAIT)
+        deadline = api.shared_deadline("router-models", budget)
+        what = (f"model {model_id}: the gateway router at {api.conn.admin_url} has no models loaded yet, so "
+                f"LiteLLM cannot say whether it exists (one wait of at most {budget:g}s, shared by every model "
+                "lookup of this operation)")
+        result = api.poll(probe, deadline=deadline, what=what) if time.monotonic() < deadline else None
+        if result is None:
+            log.warning("the gateway router at %s still has no models loaded; taking model %s as absent",
+                        api.conn.admin_url, model_id)
         return None if result is _ABSENT else result
 
     @staticmethod

@@ -16,7 +16,14 @@ from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvid
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from dynamic_providers.admin_client import CONNECTION_FIELDS, REDACTED, AdminClient, Connection
+from dynamic_providers.admin_client import (
+    CONNECTION_FIELDS,
+    REDACTED,
+    AdminClient,
+    Connection,
+    ca_bundle_problem,
+    insecure_transport_problem,
+)
 
 # --- program side: connection inputs -----------------------------------------------------------------
 
@@ -30,12 +37,15 @@ class AdminConnection:
     request_timeout: float = 60.0
     readiness_timeout: float = 600.0
     verify_tls: bool = True
+    allow_insecure_http: bool = False
+    ca_bundle: Optional[str] = None  # PEM text or a path; public, so a plain input
 
     @classmethod
     def from_admin_api(cls, admin_url: Any, master_key: Any, admin_api: Any) -> "AdminConnection":
-        """From the stack config's AdminApiConfig (readiness_timeout, request_timeout, verify_tls)."""
+        """From the stack config's AdminApiConfig (timeouts and transport settings)."""
         return cls(admin_url=admin_url, master_key=master_key, request_timeout=admin_api.request_timeout,
-                   readiness_timeout=admin_api.readiness_timeout, verify_tls=admin_api.verify_tls)
+                   readiness_timeout=admin_api.readiness_timeout, verify_tls=admin_api.verify_tls,
+                   allow_insecure_http=admin_api.allow_insecure_http, ca_bundle=admin_api.ca_bundle)
 
     def props(self) -> dict[str, Any]:
         return {
@@ -44,6 +54,8 @@ class AdminConnection:
             "request_timeout": self.request_timeout,
             "readiness_timeout": self.readiness_timeout,
             "verify_tls": self.verify_tls,
+            "allow_insecure_http": self.allow_insecure_http,
+            "ca_bundle": self.ca_bundle,
         }
 
     def __repr__(self) -> str:
@@ -193,6 +205,8 @@ CONNECTION_SPECS = (
     Field("request_timeout", "number", exclusive_minimum=0),
     Field("readiness_timeout", "number", minimum=0),
     Field("verify_tls", "bool"),
+    Field("allow_insecure_http", "bool"),
+    Field("ca_bundle", "str"),
 )
 
 
@@ -213,14 +227,20 @@ def check_connection(inputs: dict[str, Any], failures: list[CheckFailure]) -> No
                                          "https://litellm.apps.example.com or http://127.0.0.1:4000"))
         elif parts.query or parts.fragment:
             failures.append(CheckFailure("admin_url", f"admin_url {url!r} must not carry a query or fragment"))
+        elif problem := insecure_transport_problem(url, inputs.get("allow_insecure_http") is True):
+            failures.append(CheckFailure("admin_url", f"admin_url: {problem}"))
         else:
             inputs["admin_url"] = url.rstrip("/")
+    bundle = inputs.get("ca_bundle")
+    if isinstance(bundle, str) and not is_unknown(bundle) and (problem := ca_bundle_problem(bundle)):
+        failures.append(CheckFailure("ca_bundle", f"ca_bundle {problem}"))
     connection_defaults(inputs)
 
 
 def connection_defaults(props: dict[str, Any]) -> dict[str, Any]:
     """Fill the optional connection inputs (also for state built by an import from the id alone)."""
-    for name, default in (("request_timeout", 60.0), ("readiness_timeout", 600.0), ("verify_tls", True)):
+    for name, default in (("request_timeout", 60.0), ("readiness_timeout", 600.0), ("verify_tls", True),
+                          ("allow_insecure_http", False)):
         if props.get(name) is None:
             props[name] = default
     return props

@@ -13,13 +13,45 @@ def mocked():
     session.close()
 
 
+# What the admin client takes from the environment (requests' trust_env, plus SSL_CERT_FILE/DIR).
+TRANSPORT_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+                 "SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
 @pytest.fixture
-def double():
+def clean_transport_env(monkeypatch):
+    """No proxy or CA variables from the host: each test sets the ones it is about."""
+    for name in TRANSPORT_ENV:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def double(clean_transport_env):
     """A LiteLLM admin API double on 127.0.0.1 that accepts `tests.support.providers.MASTER`."""
     from tests.support.litellm_double import LiteLLMDouble
     from tests.support.providers import MASTER
 
     with LiteLLMDouble(master_key=MASTER) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory):
+    """A throwaway CA and a server certificate it signed for localhost, 127.0.0.1 and a routed host name."""
+    from tests.support.tls import make_ca
+
+    return make_ca(tmp_path_factory.mktemp("tls"), names=("localhost", "127.0.0.1", "litellm.apps.example.test"))
+
+
+@pytest.fixture
+def tls_double(clean_transport_env, test_ca):
+    """The double serving HTTPS with `test_ca`'s server certificate (https://localhost:<port>)."""
+    from tests.support.litellm_double import LiteLLMDouble
+    from tests.support.providers import MASTER
+
+    with LiteLLMDouble(master_key=MASTER, host="localhost", ssl_context=test_ca.server_context()) as api:
         yield api
 
 

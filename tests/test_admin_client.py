@@ -17,15 +17,17 @@ from dynamic_providers.admin_client import (
     parse_error_body,
     redact,
 )
+from tests.support.http_proxy import ForwardProxy
+from tests.support.tls import make_ca
 from tests.support.providers import FAST_RETRIES as FAST, MASTER
 
 pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 def connect(url: str, *, key: str = MASTER, request_timeout: float = 5.0, readiness_timeout: float = 5.0,
-            verify_tls: bool = True) -> AdminClient:
+            verify_tls: bool = True, **transport) -> AdminClient:
     return AdminClient(Connection(admin_url=url, master_key=key, request_timeout=request_timeout,
-                                  readiness_timeout=readiness_timeout, verify_tls=verify_tls))
+                                  readiness_timeout=readiness_timeout, verify_tls=verify_tls, **transport))
 
 
 def free_port() -> int:
@@ -339,3 +341,107 @@ def test_every_provider_log_line_is_redacted(caplog):
     admin_client.log.warning("created %s with %s", "sk-leaked-0123456789", {"api_key": "upstream-value"})
     assert "sk-leaked-0123456789" not in caplog.text and "upstream-value" not in caplog.text
     assert "sk-***" in caplog.text
+
+
+# --- transport: plain HTTP, proxies, CA bundles ----------------------------------------------------
+
+ROUTED_HOST = "litellm.apps.example.test"  # in the test certificate; resolves nowhere: only a proxy reaches it
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:4000", "http://127.8.9.10", "http://[::1]:4000", "http://localhost:4000", "http://LOCALHOST",
+    "http://litellm.litemaas.svc:4000", "http://litellm.litemaas.svc.cluster.local:4000",
+    "https://litellm.apps.example.com",
+])
+def test_credentials_may_go_to_https_loopback_or_in_cluster_addresses(url):
+    assert admin_client.insecure_transport_problem(url) is None
+
+
+@pytest.mark.parametrize("url", [
+    "http://litellm.apps.example.com", "http://10.1.2.3:4000", "http://litellm.svc.example.com",
+    "http://localhost.example.com", "http://127.0.0.1.nip.io", "http://svc", "http://[::2]:4000",
+])
+def test_plain_http_elsewhere_is_refused_unless_allowed(url):
+    problem = admin_client.insecure_transport_problem(url)
+    assert problem is not None and "plain HTTP" in problem
+    assert "adminApi.allowInsecureHttp" in problem and "https://" in problem
+    assert admin_client.insecure_transport_problem(url, allow_insecure_http=True) is None
+
+
+def test_the_master_key_is_not_sent_over_plain_http_to_a_remote_host(double, clean_transport_env):
+    with ForwardProxy(double.port) as proxy:
+        clean_transport_env.setenv("HTTP_PROXY", proxy.url)  # would deliver it to the double
+        with pytest.raises(LiteLLMAdminError) as raised:
+            with connect(f"http://{ROUTED_HOST}", readiness_timeout=0.5) as api:
+                api.get("/key/list")
+        assert "plain HTTP" in str(raised.value) and "allowInsecureHttp" in str(raised.value)
+        assert proxy.requests == [] and double.calls == []  # refused before anything left
+        with connect(f"http://{ROUTED_HOST}", allow_insecure_http=True) as api:  # the explicit opt-in
+            assert api.get("/key/list")["total_count"] == 0
+    assert f"GET http://{ROUTED_HOST}/key/list" in proxy.requests
+
+
+def test_http_proxy_and_no_proxy_from_the_environment_are_honoured(double, clean_transport_env):
+    with ForwardProxy(double.port) as proxy:
+        clean_transport_env.setenv("HTTP_PROXY", proxy.url)
+        with connect("http://litellm.litemaas.svc:4000", readiness_timeout=0.5) as api:
+            assert api.get("/key/list")["total_count"] == 0
+        assert "GET http://litellm.litemaas.svc:4000/key/list" in proxy.requests
+    # NO_PROXY wins over a proxy that is not even there.
+    clean_transport_env.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
+    clean_transport_env.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with connect(double.url, readiness_timeout=0.5) as api:
+        assert api.get("/key/list")["total_count"] == 0
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"])
+def test_a_ca_bundle_from_the_environment_is_trusted(tls_double, test_ca, clean_transport_env, variable):
+    with pytest.raises(LiteLLMAdminError, match="TLS error"):  # the test CA is nobody's default
+        with connect(tls_double.url, readiness_timeout=5) as api:
+            api.get("/key/list")
+    clean_transport_env.setenv(variable, str(test_ca.ca_file))
+    with connect(tls_double.url) as api:
+        assert api.get("/key/list")["total_count"] == 0
+
+
+def test_https_proxy_tunnels_to_the_gateway_and_the_certificate_is_still_checked(tls_double, test_ca,
+                                                                              clean_transport_env):
+    url = f"https://{ROUTED_HOST}:{tls_double.port}"
+    with ForwardProxy(tls_double.port) as proxy:
+        clean_transport_env.setenv("HTTPS_PROXY", proxy.url)
+        with connect(url, readiness_timeout=0.5, ca_bundle=str(test_ca.ca_file)) as api:
+            assert api.get("/key/list")["total_count"] == 0
+        assert f"CONNECT {ROUTED_HOST}:{tls_double.port}" in proxy.requests
+        assert tls_double.calls_to("GET", "/key/list")  # TLS end to end through the tunnel
+        with pytest.raises(LiteLLMAdminError, match="TLS error"):  # a tunnel is no excuse to trust anything
+            with connect(url, readiness_timeout=5) as api:
+                api.get("/key/list")
+
+
+@pytest.mark.parametrize("form", ["path", "pem"])
+def test_the_ca_bundle_setting_takes_a_path_or_inline_pem(tls_double, test_ca, form):
+    bundle = str(test_ca.ca_file) if form == "path" else test_ca.ca_pem
+    with connect(tls_double.url, ca_bundle=bundle) as api:
+        assert api.get("/key/list")["total_count"] == 0
+    assert len(tls_double.calls_to("GET", "/key/list")) == 1
+
+
+def test_the_ca_bundle_setting_wins_over_the_environment(tls_double, test_ca, clean_transport_env, tmp_path):
+    other = make_ca(tmp_path / "other")
+    clean_transport_env.setenv("REQUESTS_CA_BUNDLE", str(other.ca_file))
+    with connect(tls_double.url, ca_bundle=test_ca.ca_pem) as api:
+        assert api.get("/key/list")["total_count"] == 0
+
+
+def test_a_missing_ca_bundle_file_fails_fast_and_names_the_setting(tls_double):
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(tls_double.url, readiness_timeout=30, ca_bundle="/nonexistent/router-ca.pem") as api:
+            api.get("/key/list")
+    assert "/nonexistent/router-ca.pem" in str(raised.value) and "adminApi.caBundle" in str(raised.value)
+    assert tls_double.calls == []
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # what verifyTls false means
+def test_verify_tls_false_needs_no_ca(tls_double):
+    with connect(tls_double.url, verify_tls=False) as api:
+        assert api.get("/key/list")["total_count"] == 0

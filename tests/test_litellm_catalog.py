@@ -19,6 +19,7 @@ TEAM_T = "pulumi-python:dynamic/litellm:Team"
 KEY_T = "pulumi-python:dynamic/litellm:VirtualKey"
 MASTER = "sk-master-in-a-secret-0123"
 UPSTREAM = "deepseek-upstream-key-0123"
+CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBrouter-ca\n-----END CERTIFICATE-----\n"  # passed through as is
 
 
 @dataclass
@@ -94,7 +95,8 @@ def build(recorder, **overrides):
     gateway = pulumi.CustomResource("test:index:Gateway", "gateway", {})
     models, teams, keys = stack_lists()
     args = LiteLLMCatalogArgs(admin_url="https://litellm.apps.example.com", master_key=pulumi.Output.secret(MASTER),
-                              admin_api=AdminApiConfig(readiness_timeout=300.0, request_timeout=30.0, verify_tls=False),
+                              admin_api=AdminApiConfig(readiness_timeout=300.0, request_timeout=30.0, verify_tls=False,
+                                                       allow_insecure_http=True, ca_bundle=CA_PEM),
                               models=models, teams=teams, keys=keys)
     for name, value in overrides.items():
         setattr(args, name, value)
@@ -125,6 +127,8 @@ def test_config_lists_become_resources(catalog_mocks):
         assert granite["rpm"] == 60 and granite["model_info"] == {"mode": "chat"} and "model_id" not in granite
         assert (granite["admin_url"], granite["request_timeout"], granite["readiness_timeout"],
                 granite["verify_tls"]) == ("https://litellm.apps.example.com", 30, 300, False)
+        assert (granite["allow_insecure_http"], granite["ca_bundle"]) == (True, CA_PEM)
+        assert seen["catalog-model-granite-8b-instruct"].inputs["ca_bundle"] == CA_PEM  # plain: certificates are public
         deepseek = plain(seen["catalog-model-deepseek-chat"].inputs)
         assert deepseek["model_id"] == "deepseek-1" and deepseek["input_cost_per_token"] == 2.7e-7
 

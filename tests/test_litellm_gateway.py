@@ -3,7 +3,7 @@
 import pytest
 
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
-from stack_config import LiteLLMConfig
+from stack_config import IngressConfig, LiteLLMConfig
 from tests.support.manifests import restricted_v2_violations, validate
 from tests.support.pulumi_program import has_secret_envelope
 
@@ -16,19 +16,24 @@ RANDOM = "random:index/randomPassword:RandomPassword"
 DATABASE_URL = "postgresql://litellm:pw@postgres.ai.svc:5432/litellm?sslmode=disable"
 
 
-def deploy(mocked, openshift=True, preview=False, master_key=None, protect_salt_key=True, **config):
-    gateways = []
+def run_gateway(mocked, openshift=True, preview=False, master_key=None, protect_salt_key=True, exposure=None,
+                **config):
+    """One gateway under mocks; `exposure` overrides hostname / ingress_class_name / ingress. Exports gatewayUrl."""
 
     def program():
         import pulumi
-        gateways.append(LiteLLMGateway("litellm", LiteLLMGatewayArgs(
+        exposed = {"hostname": None if openshift else "litellm.example.com",
+                   "ingress_class_name": None if openshift else "nginx", **(exposure or {})}
+        gateway = LiteLLMGateway("litellm", LiteLLMGatewayArgs(
             namespace="ai", config=LiteLLMConfig(**config), openshift=openshift,
             database_url=pulumi.Output.secret(DATABASE_URL), wait_image="postgres:16.10-alpine",
-            hostname=None if openshift else "litellm.example.com",
-            ingress_class_name=None if openshift else "nginx",
-            master_key=master_key, protect_salt_key=protect_salt_key)))
-    run = mocked.run({}, program=program, preview=preview)
-    return run.recorder
+            master_key=master_key, protect_salt_key=protect_salt_key, **exposed))
+        pulumi.export("gatewayUrl", gateway.gateway_url)
+    return mocked.run({}, program=program, preview=preview)
+
+
+def deploy(mocked, **kwargs):
+    return run_gateway(mocked, **kwargs).recorder
 
 
 def container(recorder, typ=DEPLOYMENT):
@@ -137,6 +142,32 @@ def test_kubernetes_platform_uses_ingress(mocked):
     assert recorder.of_type(ROUTE) == []
     ingress = recorder.one(INGRESS).manifest["spec"]
     assert ingress["ingressClassName"] == "nginx" and ingress["rules"][0]["host"] == "litellm.example.com"
+
+
+@pytest.mark.parametrize("ingress, annotations", [
+    (IngressConfig(tls_secret_name="litellm-cert"), {}),
+    (IngressConfig(cluster_issuer="letsencrypt-prod"), {"cert-manager.io/cluster-issuer": "letsencrypt-prod"}),
+], ids=["own-secret", "cert-manager"])
+def test_kubernetes_ingress_serves_tls_and_the_url_is_https(mocked, ingress, annotations):
+    run = run_gateway(mocked, openshift=False, exposure={"ingress": ingress})
+    manifest = run.recorder.one(INGRESS).manifest
+    validate(manifest)
+    assert manifest["spec"]["tls"] == [{"hosts": ["litellm.example.com"], "secretName": ingress.secret_name}]
+    assert {k: v for k, v in manifest["metadata"].get("annotations", {}).items() if "cert-manager" in k} == annotations
+    assert run.exports["gatewayUrl"] == "https://litellm.example.com"
+
+
+def test_an_ingress_without_tls_is_plain_http(mocked):
+    # Only reachable with adminApi.allowInsecureHttp: stack_config refuses it otherwise.
+    run = run_gateway(mocked, openshift=False)
+    assert "tls" not in run.recorder.one(INGRESS).manifest["spec"]
+    assert run.exports["gatewayUrl"] == "http://litellm.example.com"
+
+
+def test_kubernetes_without_hostname_has_no_ingress_and_an_in_cluster_url(mocked):
+    run = run_gateway(mocked, openshift=False, exposure={"hostname": None, "ingress_class_name": None})
+    assert run.recorder.of_type(INGRESS) == [] and run.recorder.of_type(ROUTE) == []
+    assert run.exports["gatewayUrl"] == "http://litellm.ai.svc:4000"  # the Service, never http://None
 
 
 @pytest.mark.parametrize("openshift, peer", [

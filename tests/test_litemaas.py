@@ -20,7 +20,8 @@ def deploy(mocked, values, secret_keys=(), preview=False):
 
 @pytest.mark.parametrize("values", [
     {"platform": "openshift"},
-    {"platform": "kubernetes", "hostname": "litellm.example.com", "ingressClassName": "nginx"},
+    {"platform": "kubernetes", "hostname": "litellm.example.com", "ingressClassName": "nginx",
+     "ingress": {"tlsSecretName": "litellm-tls"}},
 ], ids=["openshift", "kubernetes"])
 def test_every_manifest_is_valid_and_every_pod_restricted(mocked, values):
     recorder = deploy(mocked, {**values, "litellm": {"replicas": 2}})
@@ -68,6 +69,23 @@ def test_without_gateway_nothing_is_deployed_to_kubernetes(mocked):
     assert recorder.kubernetes() == []
     assert recorder.of_type("random:index/randomPassword:RandomPassword") == []
     assert len(recorder.of_type("pulumi-python:dynamic/litellm:Model")) == 1
+
+
+def test_kubernetes_with_a_gateway_url_and_no_hostname_has_no_ingress(mocked):
+    import pulumi
+
+    def program():
+        litemaas = LiteMaaS("litemaas", parse_stack_config(
+            {"platform": "kubernetes", "gatewayUrl": "http://127.0.0.1:4000", "models": MODELS}))
+        pulumi.export("gatewayUrl", litemaas.gateway_url)
+        pulumi.export("componentUrl", litemaas.gateway.gateway_url)
+
+    run = mocked.run({}, program=program)
+    assert run.recorder.of_type("kubernetes:networking.k8s.io/v1:Ingress") == []
+    assert run.exports["gatewayUrl"] == "http://127.0.0.1:4000"
+    assert "None" not in run.exports["componentUrl"]
+    model = run.recorder.one("pulumi-python:dynamic/litellm:Model")
+    assert model.inputs["admin_url"] == "http://127.0.0.1:4000"
 
 
 def test_preview_works_before_the_cluster_has_anything(mocked):

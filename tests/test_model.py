@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -49,6 +50,9 @@ def create(provider, double, **fields):
     ("input_cost_per_token", -1e-6, "input_cost_per_token must be 0 or more"),
     ("api_base", "granite.example.com", "api_base 'granite.example.com' is not an http(s) URL"),
     ("admin_url", "litellm:4000", "is not an http(s) URL"),
+    ("admin_url", "http://litellm.apps.example.com", "refusing to send the master key over plain HTTP"),
+    ("allow_insecure_http", "yes", "allow_insecure_http must be true or false"),
+    ("ca_bundle", "/nonexistent/ca.pem", "neither PEM certificates"),
     ("extra_params", {"api_key": "x"}, "extra_params.api_key duplicates the api_key input"),
     ("extra_params", {"aws_secret_access_key": "plain"}, "looks like a secret and would be stored in plain text"),
     ("model_info", {"input_cost_per_token": 1e-6}, "model_info.input_cost_per_token is dropped by LiteLLM"),
@@ -62,6 +66,13 @@ def test_check_rejects_bad_inputs_with_precise_messages(provider, double, field,
     failures = provider.check({}, news).failures
     assert any(f.property == field and reason in f.reason for f in failures), \
         [(f.property, f.reason) for f in failures]
+
+
+def test_check_accepts_plain_http_elsewhere_only_when_allowed_explicitly(provider, double, test_ca):
+    inputs = checked(provider, {}, news_for(double, admin_url="http://litellm.apps.example.com",
+                                            allow_insecure_http=True, ca_bundle=test_ca.ca_pem))
+    assert inputs["allow_insecure_http"] is True and inputs["ca_bundle"] == test_ca.ca_pem
+    assert checked(provider, {}, news_for(double))["allow_insecure_http"] is False  # the default
 
 
 def test_check_never_echoes_the_master_key(provider, double):
@@ -173,6 +184,9 @@ def test_connection_only_change_sends_nothing(provider, double):
     assert diff.changes is True and diff.replaces == []
     result = provider.update(model_id, outs, news)
     assert double.calls == [] and result.outs["request_timeout"] == 30.0 and result.outs["verify_tls"] is False
+    # State written before the transport inputs existed diffs clean against their defaults.
+    old_state = {k: v for k, v in outs.items() if k not in ("allow_insecure_http", "ca_bundle")}
+    assert provider.diff(model_id, old_state, checked(provider, inputs, program(inputs))).changes is False
 
 
 def test_removing_pricing_sends_explicit_nulls(provider, double):
@@ -227,6 +241,28 @@ def test_refresh_tolerates_router_lag_hidden_params_masking_and_env_refs(provide
     read = provider.read(model_id, outs)
     assert read.id == model_id  # the router has not loaded it yet; the DB-backed v2 read has
     assert read.outs == outs
+
+
+def test_lookups_against_an_empty_router_share_one_wait_per_operation(provider, double, caplog):
+    caplog.set_level(logging.WARNING, logger="litemaas.litellm_admin")
+    budget = 1.0  # the wait is bounded by readiness_timeout (and 240 s); the test connection sets it
+    props = news_for(double, readiness_timeout=budget)
+    started = time.monotonic()
+    reads = [provider.read(f"missing-{index}", props) for index in range(6)]
+    elapsed = time.monotonic() - started
+    assert [read.id for read in reads] == [""] * 6  # the router never loaded a model: all gone
+    assert budget <= elapsed < 3 * budget  # one wait for the whole refresh, not one per model (6 x budget)
+    waits = [r.getMessage() for r in caplog.records if "waiting" in r.getMessage()]
+    assert waits and "missing-0" in waits[0] and "no models loaded" in waits[0] and "shared" in waits[0]
+    assert double.url in waits[0]
+
+
+def test_a_model_the_router_loads_during_the_wait_is_found(provider, double):
+    double.set_model_read_lag(reads=1, seconds=0.3)  # the only model reaches the router after 0.3 s
+    inputs, model_id, outs = create(provider, double)
+    assert double.router_models == {}
+    read = provider.read(model_id, outs)
+    assert read.id == model_id and double.router_models
 
 
 def test_import_from_the_id_alone(provider, double):

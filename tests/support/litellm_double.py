@@ -7,7 +7,7 @@ of what is and is not modelled.
 Python API (stable; additions only):
 
     with LiteLLMDouble(master_key="sk-test") as api:
-        api.url                       # "http://127.0.0.1:<port>"
+        api.url                       # "http://127.0.0.1:<port>" ("https://…" with ssl_context=<server context>)
         api.models / api.keys / api.teams / api.deleted_keys / api.router_models
                                       # deep-copied snapshots: {model_id|token|team_id: row}
         api.calls                     # list[RecordedCall] (method, path, query, body, headers, status, ...)
@@ -78,6 +78,7 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -465,7 +466,8 @@ class LiteLLMDouble:
     def __init__(self, master_key: str = "sk-test", *, host: str = "127.0.0.1", port: int = 0,
                  store_model_in_db: bool = True, db: str = "connected", validate: bool | None = None,
                  state_file: str | None = None, auto_add_proxy_admin_to_teams: bool = True,
-                 premium_user: bool = False, litellm_version: str = LITELLM_VERSION) -> None:
+                 premium_user: bool = False, litellm_version: str = LITELLM_VERSION,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the double only binds to loopback")
         self.master_key = master_key
@@ -476,6 +478,7 @@ class LiteLLMDouble:
         self.premium_user = premium_user
         self.litellm_version = litellm_version
         self.state_file = state_file
+        self.ssl_context = ssl_context  # serve HTTPS with this server context (tests of CA handling)
         self.shutting_down = False
         self.hidden_model_params: set[str] = set()
         self.environ: dict[str, str] = {}
@@ -513,6 +516,8 @@ class LiteLLMDouble:
         handler = type("_BoundHandler", (_Handler,), {"double": self})
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
+        if self.ssl_context is not None:
+            self._server.socket = self.ssl_context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="litellm-double", daemon=True)
         self._thread.start()
@@ -535,7 +540,8 @@ class LiteLLMDouble:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def validating(self) -> bool:
