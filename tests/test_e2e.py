@@ -1,5 +1,6 @@
 """End to end with the real engine: `pulumi preview/up/refresh/destroy` of `__main__.py` against a local
-Kubernetes API server (kube-controller-manager + kwok make workloads ready) and the LiteLLM admin API double.
+Kubernetes API server (kube-controller-manager + kwok make workloads ready) and the real LiteLLM proxy
+(with its PostgreSQL) as `gatewayUrl`, behind a call-recording proxy.
 
 The steps run in order on one stack, as an admin would run them; each test is one step.
 """
@@ -10,16 +11,14 @@ import json
 
 import pytest
 
+from tests.support.fault_proxy import FaultProxy
 from tests.support.kube_cluster import LocalCluster, ensure_binaries
-from tests.support.litellm_double import LiteLLMDouble
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain
 
 pytestmark = pytest.mark.e2e
 
 NAMESPACE = "e2e-litemaas"
-MASTER_KEY = "sk-e2e-master-" + "k" * 32
-SECRETS = {
-    "masterKey": MASTER_KEY,
+SECRETS = {  # and masterKey: the real proxy's
     # pulumi-random's plugin cannot be built here (docs/toolchain.md), so the stack brings its own credentials
     # through the documented config keys; generated credentials are covered by the mock tests.
     "litellm.saltKey": "salt-" + "s" * 59,
@@ -54,11 +53,14 @@ WORKLOADS = {  # (apiVersion, kind, name) that must exist after `up`
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """The cluster, the double and a stack configured for both, shared by the ordered steps below."""
+def world(tmp_path_factory, real_litellm_server):
+    """The cluster, the real LiteLLM proxy (calls recorded by a proxy in front) and a stack configured for both,
+    shared by the ordered steps below."""
     bin_dir = ensure_toolchain()
     ensure_binaries()
-    with LocalCluster() as cluster, LiteLLMDouble(master_key=MASTER_KEY) as litellm:
+    real_litellm_server.reset()
+    with LocalCluster() as cluster, FaultProxy(real_litellm_server.url) as litellm:
+        litellm.backend = real_litellm_server
         project = PulumiProject(tmp_path_factory.mktemp("e2e"), bin_dir, extra_env=cluster.env())
         project.set_plain({
             "namespace": NAMESPACE, "platform": "openshift", "hostname": "litellm.apps.e2e.example.com",
@@ -68,7 +70,7 @@ def world(tmp_path_factory):
             "adminApi": {"readinessTimeout": "60s", "requestTimeout": "10s"},
             "models": MODELS, "teams": TEAMS, "keys": KEYS,
         })
-        for path, value in SECRETS.items():
+        for path, value in {**SECRETS, "masterKey": real_litellm_server.master_key}.items():
             project.set_secret(path, value)
         yield project, cluster, litellm
 
@@ -82,9 +84,13 @@ def live_objects(cluster, kinds=WORKLOADS):
 
 
 def live_catalog(litellm):
-    return (sorted(m["model_name"] for m in litellm.models.values()),
-            sorted(t["team_alias"] for t in litellm.teams.values()),
-            sorted(k["key_alias"] for k in litellm.keys.values()))
+    real = litellm.backend
+    return (sorted(m["model_name"] for m in real.models()), sorted(t["team_alias"] for t in real.teams()),
+            sorted(k["key_alias"] for k in real.keys()))
+
+
+def live_key(litellm, alias):
+    return next(k for k in litellm.backend.keys() if k["key_alias"] == alias)
 
 
 def step_ops(preview: dict) -> dict[str, set[str]]:
@@ -125,10 +131,11 @@ def test_2_up_deploys_everything_and_encrypts_secrets(world):
     assert len(virtual_keys) == 3 and all(k.startswith("sk-") for k in virtual_keys)
     state = json.dumps(project.export())
     assert "ciphertext" in state
-    for secret in [*SECRETS.values(), *virtual_keys]:
+    secrets = [*SECRETS.values(), litellm.backend.master_key, *virtual_keys]
+    for secret in secrets:
         assert secret not in state, "a secret is stored in plain text in the state"
     plain_outputs = json.dumps(project.outputs())
-    assert not any(secret in plain_outputs for secret in [*SECRETS.values(), *virtual_keys])
+    assert not any(secret in plain_outputs for secret in secrets)
 
 
 def test_3_second_up_changes_nothing(world):
@@ -157,15 +164,14 @@ def test_4_config_change_does_exactly_what_changed(world):
     project.up()
     writes = sorted((c.method, c.path) for c in litellm.calls if c.method != "GET")
     assert writes == [("POST", "/key/generate"), ("POST", "/key/update"), ("POST", "/model/delete")]
-    alice = next(k for k in litellm.keys.values() if k["key_alias"] == "alice")
-    assert alice["max_budget"] == 40
+    assert live_key(litellm, "alice")["max_budget"] == 40
     assert "mistral-7b" not in live_catalog(litellm)[0] and "carol" in live_catalog(litellm)[2]
 
 
 def test_5_refresh_shows_a_change_made_by_hand(world):
     project, _, litellm = world
-    bob = next(token for token, k in litellm.keys.items() if k["key_alias"] == "bob")
-    litellm.edit_key(bob, max_budget=999)
+    bob = live_key(litellm, "bob")["token"]
+    litellm.backend.admin_json("POST", "/key/update", json={"key": bob, "max_budget": 999})
     refreshed = project.refresh()
     assert "catalog-key-bob" in refreshed.output and "1 updated" in refreshed.output
     (state,) = [r for r in project.resources() if r["urn"].endswith("::catalog-key-bob")]
@@ -199,15 +205,17 @@ MOVE_KEYS = [
 
 
 @pytest.fixture(scope="module")
-def catalog_only(tmp_path_factory):
-    """A `deployGateway: false` stack with two teams and their keys on the double, after its first `up`."""
+def catalog_only(tmp_path_factory, real_litellm_server):
+    """A `deployGateway: false` stack with two teams and their keys on the real proxy, after its first `up`."""
     bin_dir = ensure_toolchain()
-    with LiteLLMDouble(master_key=MASTER_KEY) as litellm:
+    real_litellm_server.reset()
+    with FaultProxy(real_litellm_server.url) as litellm:
+        litellm.backend = real_litellm_server
         project = PulumiProject(tmp_path_factory.mktemp("team-move"), bin_dir)
         project.set_plain({"deployGateway": False, "gatewayUrl": litellm.url,
                            "adminApi": {"readinessTimeout": "60s", "requestTimeout": "10s"},
                            "models": [MODELS[0]], "teams": MOVE_TEAMS, "keys": MOVE_KEYS})
-        project.set_secret("masterKey", MASTER_KEY)
+        project.set_secret("masterKey", real_litellm_server.master_key)
         project.up()
         yield project, litellm
 
@@ -215,8 +223,9 @@ def catalog_only(tmp_path_factory):
 def test_changing_or_adding_a_team_id_moves_its_keys_and_revokes_none(catalog_only):
     project, litellm = catalog_only
     keys_before = {alias: detail["key"] for alias, detail in project.outputs(show_secrets=True)["keys"].items()}
-    tokens = {k["key_alias"]: token for token, k in litellm.keys.items()}
-    old_ids = {t["team_alias"]: team_id for team_id, t in litellm.teams.items()}
+    real = litellm.backend
+    tokens = {k["key_alias"]: k["token"] for k in real.keys()}
+    old_ids = {t["team_alias"]: t["team_id"] for t in real.teams()}
     assert old_ids["research"] == "research-2024"
 
     def move(config):
@@ -231,10 +240,10 @@ def test_changing_or_adding_a_team_id_moves_its_keys_and_revokes_none(catalog_on
 
     litellm.reset_calls()
     project.up()
-    assert {t["team_alias"]: team_id for team_id, t in litellm.teams.items()} == {
+    assert {t["team_alias"]: t["team_id"] for t in real.teams()} == {
         "research": "research-2025", "support": "support-1"}
-    assert litellm.deleted_keys == {}, "a key was revoked"
-    assert {k["key_alias"]: (token, k["team_id"]) for token, k in litellm.keys.items()} == {
+    assert real.deleted_key_tokens() == set(), "a key was revoked"
+    assert {k["key_alias"]: (k["token"], k["team_id"]) for k in real.keys()} == {
         "alice": (tokens["alice"], "research-2025"), "bob": (tokens["bob"], "research-2025"),
         "carol": (tokens["carol"], "support-1")}
     assert {alias: d["key"] for alias, d in project.outputs(show_secrets=True)["keys"].items()} == keys_before

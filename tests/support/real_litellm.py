@@ -302,6 +302,28 @@ class RealLiteLLM:
             raise RealLiteLLMError(f"{method} {path} answered {answer.status_code}: {answer.text[:500]}")
         return answer.json()
 
+    def models(self) -> list[dict[str, Any]]:
+        """Every model the proxy serves, as `/model/info` answers them (secrets masked)."""
+        return self.admin_json("GET", "/model/info")["data"]
+
+    def teams(self) -> list[dict[str, Any]]:
+        return self.admin_json("GET", "/team/list")
+
+    def keys(self) -> list[dict[str, Any]]:
+        """Every live virtual key (hashed `token`, alias, team, budget...)."""
+        keys: list[dict[str, Any]] = []
+        for page in range(1, 10_000):
+            answer = self.admin_json("GET", "/key/list", params={"return_full_object": "true", "size": 100,
+                                                                 "page": page})
+            keys += answer["keys"]
+            if page >= (answer.get("total_pages") or 1):
+                return keys
+        raise RealLiteLLMError("/key/list never reached its last page")
+
+    def deleted_key_tokens(self) -> set[str]:
+        """Hashes of the keys LiteLLM archived on delete."""
+        return {row[0] for row in self.db.rows('SELECT token FROM "LiteLLM_DeletedVerificationToken"')}
+
 
 def main() -> None:
     """`python -m tests.support.real_litellm`: start one for manual use, until Ctrl-C."""
