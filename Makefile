@@ -4,14 +4,22 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: test unit tools venv bench clean
+.PHONY: test unit tools venv bench sandbox sandbox-down clean
 
 test: venv tools
 	$(VENV)/bin/python -m pytest
 
-# Mock, provider and double tests only (no engine, no API server): the quick inner loop.
+# Mock and double tests only (no engine, no API server, no LiteLLM proxy): the quick inner loop.
 unit: venv
-	$(VENV)/bin/python -m pytest -m "not e2e" --ignore=tests/test_kube_cluster.py
+	$(VENV)/bin/python -m pytest -m "not e2e and not real_litellm" --ignore=tests/test_kube_cluster.py
+
+# The product on this machine: local Kubernetes (pods simulated), the real LiteLLM proxy, `pulumi up`, one
+# chat completion; runs until Ctrl-C or `make sandbox-down`.
+sandbox: venv tools
+	$(VENV)/bin/python scripts/sandbox.py up
+
+sandbox-down: venv
+	$(VENV)/bin/python scripts/sandbox.py down
 
 venv: $(STAMP)
 
@@ -23,6 +31,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 tools:
 	scripts/toolchain
 	scripts/kube-tools
+	scripts/real-litellm
 
 bench: venv
 	$(VENV)/bin/python benchmarks/bench_providers.py

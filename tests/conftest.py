@@ -96,5 +96,5 @@ def litellm_api(real_litellm):
 def pytest_collection_modifyitems(items):
     """Every test that uses the real proxy carries the `real_litellm` marker (`-m "not real_litellm"` skips them)."""
     for item in items:
-        if "real_litellm" in getattr(item, "fixturenames", ()):
+        if {"real_litellm", "real_litellm_server", "litellm_api"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.real_litellm)
