@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: test unit tools venv bench sandbox sandbox-down clean
+.PHONY: test unit tools venv bench bench-real sandbox sandbox-down clean
 
 test: venv tools
 	$(VENV)/bin/python -m pytest
@@ -35,6 +35,10 @@ tools:
 
 bench: venv
 	$(VENV)/bin/python benchmarks/bench_providers.py
+
+# The real CLI against the real LiteLLM proxy, beside the floor of plain admin API calls (README figures).
+bench-real: venv tools
+	$(VENV)/bin/python benchmarks/bench_real.py
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache
