@@ -75,6 +75,8 @@ def run(keep_running: bool) -> None:
             outputs = project.outputs(show_secrets=True)
             key = outputs["keys"]["alice-notebook"]["key"]
             base_url = f"{outputs['gatewayUrl']}/v1"
+            say(f"Kubernetes API server: {cluster.server}  (KUBECONFIG={cluster.env()['KUBECONFIG']})")
+            say(f"LiteLLM database: {litellm.db.url}")
             say(f"gateway URL:   {outputs['gatewayUrl']}")
             say(f"admin UI:      {outputs['adminUiUrl']}  (user {outputs['adminUsername']}, "
                 f"password: pulumi stack output --show-secrets adminPassword)")

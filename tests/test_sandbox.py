@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import socket
 import subprocess
 import sys
 
@@ -12,19 +14,21 @@ from tests.support.pulumi_cli import REPO_ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.real_litellm]
 
 
-SERVERS = "kube-apiserver|kube-controller-manager|kube-scheduler|etcd|kwok|litellm --config|postgres -D"
+ANNOUNCED = re.compile(r"(?:Kubernetes API server|LiteLLM database|gateway URL): +\S+?://[^\s/]*?127\.0\.0\.1:(\d+)")
 
 
-def running_servers() -> set[str]:
-    return set(subprocess.run(["pgrep", "-f", SERVERS], capture_output=True, text=True).stdout.split())
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_the_sandbox_serves_a_chat_completion_and_stops_everything():
-    before = running_servers()
     done = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "sandbox.py"), "check"],
                           capture_output=True, text=True, timeout=900, cwd=REPO_ROOT)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-6000:]
     assert "chat completion as alice: 'Hello from your LiteMaaS sandbox'" in output, output[-6000:]
     assert "alice's key:   sk-" in output and output.rstrip().endswith("sandbox: stopped")
-    assert running_servers() - before == set(), "the sandbox left servers running"
+    ports = [int(port) for port in ANNOUNCED.findall(output)]
+    assert len(ports) == 3, output[-3000:]  # the API server, PostgreSQL and the gateway
+    assert [port for port in ports if listening(port)] == [], "the sandbox left servers running"
