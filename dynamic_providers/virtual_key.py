@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from datetime import datetime, timedelta
 from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
@@ -57,6 +58,22 @@ _METADATA_BACKED = frozenset({"tags", "guardrails", "policies", "prompts", "mode
                               "rpm_limit_type", "tpm_limit_type", "enforced_params", "service_account_id",
                               "logging"})
 _PROXY_ADMIN = "default_user_id"
+
+
+def kept_expiry(stored: Optional[str], served: Optional[str]) -> Optional[str]:
+    """The stored `expires` while it names the instant LiteLLM serves, else the served one.
+
+    `/key/generate` answers microseconds and `Z`, `/key/info` the database's milliseconds and `+00:00`: without
+    this, the first refresh after every create would report a changed `expires`.
+    """
+    if not stored or not served:
+        return served
+    try:
+        apart = abs(datetime.fromisoformat(stored.replace("Z", "+00:00")) -
+                    datetime.fromisoformat(served.replace("Z", "+00:00")))
+    except (TypeError, ValueError):
+        return served
+    return stored if apart < timedelta(milliseconds=1) else served
 
 
 def new_raw_key() -> str:
@@ -185,7 +202,8 @@ class VirtualKeyProvider(LiteLLMProvider):
                                 for k, v in ours.items() if k in metadata}
         outs["blocked"] = bool(server.get("blocked"))
         outs.setdefault("models", [])
-        outs.update(token=token, key_name=info.get("key_name"), expires=info.get("expires"))
+        outs.update(token=token, key_name=info.get("key_name"), expires=kept_expiry(props.get("expires"),
+                                                                                    info.get("expires")))
         outs.setdefault("key", None)  # an imported key's raw value is never shown again
         return outs
 

@@ -108,7 +108,9 @@ class FaultProxy:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> "FaultProxy":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
+        # Poll often: stop() waits for the loop to notice, 0.5 s by default, once per test using the fixture.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fault-proxy",
+                                        daemon=True)
         self._thread.start()
         return self
 

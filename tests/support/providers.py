@@ -17,9 +17,11 @@ def checked(provider, olds, news):
     return result.inputs
 
 
-def connection(double, **fields):
-    """Connection inputs for a provider talking to `double`, plus the resource's own fields (None dropped)."""
-    props = {"admin_url": double.url, "master_key": MASTER, "request_timeout": 2.0, "readiness_timeout": 1.0,
+def connection(api, **fields):
+    """Connection inputs for a provider talking to `api` (the fault proxy in front of the real LiteLLM, whose
+    `backend` holds the master key, or the double), plus the resource's own fields (None dropped)."""
+    master_key = getattr(getattr(api, "backend", None), "master_key", MASTER)
+    props = {"admin_url": api.url, "master_key": master_key, "request_timeout": 2.0, "readiness_timeout": 1.0,
              **fields}
     return {k: v for k, v in props.items() if v is not None}
 
