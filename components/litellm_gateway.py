@@ -29,6 +29,21 @@ RUNTIME_DIRS = {"HOME": "/var/tmp/litellm", "TMPDIR": "/tmp", "XDG_CACHE_HOME": 
                 "NPM_CONFIG_CACHE": "/var/tmp/litellm/.npm"}
 
 
+def gateway_settings(log_level: str) -> dict[str, str]:
+    """The plain environment the gateway sets itself (besides the credentials from the Secret)."""
+    return {
+        "STORE_MODEL_IN_DB": "True",
+        "DISABLE_SCHEMA_UPDATE": "true",  # the migration Job owns the schema
+        "LITELLM_MODE": "PRODUCTION",
+        "LITELLM_LOG": log_level,
+        **RUNTIME_DIRS,
+    }
+
+
+# Every variable this component sets (the migration Job's are a subset); `litellm.extraEnv` may not set these.
+MANAGED_ENV = frozenset(CREDENTIAL_KEYS) | frozenset(gateway_settings("INFO"))
+
+
 @dataclass
 class LiteLLMGatewayArgs:
     namespace: pulumi.Input[str]
@@ -159,14 +174,11 @@ class LiteLLMGateway(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret]))
 
-        env = kube.secret_env(CREDENTIAL_KEYS, SECRET_NAME) + kube.plain_env({
-            "STORE_MODEL_IN_DB": "True",
-            "DISABLE_SCHEMA_UPDATE": "true",  # the migration Job owns the schema
-            "LITELLM_MODE": "PRODUCTION",
-            "LITELLM_LOG": config.log_level,
-            **RUNTIME_DIRS,
-            **config.extra_env,
-        })
+        managed = gateway_settings(config.log_level)
+        # Managed values win over extraEnv (stack_config refuses such names anyway); merging `managed` a second
+        # time keeps today's variable order, so existing Deployments see no change.
+        env = kube.secret_env(CREDENTIAL_KEYS, SECRET_NAME) + kube.plain_env(
+            {**managed, **config.extra_env, **managed})
         # Pods read credentials only at start; this digest rolls them when a credential changes without
         # putting any secret material in the spec (a truncated hash of high-entropy values).
         credentials_digest = pulumi.Output.unsecret(

@@ -87,6 +87,22 @@ def test_a_new_image_gets_a_new_migration_job(mocked):
     assert first.name == second.name  # same Pulumi resource: the change is a replacement
 
 
+def test_managed_env_is_exactly_what_the_gateway_sets(mocked):
+    """stack_config refuses these names in extraEnv; the list must be what the containers really get."""
+    import stack_config
+
+    recorder = deploy(mocked, extra_env={"HTTPS_PROXY": "http://proxy:3128"})
+    served = {e["name"] for e in container(recorder)["env"]}
+    migration = {e["name"] for e in container(recorder, JOB)["env"]}
+    assert stack_config.managed_gateway_env() == (served | migration) - {"HTTPS_PROXY"}
+
+
+def test_extra_env_never_overrides_a_managed_variable(mocked):
+    # stack_config refuses these at preview; the component keeps its own values even if handed them.
+    env = {e["name"]: e.get("value") for e in container(deploy(mocked, extra_env={"HOME": "/app", "NO_PROXY": ".svc"}))["env"]}
+    assert env["HOME"] == "/var/tmp/litellm" and env["NO_PROXY"] == ".svc"
+
+
 def test_probes_have_timeouts_of_several_seconds(mocked):
     c = container(deploy(mocked))
     assert c["startupProbe"]["httpGet"]["path"] == "/health/readiness"
