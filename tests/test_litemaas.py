@@ -55,6 +55,18 @@ def test_external_database_replaces_the_statefulset(mocked):
         "postgresql://u:p@db.example.com:5432/litellm"
 
 
+@pytest.mark.parametrize("change", [
+    {"postgres": {"externalDatabaseUrl": "postgresql://u:p@db.example.com:5432/litellm"}},
+    {"namespace": "litemaas-2"},
+])
+def test_moving_to_another_database_runs_the_migration_again(mocked, change):
+    def job_name(values):
+        recorder = deploy(mocked, values, secret_keys=("postgres",))
+        return recorder.one("kubernetes:batch/v1:Job").manifest["metadata"]["name"]
+
+    assert job_name(change) != job_name({})
+
+
 def test_catalog_waits_for_the_gateway(mocked):
     recorder = deploy(mocked, {"models": MODELS})
     model = recorder.one("pulumi-python:dynamic/litellm:Model")
