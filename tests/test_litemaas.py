@@ -25,7 +25,7 @@ def deploy(mocked, values, secret_keys=(), preview=False):
 def test_every_manifest_is_valid_and_every_pod_restricted(mocked, values):
     recorder = deploy(mocked, {**values, "litellm": {"replicas": 2}})
     manifests = [r.manifest for r in recorder.kubernetes()]
-    assert len(manifests) == 13  # namespace, 5 for PostgreSQL, 7 for the gateway (PDB with 2 replicas)
+    assert len(manifests) == 14  # namespace, 6 for PostgreSQL (claim patch included), 7 for the gateway (PDB with 2 replicas)
     for manifest in manifests:
         validate(manifest)
     pods = [pod for m in manifests for pod in pod_templates(m)]
@@ -85,7 +85,7 @@ def test_without_gateway_nothing_is_deployed_to_kubernetes(mocked):
 def test_preview_works_before_the_cluster_has_anything(mocked):
     recorder = deploy(mocked, {"models": MODELS, "keys": [{"alias": "k", "models": ["granite-8b-instruct"]}]},
                       preview=True)
-    assert len(recorder.kubernetes()) == 12  # one replica: no PDB
+    assert len(recorder.kubernetes()) == 13  # one replica: no PDB
     assert recorder.one("pulumi-python:dynamic/litellm:VirtualKey")
 
 
