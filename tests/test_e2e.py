@@ -11,7 +11,7 @@ import json
 import pytest
 
 from tests.support.kube_cluster import LocalCluster, ensure_binaries
-from tests.support.litellm_double import LiteLLMDouble
+from tests.support.litellm_double import LiteLLMDouble, hash_token
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain
 
 pytestmark = pytest.mark.e2e
@@ -123,12 +123,19 @@ def test_2_up_deploys_everything_and_encrypts_secrets(world):
     assert outputs["gatewayUrl"] == litellm.url and outputs["namespace"] == NAMESPACE
     virtual_keys = [detail["key"] for detail in outputs["keys"].values()]
     assert len(virtual_keys) == 3 and all(k.startswith("sk-") for k in virtual_keys)
+    assert_secrets_only_encrypted(project)
+
+
+def assert_secrets_only_encrypted(project) -> None:
+    """Every configured credential and virtual key is ciphertext in the state and absent from plain outputs."""
+    virtual_keys = [detail["key"] for detail in project.outputs(show_secrets=True)["keys"].values()]
+    secrets = [*SECRETS.values(), *virtual_keys]
     state = json.dumps(project.export())
     assert "ciphertext" in state
-    for secret in [*SECRETS.values(), *virtual_keys]:
+    for secret in secrets:
         assert secret not in state, "a secret is stored in plain text in the state"
     plain_outputs = json.dumps(project.outputs())
-    assert not any(secret in plain_outputs for secret in [*SECRETS.values(), *virtual_keys])
+    assert not any(secret in plain_outputs for secret in secrets)
 
 
 def test_3_second_up_changes_nothing(world):
@@ -170,6 +177,7 @@ def test_5_refresh_shows_a_change_made_by_hand(world):
     assert "catalog-key-bob" in refreshed.output and "1 updated" in refreshed.output
     (state,) = [r for r in project.resources() if r["urn"].endswith("::catalog-key-bob")]
     assert state["outputs"]["max_budget"] == 999
+    assert_secrets_only_encrypted(project)  # refresh writes what it read back: still no plaintext
     plan = step_ops(project.preview())
     assert plan == {"update": {"catalog-key-bob"}}, plan  # the next `up` puts the declared budget back
 
@@ -183,3 +191,24 @@ def test_6_destroy_keeps_only_the_database_volume(world):
     assert [c["metadata"]["name"] for c in claims] == ["data-postgres-0"]
     assert cluster.api.get_or_none(f"/api/v1/namespaces/{NAMESPACE}") is not None
     assert project.resources() == []
+
+
+def test_7_up_reattaches_the_kept_database(world):
+    """The documented reattach: `up` again with the saved salt key and database password (this stack has them in
+    config already) adopts the kept namespace and volume, and the catalog is served and readable again."""
+    project, cluster, litellm = world
+    kept_namespace = cluster.api.get(f"/api/v1/namespaces/{NAMESPACE}")["metadata"]["uid"]
+    kept_claim = cluster.api.get(f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/data-postgres-0")
+    project.up()
+    assert live_objects(cluster) == WORKLOADS
+    assert cluster.api.get(f"/api/v1/namespaces/{NAMESPACE}")["metadata"]["uid"] == kept_namespace
+    claim = cluster.api.get(f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/data-postgres-0")
+    assert claim["metadata"]["uid"] == kept_claim["metadata"]["uid"]  # the same volume, not a new one
+    models, teams, keys = live_catalog(litellm)
+    assert models == ["deepseek-chat", "granite-8b-instruct"] and teams == ["data-science", "platform"]
+    assert keys == ["alice", "bob", "carol", "ci-bot"]
+    handed_out = project.outputs(show_secrets=True)["keys"]
+    assert {hash_token(detail["key"]) for detail in handed_out.values()} == set(litellm.keys)
+    refreshed = project.refresh("--expect-no-changes")  # every model, team and key read back as declared
+    assert refreshed.returncode == 0
+    assert_secrets_only_encrypted(project)

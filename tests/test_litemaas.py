@@ -7,6 +7,7 @@ from stack_config import parse_stack_config
 from tests.support.manifests import pod_templates, restricted_v2_violations, validate
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
+NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch"
 STS = "kubernetes:apps/v1:StatefulSet"
 MODELS = [{"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
            "apiBase": "https://granite.apps.example.com/v1"}]
@@ -34,11 +35,18 @@ def test_every_manifest_is_valid_and_every_pod_restricted(mocked, values):
         assert restricted_v2_violations(pod, openshift=values["platform"] == "openshift") == []
 
 
-def test_namespace_is_kept_with_the_database_volume(mocked):
-    kept = deploy(mocked, {}).one(NAMESPACE)
+def test_namespace_is_kept_with_the_database_volume_and_adopted_again(mocked):
+    """After `destroy` the namespace stays (it holds the volume); the next `up` must adopt it, not create it."""
+    recorder = deploy(mocked, {})
+    assert recorder.of_type(NAMESPACE) == []
+    kept = recorder.one(NAMESPACE_PATCH)  # server-side apply: creates it, or adopts the kept one
     assert kept.request.retainOnDelete is True
-    deleted = deploy(mocked, {"postgres": {"deleteDataOnDestroy": True}}).one(NAMESPACE)
-    assert not deleted.request.retainOnDelete
+    assert kept.manifest["metadata"]["name"] == "litemaas"
+    assert kept.manifest["metadata"]["labels"]["app.kubernetes.io/part-of"] == "litemaas"
+    assert {r.manifest["metadata"]["namespace"] for r in recorder.kubernetes() if r is not kept} == {"litemaas"}
+    deleted = deploy(mocked, {"postgres": {"deleteDataOnDestroy": True}})
+    assert deleted.of_type(NAMESPACE_PATCH) == []
+    assert not deleted.one(NAMESPACE).request.retainOnDelete
 
 
 def test_existing_namespace_is_used_as_is(mocked):
