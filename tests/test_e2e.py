@@ -182,7 +182,28 @@ def test_5_refresh_shows_a_change_made_by_hand(world):
     assert plan == {"update": {"catalog-key-bob"}}, plan  # the next `up` puts the declared budget back
 
 
-def test_6_destroy_keeps_only_the_database_volume(world):
+def test_6_volume_changes_are_settled_at_preview(world):
+    """A larger size patches the claim (never replaces the StatefulSet); shrinking or a new class is refused."""
+    project, _, _ = world
+
+    def set_postgres(**values):
+        project.edit_config(lambda config: config["litemaas:postgres"].update(values))
+
+    set_postgres(storageSize="2Gi")
+    plan = step_ops(project.preview())
+    # (bob's budget, edited by hand in step 5, is still to be put back)
+    assert plan == {"update": {"postgres-volume-guard", "postgres-volume", "catalog-key-bob"}}, plan
+    for change, key in (({"storageSize": "512Mi"}, "storageSize"), ({"storageClass": "fast-ssd"}, "storageClass")):
+        set_postgres(storageSize="1Gi", **change)
+        refused = project.run("preview", check=False)
+        assert refused.returncode != 0
+        assert f"litemaas:postgres.{key}:" in refused.output and "pg_dump" in refused.output, refused.output[-3000:]
+    project.edit_config(lambda config: config["litemaas:postgres"].pop("storageClass"))
+    set_postgres(storageSize="1Gi")
+    assert step_ops(project.preview()) == {"update": {"catalog-key-bob"}}
+
+
+def test_7_destroy_keeps_only_the_database_volume(world):
     project, cluster, litellm = world
     project.destroy()
     assert live_objects(cluster) == set()
@@ -193,7 +214,7 @@ def test_6_destroy_keeps_only_the_database_volume(world):
     assert project.resources() == []
 
 
-def test_7_up_reattaches_the_kept_database(world):
+def test_8_up_reattaches_the_kept_database(world):
     """The documented reattach: `up` again with the saved salt key and database password (this stack has them in
     config already) adopts the kept namespace and volume, and the catalog is served and readable again."""
     project, cluster, litellm = world
