@@ -194,7 +194,7 @@ def test_6_volume_changes_are_settled_at_preview(world):
     # (bob's budget, edited by hand in step 5, is still to be put back)
     assert plan == {"update": {"postgres-volume-guard", "postgres-volume", "catalog-key-bob"}}, plan
     for change, key in (({"storageSize": "512Mi"}, "storageSize"), ({"storageClass": "fast-ssd"}, "storageClass")):
-        set_postgres(storageSize="1Gi", **change)
+        set_postgres(**{"storageSize": "1Gi", **change})
         refused = project.run("preview", check=False)
         assert refused.returncode != 0
         assert f"litemaas:postgres.{key}:" in refused.output and "pg_dump" in refused.output, refused.output[-3000:]
