@@ -31,22 +31,14 @@ PLATFORMS = ("openshift", "kubernetes")
 DEFAULT_INGRESS_TLS_SECRET = "litellm-tls"  # where cert-manager writes the certificate it issues
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-# Environment variables the gateway component owns; extraEnv must not silently override them.
-MANAGED_GATEWAY_ENV = frozenset(
-    {
-        "DATABASE_URL",
-        "LITELLM_MASTER_KEY",
-        "LITELLM_SALT_KEY",
-        "UI_USERNAME",
-        "UI_PASSWORD",
-        "STORE_MODEL_IN_DB",
-        "DISABLE_SCHEMA_UPDATE",
-        "LITELLM_MODE",
-        "LITELLM_LOG",
-        "HOST",
-        "PORT",
-    }
-)
+
+def managed_gateway_env() -> frozenset[str]:
+    """The environment variables the gateway component sets; `litellm.extraEnv` must not override them."""
+    # The component owns the list; imported here, not at the top, because the components import this module.
+    from components.litellm_gateway import MANAGED_ENV
+
+    return MANAGED_ENV
+
 
 _QUANTITY = re.compile(r"^[+]?((\d+(\.\d*)?)|(\.\d+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\d+))?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -526,11 +518,12 @@ def _parse_litellm(top: _Reader, stored_as_secret: bool) -> LiteLLMConfig:
     defaults = LiteLLMConfig()
     replicas = section.integer("replicas", defaults.replicas, minimum=1)
     extra_env = {}
+    managed_env = managed_gateway_env()
     for name, value in section.mapping("extraEnv").items():
         key = f"extraEnv.{name}"
         if not _ENV_NAME.match(name):
             section.fail_key(key, "is not a valid environment variable name")
-        elif name in MANAGED_GATEWAY_ENV:
+        elif name in managed_env:
             section.fail_key(key, "is set by LiteMaaS itself and cannot be overridden; remove it from extraEnv")
         elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
             section.fail_key(key, "must be a string (quote numbers and booleans)")

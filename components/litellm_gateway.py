@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -30,6 +31,21 @@ RUNTIME_DIRS = {"HOME": "/var/tmp/litellm", "TMPDIR": "/tmp", "XDG_CACHE_HOME": 
                 "NPM_CONFIG_CACHE": "/var/tmp/litellm/.npm"}
 
 
+def gateway_settings(log_level: str) -> dict[str, str]:
+    """The plain environment the gateway sets itself (besides the credentials from the Secret)."""
+    return {
+        "STORE_MODEL_IN_DB": "True",
+        "DISABLE_SCHEMA_UPDATE": "true",  # the migration Job owns the schema
+        "LITELLM_MODE": "PRODUCTION",
+        "LITELLM_LOG": log_level,
+        **RUNTIME_DIRS,
+    }
+
+
+# Every variable this component sets (the migration Job's are a subset); `litellm.extraEnv` may not set these.
+MANAGED_ENV = frozenset(CREDENTIAL_KEYS) | frozenset(gateway_settings("INFO"))
+
+
 @dataclass
 class LiteLLMGatewayArgs:
     namespace: pulumi.Input[str]
@@ -43,6 +59,24 @@ class LiteLLMGatewayArgs:
     ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform only
     master_key: Optional[pulumi.Input[str]] = None  # secret; generated when None
     protect_salt_key: bool = True
+
+
+def migration_job_name(image: str, database_url: pulumi.Input[str], salt_key: pulumi.Input[str]) -> pulumi.Output[str]:
+    """`litellm-migrate-<tag>`, a new name (so a new Job, which migrates) for a new image or a new database.
+
+    Job specs are immutable and the gateway never migrates (DISABLE_SCHEMA_UPDATE=true), so the Job's name must
+    follow everything that decides which schema it migrates: the image and the whole DATABASE_URL (host, port,
+    database, user, password, `?schema=`). The URL is secret and its password may be a weak, user-chosen one,
+    so the tag is an HMAC keyed by the salt key (secret, at least 32 characters, fixed for the life of the
+    database): whoever can list Jobs cannot test password guesses against it. That is why it may be unsecreted.
+    A rerun Job is harmless: `prisma migrate deploy` applies only the migrations the database lacks.
+    """
+    def tag(values: list[str]) -> str:
+        key, url = values
+        return hmac.new(key.encode(), f"{image}\0{url}".encode(), hashlib.sha256).hexdigest()[:10]
+
+    return pulumi.Output.unsecret(pulumi.Output.all(salt_key, database_url).apply(tag)).apply(
+        lambda digest: f"litellm-migrate-{digest}")
 
 
 def _assigned_host(spec: Optional[dict]) -> pulumi.Input[str]:
@@ -127,11 +161,10 @@ class LiteLLMGateway(pulumi.ComponentResource):
         runtime_volumes = [kube.empty_dir_volume("tmp"), kube.empty_dir_volume("home")]
         client_labels = {**kube.labels(COMPONENT), kube.DATABASE_CLIENT_LABEL: "true"}
 
-        # Job specs are immutable: the name follows the image, so an upgrade replaces the Job and migrates.
-        image_digest = hashlib.sha256(config.image.encode()).hexdigest()[:10]
         self.migration_job = k8s.batch.v1.Job(
             f"{name}-migration",
-            metadata=kube.metadata(f"litellm-migrate-{image_digest}", args.namespace, "litellm-migration"),
+            metadata=kube.metadata(migration_job_name(config.image, args.database_url, self.salt_key),
+                                   args.namespace, "litellm-migration"),
             spec=k8s.batch.v1.JobSpecArgs(
                 backoff_limit=4,
                 active_deadline_seconds=1800,
@@ -161,14 +194,11 @@ class LiteLLMGateway(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret]))
 
-        env = kube.secret_env(CREDENTIAL_KEYS, SECRET_NAME) + kube.plain_env({
-            "STORE_MODEL_IN_DB": "True",
-            "DISABLE_SCHEMA_UPDATE": "true",  # the migration Job owns the schema
-            "LITELLM_MODE": "PRODUCTION",
-            "LITELLM_LOG": config.log_level,
-            **RUNTIME_DIRS,
-            **config.extra_env,
-        })
+        managed = gateway_settings(config.log_level)
+        # Managed values win over extraEnv (stack_config refuses such names anyway); merging `managed` a second
+        # time keeps today's variable order, so existing Deployments see no change.
+        env = kube.secret_env(CREDENTIAL_KEYS, SECRET_NAME) + kube.plain_env(
+            {**managed, **config.extra_env, **managed})
         # Pods read credentials only at start; this digest rolls them when a credential changes without
         # putting any secret material in the spec (a truncated hash of high-entropy values).
         credentials_digest = pulumi.Output.unsecret(

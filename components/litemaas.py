@@ -31,13 +31,20 @@ class LiteMaaS(pulumi.ComponentResource):
 
         if config.deploy_gateway:
             namespace: pulumi.Input[str] = config.namespace
-            if config.create_namespace:
-                # A kept database volume needs its namespace: deleting the namespace would delete the PVC.
+            if config.create_namespace and config.postgres.delete_data_on_destroy:
                 self.namespace_resource = k8s.core.v1.Namespace(
                     f"{name}-namespace",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=config.namespace, labels=kube.labels("litemaas")),
-                    opts=pulumi.ResourceOptions(parent=self,
-                                                retain_on_delete=not config.postgres.delete_data_on_destroy))
+                    opts=pulumi.ResourceOptions(parent=self))
+                namespace = self.namespace_resource.metadata.name
+            elif config.create_namespace:
+                # A kept database volume needs its namespace (deleting it would delete the PVC), so `destroy`
+                # leaves it, and the next `up` (reattaching the volume) finds it there. A server-side-apply
+                # patch creates the namespace or adopts the kept one; a Namespace would fail with AlreadyExists.
+                self.namespace_resource = k8s.core.v1.NamespacePatch(
+                    f"{name}-namespace",
+                    metadata=k8s.meta.v1.ObjectMetaPatchArgs(name=config.namespace, labels=kube.labels("litemaas")),
+                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
                 namespace = self.namespace_resource.metadata.name
             self.namespace = pulumi.Output.from_input(namespace)
 

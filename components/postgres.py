@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
+from dynamic_providers.database_volume import DatabaseVolume
 from stack_config import PostgresConfig
 
 COMPONENT = "postgres"
@@ -21,6 +22,8 @@ USER = "litellm"
 # entrypoint can create the subdirectory as whatever UID restricted-v2 assigns.
 DATA_MOUNT = "/var/lib/postgresql/data"
 PGDATA = f"{DATA_MOUNT}/pgdata"
+# The claim the StatefulSet controller creates from the `data` template for pod postgres-0.
+CLAIM = "data-postgres-0"
 # Characters the generated password may contain besides letters and digits; DATABASE_URL percent-encodes them.
 PASSWORD_SPECIALS = "!#%*()-_=+[]{}:?"
 
@@ -127,7 +130,28 @@ class PostgreSQL(pulumi.ComponentResource):
                     ),
                 )],
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret, self.headless_service]))
+            # The templates are immutable: a change would replace the StatefulSet (delete first, and with
+            # deleteDataOnDestroy its claim too). Size changes go to the claim below instead.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret, self.headless_service],
+                                        ignore_changes=["spec.volumeClaimTemplates"]))
+
+        # Refuses at preview what a claim can never do (shrink, change class); see dynamic_providers/database_volume.
+        self.volume_guard = DatabaseVolume(
+            f"{name}-volume-guard", namespace=args.namespace, claim=CLAIM,
+            statefulset_uid=self.statefulset.metadata.uid, storage_size=config.storage_size,
+            storage_class=config.storage_class, opts=pulumi.ResourceOptions(parent=self, depends_on=[self.statefulset]))
+        # Grows the claim in place; the API server refuses it where the storage class does not allow expansion.
+        self.volume = k8s.core.v1.PersistentVolumeClaimPatch(
+            f"{name}-volume",
+            metadata=k8s.meta.v1.ObjectMetaPatchArgs(
+                name=CLAIM, namespace=args.namespace,
+                # The StatefulSet controller created the claim and owns the field until this patch takes it.
+                annotations={"pulumi.com/patchForce": "true"}),
+            spec=k8s.core.v1.PersistentVolumeClaimSpecPatchArgs(
+                storage_class_name=config.storage_class,
+                resources=k8s.core.v1.VolumeResourceRequirementsPatchArgs(requests={"storage": config.storage_size})),
+            # Releasing the patch cannot give the claim back its old size; the claim follows the StatefulSet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.volume_guard], retain_on_delete=True))
 
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{name}-network-policy",

@@ -7,6 +7,7 @@ The steps run in order on one stack, as an admin would run them; each test is on
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -129,9 +130,16 @@ def test_2_up_deploys_everything_and_encrypts_secrets(world):
     assert outputs["gatewayUrl"] == litellm.url and outputs["namespace"] == NAMESPACE
     virtual_keys = [detail["key"] for detail in outputs["keys"].values()]
     assert len(virtual_keys) == 3 and all(k.startswith("sk-") for k in virtual_keys)
+    assert_secrets_only_encrypted(project)
+
+
+def assert_secrets_only_encrypted(project) -> None:
+    """Every configured credential and virtual key is ciphertext in the state and absent from plain outputs."""
+    outputs = project.outputs(show_secrets=True)
+    virtual_keys = [detail["key"] for detail in outputs["keys"].values()]
+    secrets = [*SECRETS.values(), outputs["masterKey"], *virtual_keys]
     state = json.dumps(project.export())
     assert "ciphertext" in state
-    secrets = [*SECRETS.values(), litellm.backend.master_key, *virtual_keys]
     for secret in secrets:
         assert secret not in state, "a secret is stored in plain text in the state"
     plain_outputs = json.dumps(project.outputs())
@@ -176,11 +184,33 @@ def test_5_refresh_shows_a_change_made_by_hand(world):
     assert "catalog-key-bob" in refreshed.output and "1 updated" in refreshed.output
     (state,) = [r for r in project.resources() if r["urn"].endswith("::catalog-key-bob")]
     assert state["outputs"]["max_budget"] == 999
+    assert_secrets_only_encrypted(project)  # refresh writes what it read back: still no plaintext
     plan = step_ops(project.preview())
     assert plan == {"update": {"catalog-key-bob"}}, plan  # the next `up` puts the declared budget back
 
 
-def test_6_destroy_keeps_only_the_database_volume(world):
+def test_6_volume_changes_are_settled_at_preview(world):
+    """A larger size patches the claim (never replaces the StatefulSet); shrinking or a new class is refused."""
+    project, _, _ = world
+
+    def set_postgres(**values):
+        project.edit_config(lambda config: config["litemaas:postgres"].update(values))
+
+    set_postgres(storageSize="2Gi")
+    plan = step_ops(project.preview())
+    # (bob's budget, edited by hand in step 5, is still to be put back)
+    assert plan == {"update": {"postgres-volume-guard", "postgres-volume", "catalog-key-bob"}}, plan
+    for change, key in (({"storageSize": "512Mi"}, "storageSize"), ({"storageClass": "fast-ssd"}, "storageClass")):
+        set_postgres(**{"storageSize": "1Gi", **change})
+        refused = project.run("preview", check=False)
+        assert refused.returncode != 0
+        assert f"litemaas:postgres.{key}:" in refused.output and "pg_dump" in refused.output, refused.output[-3000:]
+    project.edit_config(lambda config: config["litemaas:postgres"].pop("storageClass"))
+    set_postgres(storageSize="1Gi")
+    assert step_ops(project.preview()) == {"update": {"catalog-key-bob"}}
+
+
+def test_7_destroy_keeps_only_the_database_volume(world):
     project, cluster, litellm = world
     project.destroy()
     assert live_objects(cluster) == set()
@@ -189,6 +219,28 @@ def test_6_destroy_keeps_only_the_database_volume(world):
     assert [c["metadata"]["name"] for c in claims] == ["data-postgres-0"]
     assert cluster.api.get_or_none(f"/api/v1/namespaces/{NAMESPACE}") is not None
     assert project.resources() == []
+
+
+def test_8_up_reattaches_the_kept_database(world):
+    """The documented reattach: `up` again with the saved salt key and database password (this stack has them in
+    config already) adopts the kept namespace and volume, and the catalog is served and readable again."""
+    project, cluster, litellm = world
+    kept_namespace = cluster.api.get(f"/api/v1/namespaces/{NAMESPACE}")["metadata"]["uid"]
+    kept_claim = cluster.api.get(f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/data-postgres-0")
+    project.up()
+    assert live_objects(cluster) == WORKLOADS
+    assert cluster.api.get(f"/api/v1/namespaces/{NAMESPACE}")["metadata"]["uid"] == kept_namespace
+    claim = cluster.api.get(f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims/data-postgres-0")
+    assert claim["metadata"]["uid"] == kept_claim["metadata"]["uid"]  # the same volume, not a new one
+    models, teams, keys = live_catalog(litellm)
+    assert models == ["deepseek-chat", "granite-8b-instruct"] and teams == ["data-science", "platform"]
+    assert keys == ["alice", "bob", "carol", "ci-bot"]
+    handed_out = project.outputs(show_secrets=True)["keys"]
+    assert {hashlib.sha256(detail["key"].encode()).hexdigest() for detail in handed_out.values()} == \
+        {k["token"] for k in litellm.backend.keys()}
+    refreshed = project.refresh("--expect-no-changes")  # every model, team and key read back as declared
+    assert refreshed.returncode == 0
+    assert_secrets_only_encrypted(project)
 
 
 # --- a team moved to a new id, on a stack that only manages an existing LiteLLM (no cluster needed) ----------

@@ -1,5 +1,7 @@
 """LiteLLM gateway component: credentials, migration ordering, probes, exposure, security."""
 
+import json
+
 import pytest
 
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
@@ -17,7 +19,7 @@ DATABASE_URL = "postgresql://litellm:pw@postgres.ai.svc:5432/litellm?sslmode=dis
 
 
 def run_gateway(mocked, openshift=True, preview=False, master_key=None, protect_salt_key=True, exposure=None,
-                **config):
+                database_url=DATABASE_URL, **config):
     """One gateway under mocks; `exposure` overrides hostname / ingress_class_name / ingress. Exports gatewayUrl."""
 
     def program():
@@ -26,7 +28,7 @@ def run_gateway(mocked, openshift=True, preview=False, master_key=None, protect_
                    "ingress_class_name": None if openshift else "nginx", **(exposure or {})}
         gateway = LiteLLMGateway("litellm", LiteLLMGatewayArgs(
             namespace="ai", config=LiteLLMConfig(**config), openshift=openshift,
-            database_url=pulumi.Output.secret(DATABASE_URL), wait_image="postgres:16.10-alpine",
+            database_url=pulumi.Output.secret(database_url), wait_image="postgres:16.10-alpine",
             master_key=master_key, protect_salt_key=protect_salt_key, **exposed))
         pulumi.export("gatewayUrl", gateway.gateway_url)
     return mocked.run({}, program=program, preview=preview)
@@ -90,6 +92,50 @@ def test_a_new_image_gets_a_new_migration_job(mocked):
     second = deploy(mocked, image="ghcr.io/berriai/litellm-non_root:main-v1.110.0-stable").one(JOB)
     assert first.manifest["metadata"]["name"] != second.manifest["metadata"]["name"]
     assert first.name == second.name  # same Pulumi resource: the change is a replacement
+
+
+def test_managed_env_is_exactly_what_the_gateway_sets(mocked):
+    """stack_config refuses these names in extraEnv; the list must be what the containers really get."""
+    import stack_config
+
+    recorder = deploy(mocked, extra_env={"HTTPS_PROXY": "http://proxy:3128"})
+    served = {e["name"] for e in container(recorder)["env"]}
+    migration = {e["name"] for e in container(recorder, JOB)["env"]}
+    assert stack_config.managed_gateway_env() == (served | migration) - {"HTTPS_PROXY"}
+
+
+def test_extra_env_never_overrides_a_managed_variable(mocked):
+    # stack_config refuses these at preview; the component keeps its own values even if handed them.
+    env = {e["name"]: e.get("value") for e in container(deploy(mocked, extra_env={"HOME": "/app", "NO_PROXY": ".svc"}))["env"]}
+    assert env["HOME"] == "/var/tmp/litellm" and env["NO_PROXY"] == ".svc"
+
+
+def migration_job_name(mocked, **kwargs) -> str:
+    return deploy(mocked, **kwargs).one(JOB).manifest["metadata"]["name"]
+
+
+@pytest.mark.parametrize("other_database", [
+    "postgresql://litellm:pw@postgres.other-ns.svc:5432/litellm?sslmode=disable",  # namespace / service
+    "postgresql://litellm:pw@postgres.ai.svc:5432/litellm2?sslmode=disable",  # database name
+    "postgresql://admin:pw@postgres.ai.svc:5432/litellm?sslmode=disable",  # user
+    "postgresql://litellm:pw2@postgres.ai.svc:5432/litellm?sslmode=disable",  # password
+    "postgresql://u:p@db.example.com:5432/litellm?schema=litemaas",  # an external database
+])
+def test_a_new_database_gets_a_new_migration_job(mocked, other_database):
+    """The gateway runs with DISABLE_SCHEMA_UPDATE=true, so only a new Job migrates a database it was moved to."""
+    assert migration_job_name(mocked) == migration_job_name(mocked)
+    assert migration_job_name(mocked) != migration_job_name(mocked, database_url=other_database)
+
+
+def test_the_migration_job_name_reveals_nothing_about_the_database_url(mocked):
+    import pulumi
+    job = deploy(mocked).one(JOB)
+    name = job.manifest["metadata"]["name"]
+    assert not has_secret_envelope(job.inputs["metadata"]["name"])  # plain, so the preview can show it
+    assert "pw" not in json.dumps(job.manifest) and "postgres.ai.svc" not in json.dumps(job.manifest)
+    # Keyed by the salt key: without it, a name cannot be used to test guesses of the database password.
+    salted = migration_job_name(mocked, salt_key=pulumi.Output.secret("another-salt-key-" + "x" * 32))
+    assert salted != name and len(name) <= 63
 
 
 def test_probes_have_timeouts_of_several_seconds(mocked):

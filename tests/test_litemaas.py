@@ -7,6 +7,7 @@ from stack_config import parse_stack_config
 from tests.support.manifests import pod_templates, restricted_v2_violations, validate
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
+NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch"
 STS = "kubernetes:apps/v1:StatefulSet"
 MODELS = [{"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
            "apiBase": "https://granite.apps.example.com/v1"}]
@@ -26,7 +27,7 @@ def deploy(mocked, values, secret_keys=(), preview=False):
 def test_every_manifest_is_valid_and_every_pod_restricted(mocked, values):
     recorder = deploy(mocked, {**values, "litellm": {"replicas": 2}})
     manifests = [r.manifest for r in recorder.kubernetes()]
-    assert len(manifests) == 13  # namespace, 5 for PostgreSQL, 7 for the gateway (PDB with 2 replicas)
+    assert len(manifests) == 14  # namespace, 6 for PostgreSQL (claim patch included), 7 for the gateway (PDB with 2 replicas)
     for manifest in manifests:
         validate(manifest)
     pods = [pod for m in manifests for pod in pod_templates(m)]
@@ -35,11 +36,18 @@ def test_every_manifest_is_valid_and_every_pod_restricted(mocked, values):
         assert restricted_v2_violations(pod, openshift=values["platform"] == "openshift") == []
 
 
-def test_namespace_is_kept_with_the_database_volume(mocked):
-    kept = deploy(mocked, {}).one(NAMESPACE)
+def test_namespace_is_kept_with_the_database_volume_and_adopted_again(mocked):
+    """After `destroy` the namespace stays (it holds the volume); the next `up` must adopt it, not create it."""
+    recorder = deploy(mocked, {})
+    assert recorder.of_type(NAMESPACE) == []
+    kept = recorder.one(NAMESPACE_PATCH)  # server-side apply: creates it, or adopts the kept one
     assert kept.request.retainOnDelete is True
-    deleted = deploy(mocked, {"postgres": {"deleteDataOnDestroy": True}}).one(NAMESPACE)
-    assert not deleted.request.retainOnDelete
+    assert kept.manifest["metadata"]["name"] == "litemaas"
+    assert kept.manifest["metadata"]["labels"]["app.kubernetes.io/part-of"] == "litemaas"
+    assert {r.manifest["metadata"]["namespace"] for r in recorder.kubernetes() if r is not kept} == {"litemaas"}
+    deleted = deploy(mocked, {"postgres": {"deleteDataOnDestroy": True}})
+    assert deleted.of_type(NAMESPACE_PATCH) == []
+    assert not deleted.one(NAMESPACE).request.retainOnDelete
 
 
 def test_existing_namespace_is_used_as_is(mocked):
@@ -54,6 +62,18 @@ def test_external_database_replaces_the_statefulset(mocked):
     assert recorder.of_type(STS) == []
     assert recorder.one("kubernetes:core/v1:Secret").manifest["stringData"]["DATABASE_URL"] == \
         "postgresql://u:p@db.example.com:5432/litellm"
+
+
+@pytest.mark.parametrize("change", [
+    {"postgres": {"externalDatabaseUrl": "postgresql://u:p@db.example.com:5432/litellm"}},
+    {"namespace": "litemaas-2"},
+])
+def test_moving_to_another_database_runs_the_migration_again(mocked, change):
+    def job_name(values):
+        recorder = deploy(mocked, values, secret_keys=("postgres",))
+        return recorder.one("kubernetes:batch/v1:Job").manifest["metadata"]["name"]
+
+    assert job_name(change) != job_name({})
 
 
 def test_catalog_waits_for_the_gateway(mocked):
@@ -91,7 +111,7 @@ def test_kubernetes_with_a_gateway_url_and_no_hostname_has_no_ingress(mocked):
 def test_preview_works_before_the_cluster_has_anything(mocked):
     recorder = deploy(mocked, {"models": MODELS, "keys": [{"alias": "k", "models": ["granite-8b-instruct"]}]},
                       preview=True)
-    assert len(recorder.kubernetes()) == 12  # one replica: no PDB
+    assert len(recorder.kubernetes()) == 13  # one replica: no PDB
     assert recorder.one("pulumi-python:dynamic/litellm:VirtualKey")
 
 

@@ -75,4 +75,4 @@ def test_invalid_config_fails_before_any_resource(mocked):
 def test_preview_of_a_new_stack(mocked):
     run = mocked.run(CONFIG, secret_keys=("models",), preview=True)
     assert run.exports["gatewayUrl"] is None  # the router has not assigned a host yet
-    assert len(run.recorder.kubernetes()) == 13
+    assert len(run.recorder.kubernetes()) == 14  # 13 objects and the claim patch

@@ -22,7 +22,7 @@ def deploy(mocked, openshift=True, **config):
 def test_manifests_are_valid_and_restricted(mocked, openshift):
     recorder = deploy(mocked, openshift=openshift)
     kinds = sorted(r.manifest["kind"] for r in recorder.kubernetes())
-    assert kinds == ["NetworkPolicy", "Secret", "Service", "Service", "StatefulSet"]
+    assert kinds == ["NetworkPolicy", "PersistentVolumeClaim", "Secret", "Service", "Service", "StatefulSet"]
     for registration in recorder.kubernetes():
         validate(registration.manifest)
     pod = recorder.one(STS).manifest["spec"]["template"]["spec"]
@@ -83,3 +83,30 @@ def test_database_url_percent_encodes_the_password(mocked):
     mocked.run({}, program=program)
     encoded = quote("postgres-password-Gen3rated:/@#%", safe="")
     assert urls == [f"postgresql://litellm:{encoded}@postgres.ai.svc:5432/litellm?sslmode=disable"]
+
+
+def test_storage_changes_never_replace_the_database(mocked):
+    """volumeClaimTemplates are immutable: a change would replace the StatefulSet, delete first."""
+    sts = deploy(mocked, storage_size="20Gi").one(STS)
+    assert "spec.volumeClaimTemplates" in sts.request.ignoreChanges
+
+
+def test_the_claim_is_expanded_in_place_after_the_guard_accepted_it(mocked):
+    recorder = deploy(mocked, storage_size="20Gi", storage_class="fast-ssd")
+    patch = recorder.one("kubernetes:core/v1:PersistentVolumeClaimPatch")
+    assert patch.manifest["metadata"]["name"] == "data-postgres-0"
+    assert patch.manifest["metadata"]["namespace"] == "ai"
+    assert patch.manifest["spec"] == {"resources": {"requests": {"storage": "20Gi"}}, "storageClassName": "fast-ssd"}
+    # The field first belongs to the StatefulSet controller, which created the claim.
+    assert patch.manifest["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"
+    assert patch.request.retainOnDelete is True  # a claim can never shrink back: destroy leaves it as it is
+    guard = recorder.one("pulumi-python:dynamic/litemaas:DatabaseVolume")
+    assert guard.manifest["storage_size"] == "20Gi" and guard.manifest["storage_class"] == "fast-ssd"
+    sts = recorder.one(STS)
+    assert any(dep.endswith(f"::{guard.name}") for dep in patch.dependencies)
+    assert any(dep.endswith(f"::{sts.name}") for dep in guard.dependencies)
+
+
+def test_the_default_storage_class_is_left_to_the_cluster(mocked):
+    patch = deploy(mocked).one("kubernetes:core/v1:PersistentVolumeClaimPatch")
+    assert "storageClassName" not in patch.manifest["spec"]

@@ -91,6 +91,18 @@ def test_each_config_error_names_the_key_and_the_fix(values, key_path, fix):
     assert fix in message
 
 
+@pytest.mark.parametrize("name", ["HOME", "TMPDIR", "XDG_CACHE_HOME", "LITELLM_SALT_KEY", "DISABLE_SCHEMA_UPDATE"])
+def test_extra_env_cannot_override_what_the_gateway_sets(name):
+    message = error_of({"litellm": {"extraEnv": {name: "/elsewhere"}}})
+    assert f"litemaas:litellm.extraEnv.{name}: is set by LiteMaaS itself" in message
+
+
+def test_extra_env_may_set_what_the_gateway_leaves_alone():
+    # The gateway passes --port as an argument and never sets HOST or PORT.
+    config = parse_stack_config({"litellm": {"extraEnv": {"HOST": "::", "HTTPS_PROXY": "http://proxy:3128"}}})
+    assert config.litellm.extra_env == {"HOST": "::", "HTTPS_PROXY": "http://proxy:3128"}
+
+
 def test_all_problems_come_in_one_error():
     message = error_of({"namespce": "x", "litellm": {"replicas": 0}, "postgres": {"storageSize": "1Tb"}})
     assert message.startswith("Invalid stack config:")

@@ -20,6 +20,9 @@ ROUTE_CRD = Path(__file__).with_name("route_crd.yaml")
 # OpenShift 4.17 ships Kubernetes 1.30; the newest schema set is whatever kubernetes-validate carries.
 KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"}
+# The volume types OpenShift's restricted-v2 SCC admits (its `volumes` list); any other source is refused.
+RESTRICTED_V2_VOLUMES = frozenset({"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
+                                   "persistentVolumeClaim", "projected", "secret"})
 
 
 def _strict(schema: Any) -> Any:
@@ -81,8 +84,9 @@ def restricted_v2_violations(pod_spec: dict, *, openshift: bool) -> list[str]:
     if pod_spec.get("hostNetwork") or pod_spec.get("hostPID") or pod_spec.get("hostIPC"):
         problems.append("host namespaces are not allowed")
     for volume in pod_spec.get("volumes") or []:
-        if "hostPath" in volume:
-            problems.append(f"volume {volume['name']} uses hostPath")
+        for source in sorted(set(volume) - {"name"} - RESTRICTED_V2_VOLUMES):
+            problems.append(f"volume {volume['name']} uses {source}, which restricted-v2 does not allow "
+                            f"(allowed: {', '.join(sorted(RESTRICTED_V2_VOLUMES))})")
     containers = (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or [])
     for container in containers:
         ctx = container.get("securityContext") or {}
