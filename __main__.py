@@ -3,7 +3,7 @@
 import pulumi
 
 from components.litemaas import LiteMaaS
-from stack_config import load_stack_config
+from config import load_stack_config
 
 config = load_stack_config()
 litemaas = LiteMaaS("litemaas", config)

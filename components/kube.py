@@ -13,7 +13,7 @@ import pulumi
 
 import pulumi_kubernetes as k8s
 
-from stack_config import ResourcesConfig
+from config import ResourcesConfig
 
 PART_OF = "litemaas"
 

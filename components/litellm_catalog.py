@@ -17,7 +17,7 @@ from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey
-from stack_config import AdminApiConfig, KeyConfig, ModelConfig, TeamConfig
+from config import AdminApiConfig, KeyConfig, ModelConfig, TeamConfig
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
 

@@ -13,7 +13,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
-from stack_config import IngressConfig, LiteLLMConfig
+from config import IngressConfig, LiteLLMConfig
 
 COMPONENT = "litellm"
 PORT = 4000
@@ -195,7 +195,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret]))
 
         managed = gateway_settings(config.log_level)
-        # Managed values win over extraEnv (stack_config refuses such names anyway); merging `managed` a second
+        # Managed values win over extraEnv (config refuses such names anyway); merging `managed` a second
         # time keeps today's variable order, so existing Deployments see no change.
         env = kube.secret_env(CREDENTIAL_KEYS, SECRET_NAME) + kube.plain_env(
             {**managed, **config.extra_env, **managed})

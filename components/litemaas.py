@@ -11,7 +11,7 @@ from components import kube
 from components.litellm_catalog import LiteLLMCatalog, LiteLLMCatalogArgs
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
 from components.postgres import PostgreSQL, PostgreSQLArgs
-from stack_config import StackConfig
+from config import StackConfig
 
 
 class LiteMaaS(pulumi.ComponentResource):

@@ -12,7 +12,7 @@ import pulumi_random as random
 
 from components import kube
 from dynamic_providers.database_volume import DatabaseVolume
-from stack_config import PostgresConfig
+from config import PostgresConfig
 
 COMPONENT = "postgres"
 PORT = 5432

@@ -92,7 +92,7 @@ def _smaller(new: Any, old: Any) -> bool:
     try:
         return parse_quantity(new) < parse_quantity(old)
     except ValueError:
-        return False  # stack_config has refused a malformed size already
+        return False  # config has refused a malformed size already
 
 
 def _class_name(storage_class: Optional[str]) -> str:

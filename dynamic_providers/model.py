@@ -427,7 +427,7 @@ class Model(pulumi.dynamic.Resource, module="litellm", name="Model"):
     @classmethod
     def from_config(cls, resource_name: str, config: Any, connection: AdminConnection,
                     opts: Optional[pulumi.ResourceOptions] = None) -> "Model":
-        """From a stack_config.ModelConfig."""
+        """From a config.ModelConfig."""
         return cls(resource_name, connection=connection, model_name=config.name, model=config.model,
                    api_base=config.api_base, api_key=config.api_key, api_version=config.api_version,
                    rpm=config.rpm, tpm=config.tpm, timeout=config.timeout, max_retries=config.max_retries,

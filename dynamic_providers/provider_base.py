@@ -128,7 +128,7 @@ class Field:
 
 
 def _duration_problem(value: str) -> Optional[str]:
-    from stack_config import parse_litellm_duration  # the one parser of LiteLLM durations
+    from config import parse_litellm_duration  # the one parser of LiteLLM durations
 
     try:
         parse_litellm_duration(value)

@@ -264,7 +264,7 @@ class Team(pulumi.dynamic.Resource, module="litellm", name="Team"):
     @classmethod
     def from_config(cls, resource_name: str, config: Any, connection: AdminConnection,
                     opts: Optional[pulumi.ResourceOptions] = None) -> "Team":
-        """From a stack_config.TeamConfig."""
+        """From a config.TeamConfig."""
         return cls(resource_name, connection=connection, team_alias=config.alias, models=config.models,
                    max_budget=config.max_budget, budget_duration=config.budget_duration,
                    tpm_limit=config.tpm_limit, rpm_limit=config.rpm_limit, metadata=dict(config.metadata),

@@ -307,7 +307,7 @@ class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
     def from_config(cls, resource_name: str, config: Any, connection: AdminConnection,
                     team_id: Optional[pulumi.Input[str]] = None,
                     opts: Optional[pulumi.ResourceOptions] = None) -> "VirtualKey":
-        """From a stack_config.KeyConfig; `team_id` is the id output of the Team named by `config.team`."""
+        """From a config.KeyConfig; `team_id` is the id output of the Team named by `config.team`."""
         return cls(resource_name, connection=connection, key_alias=config.alias, models=config.models,
                    team_id=team_id, user_id=config.user_id, max_budget=config.max_budget,
                    soft_budget=config.soft_budget, budget_duration=config.budget_duration,

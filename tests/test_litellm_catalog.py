@@ -11,7 +11,7 @@ import pulumi
 import pytest
 from pulumi.runtime import mocks as runtime_mocks
 
-from stack_config import AdminApiConfig, KeyConfig, ModelConfig, TeamConfig
+from config import AdminApiConfig, KeyConfig, ModelConfig, TeamConfig
 from tests.support.pulumi_program import SECRET_SIG, SIG_KEY, RunInline, has_secret_envelope, plain
 
 MODEL_T = "pulumi-python:dynamic/litellm:Model"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
-from stack_config import IngressConfig, LiteLLMConfig
+from config import IngressConfig, LiteLLMConfig
 from tests.support.manifests import restricted_v2_violations, validate
 from tests.support.pulumi_program import has_secret_envelope
 
@@ -79,7 +79,7 @@ def test_the_migration_entrypoint_exists_in_the_pinned_litellm():
     import pathlib
 
     from components.litellm_gateway import MIGRATION_SCRIPT
-    from stack_config import DEFAULT_LITELLM_IMAGE
+    from config import DEFAULT_LITELLM_IMAGE
 
     version = importlib.metadata.version("litellm")  # the test-only pin in requirements-dev.txt
     assert DEFAULT_LITELLM_IMAGE.endswith(f"-v{version}-stable")
@@ -95,17 +95,17 @@ def test_a_new_image_gets_a_new_migration_job(mocked):
 
 
 def test_managed_env_is_exactly_what_the_gateway_sets(mocked):
-    """stack_config refuses these names in extraEnv; the list must be what the containers really get."""
-    import stack_config
+    """config refuses these names in extraEnv; the list must be what the containers really get."""
+    import config
 
     recorder = deploy(mocked, extra_env={"HTTPS_PROXY": "http://proxy:3128"})
     served = {e["name"] for e in container(recorder)["env"]}
     migration = {e["name"] for e in container(recorder, JOB)["env"]}
-    assert stack_config.managed_gateway_env() == (served | migration) - {"HTTPS_PROXY"}
+    assert config.managed_gateway_env() == (served | migration) - {"HTTPS_PROXY"}
 
 
 def test_extra_env_never_overrides_a_managed_variable(mocked):
-    # stack_config refuses these at preview; the component keeps its own values even if handed them.
+    # config refuses these at preview; the component keeps its own values even if handed them.
     env = {e["name"]: e.get("value") for e in container(deploy(mocked, extra_env={"HOME": "/app", "NO_PROXY": ".svc"}))["env"]}
     assert env["HOME"] == "/var/tmp/litellm" and env["NO_PROXY"] == ".svc"
 
@@ -204,7 +204,7 @@ def test_kubernetes_ingress_serves_tls_and_the_url_is_https(mocked, ingress, ann
 
 
 def test_an_ingress_without_tls_is_plain_http(mocked):
-    # Only reachable with adminApi.allowInsecureHttp: stack_config refuses it otherwise.
+    # Only reachable with adminApi.allowInsecureHttp: config refuses it otherwise.
     run = run_gateway(mocked, openshift=False)
     assert "tls" not in run.recorder.one(INGRESS).manifest["spec"]
     assert run.exports["gatewayUrl"] == "http://litellm.example.com"

@@ -3,7 +3,7 @@
 import pytest
 
 from components.litemaas import LiteMaaS
-from stack_config import parse_stack_config
+from config import parse_stack_config
 from tests.support.manifests import pod_templates, restricted_v2_violations, validate
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -130,7 +130,7 @@ def test_supplied_credentials_replace_every_generated_one(mocked):
 
 
 def test_supplied_credentials_must_be_encrypted(mocked):
-    from stack_config import ConfigError
+    from config import ConfigError
     with pytest.raises(ConfigError) as raised:
         parse_stack_config(BRING_YOUR_OWN, {"masterKey"})
     message = str(raised.value)

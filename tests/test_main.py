@@ -67,7 +67,7 @@ def test_a_second_run_produces_identical_manifests(mocked):
 
 
 def test_invalid_config_fails_before_any_resource(mocked):
-    from stack_config import ConfigError
+    from config import ConfigError
     with pytest.raises(ConfigError, match="litemaas:postgres.storageSize"):
         mocked.run({"postgres": {"storageSize": "10Gb"}})
 

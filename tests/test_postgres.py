@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 
 from components.postgres import PGDATA, PostgreSQL, PostgreSQLArgs
-from stack_config import PostgresConfig
+from config import PostgresConfig
 from tests.support.manifests import restricted_v2_violations, validate
 from tests.support.pulumi_program import has_secret_envelope
 

@@ -18,8 +18,8 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLCHAIN = REPO_ROOT / "scripts" / "toolchain"
-PROGRAM_FILES = ("__main__.py", "stack_config.py", "requirements.txt")
-PROGRAM_DIRS = ("components", "dynamic_providers")
+PROGRAM_FILES = ("__main__.py", "requirements.txt")
+PROGRAM_DIRS = ("components", "config", "dynamic_providers")
 
 
 class PulumiError(AssertionError):

@@ -5,7 +5,7 @@ import json
 import pulumi
 import pytest
 
-from stack_config import (ConfigError, load_stack_config, max_connections_needed, parse_litellm_duration,
+from config import (ConfigError, load_stack_config, max_connections_needed, parse_litellm_duration,
                           parse_stack_config)
 
 # Secret config values become Outputs, which need the event loop the mocks fixture provides.

@@ -1,0 +1,178 @@
+"""`models[]`, `teams[]`, `keys[]`: the LiteLLM objects the stack manages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+import pulumi
+
+from config.reader import Reader, check_litellm_duration, check_url, list_items, unique
+
+
+# Pricing keys LiteLLM drops from model_info; they belong in litellm_params.
+MODEL_PRICING_KEYS = frozenset(
+    {"input_cost_per_token", "output_cost_per_token", "input_cost_per_second", "output_cost_per_second"}
+)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One model deployment served by the gateway (`models[]`). Treat the mappings as read-only."""
+
+    name: str
+    model: str
+    api_base: Optional[str] = None
+    api_key: Optional[pulumi.Output[str]] = None  # always a secret Output when set
+    api_version: Optional[str] = None
+    rpm: Optional[int] = None
+    tpm: Optional[int] = None
+    timeout: Optional[float] = None
+    max_retries: Optional[int] = None
+    input_cost_per_token: Optional[float] = None
+    output_cost_per_token: Optional[float] = None
+    model_info: Mapping[str, Any] = field(default_factory=dict)
+    extra_params: Mapping[str, Any] = field(default_factory=dict)
+    id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    """A LiteLLM team (`teams[]`)."""
+
+    alias: str
+    models: tuple[str, ...] = ()
+    max_budget: Optional[float] = None
+    budget_duration: Optional[str] = None
+    tpm_limit: Optional[int] = None
+    rpm_limit: Optional[int] = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class KeyConfig:
+    """A virtual key handed to a user (`keys[]`); `team` is a TeamConfig alias."""
+
+    alias: str
+    models: tuple[str, ...] = ()
+    team: Optional[str] = None
+    user_id: Optional[str] = None
+    max_budget: Optional[float] = None
+    soft_budget: Optional[float] = None
+    budget_duration: Optional[str] = None
+    duration: Optional[str] = None
+    tpm_limit: Optional[int] = None
+    rpm_limit: Optional[int] = None
+    max_parallel_requests: Optional[int] = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    blocked: bool = False
+
+
+MODEL_KEYS = ["name", "model", "apiBase", "apiKey", "apiVersion", "rpm", "tpm", "timeout", "maxRetries",
+               "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id"]
+
+
+TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id"]
+
+
+KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
+             "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked"]
+
+
+def check_models_declared(reader: Reader, models: tuple[str, ...], declared: set[str]) -> None:
+    unknown = [m for m in models if m not in declared]
+    if unknown:
+        listed = ", ".join(sorted(declared)) or "none"
+        reader.fail_key("models", f"names model(s) the stack does not declare: {', '.join(unknown)}; "
+                        f"declared models: {listed}")
+
+
+def parse_models(top: Reader, stored_as_secret: bool) -> tuple[ModelConfig, ...]:
+    models = []
+    names: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    for item in list_items(top, "models", MODEL_KEYS):
+        name = item.string("name", required=True)
+        unique(item, "name", name, names, "model name")
+        model_id = item.string("id")
+        unique(item, "id", model_id, ids, "model id")
+        model = item.string("model", required=True, check=lambda v: None if "/" in v.strip("/") else
+                            "is not a LiteLLM model; use provider/model, e.g. openai/granite-8b-instruct")
+        api_key = item.string("apiKey", secret=True)
+        if api_key is not None and not stored_as_secret:
+            item.fail_key("apiKey", f"is stored in plain text; set it with "
+                          f"`pulumi config set --secret --path '{item.key_path('apiKey')}' …`")
+        model_info = item.mapping("modelInfo")
+        for pricing in sorted(MODEL_PRICING_KEYS & set(model_info)):
+            item.fail_key(f"modelInfo.{pricing}", "is dropped by LiteLLM inside model_info; use "
+                          "inputCostPerToken / outputCostPerToken (or extraParams) instead")
+        extra_params = item.mapping("extraParams")
+        for reserved in sorted({"model", "api_key", "api_base", "api_version"} & set(extra_params)):
+            item.fail_key(f"extraParams.{reserved}", "duplicates a first-class field; use the model's own key instead")
+        models.append(ModelConfig(
+            name=name or "", model=model or "",
+            api_base=item.string("apiBase", check=check_url),
+            api_key=pulumi.Output.secret(api_key) if api_key is not None else None,
+            api_version=item.string("apiVersion"),
+            rpm=item.integer("rpm"), tpm=item.integer("tpm"),
+            timeout=item.number("timeout", positive=True), max_retries=item.integer("maxRetries"),
+            input_cost_per_token=item.number("inputCostPerToken"),
+            output_cost_per_token=item.number("outputCostPerToken"),
+            model_info=model_info, extra_params=extra_params, id=model_id,
+        ))
+    return tuple(models)
+
+
+def parse_teams(top: Reader, declared_models: set[str]) -> tuple[TeamConfig, ...]:
+    teams = []
+    aliases: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    for item in list_items(top, "teams", TEAM_KEYS):
+        alias = item.string("alias", required=True)
+        unique(item, "alias", alias, aliases, "team alias")
+        team_id = item.string("id")
+        unique(item, "id", team_id, ids, "team id")
+        models = item.string_list("models")
+        check_models_declared(item, models, declared_models)
+        teams.append(TeamConfig(
+            alias=alias or "", models=models, max_budget=item.number("maxBudget"),
+            budget_duration=item.string("budgetDuration", check=check_litellm_duration),
+            tpm_limit=item.integer("tpmLimit"), rpm_limit=item.integer("rpmLimit"),
+            metadata=item.mapping("metadata"), id=team_id,
+        ))
+    return tuple(teams)
+
+
+def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig]) -> tuple[KeyConfig, ...]:
+    keys = []
+    aliases: dict[str, str] = {}
+    for item in list_items(top, "keys", KEY_KEYS):
+        alias = item.string("alias", required=True)
+        unique(item, "alias", alias, aliases, "key alias")
+        models = item.string_list("models")
+        check_models_declared(item, models, declared_models)
+        team = item.string("team")
+        if team is not None and team not in teams:
+            item.fail_key("team", f"{team!r} is not a team of this stack; declared teams: "
+                          f"{', '.join(sorted(teams)) or 'none'}")
+        elif team is not None and teams[team].models:
+            outside = [m for m in models if m not in teams[team].models]
+            if outside:
+                item.fail_key("models", f"{', '.join(outside)} not allowed for team {team!r} "
+                              f"(team models: {', '.join(teams[team].models)}); add them to the team or drop them here")
+        max_budget = item.number("maxBudget")
+        soft_budget = item.number("softBudget")
+        if max_budget is not None and soft_budget is not None and soft_budget > max_budget:
+            item.fail_key("softBudget", f"{soft_budget:g} is greater than maxBudget {max_budget:g}; "
+                          "the soft budget is the alert threshold below the hard limit")
+        keys.append(KeyConfig(
+            alias=alias or "", models=models, team=team, user_id=item.string("userId"),
+            max_budget=max_budget, soft_budget=soft_budget,
+            budget_duration=item.string("budgetDuration", check=check_litellm_duration),
+            duration=item.string("duration", check=check_litellm_duration),
+            tpm_limit=item.integer("tpmLimit"), rpm_limit=item.integer("rpmLimit"),
+            max_parallel_requests=item.integer("maxParallelRequests", minimum=1),
+            metadata=item.mapping("metadata"), blocked=item.boolean("blocked", False),
+        ))
+    return tuple(keys)

@@ -1,0 +1,129 @@
+"""`litellm.*` and `ingress.*`: the gateway Deployment and how it is exposed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import pulumi
+
+from config.admin_api import AdminApiConfig
+from config.reader import ENV_NAME, HAPROXY_TIMEOUT, MISSING, Reader, ResourcesConfig, check_object_name, read_resources, secret_string
+
+
+DEFAULT_LITELLM_IMAGE = "ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"
+
+
+DEFAULT_INGRESS_TLS_SECRET = "litellm-tls"  # where cert-manager writes the certificate it issues
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def managed_gateway_env() -> frozenset[str]:
+    """The environment variables the gateway component sets; `litellm.extraEnv` must not override them."""
+    # The component owns the list; imported here, not at the top, because the components import this module.
+    from components.litellm_gateway import MANAGED_ENV
+
+    return MANAGED_ENV
+
+
+@dataclass(frozen=True)
+class LiteLLMConfig:
+    image: str = DEFAULT_LITELLM_IMAGE
+    replicas: int = 1
+    resources: ResourcesConfig = field(
+        default_factory=lambda: ResourcesConfig({"cpu": "500m", "memory": "1Gi"}, {"cpu": "2", "memory": "2Gi"})
+    )
+    ui_username: str = "admin"
+    route_timeout: str = "600s"
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    log_level: str = "INFO"
+    ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform: who may reach the pods
+    # Bring-your-own secrets (e.g. to reattach a kept database); generated once when unset.
+    salt_key: Optional[pulumi.Output[str]] = None
+    ui_password: Optional[pulumi.Output[str]] = None
+
+
+@dataclass(frozen=True)
+class IngressConfig:
+    """TLS of the gateway's Ingress on the kubernetes platform (`ingress`)."""
+
+    tls_secret_name: Optional[str] = None  # a kubernetes.io/tls Secret in the namespace
+    cluster_issuer: Optional[str] = None  # a cert-manager ClusterIssuer that fills that Secret
+
+    @property
+    def secret_name(self) -> Optional[str]:
+        """The Secret the Ingress serves its certificate from; None means no TLS."""
+        return self.tls_secret_name or (DEFAULT_INGRESS_TLS_SECRET if self.cluster_issuer else None)
+
+
+LITELLM_KEYS = ["image", "replicas", "resources", "uiUsername", "routeTimeout", "extraEnv", "logLevel",
+                 "ingressNamespaces", "saltKey", "uiPassword"]
+
+
+INGRESS_KEYS = ["tlsSecretName", "clusterIssuer"]
+
+
+def parse_litellm(top: Reader, stored_as_secret: bool) -> LiteLLMConfig:
+    section = top.child("litellm", LITELLM_KEYS)
+    defaults = LiteLLMConfig()
+    replicas = section.integer("replicas", defaults.replicas, minimum=1)
+    extra_env = {}
+    managed_env = managed_gateway_env()
+    for name, value in section.mapping("extraEnv").items():
+        key = f"extraEnv.{name}"
+        if not ENV_NAME.match(name):
+            section.fail_key(key, "is not a valid environment variable name")
+        elif name in managed_env:
+            section.fail_key(key, "is set by LiteMaaS itself and cannot be overridden; remove it from extraEnv")
+        elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            section.fail_key(key, "must be a string (quote numbers and booleans)")
+        else:
+            extra_env[name] = str(value)
+    log_level = section.string("logLevel", defaults.log_level,
+                               check=lambda v: None if v in LOG_LEVELS else f"is not a log level; use one of {', '.join(LOG_LEVELS)}")
+    return LiteLLMConfig(
+        image=section.string("image", defaults.image, check=lambda v: None if ":" in v.rsplit("/", 1)[-1] or "@" in v
+                             else "has no tag; pin a version, e.g. ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"),
+        replicas=replicas,
+        resources=read_resources(section, "resources", defaults.resources),
+        ui_username=section.string("uiUsername", defaults.ui_username,
+                                   check=lambda v: None if v.strip() else "must not be empty"),
+        route_timeout=section.string("routeTimeout", defaults.route_timeout,
+                                     check=lambda v: None if HAPROXY_TIMEOUT.match(v) else
+                                     "is not a router timeout; use a whole number with a unit such as 600s, 10m or 1h"),
+        extra_env=extra_env,
+        log_level=log_level,
+        ingress_namespaces=section.string_list("ingressNamespaces") or defaults.ingress_namespaces,
+        salt_key=secret_string(section, "saltKey", stored_as_secret, min_length=32),
+        ui_password=secret_string(section, "uiPassword", stored_as_secret, min_length=12),
+    )
+
+
+def parse_ingress(top: Reader, platform: Optional[str], hostname: Optional[str], ingress_class: Optional[str],
+                   deploy_gateway: bool, admin_api: AdminApiConfig) -> IngressConfig:
+    """The Ingress's TLS; an Ingress exists only on kubernetes with a hostname, and never serves plain HTTP
+    unless the admin accepts it (adminApi.allowInsecureHttp)."""
+    section = top.child("ingress", INGRESS_KEYS)
+    ingress = IngressConfig(tls_secret_name=section.string("tlsSecretName", check=check_object_name),
+                            cluster_issuer=section.string("clusterIssuer", check=check_object_name))
+    configured = [key for key in INGRESS_KEYS if section.raw(key) is not MISSING]
+    if platform != "kubernetes":
+        for key in configured:
+            section.fail_key(key, "applies to the kubernetes platform only: on openshift the Route terminates TLS "
+                             f"at the router (edge). Fix: `pulumi config rm --path ingress.{key}`")
+    elif hostname is None:
+        for key, path in [*((k, f"--path ingress.{k}") for k in configured),
+                          *([("ingressClassName", "ingressClassName")] if ingress_class is not None else [])]:
+            reader = top if key == "ingressClassName" else section
+            reader.fail_key(key, "has no effect: no Ingress is created without hostname (the providers use "
+                            "gatewayUrl). Fix: `pulumi config set hostname litellm.example.com`, or "
+                            f"`pulumi config rm {path}`")
+    elif deploy_gateway and ingress.secret_name is None and not admin_api.allow_insecure_http:
+        section.fail_key("tlsSecretName", f"is required for the Ingress of {hostname}: without TLS the master key "
+                         "and every virtual key cross the network in clear. Fix: create a kubernetes.io/tls Secret "
+                         "and `pulumi config set --path ingress.tlsSecretName <secret>`, or let cert-manager issue "
+                         "one: `pulumi config set --path ingress.clusterIssuer <issuer>`; to accept plain HTTP "
+                         "(lab clusters only): `pulumi config set --path adminApi.allowInsecureHttp true`")
+    return ingress

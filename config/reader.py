@@ -1,0 +1,281 @@
+"""The config reader every section parses with: typed access that collects problems, the shared checks,
+and the one `ConfigError` that lists them all."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional, Sequence
+from urllib.parse import urlsplit
+
+import pulumi
+
+
+PROJECT = "litemaas"
+
+
+QUANTITY = re.compile(r"^[+]?((\d+(\.\d*)?)|(\.\d+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\d+))?$")
+
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+LITELLM_DURATION = re.compile(r"^(\d+)(s|m|h|d|w|mo)$")
+
+
+HAPROXY_TIMEOUT = re.compile(r"^\d+(us|ms|s|m|h|d)?$")
+
+
+SIMPLE_DURATION = re.compile(r"^(\d+)(s|m|h)$")
+
+
+SECONDS_PER_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 2592000}
+
+
+def parse_litellm_duration(value: str) -> int:
+    """Seconds in a LiteLLM duration (`30s`, `15m`, `12h`, `30d`, `2w`, `1mo`); ValueError otherwise."""
+    match = LITELLM_DURATION.match(value) if isinstance(value, str) else None
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(
+            f"{value!r} is not a LiteLLM duration: use a positive whole number followed by "
+            "s, m, h, d, w or mo (e.g. 30d, 12h, 1mo)"
+        )
+    return int(match.group(1)) * SECONDS_PER_UNIT[match.group(2)]
+
+
+class ConfigError(pulumi.RunError):
+    """The stack config is invalid; the message lists every problem with its key path and fix."""
+
+
+@dataclass(frozen=True)
+class ResourcesConfig:
+    """Container resource requests and limits (Kubernetes quantities)."""
+
+    requests: Mapping[str, str]
+    limits: Mapping[str, str]
+
+
+MISSING = object()
+
+
+class Reader:
+    """Typed access to one config object that records problems instead of stopping at the first."""
+
+    def __init__(self, problems: list[str], path: str, data: Mapping[str, Any], known: Sequence[str]):
+        self.problems = problems
+        self.path = path
+        self.data = data
+        for key in data:
+            if key not in known:
+                self.fail_key(key, f"unknown key{did_you_mean(key, known)}; known keys: {', '.join(known)}")
+
+    def key_path(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail_key(self, key: str, message: str) -> None:
+        self.problems.append(f"{PROJECT}:{self.key_path(key)}: {message}")
+
+    def raw(self, key: str) -> Any:
+        return self.data.get(key, MISSING)
+
+    def string(self, key: str, default: Optional[str] = None, *, check: Optional[Callable[[str], Optional[str]]] = None,
+               required: bool = False, secret: bool = False) -> Optional[str]:
+        value = self.raw(key)
+        if value is MISSING or value is None:
+            if required:
+                self.fail_key(key, "is required")
+            return default
+        if not isinstance(value, str):
+            self.fail_key(key, f"must be a string, got {type_name(value)}")
+            return default
+        if required and not value.strip():
+            self.fail_key(key, "must not be empty")
+            return default
+        if check:
+            problem = check(value)
+            if problem:
+                # Secret values never appear in messages.
+                shown = "the value" if secret else repr(value)
+                self.fail_key(key, f"{shown} {problem}")
+                return default
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw(key)
+        if value is MISSING or value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self.fail_key(key, f"must be true or false, got {value!r}")
+        return default
+
+    def integer(self, key: str, default: Optional[int] = None, *, minimum: int = 0) -> Optional[int]:
+        value = self.raw(key)
+        if value is MISSING or value is None:
+            return default
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            value = int(value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail_key(key, f"must be a whole number, got {value!r}")
+            return default
+        if value < minimum:
+            self.fail_key(key, f"must be {minimum} or more, got {value}")
+            return default
+        return value
+
+    def number(self, key: str, default: Optional[float] = None, *, positive: bool = False) -> Optional[float]:
+        value = self.raw(key)
+        if value is MISSING or value is None:
+            return default
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail_key(key, f"must be a number, got {value!r}")
+            return default
+        if value < 0 or (positive and value == 0):
+            self.fail_key(key, f"must be {'greater than 0' if positive else '0 or more'}, got {value}")
+            return default
+        return float(value)
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self.raw(key)
+        if value is MISSING or value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail_key(key, f"must be an object (map), got {type_name(value)}")
+            return {}
+        return dict(value)
+
+    def string_list(self, key: str) -> tuple[str, ...]:
+        value = self.raw(key)
+        if value is MISSING or value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            self.fail_key(key, "must be a list of non-empty strings")
+            return ()
+        return tuple(value)
+
+    def child(self, key: str, known: Sequence[str]) -> "Reader":
+        return Reader(self.problems, self.key_path(key), self.mapping(key), known)
+
+
+def type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(type(value), type(value).__name__)
+
+
+def did_you_mean(key: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if not close:
+        lowered = {k.lower(): k for k in known}
+        close = [lowered[key.lower()]] if key.lower() in lowered else []
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def check_quantity(value: str) -> Optional[str]:
+    if not QUANTITY.match(value):
+        return ("is not a Kubernetes quantity; use a number with an optional suffix such as "
+                "10Gi, 512Mi (memory, storage) or 500m, 2 (CPU)")
+    return None
+
+
+def check_positive_quantity(value: str) -> Optional[str]:
+    problem = check_quantity(value)
+    if problem is None and float(re.match(r"[+]?[\d.]+", value).group(0) or 0) <= 0:
+        return "must be a positive quantity such as 10Gi"
+    return problem
+
+
+def check_url(value: str) -> Optional[str]:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) URL; use e.g. https://litellm.apps.example.com or http://127.0.0.1:4000"
+    return None
+
+
+def check_litellm_duration(value: str) -> Optional[str]:
+    try:
+        parse_litellm_duration(value)
+    except ValueError:
+        return "is not a duration LiteLLM accepts; use a whole number followed by s, m, h, d, w or mo (e.g. 30d, 1mo)"
+    return None
+
+
+def check_simple_duration(value: str) -> Optional[str]:
+    if not SIMPLE_DURATION.match(value) or int(value[:-1]) == 0:
+        return "is not a duration; use a positive whole number followed by s, m or h (e.g. 60s, 10m)"
+    return None
+
+
+def seconds(value: str) -> float:
+    return float(int(value[:-1]) * SECONDS_PER_UNIT[value[-1]])
+
+
+def read_resources(parent: Reader, key: str, default: ResourcesConfig) -> ResourcesConfig:
+    section = parent.child(key, ["requests", "limits"])
+    result = {}
+    for kind in ("requests", "limits"):
+        values = section.child(kind, ["cpu", "memory", "ephemeral-storage"])
+        merged = dict(getattr(default, kind))
+        for name in ("cpu", "memory", "ephemeral-storage"):
+            quantity = values.string(name, check=check_quantity)
+            if quantity is not None:
+                merged[name] = quantity
+        result[kind] = merged
+    return ResourcesConfig(requests=result["requests"], limits=result["limits"])
+
+
+def secret_string(section: Reader, key: str, stored_as_secret: bool, min_length: int = 0) -> Optional[pulumi.Output[str]]:
+    """An optional credential inside an object; refused when the object is not stored encrypted."""
+    value = section.string(key, secret=True, check=lambda v: None if len(v) >= min_length else
+                           f"is shorter than {min_length} characters")
+    if value is None:
+        return None
+    if not stored_as_secret:
+        section.fail_key(key, f"is stored in plain text; set it with "
+                         f"`pulumi config set --secret --path {section.key_path(key)} …`")
+    return pulumi.Output.secret(value)
+
+
+def check_object_name(value: str) -> Optional[str]:
+    if not DNS_SUBDOMAIN.match(value):
+        return "is not a Kubernetes object name; use lower-case letters, digits, '-' and '.' (e.g. litellm-tls)"
+    return None
+
+
+def list_items(top: Reader, key: str, known: Sequence[str]) -> list[Reader]:
+    value = top.raw(key)
+    if value is MISSING or value is None:
+        return []
+    if not isinstance(value, list):
+        top.fail_key(key, f"must be a list, got {type_name(value)}")
+        return []
+    items = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            top.fail_key(f"{key}[{index}]", f"must be an object, got {type_name(item)}")
+            continue
+        items.append(Reader(top.problems, f"{key}[{index}]", item, known))
+    return items
+
+
+def unique(reader: Reader, key: str, value: Optional[str], seen: dict[str, str], what: str) -> None:
+    if value is None:
+        return
+    if value in seen:
+        reader.fail_key(key, f"duplicate {what} {value!r} (already used by {seen[value]}); {what}s must be unique")
+    else:
+        seen[value] = reader.key_path(key)
