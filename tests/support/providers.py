@@ -17,10 +17,13 @@ def checked(provider, olds, news):
     return result.inputs
 
 
-def connection(double, **fields):
-    """Connection inputs for a provider talking to `double`, plus the resource's own fields (None dropped)."""
-    props = {"admin_url": double.url, "master_key": MASTER, "request_timeout": 2.0, "readiness_timeout": 1.0,
-             **fields}
+def connection(api, **fields):
+    """Connection inputs for a provider talking to `api`, plus the resource's own fields (None dropped).
+
+    `api` is the `litellm_api` fault proxy (the master key is its real backend's) or the double (`MASTER`)."""
+    backend = getattr(api, "backend", None)
+    props = {"admin_url": api.url, "master_key": backend.master_key if backend is not None else MASTER,
+             "request_timeout": 2.0, "readiness_timeout": 1.0, **fields}
     return {k: v for k, v in props.items() if v is not None}
 
 
