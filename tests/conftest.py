@@ -27,16 +27,6 @@ def clean_transport_env(monkeypatch):
     return monkeypatch
 
 
-@pytest.fixture
-def double(clean_transport_env):
-    """A LiteLLM admin API double on 127.0.0.1 that accepts `tests.support.providers.MASTER`."""
-    from tests.support.litellm_double import LiteLLMDouble
-    from tests.support.providers import MASTER
-
-    with LiteLLMDouble(master_key=MASTER) as api:
-        yield api
-
-
 @pytest.fixture(scope="session")
 def test_ca(tmp_path_factory):
     """A throwaway CA and a server certificate it signed for localhost, 127.0.0.1 and a routed host name."""
@@ -46,13 +36,13 @@ def test_ca(tmp_path_factory):
 
 
 @pytest.fixture
-def tls_double(clean_transport_env, test_ca):
-    """The double serving HTTPS with `test_ca`'s server certificate (https://localhost:<port>)."""
-    from tests.support.litellm_double import LiteLLMDouble
-    from tests.support.providers import MASTER
+def tls_litellm(clean_transport_env, test_ca, real_litellm):
+    """The real LiteLLM proxy behind a fault proxy serving HTTPS with `test_ca`'s certificate (https://localhost:<port>)."""
+    from tests.support.fault_proxy import FaultProxy
 
-    with LiteLLMDouble(master_key=MASTER, host="localhost", ssl_context=test_ca.server_context()) as api:
-        yield api
+    with FaultProxy(real_litellm.url, host="localhost", ssl_context=test_ca.server_context()) as proxy:
+        proxy.backend = real_litellm
+        yield proxy
 
 
 @pytest.fixture

@@ -1,9 +1,14 @@
-"""The shared LiteLLM admin client: readiness, retries, timeouts, error envelopes, redaction."""
+"""The shared LiteLLM admin client: readiness, retries, timeouts, error envelopes, redaction.
+
+Against the real LiteLLM proxy through the fault proxy (`litellm_api`): LiteLLM answers every call, and the
+faults it cannot produce on demand (a starting gateway, a database outage, 429/5xx bursts, resets, slow
+answers) are injected in front of it with the bodies the real proxy sends then (tests/support/litellm_answers.py)."""
 
 from __future__ import annotations
 
 import logging
 import socket
+import uuid
 
 import pytest
 import requests
@@ -19,15 +24,27 @@ from dynamic_providers.admin_client import (
 )
 from tests.support.http_proxy import ForwardProxy
 from tests.support.tls import make_ca
+from tests.support.litellm_answers import STORE_MODEL_IN_DB_OFF, readiness
 from tests.support.providers import FAST_RETRIES as FAST, MASTER
 
 pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
-def connect(url: str, *, key: str = MASTER, request_timeout: float = 5.0, readiness_timeout: float = 5.0,
-            verify_tls: bool = True, **transport) -> AdminClient:
-    return AdminClient(Connection(admin_url=url, master_key=key, request_timeout=request_timeout,
-                                  readiness_timeout=readiness_timeout, verify_tls=verify_tls, **transport))
+def connect(api, *, url: str | None = None, key: str | None = None, request_timeout: float = 5.0,
+            readiness_timeout: float = 5.0, verify_tls: bool = True, **transport) -> AdminClient:
+    """A client for `api` (a fault proxy in front of the real proxy) with its master key unless `key`; `url`
+    addresses it another way (a routed host name, an https:// URL)."""
+    return AdminClient(Connection(admin_url=url or api.url, master_key=key or api.backend.master_key,
+                                  request_timeout=request_timeout, readiness_timeout=readiness_timeout,
+                                  verify_tls=verify_tls, **transport))
+
+
+def team_exists(api, team_id: str) -> bool:
+    return api.backend.db.rows(f"""SELECT count(*) FROM "LiteLLM_TeamTable" WHERE team_id = '{team_id}'""") == [["1"]]
+
+
+def unique_team() -> str:
+    return f"team-{uuid.uuid4().hex[:8]}"
 
 
 def free_port() -> int:
@@ -39,81 +56,86 @@ def free_port() -> int:
 # --- readiness -----------------------------------------------------------------------------------
 
 
-def test_waits_for_readiness_then_checks_the_key_once_per_process(double):
-    double.set_readiness(db="connected", not_ready_calls=2)
-    with connect(double.url) as api:
+def test_waits_for_readiness_then_checks_the_key_once_per_process(litellm_api):
+    litellm_api.fail("GET", "/health/readiness", status=503, times=2, body=readiness("disconnected"))
+    with connect(litellm_api) as api:
         api.get("/key/list")
-    with connect(double.url) as api:  # a second call scope in the same process
+    with connect(litellm_api) as api:  # a second call scope in the same process
         api.get("/key/list")
-    assert len(double.calls_to("GET", "/health/readiness")) == 3  # two 503s, then ready
-    assert len(double.calls_to("GET", "/health/readiness/details")) == 1
-    assert len(double.calls_to("GET", "/key/list")) == 2
+    assert [c.status for c in litellm_api.calls_to("GET", "/health/readiness")] == [503, 503, 200]
+    assert [c.status for c in litellm_api.calls_to("GET", "/health/readiness/details")] == [200]
+    assert [c.status for c in litellm_api.calls_to("GET", "/key/list")] == [200, 200]
 
 
-def test_concurrent_calls_share_one_readiness_probe(double):
+def test_concurrent_calls_share_one_readiness_probe(litellm_api):
     from concurrent.futures import ThreadPoolExecutor
 
-    double.set_readiness(db="connected", not_ready_calls=1)
+    litellm_api.fail("GET", "/health/readiness", status=503, times=1, body=readiness("disconnected"))
 
     def one_call(_):
-        with connect(double.url) as api:
+        with connect(litellm_api) as api:
             return api.get("/key/list")["total_count"]
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(one_call, range(8))) == [0] * 8
-    assert len(double.calls_to("GET", "/health/readiness")) == 2  # one 503, then ready: one prober
-    assert len(double.calls_to("GET", "/health/readiness/details")) == 1
+    assert len(litellm_api.calls_to("GET", "/health/readiness")) == 2  # one 503, then ready: one prober
+    assert len(litellm_api.calls_to("GET", "/health/readiness/details")) == 1
 
 
-def test_no_database_configured_fails_with_that_reason(double):
-    double.set_readiness(db="Not connected")
+def test_no_database_configured_fails_with_that_reason(litellm_api):
+    # A proxy started without DATABASE_URL answers 200 with db "Not connected".
+    litellm_api.fail("GET", "/health/readiness", status=200, times=-1, body=readiness("Not connected"))
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url, readiness_timeout=0.2) as api:
+        with connect(litellm_api, readiness_timeout=0.2) as api:
             api.get("/key/list")
     message = str(raised.value)
     assert "no database configured" in message and "DATABASE_URL" in message
     assert raised.value.endpoint == "/health/readiness"
-    assert double.calls_to("GET", "/key/list") == []
+    assert litellm_api.calls_to("GET", "/key/list") == []
 
 
-def test_database_down_is_reported_after_the_readiness_timeout(double):
-    double.set_readiness(db="stalled")
+def test_database_down_is_reported_after_the_readiness_timeout(litellm_api):
+    litellm_api.fail("GET", "/health/readiness", status=503, times=-1, body=readiness("stalled"))
     with pytest.raises(LiteLLMAdminError, match=r"not ready within 0.2s: database stalled \(HTTP 503\)"):
-        with connect(double.url, readiness_timeout=0.2) as api:
+        with connect(litellm_api, readiness_timeout=0.2) as api:
             api.get("/key/list")
 
 
 def test_unreachable_gateway_says_so():
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(url, readiness_timeout=0.1) as api:
+        with AdminClient(Connection(admin_url=url, master_key=MASTER, readiness_timeout=0.1)) as api:
             api.get("/key/list")
     assert "unreachable" in str(raised.value) and raised.value.status is None
 
 
-def test_tls_problem_fails_fast_with_a_hint(double):
-    # An https client against the plain-http double: the TLS handshake fails, no point in waiting.
+def test_tls_problem_fails_fast_with_a_hint(litellm_api):
+    # An https client against the plain-http proxy: the TLS handshake fails, no point in waiting.
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url.replace("http://", "https://"), readiness_timeout=30) as api:
+        with connect(litellm_api, url=litellm_api.url.replace("http://", "https://"), readiness_timeout=30) as api:
             api.get("/key/list")
     assert "TLS error" in str(raised.value) and "verifyTls" in str(raised.value)
-    assert len(double.calls) == 0  # nothing usable reached the server
+    assert len(litellm_api.calls) == 0  # nothing usable reached the server
 
 
-def test_wrong_master_key_is_a_401_without_the_key_in_the_message(double):
+def test_wrong_master_key_is_a_401_without_the_key_in_the_message(litellm_api):
     wrong = "sk-wrong-key-9876543210"
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url, key=wrong) as api:
+        with connect(litellm_api, key=wrong) as api:
             api.get("/key/list")
-    assert raised.value.status == 401
+    assert raised.value.status == 401 and raised.value.endpoint == "/health/readiness/details"
     assert "master key was rejected" in str(raised.value)
-    assert wrong not in str(raised.value) and MASTER not in str(raised.value)
+    # The real proxy's words (the double's differ: docs/litellm-double.md).
+    assert raised.value.error_type == "token_not_found_in_db" and "Invalid API key provided" in raised.value.message
+    assert wrong not in str(raised.value) and litellm_api.backend.master_key not in str(raised.value)
+    assert litellm_api.calls_to("GET", "/key/list") == []
 
 
-def test_store_model_in_db_off_is_named(double):
-    double.store_model_in_db = False
+def test_store_model_in_db_off_is_named(litellm_api):
+    # The session proxy stores models in the DB; a second proxy without it would cost ~35 s to start.
+    litellm_api.fail("POST", "/model/new", status=500, body=STORE_MODEL_IN_DB_OFF)
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url) as api:
+        with connect(litellm_api) as api:
             api.post("/model/new", {"model_name": "m", "litellm_params": {"model": "openai/m"}}, idempotent=False)
     assert raised.value.status == 500 and "STORE_MODEL_IN_DB=True" in str(raised.value)
 
@@ -121,110 +143,116 @@ def test_store_model_in_db_off_is_named(double):
 # --- retries -------------------------------------------------------------------------------------
 
 
-def test_idempotent_calls_retry_503_bursts(double):
-    double.fail("GET", "/key/list", status=503, times=3)
-    with connect(double.url) as api:
+def test_idempotent_calls_retry_503_bursts(litellm_api):
+    litellm_api.fail("GET", "/key/list", status=503, times=3)
+    with connect(litellm_api) as api:
         assert api.get("/key/list")["keys"] == []
-    assert [c.status for c in double.calls_to("GET", "/key/list")] == [503, 503, 503, 200]
+    assert [c.status for c in litellm_api.calls_to("GET", "/key/list")] == [503, 503, 503, 200]
 
 
 @pytest.mark.parametrize("status", [502, 504])
-def test_gateway_errors_are_retried(double, status):
-    double.fail("GET", "/key/list", status=status, times=1)
-    with connect(double.url) as api:
+def test_gateway_errors_are_retried(litellm_api, status):
+    litellm_api.fail("GET", "/key/list", status=status, times=1)
+    with connect(litellm_api) as api:
         api.get("/key/list")
-    assert [c.status for c in double.calls_to("GET", "/key/list")] == [status, 200]
+    assert [c.status for c in litellm_api.calls_to("GET", "/key/list")] == [status, 200]
 
 
-def test_429_honours_retry_after(double, monkeypatch):
+def test_429_honours_retry_after(litellm_api, monkeypatch):
     slept: list[float] = []
     monkeypatch.setattr(urllib3.util.retry.time, "sleep", slept.append)
-    double.fail("GET", "/key/list", status=429, times=1, retry_after=2)
-    with connect(double.url) as api:
+    litellm_api.fail("GET", "/key/list", status=429, times=1, retry_after=2)
+    with connect(litellm_api) as api:
         api.get("/key/list")
     assert slept == [2]
-    assert [c.status for c in double.calls_to("GET", "/key/list")] == [429, 200]
+    assert [c.status for c in litellm_api.calls_to("GET", "/key/list")] == [429, 200]
 
 
-def test_retry_after_is_capped(double, monkeypatch):
+def test_retry_after_is_capped(litellm_api, monkeypatch):
     slept: list[float] = []
     monkeypatch.setattr(urllib3.util.retry.time, "sleep", slept.append)
-    double.fail("GET", "/key/list", status=503, times=1, retry_after=3600)
-    with connect(double.url) as api:
+    litellm_api.fail("GET", "/key/list", status=503, times=1, retry_after=3600)
+    with connect(litellm_api) as api:
         api.get("/key/list")
     assert slept == [FAST.retry_after_max]
 
 
-def test_retries_are_bounded_and_then_surface_the_server_message(double):
-    double.fail("GET", "/key/list", status=503, times=-1)
+def test_retries_are_bounded_and_then_surface_the_server_message(litellm_api):
+    litellm_api.fail("GET", "/key/list", status=503, times=-1)
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url) as api:
+        with connect(litellm_api) as api:
             api.get("/key/list")
     assert raised.value.status == 503 and "Injected fault: HTTP 503" in raised.value.message
-    assert len(double.calls_to("GET", "/key/list")) == FAST.attempts + 1
+    assert len(litellm_api.calls_to("GET", "/key/list")) == FAST.attempts + 1
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
-def test_other_4xx_are_never_retried(double, status):
-    double.fail("GET", "/key/list", status=status, times=1)
+def test_other_4xx_are_never_retried(litellm_api, status):
+    litellm_api.fail("GET", "/key/list", status=status, times=1)
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url) as api:
+        with connect(litellm_api) as api:
             api.get("/key/list")
     assert raised.value.status == status
-    assert len(double.calls_to("GET", "/key/list")) == 1
+    assert len(litellm_api.calls_to("GET", "/key/list")) == 1
 
 
-def test_500_is_not_retried(double):
-    double.fail("GET", "/key/list", status=500, times=1)
+def test_500_is_not_retried(litellm_api):
+    litellm_api.fail("GET", "/key/list", status=500, times=1)
     with pytest.raises(LiteLLMAdminError):
-        with connect(double.url) as api:
+        with connect(litellm_api) as api:
             api.get("/key/list")
-    assert len(double.calls_to("GET", "/key/list")) == 1
+    assert len(litellm_api.calls_to("GET", "/key/list")) == 1
 
 
-def test_non_idempotent_posts_are_not_retried_after_reaching_the_server(double):
-    double.fail("POST", "/team/new", status=503, times=1)
+def test_non_idempotent_posts_are_not_retried_after_reaching_the_server(litellm_api):
+    team_id = unique_team()
+    litellm_api.fail("POST", "/team/new", status=503, times=1)
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url) as api:
-            api.post("/team/new", {"team_id": "t1"}, idempotent=False)
+        with connect(litellm_api) as api:
+            api.post("/team/new", {"team_id": team_id}, idempotent=False)
     assert raised.value.status == 503 and raised.value.outcome_unknown
-    assert len(double.calls_to("POST", "/team/new")) == 1
+    assert len(litellm_api.calls_to("POST", "/team/new")) == 1 and not team_exists(litellm_api, team_id)
 
 
-def test_connection_reset_after_commit_is_reported_as_no_response(double):
-    double.drop("POST", "/team/new", when="after")
+def test_connection_reset_after_commit_is_reported_as_no_response(litellm_api):
+    team_id = unique_team()
+    litellm_api.drop("POST", "/team/new", when="after")
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url) as api:
-            api.post("/team/new", {"team_id": "t1"}, idempotent=False)
+        with connect(litellm_api) as api:
+            api.post("/team/new", {"team_id": team_id}, idempotent=False)
     assert raised.value.no_response and raised.value.outcome_unknown
-    assert len(double.calls_to("POST", "/team/new")) == 1
-    assert "t1" in double.teams  # committed: only the caller can decide what to do next
+    assert len(litellm_api.calls_to("POST", "/team/new")) == 1
+    assert team_exists(litellm_api, team_id)  # committed: only the caller can decide what to do next
 
 
-def test_connection_reset_on_an_idempotent_call_is_retried(double):
-    double.drop("POST", "/team/delete", when="before")
-    double.seed_team("t1")
-    with connect(double.url) as api:
-        api.post("/team/delete", {"team_ids": ["t1"]}, idempotent=True)
-    assert [c.status for c in double.calls_to("POST", "/team/delete")] == [None, 200]
+def test_connection_reset_on_an_idempotent_call_is_retried(litellm_api):
+    team_id = unique_team()
+    litellm_api.backend.admin_json("POST", "/team/new", json={"team_id": team_id})
+    litellm_api.drop("POST", "/team/delete", when="before")
+    with connect(litellm_api) as api:
+        api.post("/team/delete", {"team_ids": [team_id]}, idempotent=True)
+    assert [c.status for c in litellm_api.calls_to("POST", "/team/delete")] == [None, 200]
+    assert not team_exists(litellm_api, team_id)
 
 
-def test_every_call_has_a_timeout(double):
-    double.delay("POST", "/team/new", seconds=1.5, times=1)
+def test_every_call_has_a_timeout(litellm_api):
+    team_id = unique_team()
+    litellm_api.delay("POST", "/team/new", seconds=1.5, times=1)
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url, request_timeout=0.3) as api:
-            api.post("/team/new", {"team_id": "t1"}, idempotent=False)
+        with connect(litellm_api, request_timeout=0.3) as api:
+            api.post("/team/new", {"team_id": team_id}, idempotent=False)
     assert raised.value.no_response and "timed out after 0.3s" in str(raised.value)
+    assert len(litellm_api.calls_to("POST", "/team/new")) == 1
 
 
-def test_a_slow_idempotent_read_is_retried_after_its_timeout(double):
-    double.delay("GET", "/key/list", seconds=1.0, times=1)
-    with connect(double.url, request_timeout=0.3) as api:
+def test_a_slow_idempotent_read_is_retried_after_its_timeout(litellm_api):
+    litellm_api.delay("GET", "/key/list", seconds=1.0, times=1)
+    with connect(litellm_api, request_timeout=0.3) as api:
         assert api.get("/key/list")["keys"] == []
-    assert len(double.calls_to("GET", "/key/list")) == 2
+    assert len(litellm_api.calls_to("GET", "/key/list")) == 2
 
 
-def test_redirects_are_not_followed(double):
+def test_redirects_are_not_followed(litellm_api):
     class Redirecting(requests.adapters.HTTPAdapter):
         def send(self, request, **kwargs):
             response = requests.Response()
@@ -234,7 +262,7 @@ def test_redirects_are_not_followed(double):
             response._content = b""
             return response
 
-    with connect(double.url) as api:
+    with connect(litellm_api) as api:
         api.ensure_ready()
         api._retrying = Redirecting()
         with pytest.raises(LiteLLMAdminError, match="redirected to https://gateway.example.com/key/list"):
@@ -268,9 +296,9 @@ def test_parses_the_three_envelopes_and_non_json(body, message, error_type):
     assert parse_error_body(fake_response(400, body)) == (message, error_type)
 
 
-def test_errors_from_the_double_carry_method_endpoint_status_and_message(double):
+def test_errors_from_the_proxy_carry_method_endpoint_status_and_message(litellm_api):
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url) as api:
+        with connect(litellm_api) as api:
             api.get("/model/info", {"litellm_model_id": "nope"})
     error = raised.value
     assert (error.method, error.endpoint, error.status) == ("GET", "/model/info", 400)
@@ -278,20 +306,22 @@ def test_errors_from_the_double_carry_method_endpoint_status_and_message(double)
     assert str(error).startswith("LiteLLM admin API GET /model/info failed (HTTP 400)")
 
 
-def test_non_json_500_survives(double):
-    double.non_json_500("POST", "/key/generate")
+def test_non_json_500_survives(litellm_api):
+    litellm_api.non_json_500("POST", "/key/generate")
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url) as api:
+        with connect(litellm_api) as api:
             api.post("/key/generate", {}, idempotent=False)
     assert raised.value.status == 500 and raised.value.message == "Internal Server Error"
+    assert litellm_api.backend.db.rows('SELECT count(*) FROM "LiteLLM_VerificationToken"') == [["0"]]
 
 
-def test_422_validation_list_is_readable(double):
-    double.fail("POST", "/key/update", status=422, body={"detail": [
-        {"type": "float_parsing", "loc": ["body", "max_budget"], "msg": "Input should be a valid number"}]})
-    with pytest.raises(LiteLLMAdminError, match="max_budget: Input should be a valid number"):
-        with connect(double.url) as api:
-            api.post("/key/update", {"key": "x"}, idempotent=True)
+def test_422_validation_list_is_readable(litellm_api):
+    # The real proxy's own validation answer, no fault.
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with connect(litellm_api) as api:
+            api.post("/key/update", {"key": "sk-anything-0123", "max_budget": "abc"}, idempotent=True)
+    assert raised.value.status == 422 and raised.value.error_type == "validation_error"
+    assert "max_budget: Input should be a valid number" in raised.value.message
 
 
 # --- redaction -----------------------------------------------------------------------------------
@@ -306,17 +336,18 @@ def test_redact_removes_known_secrets_virtual_keys_and_api_key_fields():
     assert "sk-***" in cleaned and "'api_key': '***'" in cleaned
 
 
-def test_server_messages_echoing_secrets_are_redacted(double, caplog):
-    echoed = f"bad request for key sk-virtual-abcdef123456 with master {MASTER} and api_key='upstream-xyz'"
-    double.fail("POST", "/key/update", status=400, body={"error": {"message": echoed, "type": "bad_request_error",
-                                                                   "code": "400"}})
+def test_server_messages_echoing_secrets_are_redacted(litellm_api, caplog):
+    master = litellm_api.backend.master_key
+    echoed = f"bad request for key sk-virtual-abcdef123456 with master {master} and api_key='upstream-xyz'"
+    litellm_api.fail("POST", "/key/update", status=400, body={"error": {
+        "message": echoed, "type": "bad_request_error", "code": "400"}})
     caplog.set_level(logging.DEBUG)
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(double.url) as api:
+        with connect(litellm_api) as api:
             api.add_secret("upstream-xyz")
             api.post("/key/update", {"key": "x"}, idempotent=True)
     text = str(raised.value) + repr(raised.value.args) + caplog.text
-    for secret in ("sk-virtual-abcdef123456", MASTER, "upstream-xyz"):
+    for secret in ("sk-virtual-abcdef123456", master, "upstream-xyz"):
         assert secret not in text
 
 
@@ -368,80 +399,80 @@ def test_plain_http_elsewhere_is_refused_unless_allowed(url):
     assert admin_client.insecure_transport_problem(url, allow_insecure_http=True) is None
 
 
-def test_the_master_key_is_not_sent_over_plain_http_to_a_remote_host(double, clean_transport_env):
-    with ForwardProxy(double.port) as proxy:
-        clean_transport_env.setenv("HTTP_PROXY", proxy.url)  # would deliver it to the double
+def test_the_master_key_is_not_sent_over_plain_http_to_a_remote_host(litellm_api, clean_transport_env):
+    with ForwardProxy(litellm_api.port) as proxy:
+        clean_transport_env.setenv("HTTP_PROXY", proxy.url)  # would deliver it to LiteLLM
         with pytest.raises(LiteLLMAdminError) as raised:
-            with connect(f"http://{ROUTED_HOST}", readiness_timeout=0.5) as api:
+            with connect(litellm_api, url=f"http://{ROUTED_HOST}", readiness_timeout=0.5) as api:
                 api.get("/key/list")
         assert "plain HTTP" in str(raised.value) and "allowInsecureHttp" in str(raised.value)
-        assert proxy.requests == [] and double.calls == []  # refused before anything left
-        with connect(f"http://{ROUTED_HOST}", allow_insecure_http=True) as api:  # the explicit opt-in
+        assert proxy.requests == [] and litellm_api.calls == []  # refused before anything left
+        with connect(litellm_api, url=f"http://{ROUTED_HOST}", allow_insecure_http=True) as api:  # the explicit opt-in
             assert api.get("/key/list")["total_count"] == 0
     assert f"GET http://{ROUTED_HOST}/key/list" in proxy.requests
 
 
-def test_http_proxy_and_no_proxy_from_the_environment_are_honoured(double, clean_transport_env):
-    with ForwardProxy(double.port) as proxy:
+def test_http_proxy_and_no_proxy_from_the_environment_are_honoured(litellm_api, clean_transport_env):
+    with ForwardProxy(litellm_api.port) as proxy:
         clean_transport_env.setenv("HTTP_PROXY", proxy.url)
-        with connect("http://litellm.litemaas.svc:4000", readiness_timeout=0.5) as api:
+        with connect(litellm_api, url="http://litellm.litemaas.svc:4000", readiness_timeout=0.5) as api:
             assert api.get("/key/list")["total_count"] == 0
         assert "GET http://litellm.litemaas.svc:4000/key/list" in proxy.requests
     # NO_PROXY wins over a proxy that is not even there.
     clean_transport_env.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
     clean_transport_env.setenv("NO_PROXY", "127.0.0.1,localhost")
-    with connect(double.url, readiness_timeout=0.5) as api:
+    with connect(litellm_api, readiness_timeout=0.5) as api:
         assert api.get("/key/list")["total_count"] == 0
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"])
-def test_a_ca_bundle_from_the_environment_is_trusted(tls_double, test_ca, clean_transport_env, variable):
+def test_a_ca_bundle_from_the_environment_is_trusted(tls_litellm, test_ca, clean_transport_env, variable):
     with pytest.raises(LiteLLMAdminError, match="TLS error"):  # the test CA is nobody's default
-        with connect(tls_double.url, readiness_timeout=5) as api:
+        with connect(tls_litellm, readiness_timeout=5) as api:
             api.get("/key/list")
     clean_transport_env.setenv(variable, str(test_ca.ca_file))
-    with connect(tls_double.url) as api:
+    with connect(tls_litellm) as api:
         assert api.get("/key/list")["total_count"] == 0
 
 
-def test_https_proxy_tunnels_to_the_gateway_and_the_certificate_is_still_checked(tls_double, test_ca,
+def test_https_proxy_tunnels_to_the_gateway_and_the_certificate_is_still_checked(tls_litellm, test_ca,
                                                                               clean_transport_env):
-    url = f"https://{ROUTED_HOST}:{tls_double.port}"
-    with ForwardProxy(tls_double.port) as proxy:
+    url = f"https://{ROUTED_HOST}:{tls_litellm.port}"
+    with ForwardProxy(tls_litellm.port) as proxy:
         clean_transport_env.setenv("HTTPS_PROXY", proxy.url)
-        with connect(url, readiness_timeout=0.5, ca_bundle=str(test_ca.ca_file)) as api:
+        with connect(tls_litellm, url=url, readiness_timeout=0.5, ca_bundle=str(test_ca.ca_file)) as api:
             assert api.get("/key/list")["total_count"] == 0
-        assert f"CONNECT {ROUTED_HOST}:{tls_double.port}" in proxy.requests
-        assert tls_double.calls_to("GET", "/key/list")  # TLS end to end through the tunnel
+        assert f"CONNECT {ROUTED_HOST}:{tls_litellm.port}" in proxy.requests
+        assert tls_litellm.calls_to("GET", "/key/list")  # TLS end to end through the tunnel
         with pytest.raises(LiteLLMAdminError, match="TLS error"):  # a tunnel is no excuse to trust anything
-            with connect(url, readiness_timeout=5) as api:
+            with connect(tls_litellm, url=url, readiness_timeout=5) as api:
                 api.get("/key/list")
 
 
 @pytest.mark.parametrize("form", ["path", "pem"])
-def test_the_ca_bundle_setting_takes_a_path_or_inline_pem(tls_double, test_ca, form):
+def test_the_ca_bundle_setting_takes_a_path_or_inline_pem(tls_litellm, test_ca, form):
     bundle = str(test_ca.ca_file) if form == "path" else test_ca.ca_pem
-    with connect(tls_double.url, ca_bundle=bundle) as api:
+    with connect(tls_litellm, ca_bundle=bundle) as api:
         assert api.get("/key/list")["total_count"] == 0
-    assert len(tls_double.calls_to("GET", "/key/list")) == 1
+    assert len(tls_litellm.calls_to("GET", "/key/list")) == 1
 
 
-def test_the_ca_bundle_setting_wins_over_the_environment(tls_double, test_ca, clean_transport_env, tmp_path):
+def test_the_ca_bundle_setting_wins_over_the_environment(tls_litellm, test_ca, clean_transport_env, tmp_path):
     other = make_ca(tmp_path / "other")
     clean_transport_env.setenv("REQUESTS_CA_BUNDLE", str(other.ca_file))
-    with connect(tls_double.url, ca_bundle=test_ca.ca_pem) as api:
+    with connect(tls_litellm, ca_bundle=test_ca.ca_pem) as api:
         assert api.get("/key/list")["total_count"] == 0
 
 
-def test_a_missing_ca_bundle_file_fails_fast_and_names_the_setting(tls_double):
+def test_a_missing_ca_bundle_file_fails_fast_and_names_the_setting(tls_litellm):
     with pytest.raises(LiteLLMAdminError) as raised:
-        with connect(tls_double.url, readiness_timeout=30, ca_bundle="/nonexistent/router-ca.pem") as api:
+        with connect(tls_litellm, readiness_timeout=30, ca_bundle="/nonexistent/router-ca.pem") as api:
             api.get("/key/list")
     assert "/nonexistent/router-ca.pem" in str(raised.value) and "adminApi.caBundle" in str(raised.value)
-    assert tls_double.calls == []
+    assert tls_litellm.calls == []
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # what verifyTls false means
-def test_verify_tls_false_needs_no_ca(tls_double):
-    with connect(tls_double.url, verify_tls=False) as api:
+def test_verify_tls_false_needs_no_ca(tls_litellm):
+    with connect(tls_litellm, verify_tls=False) as api:
         assert api.get("/key/list")["total_count"] == 0

@@ -2,12 +2,14 @@
 
 The `__provider` property is what the engine stores (`serialize_provider`), so unpickling by reference,
 `configure`, secrets arriving unwrapped and the host's own `__provider` bookkeeping are all exercised.
+The providers talk to the real LiteLLM proxy through the fault proxy (`litellm_api`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 
 import grpc
 import pytest
@@ -16,10 +18,8 @@ from pulumi.runtime.proto import provider_pb2
 from dynamic_providers.model import ModelProvider
 from dynamic_providers.team import TeamProvider
 from dynamic_providers.virtual_key import VirtualKeyProvider
-from tests.support.litellm_double import LiteLLMDouble
 from tests.support.provider_host import UNKNOWN, HostError, ProviderHost, engine_provider, urn_for
 
-MASTER = "sk-master-host-0123456789"
 UPSTREAM = "upstream-host-secret-0123"
 MODEL_URN = urn_for("dynamic/litellm:Model", "granite")
 TEAM_URN = urn_for("dynamic/litellm:Team", "ml")
@@ -32,14 +32,31 @@ def host():
         yield running
 
 
-@pytest.fixture
-def double():
-    with LiteLLMDouble(master_key=MASTER) as api:
-        yield api
+def connection(api, **extra):
+    return {"admin_url": api.url, "master_key": api.backend.master_key, "request_timeout": 5, "readiness_timeout": 5,
+            **extra}
 
 
-def connection(double, **extra):
-    return {"admin_url": double.url, "master_key": MASTER, "request_timeout": 5, "readiness_timeout": 5, **extra}
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def model_ids(api):
+    return [row[0] for row in api.backend.db.rows('SELECT model_id FROM "LiteLLM_ProxyModelTable"')]
+
+
+def key_info(api, token):
+    return api.backend.admin_json("GET", "/key/info", params={"key": token})["info"]
+
+
+def live_tokens(api):
+    return [row[0] for row in api.backend.db.rows('SELECT token FROM "LiteLLM_VerificationToken"')]
+
+
+def seed_key(api, **fields):
+    """A key made by hand through the admin API: (raw key, token)."""
+    made = api.backend.admin_json("POST", "/key/generate", json=fields)
+    return made["key"], made["token"]
 
 
 def without_provider(props):
@@ -52,9 +69,10 @@ def test_provider_pickles_are_references():
         assert len(serialized) < 200  # base64 of a module + class name, no bytecode, nothing captured
 
 
-def test_model_lifecycle_through_the_host(host, double):
+def test_model_lifecycle_through_the_host(host, litellm_api):
     provider = engine_provider(ModelProvider())
-    news = {**connection(double), "__provider": provider, "model_name": "granite-8b-instruct",
+    master = litellm_api.backend.master_key
+    news = {**connection(litellm_api), "__provider": provider, "model_name": "granite-8b-instruct",
             "model": "openai/granite-8b-instruct", "api_base": "https://granite.apps.example.com/v1",
             "api_key": UPSTREAM, "rpm": 60, "model_info": {"mode": "chat"}}
     inputs, failures = host.check(MODEL_URN, {}, news)
@@ -62,7 +80,7 @@ def test_model_lifecycle_through_the_host(host, double):
 
     model_id, outs = host.create(MODEL_URN, inputs)
     assert model_id == inputs["model_id"] and outs["__provider"] == provider and outs["api_key"] == UPSTREAM
-    row = double.models[model_id]
+    row = litellm_api.backend.stored_model(model_id)
     assert type(row["litellm_params"]["rpm"]) is int  # 60 crossed gRPC as 60.0 and went out as 60
     assert row["litellm_params"]["api_key"] == UPSTREAM
 
@@ -76,76 +94,85 @@ def test_model_lifecycle_through_the_host(host, double):
     new_inputs, _ = host.check(MODEL_URN, inputs, {**news, "rpm": 120})
     changed = host.diff(model_id, MODEL_URN, outs, new_inputs)
     assert changed.changes == provider_pb2.DiffResponse.DIFF_SOME and list(changed.replaces) == []
-    double.reset_calls()
+    litellm_api.reset_calls()
     outs = host.update(model_id, MODEL_URN, outs, new_inputs)
-    assert double.models[model_id]["litellm_params"]["rpm"] == 120 and outs["rpm"] == 120
-    assert [c.method for c in double.calls if not c.path.startswith("/health")] == ["PATCH"]
+    assert litellm_api.backend.stored_model(model_id)["litellm_params"]["rpm"] == 120 and outs["rpm"] == 120
+    assert [c.method for c in litellm_api.calls if not c.path.startswith("/health")] == ["PATCH"]
 
     removed_inputs, _ = host.check(MODEL_URN, new_inputs, {k: v for k, v in news.items() if k != "api_base"})
     replacing = host.diff(model_id, MODEL_URN, outs, removed_inputs)
     assert list(replacing.replaces) == ["api_base", "model_id"] and not replacing.deleteBeforeReplace
 
     host.delete(model_id, MODEL_URN, outs)
-    gone_id, _, _ = host.read(model_id, MODEL_URN, outs)
-    assert gone_id == "" and double.models == {}
+    assert model_ids(litellm_api) == []
+    # An empty router makes "not found" provisional: the read waits for readiness_timeout, so keep it short.
+    gone_id, _, _ = host.read(model_id, MODEL_URN, {**outs, "readiness_timeout": 0.5})
+    assert gone_id == ""
     host.delete(model_id, MODEL_URN, outs)  # already gone = success
-    assert UPSTREAM not in host.stderr and MASTER not in host.stderr
+    assert UPSTREAM not in host.stderr and master not in host.stderr
 
 
-def test_team_and_key_lifecycle_with_a_lost_answer(host, double):
+def test_team_and_key_lifecycle_with_a_lost_answer(host, litellm_api):
     team_provider, key_provider = engine_provider(TeamProvider()), engine_provider(VirtualKeyProvider())
-    team_inputs, failures = host.check(TEAM_URN, {}, {**connection(double), "__provider": team_provider,
-                                                      "team_alias": "ml", "max_budget": 100})
+    master = litellm_api.backend.master_key
+    team_alias, key_alias = unique("ml"), unique("alice")
+    team_inputs, failures = host.check(TEAM_URN, {}, {**connection(litellm_api), "__provider": team_provider,
+                                                      "team_alias": team_alias, "max_budget": 100})
     assert failures == []
     team_id, team_outs = host.create(TEAM_URN, team_inputs)
-    assert double.teams[team_id]["team_alias"] == "ml"
+    team = litellm_api.backend.admin_json("GET", "/team/info", params={"team_id": team_id})["team_info"]
+    assert team["team_alias"] == team_alias and team["max_budget"] == 100
 
-    double.drop("POST", "/key/generate", when="after")  # the key is saved, the answer is lost
-    key_news = {**connection(double), "__provider": key_provider, "key_alias": "alice", "team_id": team_id,
+    litellm_api.drop("POST", "/key/generate", when="after")  # the key is saved, the answer is lost
+    key_news = {**connection(litellm_api), "__provider": key_provider, "key_alias": key_alias, "team_id": team_id,
                 "models": [], "max_budget": 10, "duration": "30d"}
     key_inputs, failures = host.check(KEY_URN, {}, key_news)
     assert failures == []
     token, key_outs = host.create(KEY_URN, key_inputs)
-    assert list(double.keys) == [token] and token == hashlib.sha256(key_outs["key"].encode()).hexdigest()
-    assert double.keys[token]["team_id"] == team_id and key_outs["expires"]
+    assert live_tokens(litellm_api) == [token] and token == hashlib.sha256(key_outs["key"].encode()).hexdigest()
+    info = key_info(litellm_api, token)
+    assert info["team_id"] == team_id and info["key_alias"] == key_alias and key_outs["expires"]
 
-    double.reset_calls()
+    litellm_api.reset_calls()
     new_inputs, _ = host.check(KEY_URN, key_inputs, {**key_news, "max_budget": 20})
     key_outs = host.update(token, KEY_URN, key_outs, new_inputs)
-    writes = [c for c in double.calls if c.is_write]
+    writes = [c for c in litellm_api.calls if c.is_write]
     assert [(c.path, c.body) for c in writes] == [("/key/update", {"key": token, "max_budget": 20})]
-    assert double.read_count == 0
+    assert litellm_api.read_count == 0 and key_info(litellm_api, token)["max_budget"] == 20
 
     # Connection-only change: recorded, nothing sent.
-    double.reset_calls()
+    litellm_api.reset_calls()
     moved, _ = host.check(KEY_URN, new_inputs, {**key_news, "max_budget": 20, "request_timeout": 42})
     assert host.diff(token, KEY_URN, key_outs, moved).changes == provider_pb2.DiffResponse.DIFF_SOME
     key_outs = host.update(token, KEY_URN, key_outs, moved)
-    assert double.calls == [] and key_outs["request_timeout"] == 42
+    assert litellm_api.calls == [] and key_outs["request_timeout"] == 42
 
-    double.edit_key(token, max_budget=999.0)  # drift made in the admin UI
+    # Drift made in the admin UI.
+    litellm_api.backend.admin_json("POST", "/key/update", json={"key": token, "max_budget": 999.0})
     _, refreshed, refreshed_inputs = host.read(token, KEY_URN, key_outs)
     assert refreshed["max_budget"] == 999 and refreshed_inputs["max_budget"] == 999
     assert host.diff(token, KEY_URN, refreshed, moved).changes == provider_pb2.DiffResponse.DIFF_SOME
 
     host.delete(token, KEY_URN, key_outs)
     host.delete(team_id, TEAM_URN, team_outs)
-    assert double.keys == {} and double.teams == {}
-    assert key_outs["key"] not in host.stderr and MASTER not in host.stderr
+    assert live_tokens(litellm_api) == [] and key_info(litellm_api, token)["status"] == "deleted"
+    assert litellm_api.backend.db.rows('SELECT count(*) FROM "LiteLLM_TeamTable"') == [["0"]]
+    assert key_outs["key"] not in host.stderr and master not in host.stderr
 
 
-def test_import_reads_from_the_id_alone(host, double):
-    raw, token = double.seed_key(key_alias="legacy", models=["m"], max_budget=3.0)
+def test_import_reads_from_the_id_alone(host, litellm_api):
+    alias = unique("legacy")
+    raw, token = seed_key(litellm_api, key_alias=alias, models=["m"], max_budget=3.0)
     provider = engine_provider(VirtualKeyProvider())
     # `get`/import style: no stored properties, only inputs (the host falls back to them).
-    read_id, outs, inputs = host.read(token, KEY_URN, {}, inputs={**connection(double), "__provider": provider})
-    assert read_id == token and outs["key_alias"] == "legacy" and outs["max_budget"] == 3
-    assert outs.get("key") is None and raw not in str(outs) and inputs["key_alias"] == "legacy"
+    read_id, outs, inputs = host.read(token, KEY_URN, {}, inputs={**connection(litellm_api), "__provider": provider})
+    assert read_id == token and outs["key_alias"] == alias and outs["max_budget"] == 3
+    assert outs.get("key") is None and raw not in str(outs) and inputs["key_alias"] == alias
 
 
-def test_preview_with_unknown_inputs_reports_changes(host, double):
+def test_preview_with_unknown_inputs_reports_changes(host, litellm_api):
     provider = engine_provider(ModelProvider())
-    base = {**connection(double), "__provider": provider, "model_name": "m", "model": "openai/m"}
+    base = {**connection(litellm_api), "__provider": provider, "model_name": "m", "model": "openai/m"}
     inputs, _ = host.check(MODEL_URN, {}, base)
     model_id, outs = host.create(MODEL_URN, inputs)
     preview_news = {**base, "admin_url": UNKNOWN, "api_key": UNKNOWN}
@@ -154,24 +181,27 @@ def test_preview_with_unknown_inputs_reports_changes(host, double):
     diff = host.diff(model_id, MODEL_URN, outs, preview_inputs)
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces) == []
     host.delete(model_id, MODEL_URN, outs)
+    assert model_ids(litellm_api) == []
 
 
-def test_check_failures_and_errors_round_trip_without_secrets(host, double):
+def test_check_failures_and_errors_round_trip_without_secrets(host, litellm_api):
     provider = engine_provider(VirtualKeyProvider())
-    news = {**connection(double), "__provider": provider, "key_alias": "", "max_budget": 5, "soft_budget": 9,
+    master = litellm_api.backend.master_key
+    news = {**connection(litellm_api), "__provider": provider, "key_alias": "", "max_budget": 5, "soft_budget": 9,
             "duration": "forever"}
     _, failures = host.check(KEY_URN, {}, news)
     assert ("key_alias", "key_alias must not be empty (omit it instead)") in failures
     assert any(p == "duration" and "is not a LiteLLM duration" in r for p, r in failures)
 
-    double.seed_key(key_alias="taken")
-    inputs, failures = host.check(KEY_URN, {}, {**news, "key_alias": "taken", "soft_budget": 1, "duration": "1d"})
+    taken = unique("taken")
+    seed_key(litellm_api, key_alias=taken)
+    inputs, failures = host.check(KEY_URN, {}, {**news, "key_alias": taken, "soft_budget": 1, "duration": "1d"})
     assert failures == []
     with pytest.raises(HostError) as raised:
         host.create(KEY_URN, inputs)
     assert raised.value.code == grpc.StatusCode.UNKNOWN
     assert "LiteLLMAdminError: LiteLLM admin API POST /key/generate failed (HTTP 400" in raised.value.details
     assert "already exists on the gateway" in raised.value.details
-    assert MASTER not in raised.value.details
+    assert master not in raised.value.details
     assert re.search(r"sk-[A-Za-z0-9_-]{6,}", raised.value.details) is None  # no key value in the traceback
-    assert len(double.keys) == 1
+    assert len(live_tokens(litellm_api)) == 1

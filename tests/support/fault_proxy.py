@@ -18,6 +18,7 @@ import http.server
 import json
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -80,8 +81,14 @@ class Fault:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, *, port: int = 0):
+    def __init__(self, upstream: str, *, host: str = "127.0.0.1", port: int = 0,
+                 ssl_context: ssl.SSLContext | None = None):
+        """`ssl_context` (a server context) serves HTTPS in front of the plain-HTTP upstream."""
+        if host not in ("127.0.0.1", "localhost"):
+            raise ValueError("the fault proxy only binds to loopback")
         self.upstream = upstream.rstrip("/")
+        self.host = host
+        self.ssl_context = ssl_context
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._calls: list[RecordedCall] = []
@@ -101,11 +108,17 @@ class FaultProxy:
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
+        if ssl_context is not None:
+            self._server.socket = ssl_context.wrap_socket(self._server.socket, server_side=True)
         self._thread: threading.Thread | None = None
 
     @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{'https' if self.ssl_context else 'http'}://{self.host}:{self.port}"
 
     def start(self) -> "FaultProxy":
         # Poll often: stop() waits for the loop to notice, 0.5 s by default, once per test using the fixture.

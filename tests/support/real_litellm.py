@@ -326,6 +326,49 @@ class RealLiteLLM:
         """Hashes of the keys LiteLLM archived on delete."""
         return {row[0] for row in self.db.rows('SELECT token FROM "LiteLLM_DeletedVerificationToken"')}
 
+    def stored_model(self, model_id: str) -> dict[str, Any] | None:
+        """A model's database row (`model_name`, `litellm_params` decrypted, `model_info`), or None.
+
+        The row is what every pod's router loads; `/model/info` never shows `api_key` and answers from this
+        pod's router cache. LiteLLM encrypts each string in `litellm_params` with the salt key: they are
+        decrypted in the proxy's venv (PyNaCl / cryptography, as LiteLLM does), the key passed by environment."""
+        import json
+
+        assert self.db is not None
+        quoted = model_id.replace("'", "''")
+        rows = self.db.rows(f"""SELECT row_to_json(t) FROM (SELECT model_name, litellm_params, model_info
+                                FROM "LiteLLM_ProxyModelTable" WHERE model_id = '{quoted}') t""")
+        if not rows:
+            return None
+        row = json.loads(rows[0][0])
+        done = subprocess.run([str(self.install.python), "-c", _DECRYPT_PARAMS], input=json.dumps(row["litellm_params"]),
+                              capture_output=True, text=True, env={"LITELLM_SALT_KEY": self.salt_key})
+        if done.returncode != 0:
+            raise RealLiteLLMError(f"decrypting litellm_params failed: {done.stderr.strip()[-500:]}")
+        row["litellm_params"] = json.loads(done.stdout)
+        return row
+
+
+# LiteLLM's at-rest format (litellm/proxy/common_utils/encrypt_decrypt_utils.py): "v2:gcm:" + AES-256-GCM, else
+# base64url of a NaCl SecretBox, both keyed with sha256(salt key). Values that do not decrypt stay as they are.
+_DECRYPT_PARAMS = """
+import base64, hashlib, json, os, sys
+key = hashlib.sha256(os.environ["LITELLM_SALT_KEY"].encode()).digest()
+def plain(value):
+    if not isinstance(value, str):
+        return value
+    try:
+        if value.startswith("v2:gcm:"):
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+            sealed = base64.urlsafe_b64decode(value[7:])
+            return AESGCM(key).decrypt(sealed[:12], sealed[12:], None).decode()
+        import nacl.secret
+        return nacl.secret.SecretBox(key).decrypt(base64.urlsafe_b64decode(value)).decode()
+    except Exception:
+        return value
+print(json.dumps({k: plain(v) for k, v in json.load(sys.stdin).items()}))
+"""
+
 
 def main() -> None:
     """`python -m tests.support.real_litellm`: start one for manual use, until Ctrl-C."""
