@@ -1,11 +1,11 @@
-"""Benchmark the LiteLLM dynamic providers through the real provider host against the test double.
+"""Benchmark the LiteLLM dynamic providers through the real provider host against the real LiteLLM proxy.
 
 For 10, 100 and 1000 keys (plus 20 models and 5 teams) it measures, the way `pulumi up` drives them
 (Check, then Create / Diff / Read / Update over gRPC, 4 calls in flight like the host's 4 workers):
 wall time and the provider host's peak memory to create everything, HTTP calls for a no-op `up`
 (Check + Diff of every resource), for a refresh (Read of every resource) and for changing one key's
-budget, and the state bytes one key adds. The double runs in its own process (validation off) so its
-work does not share a GIL with the measurement.
+budget, and the state bytes one key adds. The real LiteLLM 1.108.7 proxy with its PostgreSQL runs in its own
+processes; the calls are counted by the fault proxy in front of it (tests/support/fault_proxy.py, in this process).
 
     .venv/bin/python benchmarks/bench_providers.py [--keys 10 100 1000] [--workers 4]
 """
@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,34 +27,33 @@ sys.path.insert(0, str(ROOT))
 from dynamic_providers.model import ModelProvider  # noqa: E402
 from dynamic_providers.team import TeamProvider  # noqa: E402
 from dynamic_providers.virtual_key import VirtualKeyProvider  # noqa: E402
+from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.provider_host import ProviderHost, engine_provider, urn_for  # noqa: E402
+from tests.support.real_litellm import RealLiteLLM  # noqa: E402
 
-MASTER = "sk-bench-master-0123456789"
 MODELS, TEAMS = 20, 5
 PROVIDERS = {"Model": engine_provider(ModelProvider()), "Team": engine_provider(TeamProvider()),
              "VirtualKey": engine_provider(VirtualKeyProvider())}
 
 
-class Double:
-    """The test double as a separate process, inspected through its control endpoints."""
+class Gateway:
+    """The real proxy (and PostgreSQL), with a call-recording proxy in front of it."""
 
     def __init__(self) -> None:
-        env = {**os.environ, "LITELLM_DOUBLE_MASTER_KEY": MASTER}
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.support.litellm_double", "--port", "0",
-                                      "--no-validate"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-        self.url = self.proc.stdout.readline().strip()
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {MASTER}"
+        self.litellm = RealLiteLLM().__enter__()
+        self.proxy = FaultProxy(self.litellm.url).start()
+        self.url = self.proxy.url
+        self.master_key = self.litellm.master_key
 
     def calls(self) -> list[dict[str, Any]]:
-        return self.session.get(f"{self.url}/__double__/calls", timeout=60).json()
+        return [{"method": c.method, "path": c.path} for c in self.proxy.calls]
 
     def reset_calls(self) -> None:
-        self.session.post(f"{self.url}/__double__/reset_calls", timeout=60).raise_for_status()
+        self.proxy.reset_calls()
 
     def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        self.proxy.stop()
+        self.litellm.stop()
 
 
 def count(calls: list[dict[str, Any]]) -> dict[str, int]:
@@ -74,9 +70,9 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def declared(url: str, keys: int) -> list[tuple[str, str, dict[str, Any]]]:
+def declared(url: str, master_key: str, keys: int) -> list[tuple[str, str, dict[str, Any]]]:
     """(kind, name, program inputs) for 20 models, 5 teams and `keys` keys."""
-    connection = {"admin_url": url, "master_key": MASTER, "request_timeout": 30, "readiness_timeout": 60}
+    connection = {"admin_url": url, "master_key": master_key, "request_timeout": 30, "readiness_timeout": 60}
     resources = []
     for i in range(MODELS):
         resources.append(("Model", f"model-{i}", {**connection, "model_name": f"model-{i}", "model": f"openai/m{i}",
@@ -94,11 +90,11 @@ def declared(url: str, keys: int) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def run(keys: int, workers: int) -> dict[str, Any]:
-    double = Double()
+    gateway = Gateway()
     host = ProviderHost()
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        resources = declared(double.url, keys)
+        resources = declared(gateway.url, gateway.master_key, keys)
         state: dict[str, dict[str, Any]] = {}
         team_ids: dict[str, str] = {}
 
@@ -128,7 +124,7 @@ def run(keys: int, workers: int) -> dict[str, Any]:
         each(create, [r for r in resources if r[0] != "VirtualKey"])  # keys need their teams' ids
         each(create, [r for r in resources if r[0] == "VirtualKey"])
         create_seconds = time.perf_counter() - started
-        create_calls = count(double.calls())
+        create_calls = count(gateway.calls())
 
         def no_op(item) -> None:
             kind, name, news = item
@@ -137,9 +133,9 @@ def run(keys: int, workers: int) -> dict[str, Any]:
             diff = host.diff(old["id"], urn(kind, name), old["outputs"], inputs)
             assert diff.changes == 1, (name, diff)  # DIFF_NONE
 
-        double.reset_calls()
+        gateway.reset_calls()
         each(no_op, resources)
-        no_op_calls = count(double.calls())
+        no_op_calls = count(gateway.calls())
 
         def refresh(item) -> None:
             kind, name, _ = item
@@ -147,11 +143,11 @@ def run(keys: int, workers: int) -> dict[str, Any]:
             read_id, _, _ = host.read(old["id"], urn(kind, name), old["outputs"])
             assert read_id == old["id"], name
 
-        double.reset_calls()
+        gateway.reset_calls()
         started = time.perf_counter()
         each(refresh, resources)
         refresh_seconds = time.perf_counter() - started
-        refresh_calls = count(double.calls())
+        refresh_calls = count(gateway.calls())
 
         target = next(r for r in resources if r[1] == "key-0")
         changed = (target[0], target[1], {**target[2], "max_budget": 20.0})
@@ -164,9 +160,9 @@ def run(keys: int, workers: int) -> dict[str, Any]:
             if diff.changes == 2:  # DIFF_SOME
                 host.update(old["id"], urn(kind, name), old["outputs"], inputs)
 
-        double.reset_calls()
+        gateway.reset_calls()
         each(up_one_budget, resources)
-        budget_calls = count(double.calls())
+        budget_calls = count(gateway.calls())
 
         key_state = [s for s in state.values() if s["kind"] == "VirtualKey"]
         state_bytes = sum(len(json.dumps(s["inputs"])) + len(json.dumps(s["outputs"])) for s in key_state)
@@ -177,7 +173,7 @@ def run(keys: int, workers: int) -> dict[str, Any]:
     finally:
         pool.shutdown()
         host.close()
-        double.close()
+        gateway.close()
 
 
 def main() -> int:

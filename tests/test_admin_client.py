@@ -125,7 +125,7 @@ def test_wrong_master_key_is_a_401_without_the_key_in_the_message(litellm_api):
             api.get("/key/list")
     assert raised.value.status == 401 and raised.value.endpoint == "/health/readiness/details"
     assert "master key was rejected" in str(raised.value)
-    # The real proxy's words (the double's differ: docs/litellm-double.md).
+    # The real proxy's words (docs/real-litellm.md lists where they differ from the reference).
     assert raised.value.error_type == "token_not_found_in_db" and "Invalid API key provided" in raised.value.message
     assert wrong not in str(raised.value) and litellm_api.backend.master_key not in str(raised.value)
     assert litellm_api.calls_to("GET", "/key/list") == []

@@ -72,18 +72,18 @@ def test_deployment_waits_for_the_migration_job(mocked):
     assert served["STORE_MODEL_IN_DB"] == "True" and served["LITELLM_MODE"] == "PRODUCTION"
 
 
+@pytest.mark.real_litellm
 def test_the_migration_entrypoint_exists_in_the_pinned_litellm():
-    """The Job runs a file of LiteLLM's source tree; litellm 1.108.7 (the default image's version) ships it."""
-    import importlib.metadata
-    import importlib.util
-    import pathlib
-
+    """The Job runs a file of LiteLLM's source tree; litellm 1.108.7 (the default image's version, the one the real
+    proxy of the tests runs) ships it."""
     from components.litellm_gateway import MIGRATION_SCRIPT
     from config import DEFAULT_LITELLM_IMAGE
+    from tests.support.real_litellm import Installation
 
-    version = importlib.metadata.version("litellm")  # the test-only pin in requirements-dev.txt
+    (site,) = (Installation.find().root / "venv" / "lib").glob("python3*/site-packages")
+    (dist,) = site.glob("litellm-*.dist-info")
+    version = dist.name.removeprefix("litellm-").removesuffix(".dist-info")
     assert DEFAULT_LITELLM_IMAGE.endswith(f"-v{version}-stable")
-    site = pathlib.Path(importlib.util.find_spec("litellm").origin).parents[1]  # without importing it
     assert "run_server" in (site / MIGRATION_SCRIPT).read_text()
 
 

@@ -59,3 +59,13 @@ def test_raw_queries_read_catalog_types(real_litellm):
     assert views == [["8"]]
     assert "Failed to deserialize" not in real_litellm.log_tail(lines=100_000)
     assert real_litellm.admin("GET", "/global/spend").status_code == 200
+
+
+def test_every_migration_of_litellm_is_applied(real_litellm):
+    # Folder names carry spaces ("…_Add organization_id to spend logs"): none may be skipped.
+    (site,) = (real_litellm.install.root / "venv" / "lib").glob("python3*/site-packages")
+    shipped = sorted(p.parent.name for p in (site / "litellm_proxy_extras" / "migrations").glob("*/migration.sql"))
+    applied = sorted(row[0] for row in real_litellm.db.rows("SELECT migration_name FROM _prisma_migrations"))
+    assert applied == shipped
+    assert real_litellm.db.rows("""SELECT count(*) FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = 'LiteLLM_SpendLogs' AND column_name = 'organization_id'""") == [["1"]]
