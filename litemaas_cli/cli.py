@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError, RetryPolicy, redact
+from dynamic_providers.admin_client import PLAIN_HTTP_REFUSED, AdminClient, LiteLLMAdminError, RetryPolicy, redact
 from litemaas_cli import render, reports
 from litemaas_cli.handoff import day, handoff_message, money, openai_base_url
 from litemaas_cli.reports import Check
@@ -84,6 +84,10 @@ def api_error(exc: LiteLLMAdminError, url: str) -> CliError:
     if exc.status in (401, 403):
         return CliError(f"the gateway at {url} rejected the master key (HTTP {exc.status}): {exc.message}. "
                         "Is this the stack's gateway, and was the master key rotated without `pulumi up`?", EXIT_AUTH)
+    if exc.message.startswith(PLAIN_HTTP_REFUSED):
+        return CliError(f"{exc.message.split(': anyone', 1)[0]}: anyone on the path could read it; use the https:// "
+                        "URL, a port-forward (http://127.0.0.1:4000), or --allow-insecure-http on a lab network",
+                        EXIT_USAGE)
     if exc.no_response:
         return CliError(f"cannot reach the gateway at {url}: {exc.message}"
                         + (f". {exc.hint}" if exc.hint else ""), EXIT_UNREACHABLE)
