@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from dynamic_providers.admin_client import PLAIN_HTTP_REFUSED, AdminClient, LiteLLMAdminError, RetryPolicy, redact
+from dynamic_providers.admin_client import (PLAIN_HTTP_REFUSED, AdminClient, LiteLLMAdminError, RetryPolicy, hash_key,
+                                            redact)
 from litemaas_cli import render, reports
 from litemaas_cli.handoff import day, handoff_message, money, openai_base_url
 from litemaas_cli.reports import Check
@@ -177,7 +178,8 @@ def cmd_spend(session: Session, api: AdminClient) -> int:
     keys = api.list_keys() if args.by in ("key", "user") else []
     teams = api.list_teams() if args.by in ("key", "team") else []
     users = api.list_users() if args.by == "user" else []
-    rows = reports.spend_rows(args.by, logs=logs, keys=keys, teams=teams, users=users)
+    rows = reports.spend_rows(args.by, logs=logs, keys=keys, teams=teams, users=users,
+                              master_token=hash_key(session.target.master_key))
     totals = reports.spend_totals(rows)
     document = {"gateway": session.target.url, "by": args.by, "period": args.period,
                 "start": start.strftime(stamp), "end": now.strftime(stamp),
@@ -282,8 +284,11 @@ def diagnose(session: Session, api: AdminClient, alias: str, model: Optional[str
                    if target.stack else "check the alias (`litemaas keys`), or use --stack to compare with the stack")
         checks.append(Check("the key exists", False, f"no live key with alias {alias}", fix))
         return checks
-    checks.append(Check("the key exists", True, f"{key.get('key_name')}, team "
-                        f"{key.get('team_id') or '-'}, user {key.get('user_id') or '-'}"))
+    teams = api.list_teams() if key.get("team_id") else []
+    team = next((t for t in teams if t.get("team_id") == key["team_id"]), None) if teams else None
+    team_name = (team.get("team_alias") or team["team_id"]) if team else key.get("team_id") or "-"
+    checks.append(Check("the key exists", True, f"{key.get('key_name')}, team {team_name}, "
+                        f"user {key.get('user_id') or '-'}"))
     checks.append(Check("the key is not blocked", not key.get("blocked"), "blocked" if key.get("blocked") else "",
                         f"set `{key_path('blocked')}` to false (or remove it) and run `pulumi up`"))
     expires = reports.as_datetime(key.get("expires"))
@@ -300,19 +305,18 @@ def diagnose(session: Session, api: AdminClient, alias: str, model: Optional[str
                          else f"spent {money(spend)}, no budget") + soft_note,
                         f"raise `{key_path('maxBudget')}` or set `{key_path('budgetDuration')}` so it resets, "
                         "then `pulumi up`"))
-    team = None
-    if key.get("team_id"):
-        team = next((t for t in api.list_teams() if t.get("team_id") == key["team_id"]), None)
-        if team is not None:
-            team_alias = team.get("team_alias") or team["team_id"]
-            team_spend, team_max = float(team.get("spend") or 0.0), team.get("max_budget")
-            checks.append(Check(f"its team {team_alias} is under budget and not blocked",
-                                not team.get("blocked") and (team_max is None or team_spend < team_max),
-                                ("team blocked; " if team.get("blocked") else "")
-                                + (f"spent {money(team_spend)} of {money(team_max)}" if team_max is not None
-                                   else f"spent {money(team_spend)}, no budget"),
-                                f"raise `{reports.config_path('teams', teams_config, team_alias, 'maxBudget')}` "
-                                "(or unblock the team) and run `pulumi up`"))
+    if key.get("team_id") and team is None:
+        checks.append(Check("its team exists", False, f"no team {key['team_id']} on the gateway",
+                            f"set `{key_path('team')}` to a declared team and run `pulumi up`"))
+    if team is not None:
+        team_spend, team_max = float(team.get("spend") or 0.0), team.get("max_budget")
+        checks.append(Check(f"its team {team_name} is under budget and not blocked",
+                            not team.get("blocked") and (team_max is None or team_spend < team_max),
+                            ("team blocked; " if team.get("blocked") else "")
+                            + (f"spent {money(team_spend)} of {money(team_max)}" if team_max is not None
+                               else f"spent {money(team_spend)}, no budget"),
+                            f"raise `{reports.config_path('teams', teams_config, team_name, 'maxBudget')}` "
+                            "(or unblock the team) and run `pulumi up`"))
     live_models = {m.get("model_name") for m in api.list_models()}
     key_models = list(key.get("models") or [])
     wanted = [model] if model else key_models

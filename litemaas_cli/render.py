@@ -98,8 +98,9 @@ def _bar(row: SpendRow, index: int, biggest_spend: float) -> str:
         label = f"{money(row.spend)} USD, no budget"
     width = round(TRACK_WIDTH * fraction, 1)
     name = html.escape(row.name)
-    return (f'<g class="row" data-name="{name}" data-fraction="{fraction:.4f}">'
-            f'<text x="0" y="{y + 13}">{name}</text>'
+    shown = html.escape(row.name if len(row.name) <= 28 else row.name[:27] + "…")  # 200 px before the track
+    return (f'<g class="row" data-name="{name}" data-fraction="{fraction:.4f}"><title>{name}</title>'
+            f'<text x="0" y="{y + 13}">{shown}</text>'
             f'<rect class="track" x="200" y="{y}" width="{TRACK_WIDTH}" height="18" rx="3"/>'
             f'<rect class="bar {kind}" x="200" y="{y}" width="{width}" height="18" rx="3"/>'
             f'<text class="label" x="{210 + TRACK_WIDTH}" y="{y + 13}">{html.escape(label)}</text></g>')

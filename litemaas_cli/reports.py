@@ -92,8 +92,9 @@ def _budget_row(name: str, id_: str, owner: Mapping[str, Any], soft: Optional[fl
 
 
 def spend_rows(by: str, *, logs: Iterable[Mapping], keys: Sequence[Mapping] = (), teams: Sequence[Mapping] = (),
-               users: Sequence[Mapping] = ()) -> list[SpendRow]:
-    """Rows for `by` (key, team, user or model), every known owner included, sorted by spend in the period."""
+               users: Sequence[Mapping] = (), master_token: Optional[str] = None) -> list[SpendRow]:
+    """Rows for `by` (key, team, user or model), every known owner included, sorted by spend in the period.
+    `master_token` (the master key's hash) names calls made with the master key."""
     rows: dict[str, SpendRow] = {}
     team_alias = {t.get("team_id"): t.get("team_alias") or t.get("team_id") for t in teams}
     if by == "key":
@@ -113,6 +114,8 @@ def spend_rows(by: str, *, logs: Iterable[Mapping], keys: Sequence[Mapping] = ()
         raise ValueError(f"unknown grouping {by!r}; use one of {', '.join(SPEND_GROUPS)}")
     for log in logs:
         group, name = _log_group(by, log, team_alias)
+        if by == "key" and master_token and group == master_token:
+            name = "(master key)"
         row = rows.setdefault(group, SpendRow(name=name, id=group))
         row.spend += float(log.get("spend") or 0.0)
         row.requests += 1
@@ -123,7 +126,7 @@ def _log_group(by: str, log: Mapping[str, Any], team_alias: Mapping[str, Any]) -
     metadata = log.get("metadata") or {}
     if by == "key":
         token = log.get("api_key") or ""
-        return token, metadata.get("user_api_key_alias") or f"(deleted key {token[:8]})"
+        return token, metadata.get("user_api_key_alias") or (f"(deleted key {token[:8]})" if token else "(no key)")
     if by == "team":
         team = log.get("team_id") or metadata.get("user_api_key_team_id") or ""
         return team, team_alias.get(team) or (f"(deleted team {team[:8]})" if team else "(no team)")
