@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from dynamic_providers.admin_client import (PLAIN_HTTP_REFUSED, AdminClient, LiteLLMAdminError, RetryPolicy, hash_key,
                                             redact)
@@ -70,8 +71,7 @@ class Session:
             else:
                 self.target = from_stack(Path(args.cwd).resolve(), args.stack, self.progress)
                 if args.url:  # e.g. a port-forward to the stack's gateway
-                    self.target = Target(**{**self.target.__dict__, "url": args.url,
-                                            "allow_insecure_http": args.allow_insecure_http})
+                    self.target = replace(self.target, url=args.url, allow_insecure_http=args.allow_insecure_http)
         except TargetError as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
         return self.target
