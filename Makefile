@@ -23,15 +23,17 @@ sandbox-down: venv
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt scripts/install-cli
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	scripts/install-cli $(VENV)
 	touch $@
 
 tools:
 	scripts/toolchain
 	scripts/kube-tools
 	scripts/real-litellm
+	scripts/chromium
 
 bench: venv
 	$(VENV)/bin/python benchmarks/bench_providers.py

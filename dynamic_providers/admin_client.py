@@ -618,3 +618,50 @@ class AdminClient:
                 next_report = time.monotonic() + 30
             time.sleep(min(remaining, random.uniform(delay / 2, delay)))
             delay = min(delay * 2, self.policy.poll_max)
+
+    # typed reads (the `litemaas` admin command; free LiteLLM 1.108.7 endpoints only) -----------------
+    def readiness_details(self) -> dict[str, Any]:
+        """`/health/readiness/details`: status, db ("connected") and litellm_version; needs the master key."""
+        return self.get("/health/readiness/details") or {}
+
+    def list_models(self) -> list[dict[str, Any]]:
+        return (self.get("/model/info") or {}).get("data") or []
+
+    def list_teams(self) -> list[dict[str, Any]]:
+        return self.get("/team/list") or []
+
+    def list_keys(self, *, alias: Optional[str] = None) -> list[dict[str, Any]]:
+        """Live virtual keys (all, or the one with `alias`) as full objects: hashed `token`, spend, budgets, expiry."""
+        params = {"return_full_object": "true", **({"key_alias": alias} if alias else {})}
+        return self._pages("/key/list", params, "keys", size_param="size", size=100)
+
+    def list_users(self) -> list[dict[str, Any]]:
+        return self._pages("/user/list", {}, "users", size_param="page_size", size=100)
+
+    def key_info(self, key: str) -> dict[str, Any]:
+        """`/key/info` of a raw key or its hash (archived keys answer 200 with `status: deleted`)."""
+        return (self.get("/key/info", {"key": key}) or {}).get("info") or {}
+
+    def spend_logs(self, start: str, end: str, *, progress=None) -> list[dict[str, Any]]:
+        """Request logs with their spend between `start` and `end` (UTC, "YYYY-MM-DD HH:MM:SS")."""
+        return self._pages("/spend/logs/v2", {"start_date": start, "end_date": end}, "data",
+                           size_param="page_size", size=1000, progress=progress)
+
+    def model_health(self, model: str) -> dict[str, Any]:
+        """`/health?model=`: LiteLLM calls the model's deployments now (healthy_/unhealthy_endpoints)."""
+        return self.get("/health", {"model": model}) or {}
+
+    def _pages(self, path: str, params: Mapping[str, Any], items: str, *, size_param: str, size: int,
+               progress=None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            answer = self.get(path, {**params, "page": page, size_param: size}) or {}
+            batch = answer.get(items) or []
+            rows += batch
+            pages = answer.get("total_pages") or 1
+            if progress is not None and pages > 1:
+                progress(f"{path}: page {page} of {pages}")
+            if page >= pages or not batch:
+                return rows
+            page += 1

@@ -476,3 +476,25 @@ def test_a_missing_ca_bundle_file_fails_fast_and_names_the_setting(tls_litellm):
 def test_verify_tls_false_needs_no_ca(tls_litellm):
     with connect(tls_litellm, verify_tls=False) as api:
         assert api.get("/key/list")["total_count"] == 0
+
+
+def test_typed_list_reads_follow_every_page(monkeypatch):
+    """`list_keys` / `list_users` / `spend_logs` (the litemaas command) read until `total_pages`, reporting progress."""
+    from dynamic_providers.admin_client import AdminClient, Connection
+
+    asked = []
+
+    def get(self, path, params=None, **kw):
+        asked.append((path, dict(params)))
+        return {"keys": [{"token": f"t{params['page']}"}], "total_pages": 3}
+
+    monkeypatch.setattr(AdminClient, "get", get)
+    api = AdminClient(Connection(admin_url="http://127.0.0.1:1", master_key="sk-test-master"))
+    seen = []
+    assert [k["token"] for k in api._pages("/key/list", {"x": 1}, "keys", size_param="size", size=100,
+                                           progress=seen.append)] == ["t1", "t2", "t3"]
+    assert [p["page"] for _, p in asked] == [1, 2, 3] and all(p["size"] == 100 and p["x"] == 1 for _, p in asked)
+    assert seen == ["/key/list: page 1 of 3", "/key/list: page 2 of 3", "/key/list: page 3 of 3"]
+    asked.clear()
+    api.list_keys(alias="alice")
+    assert asked[0][1] == {"return_full_object": "true", "key_alias": "alice", "page": 1, "size": 100}
