@@ -87,13 +87,13 @@ def empty_dir_volume(name: str, size_limit: str = "1Gi") -> k8s.core.v1.VolumeAr
 
 def secret_env(names: Sequence[str], secret_name: str) -> list[k8s.core.v1.EnvVarArgs]:
     """Env vars read from keys of the same name in one Secret (values never appear in the pod spec)."""
-    return [
-        k8s.core.v1.EnvVarArgs(
-            name=name,
-            value_from=k8s.core.v1.EnvVarSourceArgs(
-                secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=secret_name, key=name)))
-        for name in names
-    ]
+    return [env for name in names for env in secret_key_env(name, secret_name, name)]
+
+
+def secret_key_env(name: str, secret_name: str, key: str) -> list[k8s.core.v1.EnvVarArgs]:
+    """One env var read from a Secret key of another name (e.g. an operator's generated Secret)."""
+    return [k8s.core.v1.EnvVarArgs(name=name, value_from=k8s.core.v1.EnvVarSourceArgs(
+        secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=secret_name, key=key)))]
 
 
 def plain_env(values: Mapping[str, str]) -> list[k8s.core.v1.EnvVarArgs]:

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -59,6 +59,10 @@ class LiteLLMGatewayArgs:
     ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform only
     master_key: Optional[pulumi.Input[str]] = None  # secret; generated when None
     protect_salt_key: bool = True
+    # (Secret, key) holding DATABASE_URL, e.g. CloudNativePG's app Secret; `database_url` then only names the
+    # database (migration Job name, pod roll digest) and is not copied into litellm-credentials.
+    database_url_secret: Optional[tuple[str, str]] = None
+    database_dependencies: Sequence[pulumi.Resource] = ()  # the migration Job waits for these (e.g. a Cluster)
 
 
 def migration_job_name(image: str, database_url: pulumi.Input[str], salt_key: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -142,16 +146,18 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 "LITELLM_SALT_KEY": self.salt_key,
                 "UI_USERNAME": config.ui_username,
                 "UI_PASSWORD": self.admin_password,
-                "DATABASE_URL": args.database_url,
+                **({} if args.database_url_secret else {"DATABASE_URL": args.database_url}),
             },
             opts=child)
 
         pod_security = kube.pod_security_context(args.openshift, kube.LITELLM_NON_ROOT_UID)
+        database_env = (kube.secret_key_env("DATABASE_URL", *args.database_url_secret) if args.database_url_secret
+                        else kube.secret_env(["DATABASE_URL"], SECRET_NAME))
         wait_for_database = k8s.core.v1.ContainerArgs(
             name="wait-for-database",
             image=args.wait_image,
             command=["sh", "-c", 'until pg_isready -q -d "$DATABASE_URL"; do echo waiting for the database; sleep 3; done'],
-            env=kube.secret_env(["DATABASE_URL"], SECRET_NAME),
+            env=database_env,
             resources=k8s.core.v1.ResourceRequirementsArgs(
                 requests={"cpu": "10m", "memory": "32Mi"}, limits={"cpu": "100m", "memory": "64Mi"}),
             security_context=kube.container_security_context(),
@@ -182,7 +188,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
                             working_dir="/app",
                             command=["python", MIGRATION_SCRIPT],
                             # `prisma migrate deploy` with LiteLLM's shipped migrations (its default since 1.6x).
-                            env=kube.secret_env(["DATABASE_URL"], SECRET_NAME) + kube.plain_env({
+                            env=database_env + kube.plain_env({
                                 "DISABLE_SCHEMA_UPDATE": "false", **RUNTIME_DIRS}),
                             resources=kube.resource_requirements(config.resources),
                             security_context=kube.container_security_context(),
@@ -192,12 +198,12 @@ class LiteLLMGateway(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret, *args.database_dependencies]))
 
         managed = gateway_settings(config.log_level)
         # Managed values win over extraEnv (config refuses such names anyway); merging `managed` a second
         # time keeps today's variable order, so existing Deployments see no change.
-        env = kube.secret_env(CREDENTIAL_KEYS, SECRET_NAME) + kube.plain_env(
+        env = kube.secret_env([k for k in CREDENTIAL_KEYS if k != "DATABASE_URL"], SECRET_NAME) + database_env + kube.plain_env(
             {**managed, **config.extra_env, **managed})
         # Pods read credentials only at start; this digest rolls them when a credential changes without
         # putting any secret material in the spec (a truncated hash of high-entropy values).

@@ -8,9 +8,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from components.cloudnative_pg import APP_SECRET, APP_SECRET_URI_KEY, CloudNativePGArgs, CloudNativePGDatabase
 from components.litellm_catalog import LiteLLMCatalog, LiteLLMCatalogArgs
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
 from components.postgres import PostgreSQL, PostgreSQLArgs
+from components.postgres_backup import PostgresBackup, PostgresBackupArgs
 from config import StackConfig
 
 
@@ -24,7 +26,7 @@ class LiteMaaS(pulumi.ComponentResource):
 
     def __init__(self, name: str, config: StackConfig, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("litemaas:index:LiteMaaS", name, None, opts)
-        self.namespace_resource = self.postgres = self.gateway = None
+        self.namespace_resource = self.postgres = self.gateway = self.backup = None
         self.namespace = None
         self.admin_username = self.admin_password = None
         catalog_dependencies = []
@@ -48,14 +50,33 @@ class LiteMaaS(pulumi.ComponentResource):
                 namespace = self.namespace_resource.metadata.name
             self.namespace = pulumi.Output.from_input(namespace)
 
+            database_url_secret = None
+            database_dependencies: list[pulumi.Resource] = []
             if config.postgres.external_database_url is not None:
                 database_url = config.postgres.external_database_url
+            elif config.postgres.mode == "cloudnativepg":
+                self.postgres = CloudNativePGDatabase(
+                    "postgres",
+                    CloudNativePGArgs(namespace=namespace, config=config.postgres, openshift=config.openshift),
+                    opts=pulumi.ResourceOptions(parent=self))
+                database_url = self.postgres.database_identity
+                database_url_secret = (APP_SECRET, APP_SECRET_URI_KEY)
+                # The migration needs a primary that accepts connections: Pulumi waits for the Cluster's Ready.
+                database_dependencies = [self.postgres.cluster]
             else:
                 self.postgres = PostgreSQL(
                     "postgres",
                     PostgreSQLArgs(namespace=namespace, config=config.postgres, openshift=config.openshift),
                     opts=pulumi.ResourceOptions(parent=self))
                 database_url = self.postgres.database_url
+                if config.postgres.backup is not None:
+                    self.backup = PostgresBackup(
+                        "postgres-backup",
+                        PostgresBackupArgs(namespace=namespace, config=config.postgres.backup,
+                                           openshift=config.openshift, image=config.postgres.image,
+                                           host=self.postgres.host,
+                                           delete_data_on_destroy=config.postgres.delete_data_on_destroy),
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[self.postgres.secret]))
 
             self.gateway = LiteLLMGateway(
                 "litellm",
@@ -66,7 +87,8 @@ class LiteMaaS(pulumi.ComponentResource):
                     ingress=config.ingress,
                     ingress_namespaces=config.litellm.ingress_namespaces,
                     master_key=config.master_key,
-                    protect_salt_key=not config.postgres.delete_data_on_destroy),
+                    protect_salt_key=not config.postgres.delete_data_on_destroy,
+                    database_url_secret=database_url_secret, database_dependencies=database_dependencies),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.postgres] if self.postgres else None))
             self.master_key = self.gateway.master_key
             self.gateway_url = (pulumi.Output.from_input(config.gateway_url) if config.gateway_url

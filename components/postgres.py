@@ -18,6 +18,8 @@ COMPONENT = "postgres"
 PORT = 5432
 DATABASE = "litellm"
 USER = "litellm"
+# POSTGRES_USER, POSTGRES_DB, POSTGRES_PASSWORD: read by the server's entrypoint and by the backup CronJob.
+CREDENTIALS_SECRET = "postgres-credentials"
 # PGDATA lives one level below the mount: initdb refuses a non-empty mount point (lost+found), and the
 # entrypoint can create the subdirectory as whatever UID restricted-v2 assigns.
 DATA_MOUNT = "/var/lib/postgresql/data"
@@ -60,7 +62,7 @@ class PostgreSQL(pulumi.ComponentResource):
 
         self.secret = k8s.core.v1.Secret(
             f"{name}-credentials",
-            metadata=kube.metadata("postgres-credentials", args.namespace, COMPONENT),
+            metadata=kube.metadata(CREDENTIALS_SECRET, args.namespace, COMPONENT),
             type="Opaque",
             string_data={"POSTGRES_USER": USER, "POSTGRES_DB": DATABASE, "POSTGRES_PASSWORD": self.password},
             opts=child)
@@ -104,7 +106,7 @@ class PostgreSQL(pulumi.ComponentResource):
                             args=["-c", f"max_connections={config.max_connections}"],
                             ports=[k8s.core.v1.ContainerPortArgs(name="postgres", container_port=PORT)],
                             env=kube.secret_env(["POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD"],
-                                                "postgres-credentials") + kube.plain_env({"PGDATA": PGDATA}),
+                                                CREDENTIALS_SECRET) + kube.plain_env({"PGDATA": PGDATA}),
                             resources=kube.resource_requirements(config.resources),
                             security_context=kube.container_security_context(),
                             startup_probe=kube.exec_probe(ready_check, period=5, timeout=5, failures=60),

@@ -1,10 +1,12 @@
-"""`postgres.*`: the bundled PostgreSQL, or an external database."""
+"""`postgres.*`: the bundled PostgreSQL, a CloudNativePG cluster, or an external database; and its backups."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
+
+import re
 
 import pulumi
 
@@ -26,6 +28,37 @@ def max_connections_needed(gateway_replicas: int) -> int:
     return LITELLM_DB_POOL_PER_POD * (gateway_replicas + 2) + POSTGRES_RESERVED_CONNECTIONS
 
 
+MODES = ("bundled", "cloudnativepg")
+# The community operator's API group, and EDB's certified build (what OperatorHub offers on OpenShift).
+CLOUDNATIVEPG_API_GROUPS = ("postgresql.cnpg.io", "postgresql.k8s.enterprisedb.io")
+# Five cron fields (the CronJob controller's syntax) or one of its @-macros.
+CRON_FIELD = r"[0-9*?/,\-A-Za-z]+"
+CRON = re.compile(rf"^({CRON_FIELD}\s+){{4}}{CRON_FIELD}$|^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$")
+
+
+@dataclass(frozen=True)
+class CloudNativePGConfig:
+    """`postgres.mode: cloudnativepg`: a `Cluster` for an operator that is already installed."""
+
+    instances: int = 3
+    api_group: str = CLOUDNATIVEPG_API_GROUPS[0]
+    image_name: Optional[str] = None  # the operator's default PostgreSQL image when unset
+    # Where the operator runs; its pods must reach the instances (ports 8000 and 5432).
+    operator_namespace: Optional[str] = None  # per platform: openshift-operators / cnpg-system
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    """`postgres.backup`: a pg_dump CronJob writing custom-format dumps to its own claim."""
+
+    schedule: str = "15 2 * * *"
+    retain: int = 7
+    storage_size: str = "20Gi"
+    storage_class: Optional[str] = None
+    resources: ResourcesConfig = field(
+        default_factory=lambda: ResourcesConfig({"cpu": "100m", "memory": "256Mi"}, {"cpu": "1", "memory": "1Gi"}))
+
+
 @dataclass(frozen=True)
 class PostgresConfig:
     image: str = DEFAULT_POSTGRES_IMAGE
@@ -38,10 +71,42 @@ class PostgresConfig:
     external_database_url: Optional[pulumi.Output[str]] = None  # secret
     password: Optional[pulumi.Output[str]] = None  # secret; generated once when unset
     delete_data_on_destroy: bool = False
+    mode: str = "bundled"
+    cloudnativepg: Optional[CloudNativePGConfig] = None  # set in cloudnativepg mode
+    backup: Optional[BackupConfig] = None  # no backups unless configured
 
 
 POSTGRES_KEYS = ["image", "storageSize", "storageClass", "resources", "maxConnections", "externalDatabaseUrl",
-                  "deleteDataOnDestroy", "password"]
+                  "deleteDataOnDestroy", "password", "mode", "cloudnativepg", "backup"]
+CLOUDNATIVEPG_KEYS = ["instances", "apiGroup", "imageName", "operatorNamespace"]
+BACKUP_KEYS = ["schedule", "retain", "storageSize", "storageClass", "resources"]
+
+
+def parse_cloudnativepg(section: Reader) -> CloudNativePGConfig:
+    cnpg = section.child("cloudnativepg", CLOUDNATIVEPG_KEYS)
+    defaults = CloudNativePGConfig()
+    return CloudNativePGConfig(
+        instances=cnpg.integer("instances", defaults.instances, minimum=1),
+        api_group=cnpg.string("apiGroup", defaults.api_group, check=lambda v: None if v in CLOUDNATIVEPG_API_GROUPS
+                              else "is not a CloudNativePG API group; use postgresql.cnpg.io (the community "
+                              "operator) or postgresql.k8s.enterprisedb.io (EDB Postgres for Kubernetes)"),
+        image_name=cnpg.string("imageName"),
+        operator_namespace=cnpg.string("operatorNamespace"),
+    )
+
+
+def parse_backup(section: Reader) -> BackupConfig:
+    backup = section.child("backup", BACKUP_KEYS)
+    defaults = BackupConfig()
+    return BackupConfig(
+        schedule=backup.string("schedule", defaults.schedule, check=lambda v: None if CRON.match(v.strip()) else
+                               "is not a cron schedule; use five fields such as '15 2 * * *' (daily at 02:15) "
+                               "or @daily"),
+        retain=backup.integer("retain", defaults.retain, minimum=1),
+        storage_size=backup.string("storageSize", defaults.storage_size, check=check_positive_quantity),
+        storage_class=backup.string("storageClass"),
+        resources=read_resources(backup, "resources", defaults.resources),
+    )
 
 
 def parse_postgres(top: Reader, gateway_replicas: int, secret_keys: set[str] | frozenset[str]) -> PostgresConfig:
@@ -59,6 +124,34 @@ def parse_postgres(top: Reader, gateway_replicas: int, secret_keys: set[str] | f
     if external_url is not None and "postgres" not in secret_keys:
         section.fail_key("externalDatabaseUrl", "holds a password but is stored in plain text; set it with "
                          "`pulumi config set --secret --path postgres.externalDatabaseUrl postgresql://…`")
+    password = secret_string(section, "password", "postgres" in secret_keys, min_length=16)
+    mode = section.string("mode", defaults.mode, check=lambda v: None if v in MODES else
+                          f"is not a database mode; use one of {', '.join(MODES)}")
+    cloudnativepg = None
+    if mode == "cloudnativepg":
+        cloudnativepg = parse_cloudnativepg(section)
+        if external_url is not None:
+            section.fail_key("mode", "cloudnativepg deploys the database, externalDatabaseUrl points at another one; "
+                             "remove one: `pulumi config rm --path postgres.externalDatabaseUrl` or "
+                             "`pulumi config rm --path postgres.mode`")
+        if password is not None:
+            section.fail_key("password", "is generated by the CloudNativePG operator (Secret <cluster>-app) in "
+                             "cloudnativepg mode; `pulumi config rm --path postgres.password`")
+    elif section.raw("cloudnativepg") is not MISSING:
+        section.fail_key("cloudnativepg", "applies to `postgres.mode: cloudnativepg` only; set "
+                         "`pulumi config set --path postgres.mode cloudnativepg` or remove it")
+    backup = None
+    if section.raw("backup") is not MISSING and section.raw("backup") is not None:
+        backup = parse_backup(section)
+        if mode == "cloudnativepg":
+            section.fail_key("backup", "is not supported with `postgres.mode: cloudnativepg`: the operator owns "
+                             "that cluster's backups (a ScheduledBackup to an object store with the Barman Cloud "
+                             "plugin, or volume snapshots, with point-in-time recovery), and a pg_dump client must "
+                             "match the operator's PostgreSQL major version. Configure backups on the Cluster "
+                             "(see README, \"Backups and restore\") and `pulumi config rm --path postgres.backup`")
+        elif external_url is not None:
+            section.fail_key("backup", "backs up the bundled PostgreSQL only; back up the external database where "
+                             "it runs, and `pulumi config rm --path postgres.backup`")
     return PostgresConfig(
         image=section.string("image", defaults.image),
         storage_size=section.string("storageSize", defaults.storage_size, check=check_positive_quantity),
@@ -67,5 +160,8 @@ def parse_postgres(top: Reader, gateway_replicas: int, secret_keys: set[str] | f
         max_connections=max_connections,
         external_database_url=pulumi.Output.secret(external_url) if external_url is not None else None,
         delete_data_on_destroy=section.boolean("deleteDataOnDestroy", False),
-        password=secret_string(section, "password", "postgres" in secret_keys, min_length=16),
+        password=password,
+        mode=mode,
+        cloudnativepg=cloudnativepg,
+        backup=backup,
     )

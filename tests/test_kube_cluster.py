@@ -60,7 +60,7 @@ def wait_until(cluster: LocalCluster, path: str, ready: Callable[[dict[str, Any]
 
 
 def condition(obj: dict[str, Any], kind: str) -> str | None:
-    for item in obj.get("status", {}).get("conditions", []):
+    for item in (obj.get("status") or {}).get("conditions") or []:  # null until a controller writes it
         if item["type"] == kind:
             return item["status"]
     return None
@@ -334,3 +334,78 @@ def test_failed_start_stops_everything_it_started(tmp_path: Path, request: pytes
             os.killpg(process.pid, 0)
     assert broken.work_dir.is_dir(), "logs of a failed start are kept"
     assert (broken.work_dir / "logs" / "kube-apiserver.log").stat().st_size > 0
+
+
+def _install_cloudnativepg_crd(cluster: LocalCluster, api_group: str) -> None:
+    from tests.support.manifests import cloudnativepg_crd
+
+    crd = cloudnativepg_crd(api_group)
+    cluster.api.create(crd)
+    name = crd["metadata"]["name"]
+    wait_until(cluster, f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}",
+               lambda c: condition(c, "Established") == "True", f"the CRD {name} to be established")
+
+    def served() -> bool:
+        try:
+            return bool(cluster.api.resource_path(f"{api_group}/v1", "Cluster", "default"))
+        except KeyError:
+            return False
+
+    cluster.api.wait_for(served, timeout=WORKLOAD_TIMEOUT, description=f"{api_group}/v1 in discovery")
+
+
+def _stack_cluster(mocked: Any, namespace: str, api_group: str) -> dict[str, Any]:
+    """The Cluster manifest the stack builds (under Pulumi mocks) for `postgres.mode: cloudnativepg`."""
+    from components.litemaas import LiteMaaS
+    from config import parse_stack_config
+
+    config = parse_stack_config({"postgres": {"mode": "cloudnativepg", "storageSize": "1Gi",
+                                              "cloudnativepg": {"instances": 3, "apiGroup": api_group}}})
+    recorder = mocked.run({}, program=lambda: LiteMaaS("litemaas", config)).recorder
+    manifest = recorder.one(f"kubernetes:{api_group}/v1:Cluster").manifest
+    manifest["metadata"]["namespace"] = namespace
+    return manifest
+
+
+@pytest.mark.parametrize("api_group", ["postgresql.cnpg.io", "postgresql.k8s.enterprisedb.io"])
+def test_cloudnativepg_crd_accepts_the_stacks_cluster_and_rejects_invalid_ones(
+        cluster: LocalCluster, namespace: str, mocked: Any, api_group: str) -> None:
+    _install_cloudnativepg_crd(cluster, api_group)
+    manifest = _stack_cluster(mocked, namespace, api_group)
+
+    cluster.api.create(manifest)
+
+    stored = cluster.api.get(cluster.api.path_of(manifest))
+    assert stored["spec"]["bootstrap"] == {"initdb": {"database": "litellm", "owner": "litellm"}}
+    assert stored["spec"]["instances"] == 3 and stored["spec"]["storage"]["size"] == "1Gi"
+    # The CRD's defaults are applied like the operator's: nothing the stack sent was pruned.
+    assert stored["spec"]["storage"]["resizeInUseVolumes"] is True
+    assert stored["spec"]["primaryUpdateStrategy"] == "unsupervised"
+    assert stored["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=Ready"
+    for change, complaint in [({"instances": 0}, "spec.instances"),
+                              ({"resources": {"requests": {"memory": "lots"}}}, "spec.resources.requests")]:
+        invalid = copy.deepcopy(manifest)
+        invalid["metadata"]["name"] = "invalid"
+        invalid["spec"].update(change)
+        with pytest.raises(KubeApiError) as rejected:
+            cluster.api.create(invalid)
+        assert rejected.value.status == 422 and complaint in str(rejected.value)
+
+
+def test_backup_cron_job_and_claim_are_accepted(cluster: LocalCluster, namespace: str, mocked: Any) -> None:
+    from components.litemaas import LiteMaaS
+    from config import parse_stack_config
+
+    config = parse_stack_config({"postgres": {"backup": {"retain": 3, "storageSize": "1Gi"},
+                                              "deleteDataOnDestroy": True}})
+    recorder = mocked.run({}, program=lambda: LiteMaaS("litemaas", config)).recorder
+    for typ in ("kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:batch/v1:CronJob"):
+        (manifest,) = [r.manifest for r in recorder.of_type(typ) if "backup" in r.manifest["metadata"]["name"]]
+        manifest["metadata"]["namespace"] = namespace
+        cluster.api.request("POST", cluster.api.resource_path(manifest["apiVersion"], manifest["kind"], namespace),
+                            manifest, params={"fieldValidation": "Strict"})
+    cron_job = cluster.api.get(f"/apis/batch/v1/namespaces/{namespace}/cronjobs/postgres-backup")
+    assert cron_job["spec"]["concurrencyPolicy"] == "Forbid"
+    claim = wait_until(cluster, f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/postgres-backups",
+                       lambda c: c.get("status", {}).get("phase") == "Bound", "the backup claim to be bound")
+    assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"

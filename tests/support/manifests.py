@@ -1,8 +1,9 @@
 """Offline validation of the manifests the program produces.
 
-Built-in kinds go through kubernetes-validate (strict: unknown fields fail). The Route has no schema
-there, so it is checked against the openAPIV3Schema of our Route CRD (tests/support/route_crd.yaml),
-made strict by forbidding properties the schema does not declare.
+Built-in kinds go through kubernetes-validate (strict: unknown fields fail). The Route and the CloudNativePG
+Cluster have no schema there, so they are checked against the openAPIV3Schema of our CRDs
+(tests/support/route_crd.yaml, tests/support/cnpg_cluster_crd.yaml), made strict by forbidding properties the
+schema does not declare.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import kubernetes_validate
 import yaml
 
 ROUTE_CRD = Path(__file__).with_name("route_crd.yaml")
+CNPG_CLUSTER_CRD = Path(__file__).with_name("cnpg_cluster_crd.yaml")
+# The community operator's group and EDB's (same Cluster schema); see config.postgres.CLOUDNATIVEPG_API_GROUPS.
+CNPG_API_GROUPS = ("postgresql.cnpg.io", "postgresql.k8s.enterprisedb.io")
 # OpenShift 4.17 ships Kubernetes 1.30; the newest schema set is whatever kubernetes-validate carries.
 KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"}
@@ -42,31 +46,58 @@ def _strict(schema: Any) -> Any:
     return result
 
 
-@functools.lru_cache(maxsize=1)
-def route_validator() -> jsonschema.Draft7Validator:
-    crd = yaml.safe_load(ROUTE_CRD.read_text())
+def cloudnativepg_crd(api_group: str = CNPG_API_GROUPS[0]) -> dict:
+    """Our Cluster CRD served under `api_group` (EDB's build uses another group, same schema)."""
+    crd = yaml.safe_load(CNPG_CLUSTER_CRD.read_text())
+    crd["spec"]["group"] = api_group
+    crd["metadata"]["name"] = f"{crd['spec']['names']['plural']}.{api_group}"
+    return crd
+
+
+def _crd_validator(crd: dict) -> jsonschema.Draft7Validator:
     schema = _strict(copy.deepcopy(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]))
     # metadata is validated by the API server's ObjectMeta rules, not by the CRD.
     schema["properties"]["metadata"] = {"type": "object"}
     return jsonschema.Draft7Validator(schema)
 
 
-def validate(manifest: dict) -> None:
-    """Raise if the manifest is not valid for every supported Kubernetes version (or the Route schema)."""
+@functools.lru_cache(maxsize=1)
+def route_validator() -> jsonschema.Draft7Validator:
+    return _crd_validator(yaml.safe_load(ROUTE_CRD.read_text()))
+
+
+@functools.lru_cache(maxsize=1)
+def cloudnativepg_validator() -> jsonschema.Draft7Validator:
+    return _crd_validator(cloudnativepg_crd())
+
+
+def _custom_validator(manifest: dict) -> jsonschema.Draft7Validator | None:
     if manifest.get("apiVersion") == "route.openshift.io/v1":
-        errors = sorted(route_validator().iter_errors(manifest), key=lambda e: list(e.path))
+        return route_validator()
+    if manifest.get("kind") == "Cluster" and manifest.get("apiVersion") in {f"{g}/v1" for g in CNPG_API_GROUPS}:
+        return cloudnativepg_validator()
+    return None
+
+
+def validate(manifest: dict) -> None:
+    """Raise if the manifest is not valid for every supported Kubernetes version (or our CRD schemas)."""
+    custom = _custom_validator(manifest)
+    if custom is not None:
+        errors = sorted(custom.iter_errors(manifest), key=lambda e: list(e.path))
         if errors:
-            raise jsonschema.ValidationError(f"Route {manifest['metadata'].get('name')}: {errors[0].message} "
-                                             f"at {'.'.join(map(str, errors[0].path))}")
+            raise jsonschema.ValidationError(f"{manifest['kind']} {manifest['metadata'].get('name')}: "
+                                             f"{errors[0].message} at {'.'.join(map(str, errors[0].path))}")
         return
     for version in KUBERNETES_VERSIONS:
         kubernetes_validate.validate(manifest, version, strict=True)
 
 
 def pod_templates(manifest: dict) -> Iterator[dict]:
-    """The pod specs a manifest will create (StatefulSet/Deployment/Job templates, or a bare Pod)."""
+    """The pod specs a manifest will create (StatefulSet/Deployment/Job/CronJob templates, or a bare Pod)."""
     if manifest.get("kind") in POD_TEMPLATE_KINDS:
         yield manifest["spec"]["template"]["spec"]
+    elif manifest.get("kind") == "CronJob":
+        yield manifest["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     elif manifest.get("kind") == "Pod":
         yield manifest["spec"]
 

@@ -129,19 +129,22 @@ class Postgres:
         log = self.workdir / "postgres.log"
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
 
-    def psql(self, sql: str) -> str:
+    def database_url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql: str, database: str = "litellm") -> str:
         """Run SQL as the superuser; answers unaligned, tab-separated rows without headers."""
         psql = shutil.which("psql") or str(self.install.postgres_bin / "psql")
         done = subprocess.run(
             [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-F", "\t", "-h", "127.0.0.1", "-p",
-             str(self.port), "-U", "postgres", "-d", "litellm", "-c", sql],
+             str(self.port), "-U", "postgres", "-d", database, "-c", sql],
             capture_output=True, text=True)
         if done.returncode != 0:
             raise RealLiteLLMError(f"psql failed: {done.stderr.strip()}")
         return done.stdout
 
-    def rows(self, sql: str) -> list[list[str]]:
-        return [line.split("\t") for line in self.psql(sql).splitlines() if line]
+    def rows(self, sql: str, database: str = "litellm") -> list[list[str]]:
+        return [line.split("\t") for line in self.psql(sql, database).splitlines() if line]
 
     def snapshot_baseline(self) -> None:
         """Keep a copy of every table's rows as the proxy left them at start-up."""
@@ -175,13 +178,19 @@ class Postgres:
 
 class RealLiteLLM:
     """PostgreSQL plus the real LiteLLM proxy. `with RealLiteLLM() as litellm:` starts both and stops both,
-    also on failure; `litellm.url`, `litellm.master_key`, `litellm.admin(...)`, `litellm.db.rows(...)`."""
+    also on failure; `litellm.url`, `litellm.master_key`, `litellm.admin(...)`, `litellm.db.rows(...)`.
+
+    With `database_url` the proxy runs on that (already migrated) database and no PostgreSQL is started
+    (`.db` is None, `reset()` is not available): e.g. a database restored from a dump, with the `master_key`
+    and `salt_key` of the proxy that wrote it."""
 
     def __init__(self, *, log_level: str = "ERROR", extra_env: dict[str, str] | None = None,
-                 general_settings: dict[str, Any] | None = None):
+                 general_settings: dict[str, Any] | None = None, database_url: str | None = None,
+                 master_key: str | None = None, salt_key: str | None = None):
         self.install = Installation.find()
-        self.master_key = "sk-" + secrets.token_urlsafe(24)
-        self.salt_key = "sk-" + secrets.token_urlsafe(24)
+        self.master_key = master_key or "sk-" + secrets.token_urlsafe(24)
+        self.salt_key = salt_key or "sk-" + secrets.token_urlsafe(24)
+        self.database_url = database_url
         self.port = free_port()
         self.log_level = log_level
         self.extra_env = dict(extra_env or {})
@@ -208,15 +217,17 @@ class RealLiteLLM:
     def start(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="litemaas-real-litellm-"))
         os.chmod(self.workdir, 0o755)
-        self.db = Postgres(self.install, self.workdir / "db")
-        self.db.workdir.mkdir()
-        self.db.start()
+        if self.database_url is None:
+            self.db = Postgres(self.install, self.workdir / "db")
+            self.db.workdir.mkdir()
+            self.db.start()
         self._start_proxy()
         self.wait_ready()
-        self.db.snapshot_baseline()
+        if self.db is not None:
+            self.db.snapshot_baseline()
 
     def _start_proxy(self) -> None:
-        assert self.workdir is not None and self.db is not None
+        assert self.workdir is not None and (self.db is not None or self.database_url is not None)
         import json
 
         config = self.workdir / "config.yaml"
@@ -228,7 +239,7 @@ class RealLiteLLM:
         env = {
             "PATH": f"{self.install.python.parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "HOME": str(home),
-            "DATABASE_URL": self.db.url,
+            "DATABASE_URL": self.database_url or self.db.url,
             "LITELLM_MASTER_KEY": self.master_key,
             "LITELLM_SALT_KEY": self.salt_key,
             "STORE_MODEL_IN_DB": "True",
@@ -269,7 +280,7 @@ class RealLiteLLM:
 
     def reset(self) -> None:
         """A clean database for the next test (the rows of the proxy's start-up stay)."""
-        assert self.db is not None
+        assert self.db is not None, "reset() needs the PostgreSQL this RealLiteLLM started"
         self.db.restore_baseline()
 
     def stop(self) -> None:
