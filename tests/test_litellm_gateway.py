@@ -18,8 +18,19 @@ RANDOM = "random:index/randomPassword:RandomPassword"
 DATABASE_URL = "postgresql://litellm:pw@postgres.ai.svc:5432/litellm?sslmode=disable"
 
 
+def EVERY_FEATURE(pulumi):
+    """Gateway arguments that turn on Redis, metrics and alerts (pass with ** to run_gateway / deploy)."""
+    from config import AlertingConfig, MonitoringConfig
+    return {"redis_url": pulumi.Output.secret(REDIS_URL), "monitoring": MonitoringConfig(enabled=True),
+            "alerting": AlertingConfig(slack_webhook_url=pulumi.Output.secret(SLACK_WEBHOOK))}
+
+
+REDIS_URL = "redis://:redis-pass-word@redis.ai.svc:6379/0"
+SLACK_WEBHOOK = "https://hooks.slack.com/services/T0/B0/webhook-secret"
+
+
 def run_gateway(mocked, openshift=True, preview=False, master_key=None, protect_salt_key=True, exposure=None,
-                database_url=DATABASE_URL, **config):
+                database_url=DATABASE_URL, redis_url=None, monitoring=None, alerting=None, **config):
     """One gateway under mocks; `exposure` overrides hostname / ingress_class_name / ingress. Exports gatewayUrl."""
 
     def program():
@@ -29,7 +40,9 @@ def run_gateway(mocked, openshift=True, preview=False, master_key=None, protect_
         gateway = LiteLLMGateway("litellm", LiteLLMGatewayArgs(
             namespace="ai", config=LiteLLMConfig(**config), openshift=openshift,
             database_url=pulumi.Output.secret(database_url), wait_image="postgres:16.10-alpine",
-            master_key=master_key, protect_salt_key=protect_salt_key, **exposed))
+            master_key=master_key, protect_salt_key=protect_salt_key, redis_url=redis_url,
+            **({"monitoring": monitoring} if monitoring else {}), **({"alerting": alerting} if alerting else {}),
+            **exposed))
         pulumi.export("gatewayUrl", gateway.gateway_url)
     return mocked.run({}, program=program, preview=preview)
 
@@ -98,7 +111,9 @@ def test_managed_env_is_exactly_what_the_gateway_sets(mocked):
     """config refuses these names in extraEnv; the list must be what the containers really get."""
     import config
 
-    recorder = deploy(mocked, extra_env={"HTTPS_PROXY": "http://proxy:3128"})
+    import pulumi
+
+    recorder = deploy(mocked, extra_env={"HTTPS_PROXY": "http://proxy:3128"}, **EVERY_FEATURE(pulumi))
     served = {e["name"] for e in container(recorder)["env"]}
     migration = {e["name"] for e in container(recorder, JOB)["env"]}
     assert config.managed_gateway_env() == (served | migration) - {"HTTPS_PROXY"}

@@ -17,6 +17,9 @@ import kubernetes_validate
 import yaml
 
 ROUTE_CRD = Path(__file__).with_name("route_crd.yaml")
+SERVICE_MONITOR_CRD = Path(__file__).with_name("servicemonitor_crd.yaml")
+# Custom resources validated against our CRD schemas (apiVersion -> CRD file).
+CRD_SCHEMAS = {"route.openshift.io/v1": ROUTE_CRD, "monitoring.coreos.com/v1": SERVICE_MONITOR_CRD}
 # OpenShift 4.17 ships Kubernetes 1.30; the newest schema set is whatever kubernetes-validate carries.
 KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"}
@@ -42,22 +45,27 @@ def _strict(schema: Any) -> Any:
     return result
 
 
-@functools.lru_cache(maxsize=1)
-def route_validator() -> jsonschema.Draft7Validator:
-    crd = yaml.safe_load(ROUTE_CRD.read_text())
+@functools.lru_cache(maxsize=None)
+def crd_validator(crd_file: Path) -> jsonschema.Draft7Validator:
+    crd = yaml.safe_load(crd_file.read_text())
     schema = _strict(copy.deepcopy(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]))
     # metadata is validated by the API server's ObjectMeta rules, not by the CRD.
     schema["properties"]["metadata"] = {"type": "object"}
     return jsonschema.Draft7Validator(schema)
 
 
+def route_validator() -> jsonschema.Draft7Validator:
+    return crd_validator(ROUTE_CRD)
+
+
 def validate(manifest: dict) -> None:
     """Raise if the manifest is not valid for every supported Kubernetes version (or the Route schema)."""
-    if manifest.get("apiVersion") == "route.openshift.io/v1":
-        errors = sorted(route_validator().iter_errors(manifest), key=lambda e: list(e.path))
+    crd_file = CRD_SCHEMAS.get(manifest.get("apiVersion"))
+    if crd_file is not None:
+        errors = sorted(crd_validator(crd_file).iter_errors(manifest), key=lambda e: list(e.path))
         if errors:
-            raise jsonschema.ValidationError(f"Route {manifest['metadata'].get('name')}: {errors[0].message} "
-                                             f"at {'.'.join(map(str, errors[0].path))}")
+            raise jsonschema.ValidationError(f"{manifest.get('kind')} {manifest['metadata'].get('name')}: "
+                                             f"{errors[0].message} at {'.'.join(map(str, errors[0].path))}")
         return
     for version in KUBERNETES_VERSIONS:
         kubernetes_validate.validate(manifest, version, strict=True)

@@ -29,6 +29,10 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL = REPO_ROOT / ".tools" / "real-litellm"
 START_TIMEOUT = 180.0
+# The LiteLLM image ships its `proxy-runtime` extra (prometheus-client>=0.20.0,<1.0); the installed proxy venv does
+# not, so a proxy with the `prometheus` callback gets this pinned copy on its PYTHONPATH (installed once here).
+PROMETHEUS_CLIENT = "prometheus-client==0.21.1"
+PROXY_EXTRAS = REPO_ROOT / ".tools" / "proxy-extras"
 BASELINE_SCHEMA = "litemaas_baseline"
 
 
@@ -40,6 +44,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def proxy_extras() -> Path:
+    """A directory with the proxy's optional packages the installed venv lacks (idempotent)."""
+    marker = PROXY_EXTRAS / f".{PROMETHEUS_CLIENT}"
+    if not marker.exists():
+        done = subprocess.run([os.sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+                               str(PROXY_EXTRAS), PROMETHEUS_CLIENT], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RealLiteLLMError(f"pip install {PROMETHEUS_CLIENT} failed: {done.stderr.strip()[-500:]}")
+        marker.touch()
+    return PROXY_EXTRAS
 
 
 def _as_db_user(argv: list[str]) -> list[str]:
@@ -173,28 +189,16 @@ class Postgres:
             END $$;""")
 
 
-class RealLiteLLM:
-    """PostgreSQL plus the real LiteLLM proxy. `with RealLiteLLM() as litellm:` starts both and stops both,
-    also on failure; `litellm.url`, `litellm.master_key`, `litellm.admin(...)`, `litellm.db.rows(...)`."""
+class StartedService:
+    """`with Service() as service:` starts it and stops it again, also when starting fails half-way."""
 
-    def __init__(self, *, log_level: str = "ERROR", extra_env: dict[str, str] | None = None,
-                 general_settings: dict[str, Any] | None = None):
-        self.install = Installation.find()
-        self.master_key = "sk-" + secrets.token_urlsafe(24)
-        self.salt_key = "sk-" + secrets.token_urlsafe(24)
-        self.port = free_port()
-        self.log_level = log_level
-        self.extra_env = dict(extra_env or {})
-        self.general_settings = {"proxy_batch_write_at": 1, **(general_settings or {})}
-        self.workdir: Path | None = None
-        self.db: Postgres | None = None
-        self._process: subprocess.Popen[bytes] | None = None
+    def start(self) -> None:
+        raise NotImplementedError
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def stop(self) -> None:
+        raise NotImplementedError
 
-    def __enter__(self) -> "RealLiteLLM":
+    def __enter__(self):
         try:
             self.start()
         except BaseException:
@@ -205,9 +209,43 @@ class RealLiteLLM:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
+
+class RealLiteLLM(StartedService):
+    """PostgreSQL plus the real LiteLLM proxy. `with RealLiteLLM() as litellm:` starts both and stops both,
+    also on failure; `litellm.url`, `litellm.master_key`, `litellm.admin(...)`, `litellm.db.rows(...)`."""
+
+    def __init__(self, *, log_level: str = "ERROR", extra_env: dict[str, str] | None = None,
+                 general_settings: dict[str, Any] | None = None, litellm_settings: dict[str, Any] | None = None,
+                 router_settings: dict[str, Any] | None = None, share_database_with: "RealLiteLLM | None" = None):
+        """`share_database_with`: a second proxy (another pod) on the first one's running PostgreSQL, with its
+        master and salt keys; the first one owns the database and must outlive this one."""
+        self.install = Installation.find()
+        self.database_owner = share_database_with
+        self.master_key = share_database_with.master_key if share_database_with else "sk-" + secrets.token_urlsafe(24)
+        self.salt_key = share_database_with.salt_key if share_database_with else "sk-" + secrets.token_urlsafe(24)
+        self.port = free_port()
+        self.log_level = log_level
+        self.extra_env = dict(extra_env or {})
+        self.general_settings = {"proxy_batch_write_at": 1, **(general_settings or {})}
+        self.litellm_settings = {"telemetry": False, **(litellm_settings or {})}
+        self.router_settings = dict(router_settings or {})
+        self.workdir: Path | None = None
+        self.db: Postgres | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def start(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="litemaas-real-litellm-"))
         os.chmod(self.workdir, 0o755)
+        if self.database_owner is not None:
+            assert self.database_owner.db is not None, "start the proxy that owns the database first"
+            self.db = self.database_owner.db
+            self._start_proxy()
+            self.wait_ready()
+            return
         self.db = Postgres(self.install, self.workdir / "db")
         self.db.workdir.mkdir()
         self.db.start()
@@ -222,7 +260,8 @@ class RealLiteLLM:
         config = self.workdir / "config.yaml"
         # JSON is YAML: no YAML library needed in the proxy's venv for this.
         config.write_text(json.dumps({"model_list": [], "general_settings": self.general_settings,
-                                      "litellm_settings": {"telemetry": False}}))
+                                      "litellm_settings": self.litellm_settings,
+                                      **({"router_settings": self.router_settings} if self.router_settings else {})}))
         home = self.workdir / "home"
         home.mkdir()
         env = {
@@ -238,6 +277,7 @@ class RealLiteLLM:
             "LITELLM_LOG": self.log_level,
             "NO_PROXY": "*",
             **self.install.engine_env(),
+            **({"PYTHONPATH": str(proxy_extras())} if "prometheus" in self.litellm_settings.get("callbacks", ()) else {}),
             **self.extra_env,
         }
         self._log = open(self.workdir / "proxy.log", "wb")
@@ -287,7 +327,8 @@ class RealLiteLLM:
             self._process = None
             self._log.close()
         if self.db is not None:
-            self.db.stop()
+            if self.database_owner is None:
+                self.db.stop()
             self.db = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
