@@ -28,6 +28,8 @@ SLACK_WEBHOOK_KEY = "SLACK_WEBHOOK_URL"  # LiteLLM's Slack alerting reads exactl
 CONFIG_MAP_NAME = "litellm-config"
 CONFIG_DIR = "/etc/litellm"
 CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
+# How long another pod may still accept a deleted key (see proxy_config).
+AUTH_CACHE_TTL_SECONDS = 10
 # The Prometheus endpoint LiteLLM mounts (a Starlette mount: /metrics answers with a redirect to it).
 METRICS_PATH = "/metrics/"
 CERT_MANAGER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
@@ -71,6 +73,11 @@ def proxy_config(redis: bool, monitoring: MonitoringConfig, alerting: AlertingCo
         # fails the start when Redis is wrong, where the REDIS_* variables alone fall back to per-pod state after a
         # failed 2 s ping (proxy_server.py _init_coordination_redis / _init_coordination_redis_env_fallback).
         general["coordination_redis"] = {"url": f"os.environ/{REDIS_URL_KEY}"}
+        # A blocked key is evicted on every pod through that Redis, but a deleted one only on the pod that
+        # deleted it (management_endpoints/key_management_endpoints.py delete_verification_tokens broadcasts the
+        # JWT mappings only): the other pods keep serving it from their auth cache until it expires (60 s by
+        # default). A shorter cache bounds that; it costs one key lookup per key, pod and period.
+        general["user_api_key_cache_ttl"] = AUTH_CACHE_TTL_SECONDS
     if monitoring.enabled:
         litellm_settings["callbacks"] = ["prometheus"]
         # The default in 1.108.7 (litellm/__init__.py); set anyway so no DB value can turn it off.
