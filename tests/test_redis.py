@@ -116,6 +116,7 @@ def model(two_pods):
     return name
 
 
+@pytest.mark.real_litellm
 def test_a_key_blocked_on_one_pod_is_refused_by_the_other_at_once(two_pods, model):
     a, b, _ = two_pods
     key = a.admin_json("POST", "/key/generate", json={"key_alias": "revoked-across-pods", "models": [model]})["key"]
@@ -126,6 +127,7 @@ def test_a_key_blocked_on_one_pod_is_refused_by_the_other_at_once(two_pods, mode
     assert refused.status_code == 401 and "blocked" in refused.text
 
 
+@pytest.mark.real_litellm
 def test_a_key_deleted_on_one_pod_is_refused_by_the_other_within_the_auth_cache_ttl(two_pods, model):
     """1.108.7 does not broadcast deletes (only blocks): the gateway bounds the other pods' cache instead."""
     from components.litellm_gateway import AUTH_CACHE_TTL_SECONDS
@@ -141,6 +143,7 @@ def test_a_key_deleted_on_one_pod_is_refused_by_the_other_within_the_auth_cache_
         time.sleep(0.5)
 
 
+@pytest.mark.real_litellm
 def test_an_rpm_limit_holds_across_both_pods(two_pods, model):
     a, b, _ = two_pods
     key = a.admin_json("POST", "/key/generate", json={"key_alias": "rpm-across-pods", "models": [model],
@@ -149,6 +152,7 @@ def test_an_rpm_limit_holds_across_both_pods(two_pods, model):
     assert answers[:2] == [200, 200] and answers[2:] == [429, 429]  # per-pod counters would allow all four
 
 
+@pytest.mark.real_litellm
 def test_metrics_need_a_key_and_the_scrape_key_reaches_nothing_else(two_pods, model):
     a, b, _ = two_pods
     assert requests.get(f"{b.url}/metrics/", timeout=30).status_code == 401
