@@ -20,10 +20,14 @@ PART_OF = "litemaas"
 # The label the PostgreSQL NetworkPolicy admits: only the gateway pods and the migration Job carry it.
 DATABASE_CLIENT_LABEL = "litemaas.io/database-client"
 
+# The label the Redis NetworkPolicy admits: only the gateway pods carry it.
+REDIS_CLIENT_LABEL = "litemaas.io/redis-client"
+
 # UIDs baked into the upstream images (used on the kubernetes platform only).
 LITELLM_NON_ROOT_UID = 65534  # `nobody` in ghcr.io/berriai/litellm-non_root
 POSTGRES_ALPINE_UID = 70  # `postgres` in the Alpine variants of docker.io/library/postgres
 POSTGRES_DEBIAN_UID = 999  # `postgres` in the Debian variants
+REDIS_ALPINE_UID = 999  # `redis` in the Alpine variants of docker.io/library/redis
 
 
 def labels(component: str, instance: str = PART_OF) -> dict[str, str]:
@@ -104,3 +108,21 @@ def metadata(name: str, namespace: pulumi.Input[str], component: str,
              annotations: Optional[Mapping[str, str]] = None) -> k8s.meta.v1.ObjectMetaArgs:
     return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=labels(component),
                                       annotations=dict(annotations) if annotations else None)
+
+
+def ingress_policy(name: str, namespace: pulumi.Input[str], component: str, port: int, client_label: str,
+                   opts: pulumi.ResourceOptions) -> k8s.networking.v1.NetworkPolicy:
+    """Only pods labelled `<client_label>=true` may reach `component`'s pods, on `port` only."""
+    return k8s.networking.v1.NetworkPolicy(
+        name,
+        metadata=metadata(component, namespace, component),
+        spec=k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector_labels(component)),
+            policy_types=["Ingress"],
+            ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                from_=[k8s.networking.v1.NetworkPolicyPeerArgs(
+                    pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={client_label: "true"}))],
+                ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port)],
+            )],
+        ),
+        opts=opts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -13,7 +14,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
-from config import IngressConfig, LiteLLMConfig
+from config import AlertingConfig, IngressConfig, LiteLLMConfig, MonitoringConfig
 
 COMPONENT = "litellm"
 PORT = 4000
@@ -21,9 +22,21 @@ SECRET_NAME = "litellm-credentials"
 # LiteLLM's standalone migration entrypoint, relative to the image's working directory /app.
 MIGRATION_SCRIPT = "litellm/proxy/prisma_migration.py"
 CREDENTIAL_KEYS = ["LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "UI_USERNAME", "UI_PASSWORD", "DATABASE_URL"]
+# Optional credentials, in the same Secret when the feature is on.
+REDIS_URL_KEY = "REDIS_URL"
+SLACK_WEBHOOK_KEY = "SLACK_WEBHOOK_URL"  # LiteLLM's Slack alerting reads exactly this variable
+CONFIG_MAP_NAME = "litellm-config"
+CONFIG_DIR = "/etc/litellm"
+CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
+# How long another pod may still accept a deleted key (see proxy_config).
+AUTH_CACHE_TTL_SECONDS = 10
+# The Prometheus endpoint LiteLLM mounts (a Starlette mount: /metrics answers with a redirect to it).
+METRICS_PATH = "/metrics/"
 CERT_MANAGER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 # OpenShift labels the router's namespace with this policy group; NetworkPolicies admit it by label.
 OPENSHIFT_INGRESS_POLICY_GROUP = "policy-group.network.openshift.io/ingress"
+# Where OpenShift runs the Prometheus of user-workload monitoring (it scrapes ServiceMonitors of user namespaces).
+OPENSHIFT_USER_WORKLOAD_MONITORING = "openshift-user-workload-monitoring"
 # Under an arbitrary UID the image's HOME (/app) is not writable: point HOME, TMPDIR and the caches at an
 # emptyDir. PRISMA_BINARY_CACHE_DIR stays as the image sets it, because hiding baked engines forces a
 # download that fails offline.
@@ -43,7 +56,48 @@ def gateway_settings(log_level: str) -> dict[str, str]:
 
 
 # Every variable this component sets (the migration Job's are a subset); `litellm.extraEnv` may not set these.
-MANAGED_ENV = frozenset(CREDENTIAL_KEYS) | frozenset(gateway_settings("INFO"))
+MANAGED_ENV = frozenset(CREDENTIAL_KEYS) | frozenset(gateway_settings("INFO")) | {REDIS_URL_KEY, SLACK_WEBHOOK_KEY}
+
+
+def proxy_config(redis: bool, monitoring: MonitoringConfig, alerting: AlertingConfig) -> dict:
+    """LiteLLM settings that only its config file can carry; credentials only as `os.environ/VAR` references.
+
+    Read by LiteLLM 1.108.7 at start-up (litellm/proxy/proxy_server.py, ProxyConfig.load_config); keys set here
+    are config-owned, so the admin UI cannot override them (it answers 400 for those).
+    """
+    general: dict = {}
+    litellm_settings: dict = {}
+    if redis:
+        # The coordination Redis: cross-pod rpm/tpm limits, spend counters and the pod lock, and the pub/sub
+        # broadcasts that evict a blocked/deleted key and changed models/config on every pod. The explicit block
+        # fails the start when Redis is wrong, where the REDIS_* variables alone fall back to per-pod state after a
+        # failed 2 s ping (proxy_server.py _init_coordination_redis / _init_coordination_redis_env_fallback).
+        general["coordination_redis"] = {"url": f"os.environ/{REDIS_URL_KEY}"}
+        # A blocked key is evicted on every pod through that Redis, but a deleted one only on the pod that
+        # deleted it (management_endpoints/key_management_endpoints.py delete_verification_tokens broadcasts the
+        # JWT mappings only): the other pods keep serving it from their auth cache until it expires (60 s by
+        # default). A shorter cache bounds that; it costs one key lookup per key, pod and period.
+        general["user_api_key_cache_ttl"] = AUTH_CACHE_TTL_SECONDS
+    if monitoring.enabled:
+        litellm_settings["callbacks"] = ["prometheus"]
+        # The default in 1.108.7 (litellm/__init__.py); set anyway so no DB value can turn it off.
+        litellm_settings["require_auth_for_metrics_endpoint"] = True
+        if monitoring.initialize_budget_metrics:
+            litellm_settings["prometheus_initialize_budget_metrics"] = True
+    if alerting.enabled:
+        general.update({
+            "alerting": ["slack"],  # the webhook comes from SLACK_WEBHOOK_URL
+            "alert_types": list(alerting.alert_types),
+            "alerting_threshold": alerting.slow_request_seconds,
+            "alerting_args": {"budget_alert_ttl": alerting.budget_alert_ttl_seconds},
+            "spend_report_frequency": alerting.spend_report_frequency,
+        })
+    config: dict = {}
+    if general:
+        config["general_settings"] = general
+    if litellm_settings:
+        config["litellm_settings"] = litellm_settings
+    return config
 
 
 @dataclass
@@ -63,6 +117,9 @@ class LiteLLMGatewayArgs:
     # database (migration Job name, pod roll digest) and is not copied into litellm-credentials.
     database_url_secret: Optional[tuple[str, str]] = None
     database_dependencies: Sequence[pulumi.Resource] = ()  # the migration Job waits for these (e.g. a Cluster)
+    redis_url: Optional[pulumi.Input[str]] = None  # secret; the shared Redis of several pods
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    alerting: AlertingConfig = field(default_factory=AlertingConfig)
 
 
 def migration_job_name(image: str, database_url: pulumi.Input[str], salt_key: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -137,6 +194,10 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 f"{name}-ui-password", length=24, special=False, opts=child).result
         self.admin_username = pulumi.Output.from_input(config.ui_username)
 
+        optional_credentials = {
+            **({REDIS_URL_KEY: args.redis_url} if args.redis_url is not None else {}),
+            **({SLACK_WEBHOOK_KEY: args.alerting.slack_webhook_url} if args.alerting.enabled else {}),
+        }
         self.secret = k8s.core.v1.Secret(
             f"{name}-credentials",
             metadata=kube.metadata(SECRET_NAME, args.namespace, COMPONENT),
@@ -147,8 +208,20 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 "UI_USERNAME": config.ui_username,
                 "UI_PASSWORD": self.admin_password,
                 **({} if args.database_url_secret else {"DATABASE_URL": args.database_url}),
+                **optional_credentials,
             },
             opts=child)
+
+        settings = proxy_config(args.redis_url is not None, args.monitoring, args.alerting)
+        self.config_map = None
+        if settings:
+            # JSON is YAML; sorted keys keep the file (and its digest) stable between runs.
+            config_text = json.dumps(settings, indent=2, sort_keys=True) + "\n"
+            self.config_map = k8s.core.v1.ConfigMap(
+                f"{name}-config",
+                metadata=kube.metadata(CONFIG_MAP_NAME, args.namespace, COMPONENT),
+                data={"config.yaml": config_text},
+                opts=child)
 
         pod_security = kube.pod_security_context(args.openshift, kube.LITELLM_NON_ROOT_UID)
         database_env = (kube.secret_key_env("DATABASE_URL", *args.database_url_secret) if args.database_url_secret
@@ -166,6 +239,13 @@ class LiteLLMGateway(pulumi.ComponentResource):
                           k8s.core.v1.VolumeMountArgs(name="home", mount_path="/var/tmp/litellm")]
         runtime_volumes = [kube.empty_dir_volume("tmp"), kube.empty_dir_volume("home")]
         client_labels = {**kube.labels(COMPONENT), kube.DATABASE_CLIENT_LABEL: "true"}
+        gateway_labels = {**client_labels, **({kube.REDIS_CLIENT_LABEL: "true"} if args.redis_url is not None else {})}
+        gateway_mounts, gateway_volumes, gateway_args = list(runtime_mounts), list(runtime_volumes), []
+        if self.config_map is not None:
+            gateway_mounts.append(k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_DIR, read_only=True))
+            gateway_volumes.append(k8s.core.v1.VolumeArgs(
+                name="config", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=CONFIG_MAP_NAME)))
+            gateway_args = ["--config", CONFIG_FILE]
 
         self.migration_job = k8s.batch.v1.Job(
             f"{name}-migration",
@@ -203,27 +283,34 @@ class LiteLLMGateway(pulumi.ComponentResource):
         managed = gateway_settings(config.log_level)
         # Managed values win over extraEnv (config refuses such names anyway); merging `managed` a second
         # time keeps today's variable order, so existing Deployments see no change.
-        env = kube.secret_env([k for k in CREDENTIAL_KEYS if k != "DATABASE_URL"], SECRET_NAME) + database_env + kube.plain_env(
+        env = kube.secret_env([*(k for k in CREDENTIAL_KEYS if k != "DATABASE_URL"), *optional_credentials],
+                              SECRET_NAME) + database_env + kube.plain_env(
             {**managed, **config.extra_env, **managed})
         # Pods read credentials only at start; this digest rolls them when a credential changes without
         # putting any secret material in the spec (a truncated hash of high-entropy values).
         credentials_digest = pulumi.Output.unsecret(
-            pulumi.Output.all(self.master_key, self.salt_key, self.admin_password, args.database_url)
+            pulumi.Output.all(self.master_key, self.salt_key, self.admin_password, args.database_url,
+                              *optional_credentials.values())
             .apply(lambda values: hashlib.sha256("\0".join(values).encode()).hexdigest()[:16]))
+        pod_annotations = {"litemaas.io/credentials-digest": credentials_digest}
+        if self.config_map is not None:
+            # LiteLLM reads its config file only at start: a changed file rolls the pods.
+            pod_annotations["litemaas.io/config-digest"] = hashlib.sha256(config_text.encode()).hexdigest()[:16]
+        autoscaling = config.autoscaling
 
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=kube.metadata("litellm", args.namespace, COMPONENT),
             spec=k8s.apps.v1.DeploymentSpecArgs(
-                replicas=config.replicas,
+                # With autoscaling the HorizontalPodAutoscaler owns the count: the field is left out, so an `up`
+                # never resets it (server-side apply releases the field).
+                replicas=None if autoscaling else config.replicas,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(
                     type="RollingUpdate",
                     rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0)),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(
-                        labels=client_labels,
-                        annotations={"litemaas.io/credentials-digest": credentials_digest}),
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=gateway_labels, annotations=pod_annotations),
                     spec=k8s.core.v1.PodSpecArgs(
                         automount_service_account_token=False,
                         security_context=pod_security,
@@ -232,11 +319,11 @@ class LiteLLMGateway(pulumi.ComponentResource):
                         topology_spread_constraints=[k8s.core.v1.TopologySpreadConstraintArgs(
                             max_skew=1, topology_key="kubernetes.io/hostname", when_unsatisfiable="ScheduleAnyway",
                             label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-                        )] if config.replicas > 1 else None,
+                        )] if config.max_pods > 1 else None,
                         containers=[k8s.core.v1.ContainerArgs(
                             name="litellm",
                             image=config.image,
-                            args=["--port", str(PORT)],
+                            args=["--port", str(PORT), *gateway_args],
                             ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=PORT)],
                             env=env,
                             resources=kube.resource_requirements(config.resources),
@@ -245,13 +332,31 @@ class LiteLLMGateway(pulumi.ComponentResource):
                             startup_probe=kube.http_probe("/health/readiness", "http", period=10, timeout=5, failures=30),
                             readiness_probe=kube.http_probe("/health/readiness", "http", period=10, timeout=5, failures=3),
                             liveness_probe=kube.http_probe("/health/liveliness", "http", period=15, timeout=5, failures=5),
-                            volume_mounts=runtime_mounts,
+                            volume_mounts=gateway_mounts,
                         )],
-                        volumes=runtime_volumes,
+                        volumes=gateway_volumes,
                     ),
                 ),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.migration_job]))
+
+        self.autoscaler = None
+        if autoscaling:
+            self.autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                f"{name}-autoscaler",
+                metadata=kube.metadata("litellm", args.namespace, COMPONENT),
+                spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+                    scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                        api_version="apps/v1", kind="Deployment", name="litellm"),
+                    min_replicas=autoscaling.min_replicas,
+                    max_replicas=autoscaling.max_replicas,
+                    metrics=[k8s.autoscaling.v2.MetricSpecArgs(
+                        type="Resource",
+                        resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
+                            name="cpu", target=k8s.autoscaling.v2.MetricTargetArgs(
+                                type="Utilization", average_utilization=autoscaling.target_cpu_utilization)))],
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]))
 
         self.service = k8s.core.v1.Service(
             f"{name}-service",
@@ -262,12 +367,15 @@ class LiteLLMGateway(pulumi.ComponentResource):
             opts=child)
 
         self.disruption_budget = None
-        if config.replicas > 1:
+        if config.min_pods > 1:
+            # Fixed replicas: one pod always serves. Autoscaling: at the minReplicas floor one pod may still be
+            # drained, and above it as many as the HPA added.
             self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-disruption-budget",
                 metadata=kube.metadata("litellm", args.namespace, COMPONENT),
                 spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
-                    min_available=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
+                    min_available=autoscaling.min_replicas - 1 if autoscaling else 1,
+                    selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
                 opts=child)
 
         self.route = self.ingress = None
@@ -324,6 +432,14 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_expressions=[
                     k8s.meta.v1.LabelSelectorRequirementArgs(
                         key="kubernetes.io/metadata.name", operator="In", values=list(args.ingress_namespaces))]))]
+        if args.monitoring.enabled:
+            # The Prometheus that scrapes /metrics (OpenShift: user-workload monitoring).
+            scrapers = args.monitoring.prometheus_namespaces or (
+                (OPENSHIFT_USER_WORKLOAD_MONITORING,) if args.openshift else ("monitoring",))
+            admitted.append(k8s.networking.v1.NetworkPolicyPeerArgs(
+                namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_expressions=[
+                    k8s.meta.v1.LabelSelectorRequirementArgs(
+                        key="kubernetes.io/metadata.name", operator="In", values=list(scrapers))])))
         # Pods of the same namespace (admin tooling, the port-forward workflow) may reach the API too.
         admitted.append(k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs()))
         self.network_policy = k8s.networking.v1.NetworkPolicy(

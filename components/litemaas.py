@@ -11,9 +11,14 @@ from components import kube
 from components.cloudnative_pg import APP_SECRET, APP_SECRET_URI_KEY, CloudNativePGArgs, CloudNativePGDatabase
 from components.litellm_catalog import LiteLLMCatalog, LiteLLMCatalogArgs
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
+from components.monitoring import GatewayMonitoring, GatewayMonitoringArgs
 from components.postgres import PostgreSQL, PostgreSQLArgs
 from components.postgres_backup import PostgresBackup, PostgresBackupArgs
+from components.redis import Redis, RedisArgs
 from config import StackConfig
+from config.stack import METRICS_KEY_ALIAS
+from dynamic_providers.provider_base import AdminConnection
+from dynamic_providers.virtual_key import VirtualKey
 
 
 class LiteMaaS(pulumi.ComponentResource):
@@ -26,7 +31,7 @@ class LiteMaaS(pulumi.ComponentResource):
 
     def __init__(self, name: str, config: StackConfig, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("litemaas:index:LiteMaaS", name, None, opts)
-        self.namespace_resource = self.postgres = self.gateway = self.backup = None
+        self.namespace_resource = self.postgres = self.gateway = self.backup = self.redis = self.monitoring = None
         self.namespace = None
         self.admin_username = self.admin_password = None
         catalog_dependencies = []
@@ -78,6 +83,13 @@ class LiteMaaS(pulumi.ComponentResource):
                                            delete_data_on_destroy=config.postgres.delete_data_on_destroy),
                         opts=pulumi.ResourceOptions(parent=self, depends_on=[self.postgres.secret]))
 
+            redis_url = config.redis.url
+            if config.redis.enabled:
+                self.redis = Redis("redis", RedisArgs(namespace=namespace, config=config.redis,
+                                                      openshift=config.openshift),
+                                   opts=pulumi.ResourceOptions(parent=self))
+                redis_url = self.redis.url
+
             self.gateway = LiteLLMGateway(
                 "litellm",
                 LiteLLMGatewayArgs(
@@ -88,8 +100,9 @@ class LiteMaaS(pulumi.ComponentResource):
                     ingress_namespaces=config.litellm.ingress_namespaces,
                     master_key=config.master_key,
                     protect_salt_key=not config.postgres.delete_data_on_destroy,
-                    database_url_secret=database_url_secret, database_dependencies=database_dependencies),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.postgres] if self.postgres else None))
+                    database_url_secret=database_url_secret, database_dependencies=database_dependencies,
+                    redis_url=redis_url, monitoring=config.monitoring, alerting=config.alerting),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (self.postgres, self.redis) if r]))
             self.master_key = self.gateway.master_key
             self.gateway_url = (pulumi.Output.from_input(config.gateway_url) if config.gateway_url
                                 else self.gateway.gateway_url)
@@ -108,6 +121,20 @@ class LiteMaaS(pulumi.ComponentResource):
             LiteLLMCatalogArgs(admin_url=self.gateway_url, master_key=self.master_key, admin_api=config.admin_api,
                                models=config.models, teams=config.teams, keys=config.keys),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
+
+        if config.deploy_gateway and config.monitoring.enabled:
+            # A key that may call /metrics and nothing else (allowed_routes), so Prometheus never holds the
+            # master key; LiteLLM 1.108.7 refuses /metrics to other non-admin keys.
+            connection = AdminConnection.from_admin_api(self.gateway_url, pulumi.Output.secret(self.master_key),
+                                                        config.admin_api)
+            scrape_key = VirtualKey("litellm-metrics-key", connection=connection, key_alias=METRICS_KEY_ALIAS,
+                                    allowed_routes=["/metrics"],
+                                    metadata={"purpose": "Prometheus scraping of /metrics (LiteMaaS)"},
+                                    opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
+            self.monitoring = GatewayMonitoring(
+                "litellm-monitoring",
+                GatewayMonitoringArgs(namespace=self.namespace, config=config.monitoring, scrape_key=scrape_key.key),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.gateway.service]))
 
         self.register_outputs({"gatewayUrl": self.gateway_url, "adminUiUrl": self.admin_ui_url,
                                "masterKey": self.master_key, "namespace": self.namespace})

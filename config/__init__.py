@@ -9,13 +9,18 @@ from config.admin_api import AdminApiConfig
 from config.catalog import KeyConfig, ModelConfig, TeamConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
+from config.gateway import AutoscalingConfig
+from config.monitoring import AlertingConfig, MonitoringConfig
 from config.postgres import DEFAULT_POSTGRES_IMAGE, BackupConfig, CloudNativePGConfig, PostgresConfig, \
     max_connections_needed
+from config.redis import DEFAULT_REDIS_IMAGE, RedisConfig
 from config.reader import PROJECT, ConfigError, ResourcesConfig, parse_litellm_duration
 from config.stack import StackConfig, load_stack_config, parse_stack_config
 
 __all__ = [
-    "AdminApiConfig", "BackupConfig", "CloudNativePGConfig", "ConfigError", "DEFAULT_INGRESS_TLS_SECRET", "DEFAULT_LITELLM_IMAGE", "DEFAULT_POSTGRES_IMAGE",
+    "AdminApiConfig", "AlertingConfig", "AutoscalingConfig", "BackupConfig", "CloudNativePGConfig", "ConfigError",
+    "DEFAULT_INGRESS_TLS_SECRET", "DEFAULT_LITELLM_IMAGE", "DEFAULT_POSTGRES_IMAGE", "DEFAULT_REDIS_IMAGE",
+    "MonitoringConfig", "RedisConfig",
     "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
     "StackConfig", "TeamConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",

@@ -29,6 +29,15 @@ def managed_gateway_env() -> frozenset[str]:
 
 
 @dataclass(frozen=True)
+class AutoscalingConfig:
+    """`litellm.autoscaling`: a HorizontalPodAutoscaler on CPU decides the gateway's pod count."""
+
+    min_replicas: int = 2
+    max_replicas: int = 5
+    target_cpu_utilization: int = 70  # percent of the CPU request
+
+
+@dataclass(frozen=True)
 class LiteLLMConfig:
     image: str = DEFAULT_LITELLM_IMAGE
     replicas: int = 1
@@ -43,6 +52,18 @@ class LiteLLMConfig:
     # Bring-your-own secrets (e.g. to reattach a kept database); generated once when unset.
     salt_key: Optional[pulumi.Output[str]] = None
     ui_password: Optional[pulumi.Output[str]] = None
+    autoscaling: Optional[AutoscalingConfig] = None
+    # Several pods without a shared Redis: each enforces limits and budgets on its own (accepted explicitly).
+    allow_replicas_without_redis: bool = False
+
+    @property
+    def min_pods(self) -> int:
+        return self.autoscaling.min_replicas if self.autoscaling else self.replicas
+
+    @property
+    def max_pods(self) -> int:
+        """The most gateway pods that can run (what database connections are sized for)."""
+        return self.autoscaling.max_replicas if self.autoscaling else self.replicas
 
 
 @dataclass(frozen=True)
@@ -59,16 +80,56 @@ class IngressConfig:
 
 
 LITELLM_KEYS = ["image", "replicas", "resources", "uiUsername", "routeTimeout", "extraEnv", "logLevel",
-                 "ingressNamespaces", "saltKey", "uiPassword"]
+                 "ingressNamespaces", "saltKey", "uiPassword", "autoscaling", "allowReplicasWithoutRedis"]
+
+
+AUTOSCALING_KEYS = ["minReplicas", "maxReplicas", "targetCPUUtilization"]
+
+
+# Why several pods need Redis (LiteLLM 1.108.7 keeps these per process without it); shown at preview.
+WITHOUT_REDIS = ("without a shared Redis every gateway pod keeps its own rate-limit and budget counters (an rpm "
+                 "limit is multiplied by the pod count) and a blocked or deleted key stays usable on the other pods "
+                 "until their key cache expires")
+
+
+def parse_autoscaling(section: Reader, redis_configured: bool) -> Optional[AutoscalingConfig]:
+    if section.raw("autoscaling") is MISSING or section.raw("autoscaling") is None:
+        return None
+    scaling = section.child("autoscaling", AUTOSCALING_KEYS)
+    defaults = AutoscalingConfig()
+    minimum = scaling.integer("minReplicas", defaults.min_replicas, minimum=1)
+    maximum = scaling.integer("maxReplicas", defaults.max_replicas, minimum=1)
+    target = scaling.integer("targetCPUUtilization", defaults.target_cpu_utilization, minimum=1)
+    if target is not None and target > 100:
+        scaling.fail_key("targetCPUUtilization", f"must be a percentage of the CPU request (1-100), got {target}")
+    if minimum is not None and maximum is not None and maximum < minimum:
+        scaling.fail_key("maxReplicas", f"{maximum} is below minReplicas {minimum}; set it to {minimum} or more")
+    if section.raw("replicas") is not MISSING:
+        section.fail_key("replicas", "conflicts with litellm.autoscaling: the HorizontalPodAutoscaler sets the pod "
+                         "count between minReplicas and maxReplicas. Fix: `pulumi config rm --path litellm.replicas`")
+    if not redis_configured:
+        section.fail_key("autoscaling", f"requires Redis: {WITHOUT_REDIS}. Fix: `pulumi config set --path "
+                         "redis.enabled true`, or point at an existing one with `pulumi config set --secret "
+                         "--path redis.url redis://…`")
+    return AutoscalingConfig(min_replicas=minimum or defaults.min_replicas,
+                             max_replicas=max(maximum or defaults.max_replicas, minimum or defaults.min_replicas),
+                             target_cpu_utilization=min(target or defaults.target_cpu_utilization, 100))
 
 
 INGRESS_KEYS = ["tlsSecretName", "clusterIssuer"]
 
 
-def parse_litellm(top: Reader, stored_as_secret: bool) -> LiteLLMConfig:
+def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = False) -> LiteLLMConfig:
     section = top.child("litellm", LITELLM_KEYS)
     defaults = LiteLLMConfig()
     replicas = section.integer("replicas", defaults.replicas, minimum=1)
+    allow_without_redis = section.boolean("allowReplicasWithoutRedis", False)
+    autoscaling = parse_autoscaling(section, redis_configured)
+    if replicas is not None and replicas > 1 and not redis_configured and not allow_without_redis:
+        section.fail_key("replicas", f"{replicas} pods without Redis: {WITHOUT_REDIS}. Fix: `pulumi config set "
+                         "--path redis.enabled true` (or `--secret --path redis.url redis://…` for an existing "
+                         "one); to accept per-pod limits: `pulumi config set --path "
+                         "litellm.allowReplicasWithoutRedis true`")
     extra_env = {}
     managed_env = managed_gateway_env()
     for name, value in section.mapping("extraEnv").items():
@@ -98,6 +159,8 @@ def parse_litellm(top: Reader, stored_as_secret: bool) -> LiteLLMConfig:
         ingress_namespaces=section.string_list("ingressNamespaces") or defaults.ingress_namespaces,
         salt_key=secret_string(section, "saltKey", stored_as_secret, min_length=32),
         ui_password=secret_string(section, "uiPassword", stored_as_secret, min_length=12),
+        autoscaling=autoscaling,
+        allow_replicas_without_redis=allow_without_redis,
     )
 
 

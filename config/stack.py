@@ -13,11 +13,17 @@ from dynamic_providers.admin_client import insecure_transport_problem
 from config.admin_api import AdminApiConfig, parse_admin_api
 from config.catalog import KeyConfig, ModelConfig, TeamConfig, parse_keys, parse_models, parse_teams
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
+from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
+from config.redis import RedisConfig, parse_redis
 from config.reader import ConfigError, DNS_LABEL, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_url
 
 
 PLATFORMS = ("openshift", "kubernetes")
+
+
+# The virtual key LiteMaaS issues for Prometheus (allowed_routes: /metrics only) when monitoring is on.
+METRICS_KEY_ALIAS = "litemaas-metrics"
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,9 @@ class StackConfig:
     litellm: LiteLLMConfig = field(default_factory=LiteLLMConfig)
     postgres: PostgresConfig = field(default_factory=PostgresConfig)
     admin_api: AdminApiConfig = field(default_factory=AdminApiConfig)
+    redis: RedisConfig = field(default_factory=RedisConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    alerting: AlertingConfig = field(default_factory=AlertingConfig)
     models: tuple[ModelConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
     keys: tuple[KeyConfig, ...] = ()
@@ -46,7 +55,7 @@ class StackConfig:
 TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
-    "ingress",
+    "ingress", "redis", "monitoring", "alerting",
 ]
 
 
@@ -122,8 +131,12 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     if deploy_gateway and platform == "kubernetes" and hostname is None and gateway_url is None:
         top.fail_key("hostname", "is required on the kubernetes platform (there is no router to assign one): "
                      "`pulumi config set hostname litellm.example.com`, or set gatewayUrl")
-    litellm = parse_litellm(top, "litellm" in secret_keys)
-    postgres = parse_postgres(top, litellm.replicas, secret_keys)
+    redis = parse_redis(top, secret_keys)
+    litellm = parse_litellm(top, "litellm" in secret_keys, redis.configured)
+    # Connections for the most pods that can run: maxReplicas when autoscaling.
+    postgres = parse_postgres(top, litellm.max_pods, secret_keys)
+    monitoring = parse_monitoring(top)
+    alerting = parse_alerting(top, "alerting" in secret_keys)
     admin_api = parse_admin_api(top)
     ingress = parse_ingress(top, platform, hostname, ingress_class, deploy_gateway, admin_api)
     if gateway_url and (problem := insecure_transport_problem(gateway_url, admin_api.allow_insecure_http)):
@@ -132,6 +145,16 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     teams = parse_teams(top, {m.name for m in models})
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams})
 
+    if not deploy_gateway:
+        for key in ("redis", "monitoring", "alerting"):
+            if top.raw(key) is not MISSING:
+                top.fail_key(key, "configures the deployed gateway and has no effect with deployGateway false; "
+                             f"configure the existing LiteLLM itself and `pulumi config rm {key}`")
+    for index, key in enumerate(keys):
+        if key.alias == METRICS_KEY_ALIAS:
+            top.fail_key(f"keys[{index}].alias", f"{key.alias!r} is reserved for the key Prometheus scrapes "
+                         "/metrics with (monitoring.enabled); choose another alias")
+
     if problems:
         raise ConfigError("Invalid stack config:\n" + "\n".join(f"  - {p}" for p in problems))
     return StackConfig(
@@ -139,5 +162,5 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys,
-        ingress=ingress,
+        ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting,
     )

@@ -51,6 +51,7 @@ KEY_FIELDS = (
     Field("max_parallel_requests", "int", minimum=1),
     Field("metadata", "dict"),
     Field("blocked", "bool"),
+    Field("allowed_routes", "list"),  # e.g. ["/metrics"]: a key that may call nothing else
 )
 OUTPUT_FIELDS = ("key", "token", "key_name", "expires")
 # Fields LiteLLM keeps inside metadata; never part of the user's declared metadata.
@@ -101,7 +102,7 @@ class VirtualKeyProvider(LiteLLMProvider):
         body: dict[str, Any] = {"key": raw, "key_alias": props["key_alias"], "models": list(props.get("models") or []),
                                 "metadata": dict(props.get("metadata") or {})}
         for name in ("team_id", "user_id", "max_budget", "soft_budget", "budget_duration", "duration", "tpm_limit",
-                     "rpm_limit", "max_parallel_requests"):
+                     "rpm_limit", "max_parallel_requests", "allowed_routes"):
             if props.get(name) is not None:
                 body[name] = props[name]
         if props.get("blocked"):
@@ -278,13 +279,15 @@ class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
                  soft_budget: Optional[float] = None, budget_duration: Optional[str] = None,
                  duration: Optional[str] = None, tpm_limit: Optional[int] = None, rpm_limit: Optional[int] = None,
                  max_parallel_requests: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
-                 blocked: bool = False, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+                 blocked: bool = False, allowed_routes: Optional[Sequence[str]] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
         props = {
             **connection.props(),
             "key_alias": key_alias, "models": list(models), "team_id": team_id, "user_id": user_id,
             "max_budget": max_budget, "soft_budget": soft_budget, "budget_duration": budget_duration,
             "duration": duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
             "max_parallel_requests": max_parallel_requests, "metadata": dict(metadata or {}), "blocked": blocked,
+            "allowed_routes": list(allowed_routes) if allowed_routes is not None else None,
             **{name: None for name in OUTPUT_FIELDS},
         }
         own = pulumi.ResourceOptions(additional_secret_outputs=["key", "master_key"],

@@ -34,7 +34,7 @@ STACK = {
     "namespace": "litemaas-sandbox",
     "platform": "openshift",
     "hostname": "litellm.apps.sandbox.local",
-    "litellm": {"replicas": 2},
+    "litellm": {"replicas": 2, "allowReplicasWithoutRedis": True},
     "postgres": {"storageSize": "1Gi"},
     "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"},
     "models": [

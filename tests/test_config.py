@@ -41,6 +41,7 @@ def test_full_config_is_typed():
         "platform": "kubernetes", "hostname": "litellm.example.com", "ingressClassName": "nginx",
         "ingress": {"tlsSecretName": "litellm-tls"},
         "litellm": {"replicas": "3", "resources": {"limits": {"memory": "4Gi"}}, "extraEnv": {"NO_PROXY": ".svc"}},
+        "redis": {"enabled": True},
         "postgres": {"storageSize": "20Gi", "storageClass": "fast", "maxConnections": 200},
         "adminApi": {"readinessTimeout": "15m", "requestTimeout": "30s", "verifyTls": "false"},
         "models": MODELS,
@@ -262,6 +263,7 @@ def test_the_example_stack_is_valid():
     config = parse_stack_config({key.split(":", 1)[1]: value for key, value in example.items()})
     assert [m.name for m in config.models] == ["granite-8b-instruct", "deepseek-chat"]
     assert config.keys[0].team == "data-science" and config.litellm.replicas == 2
+    assert config.redis.enabled and config.monitoring.enabled  # several pods, so the example shares a Redis
 
 
 @pytest.mark.parametrize("postgres, key_path, fix", [
@@ -302,3 +304,74 @@ def test_backup_and_cloudnativepg_defaults():
     assert postgres.mode == "cloudnativepg"
     assert (postgres.cloudnativepg.instances, postgres.cloudnativepg.api_group) == (3, "postgresql.cnpg.io")
     assert parse_stack_config({}).postgres.mode == "bundled" and parse_stack_config({}).postgres.cloudnativepg is None
+
+
+# --- redis, autoscaling, monitoring, alerting ----------------------------------------------------------------
+
+def test_several_replicas_without_redis_are_refused_with_the_reason():
+    message = error_of({"litellm": {"replicas": 3}})
+    assert "litemaas:litellm.replicas: 3 pods without Redis" in message
+    assert "rpm limit is multiplied by the pod count" in message and "stays usable on the other pods" in message
+    assert "redis.enabled true" in message and "litellm.allowReplicasWithoutRedis true" in message
+
+
+def test_several_replicas_are_accepted_with_redis_or_when_acknowledged():
+    assert parse_stack_config({"litellm": {"replicas": 3}, "redis": {"enabled": True}}).litellm.replicas == 3
+    url = {"litellm": {"replicas": 3}, "redis": {"url": "rediss://:pw@cache.example.com:6380/0"}}
+    assert parse_stack_config(url, {"redis"}).redis.configured
+    acknowledged = parse_stack_config({"litellm": {"replicas": 3, "allowReplicasWithoutRedis": True}})
+    assert acknowledged.litellm.allow_replicas_without_redis and not acknowledged.redis.configured
+
+
+@pytest.mark.parametrize("values, path, fragment", [
+    ({"redis": {"url": "redis://:pw@cache:6379"}}, "litemaas:redis.url", "plain text"),
+    ({"redis": {"url": "http://cache:6379"}}, "litemaas:redis.url", "not a Redis URL"),
+    ({"redis": {"enabled": True, "url": "redis://:pw@cache:6379"}}, "litemaas:redis.url", "both choose a Redis"),
+    ({"redis": {"image": "redis:7"}}, "litemaas:redis.image", "bundled Redis only"),
+    ({"redis": {"enabled": True, "image": "redis"}}, "litemaas:redis.image", "no tag"),
+    ({"litellm": {"autoscaling": {"maxReplicas": 4}}}, "litemaas:litellm.autoscaling", "requires Redis"),
+    ({"litellm": {"replicas": 2, "autoscaling": {}}, "redis": {"enabled": True}}, "litemaas:litellm.replicas",
+     "conflicts with litellm.autoscaling"),
+    ({"litellm": {"autoscaling": {"minReplicas": 4, "maxReplicas": 2}}, "redis": {"enabled": True}},
+     "litemaas:litellm.autoscaling.maxReplicas", "below minReplicas"),
+    ({"litellm": {"autoscaling": {"targetCPUUtilization": 150}}, "redis": {"enabled": True}},
+     "litemaas:litellm.autoscaling.targetCPUUtilization", "1-100"),
+    ({"monitoring": {"enabled": True, "interval": "30"}}, "litemaas:monitoring.interval", "not a duration"),
+    ({"alerting": {"email": ["ops@example.com"]}}, "litemaas:alerting.email", "LiteLLM Enterprise feature"),
+    ({"alerting": {"emailBranding": {"logo": "x"}}}, "litemaas:alerting.emailBranding", "Enterprise"),
+    ({"alerting": {"alertTypes": ["budget_alerts"]}}, "litemaas:alerting.alertTypes", "without alerting.slackWebhookUrl"),
+    ({"keys": [{"alias": "litemaas-metrics"}]}, "litemaas:keys[0].alias", "reserved"),
+    ({"deployGateway": False, "gatewayUrl": "https://l.example.com", "redis": {"enabled": True}},
+     "litemaas:redis", "deployGateway false"),
+])
+def test_production_settings_problems_name_the_key(values, path, fragment):
+    message = error_of(values)
+    assert f"{path}:" in message and fragment in message, message
+
+
+def test_alerting_webhook_must_be_secret_and_is_never_echoed():
+    url = "https://hooks.slack.com/services/T0/B0/sEcReT"
+    message = error_of({"alerting": {"slackWebhookUrl": url}})
+    assert "litemaas:alerting.slackWebhookUrl: is stored in plain text" in message and "sEcReT" not in message
+    bad = error_of({"alerting": {"slackWebhookUrl": "http://hooks.example.com/sEcReT"}}, {"alerting"})
+    assert "not an https URL" in bad and "sEcReT" not in bad
+    config = parse_stack_config({"alerting": {"slackWebhookUrl": url, "alertTypes": ["budget_alerts", "spend_reports"],
+                                              "budgetAlertTtl": "12h", "spendReportFrequency": "1d"}}, {"alerting"})
+    assert config.alerting.enabled and config.alerting.alert_types == ("budget_alerts", "spend_reports")
+    assert config.alerting.budget_alert_ttl_seconds == 43200 and config.alerting.spend_report_frequency == "1d"
+
+
+def test_alert_types_are_litellm_1_108_7s():
+    from litellm.types.integrations.slack_alerting import AlertType
+
+    from config.monitoring import ALERT_TYPES
+    assert sorted(ALERT_TYPES) == sorted(a.value for a in AlertType)
+
+
+def test_database_connections_are_sized_for_max_replicas():
+    config = parse_stack_config({"litellm": {"autoscaling": {"minReplicas": 2, "maxReplicas": 12}},
+                                 "redis": {"enabled": True}})
+    assert config.postgres.max_connections == max_connections_needed(12) == 160
+    too_low = error_of({"litellm": {"autoscaling": {"maxReplicas": 12}}, "redis": {"enabled": True},
+                        "postgres": {"maxConnections": 100}})
+    assert "litemaas:postgres.maxConnections: 100 is too low for 12 gateway replica(s)" in too_low

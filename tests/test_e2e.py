@@ -66,7 +66,7 @@ def world(tmp_path_factory, real_litellm_server):
         project.set_plain({
             "namespace": NAMESPACE, "platform": "openshift", "hostname": "litellm.apps.e2e.example.com",
             "gatewayUrl": litellm.url,
-            "litellm": {"replicas": 2},
+            "litellm": {"replicas": 2, "allowReplicasWithoutRedis": True},
             "postgres": {"storageSize": "1Gi"},
             "adminApi": {"readinessTimeout": "60s", "requestTimeout": "10s"},
             "models": MODELS, "teams": TEAMS, "keys": KEYS,

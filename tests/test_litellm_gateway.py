@@ -18,8 +18,19 @@ RANDOM = "random:index/randomPassword:RandomPassword"
 DATABASE_URL = "postgresql://litellm:pw@postgres.ai.svc:5432/litellm?sslmode=disable"
 
 
+def EVERY_FEATURE(pulumi):
+    """Gateway arguments that turn on Redis, metrics and alerts (pass with ** to run_gateway / deploy)."""
+    from config import AlertingConfig, MonitoringConfig
+    return {"redis_url": pulumi.Output.secret(REDIS_URL), "monitoring": MonitoringConfig(enabled=True),
+            "alerting": AlertingConfig(slack_webhook_url=pulumi.Output.secret(SLACK_WEBHOOK))}
+
+
+REDIS_URL = "redis://:redis-pass-word@redis.ai.svc:6379/0"
+SLACK_WEBHOOK = "https://hooks.slack.com/services/T0/B0/webhook-secret"
+
+
 def run_gateway(mocked, openshift=True, preview=False, master_key=None, protect_salt_key=True, exposure=None,
-                database_url=DATABASE_URL, **config):
+                database_url=DATABASE_URL, redis_url=None, monitoring=None, alerting=None, **config):
     """One gateway under mocks; `exposure` overrides hostname / ingress_class_name / ingress. Exports gatewayUrl."""
 
     def program():
@@ -29,7 +40,9 @@ def run_gateway(mocked, openshift=True, preview=False, master_key=None, protect_
         gateway = LiteLLMGateway("litellm", LiteLLMGatewayArgs(
             namespace="ai", config=LiteLLMConfig(**config), openshift=openshift,
             database_url=pulumi.Output.secret(database_url), wait_image="postgres:16.10-alpine",
-            master_key=master_key, protect_salt_key=protect_salt_key, **exposed))
+            master_key=master_key, protect_salt_key=protect_salt_key, redis_url=redis_url,
+            **({"monitoring": monitoring} if monitoring else {}), **({"alerting": alerting} if alerting else {}),
+            **exposed))
         pulumi.export("gatewayUrl", gateway.gateway_url)
     return mocked.run({}, program=program, preview=preview)
 
@@ -98,7 +111,9 @@ def test_managed_env_is_exactly_what_the_gateway_sets(mocked):
     """config refuses these names in extraEnv; the list must be what the containers really get."""
     import config
 
-    recorder = deploy(mocked, extra_env={"HTTPS_PROXY": "http://proxy:3128"})
+    import pulumi
+
+    recorder = deploy(mocked, extra_env={"HTTPS_PROXY": "http://proxy:3128"}, **EVERY_FEATURE(pulumi))
     served = {e["name"] for e in container(recorder)["env"]}
     migration = {e["name"] for e in container(recorder, JOB)["env"]}
     assert config.managed_gateway_env() == (served | migration) - {"HTTPS_PROXY"}
@@ -257,3 +272,90 @@ def test_configured_master_key_is_used_instead_of_generating_one(mocked):
 def test_preview_before_anything_exists(mocked):
     recorder = deploy(mocked, preview=True)
     assert recorder.one(DEPLOYMENT) and recorder.one(ROUTE) and recorder.one(JOB)
+
+
+# --- Redis, autoscaling, metrics, alerts -------------------------------------------------------------------
+
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+
+
+def test_without_production_features_there_is_no_config_file(mocked):
+    recorder = deploy(mocked)
+    assert recorder.of_type(CONFIG_MAP) == [] and container(recorder)["args"] == ["--port", "4000"]
+
+
+def test_litellm_settings_come_from_a_mounted_config_map_without_secrets(mocked):
+    import pulumi
+    recorder = deploy(mocked, **EVERY_FEATURE(pulumi))
+    config_map = recorder.one(CONFIG_MAP).manifest
+    validate(config_map)
+    text = config_map["data"]["config.yaml"]
+    settings = json.loads(text)  # JSON is YAML
+    assert settings["general_settings"]["coordination_redis"] == {"url": "os.environ/REDIS_URL"}
+    assert settings["general_settings"]["alerting"] == ["slack"]
+    assert "budget_alerts" in settings["general_settings"]["alert_types"]
+    assert settings["litellm_settings"]["callbacks"] == ["prometheus"]
+    assert settings["litellm_settings"]["require_auth_for_metrics_endpoint"] is True
+    assert "redis-pass-word" not in text and "webhook-secret" not in text
+    c = container(recorder)
+    assert c["args"] == ["--port", "4000", "--config", "/etc/litellm/config.yaml"]
+    assert {"name": "config", "mountPath": "/etc/litellm", "readOnly": True} in c["volumeMounts"]
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in c["env"] if "valueFrom" in e}
+    assert refs["REDIS_URL"] == refs["SLACK_WEBHOOK_URL"] == "litellm-credentials"
+    secret = recorder.one(SECRET).manifest["stringData"]
+    assert secret["REDIS_URL"] == REDIS_URL and secret["SLACK_WEBHOOK_URL"] == SLACK_WEBHOOK
+    labels = recorder.one(DEPLOYMENT).manifest["spec"]["template"]["metadata"]["labels"]
+    assert labels["litemaas.io/redis-client"] == "true"  # the Redis NetworkPolicy admits the gateway
+    assert "redis-client" not in json.dumps(recorder.one(JOB).manifest)  # the migration never needs Redis
+
+
+def test_a_changed_config_file_rolls_the_pods(mocked):
+    import pulumi
+
+    from config import AlertingConfig
+
+    def digest(**kwargs):
+        pod = deploy(mocked, **kwargs).one(DEPLOYMENT).manifest["spec"]["template"]["metadata"]
+        return pod["annotations"]["litemaas.io/config-digest"]
+
+    features = EVERY_FEATURE(pulumi)
+    other = {**features, "alerting": AlertingConfig(slack_webhook_url=pulumi.Output.secret(SLACK_WEBHOOK),
+                                                    alert_types=("budget_alerts",))}
+    assert digest(**features) == digest(**features) != digest(**other)
+
+
+def test_autoscaling_makes_an_hpa_and_leaves_the_replica_count_to_it(mocked):
+    import pulumi
+
+    from config import AutoscalingConfig
+    recorder = deploy(mocked, autoscaling=AutoscalingConfig(min_replicas=3, max_replicas=8, target_cpu_utilization=60),
+                      redis_url=pulumi.Output.secret(REDIS_URL))
+    hpa = recorder.one(HPA).manifest
+    validate(hpa)
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "litellm"}
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 8)
+    assert hpa["spec"]["metrics"] == [{"type": "Resource", "resource": {
+        "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}}]
+    deployment = recorder.one(DEPLOYMENT).manifest["spec"]
+    assert "replicas" not in deployment  # an `up` never resets what the HPA chose
+    assert "topologySpreadConstraints" in deployment["template"]["spec"]
+    assert recorder.one(PDB).manifest["spec"]["minAvailable"] == 2  # minReplicas - 1: a drain at the floor works
+
+
+def test_autoscaling_from_one_pod_has_no_disruption_budget(mocked):
+    from config import AutoscalingConfig
+    recorder = deploy(mocked, autoscaling=AutoscalingConfig(min_replicas=1, max_replicas=4))
+    assert recorder.of_type(PDB) == [] and recorder.one(HPA)
+
+
+@pytest.mark.parametrize("openshift, scrapers", [(True, ["openshift-user-workload-monitoring"]),
+                                                 (False, ["monitoring"])])
+def test_the_network_policy_admits_prometheus_when_monitoring(mocked, openshift, scrapers):
+    import pulumi
+    policy = deploy(mocked, openshift=openshift, **EVERY_FEATURE(pulumi)).one(
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy").manifest
+    peers = policy["spec"]["ingress"][0]["from"]
+    assert {"namespaceSelector": {"matchExpressions": [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": scrapers}]}} in peers

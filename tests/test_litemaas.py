@@ -12,6 +12,12 @@ STS = "kubernetes:apps/v1:StatefulSet"
 MODELS = [{"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
            "apiBase": "https://granite.apps.example.com/v1"}]
 
+BOTH_PLATFORMS = [
+    {"platform": "openshift"},
+    {"platform": "kubernetes", "hostname": "litellm.example.com", "ingressClassName": "nginx",
+     "ingress": {"tlsSecretName": "litellm-tls"}},
+]
+
 
 def deploy(mocked, values, secret_keys=(), preview=False):
     def program():
@@ -19,21 +25,48 @@ def deploy(mocked, values, secret_keys=(), preview=False):
     return mocked.run({}, program=program, preview=preview).recorder
 
 
-@pytest.mark.parametrize("values", [
-    {"platform": "openshift"},
-    {"platform": "kubernetes", "hostname": "litellm.example.com", "ingressClassName": "nginx",
-     "ingress": {"tlsSecretName": "litellm-tls"}},
-], ids=["openshift", "kubernetes"])
+@pytest.mark.parametrize("values", BOTH_PLATFORMS, ids=["openshift", "kubernetes"])
 def test_every_manifest_is_valid_and_every_pod_restricted(mocked, values):
-    recorder = deploy(mocked, {**values, "litellm": {"replicas": 2}})
+    recorder = deploy(mocked, {**values, "litellm": {"replicas": 2}, "redis": {"enabled": True}})
     manifests = [r.manifest for r in recorder.kubernetes()]
-    assert len(manifests) == 14  # namespace, 6 for PostgreSQL (claim patch included), 7 for the gateway (PDB with 2 replicas)
+    # namespace, 6 for PostgreSQL (claim patch included), 8 for the gateway (its ConfigMap, PDB with 2 replicas),
+    # 4 for Redis
+    assert len(manifests) == 19
     for manifest in manifests:
         validate(manifest)
     pods = [pod for m in manifests for pod in pod_templates(m)]
-    assert len(pods) == 3  # PostgreSQL, migration Job, gateway
+    assert len(pods) == 4  # PostgreSQL, migration Job, gateway, Redis
     for pod in pods:
         assert restricted_v2_violations(pod, openshift=values["platform"] == "openshift") == []
+
+
+PRODUCTION = {"litellm": {"autoscaling": {"minReplicas": 2, "maxReplicas": 6}}, "redis": {"enabled": True},
+              "monitoring": {"enabled": True},
+              "alerting": {"slackWebhookUrl": "https://hooks.slack.com/services/T0/B0/sEcReT"}}
+
+
+@pytest.mark.parametrize("values", BOTH_PLATFORMS, ids=["openshift", "kubernetes"])
+def test_the_production_topology_is_valid_restricted_and_keeps_secrets_in_secrets(mocked, values):
+    import json
+
+    recorder = deploy(mocked, {**values, **PRODUCTION}, secret_keys=("alerting",))
+    manifests = [r.manifest for r in recorder.kubernetes()]
+    kinds = sorted(m["kind"] for m in manifests)
+    assert kinds.count("HorizontalPodAutoscaler") == 1 and kinds.count("ServiceMonitor") == 1
+    assert kinds.count("ConfigMap") == 1 and kinds.count("NetworkPolicy") == 3
+    for manifest in manifests:
+        validate(manifest)
+    for pod in [pod for m in manifests for pod in pod_templates(m)]:
+        assert restricted_v2_violations(pod, openshift=values["platform"] == "openshift") == []
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            assert container.get("resources", {}).get("limits"), container["name"]
+    redis_url = next(m for m in manifests if m["kind"] == "Secret" and m["metadata"]["name"] == "litellm-credentials"
+                     )["stringData"]["REDIS_URL"]
+    password = redis_url.split(":")[2].split("@")[0]
+    for manifest in manifests:
+        if manifest["kind"] != "Secret":
+            text = json.dumps(manifest)
+            assert "sEcReT" not in text and password not in text, manifest["kind"]
 
 
 def test_namespace_is_kept_with_the_database_volume_and_adopted_again(mocked):

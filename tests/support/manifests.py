@@ -21,6 +21,7 @@ ROUTE_CRD = Path(__file__).with_name("route_crd.yaml")
 CNPG_CLUSTER_CRD = Path(__file__).with_name("cnpg_cluster_crd.yaml")
 # The community operator's group and EDB's (same Cluster schema); see config.postgres.CLOUDNATIVEPG_API_GROUPS.
 CNPG_API_GROUPS = ("postgresql.cnpg.io", "postgresql.k8s.enterprisedb.io")
+SERVICE_MONITOR_CRD = Path(__file__).with_name("servicemonitor_crd.yaml")
 # OpenShift 4.17 ships Kubernetes 1.30; the newest schema set is whatever kubernetes-validate carries.
 KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"}
@@ -61,9 +62,13 @@ def _crd_validator(crd: dict) -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(schema)
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=None)
+def crd_validator(crd_file: Path) -> jsonschema.Draft7Validator:
+    return _crd_validator(yaml.safe_load(crd_file.read_text()))
+
+
 def route_validator() -> jsonschema.Draft7Validator:
-    return _crd_validator(yaml.safe_load(ROUTE_CRD.read_text()))
+    return crd_validator(ROUTE_CRD)
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,9 +77,12 @@ def cloudnativepg_validator() -> jsonschema.Draft7Validator:
 
 
 def _custom_validator(manifest: dict) -> jsonschema.Draft7Validator | None:
-    if manifest.get("apiVersion") == "route.openshift.io/v1":
+    api_version = manifest.get("apiVersion")
+    if api_version == "route.openshift.io/v1":
         return route_validator()
-    if manifest.get("kind") == "Cluster" and manifest.get("apiVersion") in {f"{g}/v1" for g in CNPG_API_GROUPS}:
+    if api_version == "monitoring.coreos.com/v1":
+        return crd_validator(SERVICE_MONITOR_CRD)
+    if manifest.get("kind") == "Cluster" and api_version in {f"{g}/v1" for g in CNPG_API_GROUPS}:
         return cloudnativepg_validator()
     return None
 
@@ -85,7 +93,7 @@ def validate(manifest: dict) -> None:
     if custom is not None:
         errors = sorted(custom.iter_errors(manifest), key=lambda e: list(e.path))
         if errors:
-            raise jsonschema.ValidationError(f"{manifest['kind']} {manifest['metadata'].get('name')}: "
+            raise jsonschema.ValidationError(f"{manifest.get('kind')} {manifest['metadata'].get('name')}: "
                                              f"{errors[0].message} at {'.'.join(map(str, errors[0].path))}")
         return
     for version in KUBERNETES_VERSIONS:

@@ -29,6 +29,8 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL = REPO_ROOT / ".tools" / "real-litellm"
 START_TIMEOUT = 180.0
+# The LiteLLM image ships its `proxy-runtime` extra (prometheus-client>=0.20.0,<1.0); the installed proxy venv does
+# not, so a proxy with the `prometheus` callback gets this pinned copy on its PYTHONPATH (installed once here).
 BASELINE_SCHEMA = "litemaas_baseline"
 
 
@@ -176,34 +178,16 @@ class Postgres:
             END $$;""")
 
 
-class RealLiteLLM:
-    """PostgreSQL plus the real LiteLLM proxy. `with RealLiteLLM() as litellm:` starts both and stops both,
-    also on failure; `litellm.url`, `litellm.master_key`, `litellm.admin(...)`, `litellm.db.rows(...)`.
+class StartedService:
+    """`with Service() as service:` starts it and stops it again, also when starting fails half-way."""
 
-    With `database_url` the proxy runs on that (already migrated) database and no PostgreSQL is started
-    (`.db` is None, `reset()` is not available): e.g. a database restored from a dump, with the `master_key`
-    and `salt_key` of the proxy that wrote it."""
+    def start(self) -> None:
+        raise NotImplementedError
 
-    def __init__(self, *, log_level: str = "ERROR", extra_env: dict[str, str] | None = None,
-                 general_settings: dict[str, Any] | None = None, database_url: str | None = None,
-                 master_key: str | None = None, salt_key: str | None = None):
-        self.install = Installation.find()
-        self.master_key = master_key or "sk-" + secrets.token_urlsafe(24)
-        self.salt_key = salt_key or "sk-" + secrets.token_urlsafe(24)
-        self.database_url = database_url
-        self.port = free_port()
-        self.log_level = log_level
-        self.extra_env = dict(extra_env or {})
-        self.general_settings = {"proxy_batch_write_at": 1, **(general_settings or {})}
-        self.workdir: Path | None = None
-        self.db: Postgres | None = None
-        self._process: subprocess.Popen[bytes] | None = None
+    def stop(self) -> None:
+        raise NotImplementedError
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "RealLiteLLM":
+    def __enter__(self):
         try:
             self.start()
         except BaseException:
@@ -214,9 +198,50 @@ class RealLiteLLM:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
+
+class RealLiteLLM(StartedService):
+    """PostgreSQL plus the real LiteLLM proxy. `with RealLiteLLM() as litellm:` starts both and stops both,
+    also on failure; `litellm.url`, `litellm.master_key`, `litellm.admin(...)`, `litellm.db.rows(...)`.
+
+    With `database_url` the proxy runs on that (already migrated) database and no PostgreSQL is started
+    (`.db` is None, `reset()` is not available): e.g. a database restored from a dump, with the `master_key`
+    and `salt_key` of the proxy that wrote it."""
+
+    def __init__(self, *, log_level: str = "ERROR", extra_env: dict[str, str] | None = None,
+                 general_settings: dict[str, Any] | None = None, litellm_settings: dict[str, Any] | None = None,
+                 router_settings: dict[str, Any] | None = None, share_database_with: "RealLiteLLM | None" = None,
+                 database_url: str | None = None, master_key: str | None = None, salt_key: str | None = None):
+        """`share_database_with`: a second proxy (another pod) on the first one's running PostgreSQL, with its
+        master and salt keys; the first one owns the database and must outlive this one."""
+        self.install = Installation.find()
+        self.database_owner = share_database_with
+        self.database_url = database_url
+        owner = share_database_with
+        self.master_key = owner.master_key if owner else master_key or "sk-" + secrets.token_urlsafe(24)
+        self.salt_key = owner.salt_key if owner else salt_key or "sk-" + secrets.token_urlsafe(24)
+        self.port = free_port()
+        self.log_level = log_level
+        self.extra_env = dict(extra_env or {})
+        self.general_settings = {"proxy_batch_write_at": 1, **(general_settings or {})}
+        self.litellm_settings = {"telemetry": False, **(litellm_settings or {})}
+        self.router_settings = dict(router_settings or {})
+        self.workdir: Path | None = None
+        self.db: Postgres | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def start(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="litemaas-real-litellm-"))
         os.chmod(self.workdir, 0o755)
+        if self.database_owner is not None:
+            assert self.database_owner.db is not None, "start the proxy that owns the database first"
+            self.db = self.database_owner.db
+            self._start_proxy()
+            self.wait_ready()
+            return
         if self.database_url is None:
             self.db = Postgres(self.install, self.workdir / "db")
             self.db.workdir.mkdir()
@@ -233,7 +258,8 @@ class RealLiteLLM:
         config = self.workdir / "config.yaml"
         # JSON is YAML: no YAML library needed in the proxy's venv for this.
         config.write_text(json.dumps({"model_list": [], "general_settings": self.general_settings,
-                                      "litellm_settings": {"telemetry": False}}))
+                                      "litellm_settings": self.litellm_settings,
+                                      **({"router_settings": self.router_settings} if self.router_settings else {})}))
         home = self.workdir / "home"
         home.mkdir()
         env = {
@@ -298,7 +324,8 @@ class RealLiteLLM:
             self._process = None
             self._log.close()
         if self.db is not None:
-            self.db.stop()
+            if self.database_owner is None:
+                self.db.stop()
             self.db = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
