@@ -22,8 +22,6 @@ SECRET_NAME = "litellm-credentials"
 MIGRATION_SCRIPT = "litellm/proxy/prisma_migration.py"
 CREDENTIAL_KEYS = ["LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "UI_USERNAME", "UI_PASSWORD", "DATABASE_URL"]
 CERT_MANAGER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
-# OpenShift labels the router's namespace with this policy group; NetworkPolicies admit it by label.
-OPENSHIFT_INGRESS_POLICY_GROUP = "policy-group.network.openshift.io/ingress"
 # Under an arbitrary UID the image's HOME (/app) is not writable: point HOME, TMPDIR and the caches at an
 # emptyDir. PRISMA_BINARY_CACHE_DIR stays as the image sets it, because hiding baked engines forces a
 # download that fails offline.
@@ -272,20 +270,9 @@ class LiteLLMGateway(pulumi.ComponentResource):
 
         self.route = self.ingress = None
         if args.openshift:
-            self.route = k8s.apiextensions.CustomResource(
-                f"{name}-route",
-                api_version="route.openshift.io/v1",
-                kind="Route",
-                metadata=kube.metadata("litellm", args.namespace, COMPONENT,
-                                       annotations={"haproxy.router.openshift.io/timeout": config.route_timeout}),
-                spec={
-                    **({"host": args.hostname} if args.hostname else {}),
-                    "to": {"kind": "Service", "name": "litellm", "weight": 100},
-                    "port": {"targetPort": "http"},
-                    "tls": {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"},
-                    "wildcardPolicy": "None",
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
+            self.route = kube.edge_route(f"{name}-route", args.namespace, COMPONENT, "litellm",
+                                         timeout=config.route_timeout, host=args.hostname,
+                                         opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
             # Without a configured host the router assigns one and writes it back into spec.host.
             host = pulumi.Output.from_input(args.hostname) if args.hostname else self.route.spec.apply(_assigned_host)
             self.gateway_url = pulumi.Output.concat("https://", host)
@@ -315,27 +302,12 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
             self.gateway_url = pulumi.Output.from_input(f"{'https' if tls_secret else 'http'}://{args.hostname}")
 
-        if args.openshift:
-            router_peer = k8s.networking.v1.NetworkPolicyPeerArgs(
-                namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={OPENSHIFT_INGRESS_POLICY_GROUP: ""}))
-            admitted = [router_peer]
-        else:
-            admitted = [k8s.networking.v1.NetworkPolicyPeerArgs(
-                namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_expressions=[
-                    k8s.meta.v1.LabelSelectorRequirementArgs(
-                        key="kubernetes.io/metadata.name", operator="In", values=list(args.ingress_namespaces))]))]
-        # Pods of the same namespace (admin tooling, the port-forward workflow) may reach the API too.
-        admitted.append(k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs()))
-        self.network_policy = k8s.networking.v1.NetworkPolicy(
-            f"{name}-network-policy",
-            metadata=kube.metadata("litellm", args.namespace, COMPONENT),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-                policy_types=["Ingress"],
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=admitted, ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=PORT)])],
-            ),
-            opts=child)
+        # Pods of the same namespace (admin tooling, the port-forward workflow, the LiteMaaS backend) may reach
+        # the API too.
+        admitted = [*kube.router_peers(args.openshift, args.ingress_namespaces),
+                    k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs())]
+        self.network_policy = kube.ingress_policy(f"{name}-network-policy", args.namespace, COMPONENT, selector,
+                                                  admitted, PORT, child)
 
         self.admin_ui_url = pulumi.Output.concat(self.gateway_url, "/ui")
         self.register_outputs({

@@ -6,6 +6,8 @@ with messages that name the key path and the fix. One module per section; `confi
 """
 
 from config.admin_api import AdminApiConfig
+from config.app import DEFAULT_BACKEND_IMAGE, DEFAULT_FRONTEND_IMAGE, BackendConfig, DefaultUserLimits, \
+    FrontendConfig, OAuthConfig
 from config.catalog import KeyConfig, ModelConfig, TeamConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
@@ -15,6 +17,8 @@ from config.reader import PROJECT, ConfigError, ResourcesConfig, parse_litellm_d
 from config.stack import StackConfig, load_stack_config, parse_stack_config
 
 __all__ = [
+    "BackendConfig", "DEFAULT_BACKEND_IMAGE", "DEFAULT_FRONTEND_IMAGE", "DefaultUserLimits", "FrontendConfig",
+    "OAuthConfig",
     "AdminApiConfig", "BackupConfig", "CloudNativePGConfig", "ConfigError", "DEFAULT_INGRESS_TLS_SECRET", "DEFAULT_LITELLM_IMAGE", "DEFAULT_POSTGRES_IMAGE",
     "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
     "StackConfig", "TeamConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
