@@ -81,15 +81,20 @@ def migration_job_name(image: str, database_url: pulumi.Input[str], salt_key: pu
         lambda digest: f"litellm-migrate-{digest}")
 
 
-def _assigned_host(spec: Optional[dict]) -> pulumi.Input[str]:
-    """The host the OpenShift router wrote into spec.host; unknown at preview, an error if never assigned."""
-    host = (spec or {}).get("host")
-    if host:
-        return host
-    if pulumi.runtime.is_dry_run():
-        return _unknown()
-    raise pulumi.RunError("The litellm Route has no host: the API server did not assign one (is this OpenShift?). "
-                          "Set `pulumi config set hostname <host>` or use `platform: kubernetes`.")
+def assigned_host(route: str):
+    """spec -> the host the OpenShift router wrote into spec.host; unknown at preview, an error if never assigned."""
+    def host_of(spec: Optional[dict]) -> pulumi.Input[str]:
+        host = (spec or {}).get("host")
+        if host:
+            return host
+        if pulumi.runtime.is_dry_run():
+            return _unknown()
+        raise pulumi.RunError(f"The {route} Route has no host: the API server did not assign one (is this "
+                              "OpenShift?). Set the host in the stack config or use `platform: kubernetes`.")
+    return host_of
+
+
+_assigned_host = assigned_host("litellm")  # hostname: `pulumi config set hostname <host>`
 
 
 def _unknown() -> pulumi.Output[str]:
