@@ -18,3 +18,6 @@ pulumi.export("namespace", litemaas.namespace)
 pulumi.export("models", litemaas.catalog.model_names)
 pulumi.export("teams", litemaas.catalog.team_ids)
 pulumi.export("keys", pulumi.Output.secret(litemaas.catalog.key_details))
+pulumi.export("webAppUrl", litemaas.web_app_url)  # None while backend.enabled is false
+pulumi.export("webAppAdminApiKey",
+              None if litemaas.web_app_admin_api_key is None else pulumi.Output.secret(litemaas.web_app_admin_api_key))

@@ -22,12 +22,15 @@ DATABASE_CLIENT_LABEL = "litemaas.io/database-client"
 
 # The label the Redis NetworkPolicy admits: only the gateway pods carry it.
 REDIS_CLIENT_LABEL = "litemaas.io/redis-client"
+# OpenShift labels the router's namespace with this policy group; NetworkPolicies admit it by label.
+OPENSHIFT_INGRESS_POLICY_GROUP = "policy-group.network.openshift.io/ingress"
 
 # UIDs baked into the upstream images (used on the kubernetes platform only).
 LITELLM_NON_ROOT_UID = 65534  # `nobody` in ghcr.io/berriai/litellm-non_root
 POSTGRES_ALPINE_UID = 70  # `postgres` in the Alpine variants of docker.io/library/postgres
 POSTGRES_DEBIAN_UID = 999  # `postgres` in the Debian variants
 REDIS_ALPINE_UID = 999  # `redis` in the Alpine variants of docker.io/library/redis
+LITEMAAS_APP_UID = 1001  # `default` in the UBI Node.js and nginx images of the LiteMaaS backend and frontend
 
 
 def labels(component: str, instance: str = PART_OF) -> dict[str, str]:
@@ -110,19 +113,57 @@ def metadata(name: str, namespace: pulumi.Input[str], component: str,
                                       annotations=dict(annotations) if annotations else None)
 
 
-def ingress_policy(name: str, namespace: pulumi.Input[str], component: str, port: int, client_label: str,
+def router_peers(openshift: bool, ingress_namespaces: Sequence[str]) -> list[k8s.networking.v1.NetworkPolicyPeerArgs]:
+    """Who may open connections from outside the namespace: the OpenShift router, or the Ingress controllers."""
+    if openshift:
+        return [k8s.networking.v1.NetworkPolicyPeerArgs(
+            namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={OPENSHIFT_INGRESS_POLICY_GROUP: ""}))]
+    return [k8s.networking.v1.NetworkPolicyPeerArgs(
+        namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_expressions=[
+            k8s.meta.v1.LabelSelectorRequirementArgs(
+                key="kubernetes.io/metadata.name", operator="In", values=list(ingress_namespaces))]))]
+
+
+def ingress_policy(name: str, namespace: pulumi.Input[str], component: str, selector: Mapping[str, str],
+                   admitted: Sequence[k8s.networking.v1.NetworkPolicyPeerArgs], port: int,
                    opts: pulumi.ResourceOptions) -> k8s.networking.v1.NetworkPolicy:
-    """Only pods labelled `<client_label>=true` may reach `component`'s pods, on `port` only."""
+    """A NetworkPolicy admitting `admitted` to one TCP port of the selected pods, and nothing else."""
     return k8s.networking.v1.NetworkPolicy(
         name,
         metadata=metadata(component, namespace, component),
         spec=k8s.networking.v1.NetworkPolicySpecArgs(
-            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector_labels(component)),
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(selector)),
             policy_types=["Ingress"],
             ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                from_=[k8s.networking.v1.NetworkPolicyPeerArgs(
-                    pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={client_label: "true"}))],
-                ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port)],
-            )],
+                from_=list(admitted), ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port)])],
         ),
         opts=opts)
+
+
+def edge_route(name: str, namespace: pulumi.Input[str], component: str, service: str, *, timeout: str,
+               host: Optional[pulumi.Input[str]] = None, path: Optional[str] = None,
+               opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
+    """An OpenShift Route: edge TLS, HTTP redirected to HTTPS, the router timeout for long requests."""
+    return k8s.apiextensions.CustomResource(
+        name,
+        api_version="route.openshift.io/v1",
+        kind="Route",
+        metadata=metadata(service, namespace, component, annotations={"haproxy.router.openshift.io/timeout": timeout}),
+        spec={
+            **({"host": host} if host is not None else {}),
+            **({"path": path} if path else {}),
+            "to": {"kind": "Service", "name": service, "weight": 100},
+            "port": {"targetPort": "http"},
+            "tls": {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"},
+            "wildcardPolicy": "None",
+        },
+        opts=opts)
+
+
+def client_ingress_policy(name: str, namespace: pulumi.Input[str], component: str, port: int, client_label: str,
+                          opts: pulumi.ResourceOptions) -> k8s.networking.v1.NetworkPolicy:
+    """Only pods labelled `<client_label>=true` may reach `component`'s pods, on `port` only."""
+    return ingress_policy(name, namespace, component, selector_labels(component),
+                          [k8s.networking.v1.NetworkPolicyPeerArgs(
+                              pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={client_label: "true"}))],
+                          port, opts)

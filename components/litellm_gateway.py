@@ -33,8 +33,6 @@ AUTH_CACHE_TTL_SECONDS = 10
 # The Prometheus endpoint LiteLLM mounts (a Starlette mount: /metrics answers with a redirect to it).
 METRICS_PATH = "/metrics/"
 CERT_MANAGER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
-# OpenShift labels the router's namespace with this policy group; NetworkPolicies admit it by label.
-OPENSHIFT_INGRESS_POLICY_GROUP = "policy-group.network.openshift.io/ingress"
 # Where OpenShift runs the Prometheus of user-workload monitoring (it scrapes ServiceMonitors of user namespaces).
 OPENSHIFT_USER_WORKLOAD_MONITORING = "openshift-user-workload-monitoring"
 # Under an arbitrary UID the image's HOME (/app) is not writable: point HOME, TMPDIR and the caches at an
@@ -140,15 +138,20 @@ def migration_job_name(image: str, database_url: pulumi.Input[str], salt_key: pu
         lambda digest: f"litellm-migrate-{digest}")
 
 
-def _assigned_host(spec: Optional[dict]) -> pulumi.Input[str]:
-    """The host the OpenShift router wrote into spec.host; unknown at preview, an error if never assigned."""
-    host = (spec or {}).get("host")
-    if host:
-        return host
-    if pulumi.runtime.is_dry_run():
-        return _unknown()
-    raise pulumi.RunError("The litellm Route has no host: the API server did not assign one (is this OpenShift?). "
-                          "Set `pulumi config set hostname <host>` or use `platform: kubernetes`.")
+def assigned_host(route: str):
+    """spec -> the host the OpenShift router wrote into spec.host; unknown at preview, an error if never assigned."""
+    def host_of(spec: Optional[dict]) -> pulumi.Input[str]:
+        host = (spec or {}).get("host")
+        if host:
+            return host
+        if pulumi.runtime.is_dry_run():
+            return _unknown()
+        raise pulumi.RunError(f"The {route} Route has no host: the API server did not assign one (is this "
+                              "OpenShift?). Set the host in the stack config or use `platform: kubernetes`.")
+    return host_of
+
+
+_assigned_host = assigned_host("litellm")  # hostname: `pulumi config set hostname <host>`
 
 
 def _unknown() -> pulumi.Output[str]:
@@ -380,20 +383,9 @@ class LiteLLMGateway(pulumi.ComponentResource):
 
         self.route = self.ingress = None
         if args.openshift:
-            self.route = k8s.apiextensions.CustomResource(
-                f"{name}-route",
-                api_version="route.openshift.io/v1",
-                kind="Route",
-                metadata=kube.metadata("litellm", args.namespace, COMPONENT,
-                                       annotations={"haproxy.router.openshift.io/timeout": config.route_timeout}),
-                spec={
-                    **({"host": args.hostname} if args.hostname else {}),
-                    "to": {"kind": "Service", "name": "litellm", "weight": 100},
-                    "port": {"targetPort": "http"},
-                    "tls": {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"},
-                    "wildcardPolicy": "None",
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
+            self.route = kube.edge_route(f"{name}-route", args.namespace, COMPONENT, "litellm",
+                                         timeout=config.route_timeout, host=args.hostname,
+                                         opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
             # Without a configured host the router assigns one and writes it back into spec.host.
             host = pulumi.Output.from_input(args.hostname) if args.hostname else self.route.spec.apply(_assigned_host)
             self.gateway_url = pulumi.Output.concat("https://", host)
@@ -423,15 +415,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
             self.gateway_url = pulumi.Output.from_input(f"{'https' if tls_secret else 'http'}://{args.hostname}")
 
-        if args.openshift:
-            router_peer = k8s.networking.v1.NetworkPolicyPeerArgs(
-                namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={OPENSHIFT_INGRESS_POLICY_GROUP: ""}))
-            admitted = [router_peer]
-        else:
-            admitted = [k8s.networking.v1.NetworkPolicyPeerArgs(
-                namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_expressions=[
-                    k8s.meta.v1.LabelSelectorRequirementArgs(
-                        key="kubernetes.io/metadata.name", operator="In", values=list(args.ingress_namespaces))]))]
+        admitted = kube.router_peers(args.openshift, args.ingress_namespaces)
         if args.monitoring.enabled:
             # The Prometheus that scrapes /metrics (OpenShift: user-workload monitoring).
             scrapers = args.monitoring.prometheus_namespaces or (
@@ -440,18 +424,11 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_expressions=[
                     k8s.meta.v1.LabelSelectorRequirementArgs(
                         key="kubernetes.io/metadata.name", operator="In", values=list(scrapers))])))
-        # Pods of the same namespace (admin tooling, the port-forward workflow) may reach the API too.
+        # Pods of the same namespace (admin tooling, the port-forward workflow, the LiteMaaS backend) may reach
+        # the API too.
         admitted.append(k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs()))
-        self.network_policy = k8s.networking.v1.NetworkPolicy(
-            f"{name}-network-policy",
-            metadata=kube.metadata("litellm", args.namespace, COMPONENT),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-                policy_types=["Ingress"],
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=admitted, ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=PORT)])],
-            ),
-            opts=child)
+        self.network_policy = kube.ingress_policy(f"{name}-network-policy", args.namespace, COMPONENT, selector,
+                                                  admitted, PORT, child)
 
         self.admin_ui_url = pulumi.Output.concat(self.gateway_url, "/ui")
         self.register_outputs({

@@ -12,10 +12,13 @@ from components.cloudnative_pg import APP_SECRET, APP_SECRET_URI_KEY, CloudNativ
 from components.litellm_catalog import LiteLLMCatalog, LiteLLMCatalogArgs
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
 from components.monitoring import GatewayMonitoring, GatewayMonitoringArgs
+from components.litemaas_app import LiteMaaSWebApp, LiteMaaSWebAppArgs
+from components.litemaas_database import LiteMaaSDatabase, LiteMaaSDatabaseArgs
 from components.postgres import PostgreSQL, PostgreSQLArgs
 from components.postgres_backup import PostgresBackup, PostgresBackupArgs
 from components.redis import Redis, RedisArgs
 from config import StackConfig
+from config.app import DEFAULT_APP_TLS_SECRET
 from config.stack import METRICS_KEY_ALIAS
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.virtual_key import VirtualKey
@@ -32,6 +35,8 @@ class LiteMaaS(pulumi.ComponentResource):
     def __init__(self, name: str, config: StackConfig, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("litemaas:index:LiteMaaS", name, None, opts)
         self.namespace_resource = self.postgres = self.gateway = self.backup = self.redis = self.monitoring = None
+        self.app_database = self.web_app = None
+        self.web_app_url = self.web_app_admin_api_key = None
         self.namespace = None
         self.admin_username = self.admin_password = None
         catalog_dependencies = []
@@ -111,6 +116,8 @@ class LiteMaaS(pulumi.ComponentResource):
             self.admin_password = self.gateway.admin_password
             # The admin API answers only once the Deployment is ready (and the migration has run).
             catalog_dependencies = [self.gateway.deployment]
+            if config.backend.enabled:
+                self._web_app(config, namespace)
         else:
             self.master_key = config.master_key
             self.gateway_url = pulumi.Output.from_input(config.gateway_url)
@@ -137,4 +144,31 @@ class LiteMaaS(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.gateway.service]))
 
         self.register_outputs({"gatewayUrl": self.gateway_url, "adminUiUrl": self.admin_ui_url,
-                               "masterKey": self.master_key, "namespace": self.namespace})
+                               "masterKey": self.master_key, "namespace": self.namespace,
+                               "webAppUrl": self.web_app_url})
+
+    def _web_app(self, config: StackConfig, namespace: pulumi.Input[str]) -> None:
+        """The optional LiteMaaS app; its own database in the bundled PostgreSQL unless backend.databaseUrl."""
+        if config.backend.database_url is not None:
+            database_url, database_ready = config.backend.database_url, []
+        else:
+            # config refuses the app without backend.databaseUrl unless PostgreSQL is the bundled one.
+            self.app_database = LiteMaaSDatabase(
+                "litemaas-database",
+                LiteMaaSDatabaseArgs(namespace=namespace, openshift=config.openshift, image=config.postgres.image,
+                                     host=self.postgres.host, depends_on=(self.postgres,)),
+                opts=pulumi.ResourceOptions(parent=self))
+            database_url, database_ready = self.app_database.database_url, [self.app_database.job]
+        tls_secret = config.frontend.tls_secret_name or (DEFAULT_APP_TLS_SECRET if config.ingress.cluster_issuer
+                                                         else None)
+        self.web_app = LiteMaaSWebApp(
+            "litemaas-app",
+            LiteMaaSWebAppArgs(
+                namespace=namespace, openshift=config.openshift, frontend=config.frontend, backend=config.backend,
+                oauth=config.oauth, database_url=database_url, wait_image=config.postgres.image,
+                ingress_namespaces=config.litellm.ingress_namespaces, ingress_class_name=config.ingress_class_name,
+                cluster_issuer=config.ingress.cluster_issuer, tls_secret_name=tls_secret,
+                depends_on=[*database_ready, self.gateway.deployment]),
+            opts=pulumi.ResourceOptions(parent=self))
+        self.web_app_url = self.web_app.url
+        self.web_app_admin_api_key = self.web_app.admin_api_key

@@ -30,6 +30,20 @@ CLAIM = "data-postgres-0"
 PASSWORD_SPECIALS = "!#%*()-_=+[]{}:?"
 
 
+# The variables libpq clients (pg_dump, psql) read, from the database's own Secret: nothing secret in a pod spec.
+LIBPQ_CREDENTIAL_ENV = {"PGUSER": "POSTGRES_USER", "PGPASSWORD": "POSTGRES_PASSWORD", "PGDATABASE": "POSTGRES_DB"}
+
+
+def libpq_admin_env(host: pulumi.Input[str]) -> list[k8s.core.v1.EnvVarArgs]:
+    """libpq's environment for a client Job that connects as the server's owner (the bundled `litellm` user)."""
+    return [
+        *[env for variable, key in LIBPQ_CREDENTIAL_ENV.items()
+          for env in kube.secret_key_env(variable, CREDENTIALS_SECRET, key)],
+        k8s.core.v1.EnvVarArgs(name="PGHOST", value=host),
+        *kube.plain_env({"PGPORT": str(PORT), "PGCONNECT_TIMEOUT": "30"}),
+    ]
+
+
 @dataclass
 class PostgreSQLArgs:
     namespace: pulumi.Input[str]

@@ -9,14 +9,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
-from components.postgres import CREDENTIALS_SECRET, PORT
+from components.postgres import libpq_admin_env
 from config import BackupConfig
 
 COMPONENT = "postgres-backup"
 CLAIM = "postgres-backups"
 BACKUP_DIR = "/backups"
-# The variables pg_dump reads (libpq) from the database's own Secret; nothing secret is in the pod spec.
-CREDENTIAL_ENV = {"PGUSER": "POSTGRES_USER", "PGPASSWORD": "POSTGRES_PASSWORD", "PGDATABASE": "POSTGRES_DB"}
 # Written under a temporary name and renamed once complete and readable, so a failed or cut-off dump never
 # counts as one of the `retain` kept backups (and never pushes a good one out). Names sort by time (UTC),
 # so "the newest N" needs no file dates. pg_restore --list proves the archive's table of contents reads back.
@@ -78,13 +76,8 @@ class PostgresBackup(pulumi.ComponentResource):
                         requests={"storage": config.storage_size})),
                 opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
 
-        env = [
-            *[env for variable, key in CREDENTIAL_ENV.items()
-              for env in kube.secret_key_env(variable, CREDENTIALS_SECRET, key)],
-            k8s.core.v1.EnvVarArgs(name="PGHOST", value=args.host),
-            *kube.plain_env({"PGPORT": str(PORT), "PGCONNECT_TIMEOUT": "30", "BACKUP_DIR": BACKUP_DIR,
-                             "BACKUP_RETAIN": str(config.retain)}),
-        ]
+        env = [*libpq_admin_env(args.host),
+               *kube.plain_env({"BACKUP_DIR": BACKUP_DIR, "BACKUP_RETAIN": str(config.retain)})]
         self.cron_job = k8s.batch.v1.CronJob(
             f"{name}-cron-job",
             metadata=kube.metadata(COMPONENT, args.namespace, COMPONENT),

@@ -132,8 +132,8 @@ class Redis(pulumi.ComponentResource):
                 ports=[k8s.core.v1.ServicePortArgs(name="redis", port=PORT, target_port="redis")]),
             opts=child)
 
-        self.network_policy = kube.ingress_policy(f"{name}-network-policy", args.namespace, COMPONENT, PORT,
-                                                  kube.REDIS_CLIENT_LABEL, child)
+        self.network_policy = kube.client_ingress_policy(f"{name}-network-policy", args.namespace, COMPONENT, PORT,
+                                                         kube.REDIS_CLIENT_LABEL, child)
 
         self.host = pulumi.Output.concat("redis.", args.namespace, ".svc")
         # The image serves no TLS; traffic stays inside the namespace behind the NetworkPolicy.

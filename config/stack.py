@@ -11,6 +11,7 @@ from pulumi.runtime import config as runtime_config
 from dynamic_providers.admin_client import insecure_transport_problem
 
 from config.admin_api import AdminApiConfig, parse_admin_api
+from config.app import BackendConfig, FrontendConfig, OAuthConfig, parse_app
 from config.catalog import KeyConfig, ModelConfig, TeamConfig, parse_keys, parse_models, parse_teams
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
@@ -46,6 +47,9 @@ class StackConfig:
     models: tuple[ModelConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
     keys: tuple[KeyConfig, ...] = ()
+    frontend: FrontendConfig = field(default_factory=FrontendConfig)
+    backend: BackendConfig = field(default_factory=BackendConfig)
+    oauth: OAuthConfig = field(default_factory=OAuthConfig)
 
     @property
     def openshift(self) -> bool:
@@ -55,7 +59,7 @@ class StackConfig:
 TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
-    "ingress", "redis", "monitoring", "alerting",
+    "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth",
 ]
 
 
@@ -144,6 +148,9 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     models = parse_models(top, "models" in secret_keys)
     teams = parse_teams(top, {m.name for m in models})
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams})
+    frontend, backend, oauth = parse_app(
+        top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
+        external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
 
     if not deploy_gateway:
         for key in ("redis", "monitoring", "alerting"):
@@ -162,5 +169,6 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys,
-        ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting,
+        ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
+        oauth=oauth,
     )

@@ -1,8 +1,8 @@
 """Offline validation of the manifests the program produces.
 
-Built-in kinds go through kubernetes-validate (strict: unknown fields fail). The Route and the CloudNativePG
-Cluster have no schema there, so they are checked against the openAPIV3Schema of our CRDs
-(tests/support/route_crd.yaml, tests/support/cnpg_cluster_crd.yaml), made strict by forbidding properties the
+Built-in kinds go through kubernetes-validate (strict: unknown fields fail). The Route, the CloudNativePG
+Cluster and OpenShift's OAuthClient have no schema there, so they are checked against the openAPIV3Schema of our
+CRDs (tests/support/route_crd.yaml, tests/support/cnpg_cluster_crd.yaml, tests/support/oauthclient_crd.yaml), made strict by forbidding properties the
 schema does not declare.
 """
 
@@ -19,6 +19,7 @@ import yaml
 
 ROUTE_CRD = Path(__file__).with_name("route_crd.yaml")
 CNPG_CLUSTER_CRD = Path(__file__).with_name("cnpg_cluster_crd.yaml")
+OAUTH_CLIENT_CRD = Path(__file__).with_name("oauthclient_crd.yaml")
 # The community operator's group and EDB's (same Cluster schema); see config.postgres.CLOUDNATIVEPG_API_GROUPS.
 CNPG_API_GROUPS = ("postgresql.cnpg.io", "postgresql.k8s.enterprisedb.io")
 SERVICE_MONITOR_CRD = Path(__file__).with_name("servicemonitor_crd.yaml")
@@ -76,12 +77,19 @@ def cloudnativepg_validator() -> jsonschema.Draft7Validator:
     return _crd_validator(cloudnativepg_crd())
 
 
+@functools.lru_cache(maxsize=1)
+def oauth_client_validator() -> jsonschema.Draft7Validator:
+    return _crd_validator(yaml.safe_load(OAUTH_CLIENT_CRD.read_text()))
+
+
 def _custom_validator(manifest: dict) -> jsonschema.Draft7Validator | None:
     api_version = manifest.get("apiVersion")
     if api_version == "route.openshift.io/v1":
         return route_validator()
     if api_version == "monitoring.coreos.com/v1":
         return crd_validator(SERVICE_MONITOR_CRD)
+    if api_version == "oauth.openshift.io/v1" and manifest.get("kind") == "OAuthClient":
+        return oauth_client_validator()
     if manifest.get("kind") == "Cluster" and api_version in {f"{g}/v1" for g in CNPG_API_GROUPS}:
         return cloudnativepg_validator()
     return None

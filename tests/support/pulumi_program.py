@@ -85,8 +85,9 @@ class Recorder(pulumi.runtime.Mocks):
             state["result"] = {SIG_KEY: SECRET_SIG, "value": f"{args.name}-Gen3rated:/@#%"}
         if args.typ == "kubernetes:route.openshift.io/v1:Route" and not self.preview:
             spec = dict(plain(state.get("spec") or {}))
-            namespace = plain(state.get("metadata") or {}).get("namespace")
-            spec.setdefault("host", f"litellm-{namespace}.apps.cluster.example.com")
+            meta = plain(state.get("metadata") or {})
+            # The router's default: <route name>-<namespace>.<apps domain>.
+            spec.setdefault("host", f"{meta.get('name')}-{meta.get('namespace')}.apps.cluster.example.com")
             state["spec"] = spec
         return f"{args.name}-id", state
 
