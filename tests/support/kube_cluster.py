@@ -580,13 +580,14 @@ class LocalCluster:
 
         def established() -> bool:
             found = api.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+            # conditions are null until the apiextensions controller first writes them
             return any(c["type"] == "Established" and c["status"] == "True"
-                       for c in found.get("status", {}).get("conditions", []))
+                       for c in (found.get("status") or {}).get("conditions") or [])
 
         def served() -> bool:
             try:
                 return bool(api.resource_path(api_version, spec["names"]["kind"], "default"))
-            except KeyError:
+            except (KeyError, TypeError):  # not in discovery yet, or its resource list still null
                 return False
 
         self._wait(f"the CRD {name} to be established", established)
