@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import yaml
 
 from components.kube_reader import KubeReader, KubeReadError
+from tests.support.json_http import send_json, serving
 
 
 @pytest.fixture
@@ -22,20 +22,13 @@ def api():
         def do_GET(self):  # noqa: N802
             seen.append((self.path, self.headers.get("Authorization", "")))
             status = {"/ok": 200, "/forbidden": 403}.get(self.path, 404)
-            body = json.dumps({"kind": "Thing", "path": self.path}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_json(self, status, {"kind": "Thing", "path": self.path})
 
         def log_message(self, *args):
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", seen
-    server.shutdown()
+    with serving(Handler) as url:
+        yield url, seen
 
 
 def kubeconfig(server: str, user: dict) -> str:
