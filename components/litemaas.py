@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 
 from components import kube
 from components.cloudnative_pg import APP_SECRET, APP_SECRET_URI_KEY, CloudNativePGArgs, CloudNativePGDatabase
+from components.inference_service import Read, resolve_models
 from components.litellm_catalog import LiteLLMCatalog, LiteLLMCatalogArgs
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
 from components.monitoring import GatewayMonitoring, GatewayMonitoringArgs
@@ -32,7 +33,11 @@ class LiteMaaS(pulumi.ComponentResource):
     master_key: pulumi.Output[str]
     namespace: Optional[pulumi.Output[str]]
 
-    def __init__(self, name: str, config: StackConfig, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, config: StackConfig, opts: Optional[pulumi.ResourceOptions] = None,
+                 kube_read: Optional[Read] = None):
+        """`kube_read` GETs Kubernetes objects for `models[].inferenceService` (default: the deploy credentials)."""
+        # Before any resource: a missing or unready InferenceService is a config error at preview.
+        models = resolve_models(config.models, kube_read)
         super().__init__("litemaas:index:LiteMaaS", name, None, opts)
         self.namespace_resource = self.postgres = self.gateway = self.backup = self.redis = self.monitoring = None
         self.app_database = self.web_app = None
@@ -126,7 +131,7 @@ class LiteMaaS(pulumi.ComponentResource):
         self.catalog = LiteLLMCatalog(
             "catalog",
             LiteLLMCatalogArgs(admin_url=self.gateway_url, master_key=self.master_key, admin_api=config.admin_api,
-                               models=config.models, teams=config.teams, keys=config.keys),
+                               models=models, teams=config.teams, keys=config.keys),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:

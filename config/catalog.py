@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 import pulumi
 
-from config.reader import Reader, check_litellm_duration, check_url, list_items, unique
+from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_object_name, check_url, list_items, \
+    unique
 
 
 # Pricing keys LiteLLM drops from model_info; they belong in litellm_params.
@@ -17,8 +19,27 @@ MODEL_PRICING_KEYS = frozenset(
 
 
 @dataclass(frozen=True)
+class InferenceServiceRef:
+    """A KServe InferenceService whose predictor serves the model (`models[].inferenceService`)."""
+
+    name: str
+    namespace: str
+    key_path: str  # e.g. models[0].inferenceService, for error messages
+    token_secret_name: Optional[str] = None  # a Secret in `namespace` holding the bearer token
+    token_secret_key: str = "token"
+    token: Optional[pulumi.Output[str]] = None  # secret
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
 class ModelConfig:
-    """One model deployment served by the gateway (`models[]`). Treat the mappings as read-only."""
+    """One model deployment served by the gateway (`models[]`). Treat the mappings as read-only.
+
+    With `inference_service`, `api_base` (and `model`, when empty) come from the InferenceService at preview/up.
+    """
 
     name: str
     model: str
@@ -34,6 +55,7 @@ class ModelConfig:
     model_info: Mapping[str, Any] = field(default_factory=dict)
     extra_params: Mapping[str, Any] = field(default_factory=dict)
     id: Optional[str] = None
+    inference_service: Optional[InferenceServiceRef] = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +92,13 @@ class KeyConfig:
 
 
 MODEL_KEYS = ["name", "model", "apiBase", "apiKey", "apiVersion", "rpm", "tpm", "timeout", "maxRetries",
-               "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id"]
+               "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id", "inferenceService"]
+
+
+INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
+
+
+TOKEN_SECRET_KEYS = ["name", "key"]
 
 
 TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id"]
@@ -97,9 +125,17 @@ def parse_models(top: Reader, stored_as_secret: bool) -> tuple[ModelConfig, ...]
         unique(item, "name", name, names, "model name")
         model_id = item.string("id")
         unique(item, "id", model_id, ids, "model id")
-        model = item.string("model", required=True, check=lambda v: None if "/" in v.strip("/") else
+        inference_service = parse_inference_service(item, stored_as_secret)
+        model = item.string("model", required=inference_service is None,
+                            check=lambda v: None if "/" in v.strip("/") else
                             "is not a LiteLLM model; use provider/model, e.g. openai/granite-8b-instruct")
         api_key = item.string("apiKey", secret=True)
+        if inference_service is not None:
+            for key in ("apiBase", "apiKey"):
+                if item.raw(key) is not MISSING:
+                    item.fail_key(key, "conflicts with inferenceService, which supplies the model server's URL and "
+                                  "token; remove one of them (`pulumi config rm --path "
+                                  f"'{item.key_path(key)}'`)")
         if api_key is not None and not stored_as_secret:
             item.fail_key("apiKey", f"is stored in plain text; set it with "
                           f"`pulumi config set --secret --path '{item.key_path('apiKey')}' …`")
@@ -119,9 +155,40 @@ def parse_models(top: Reader, stored_as_secret: bool) -> tuple[ModelConfig, ...]
             timeout=item.number("timeout", positive=True), max_retries=item.integer("maxRetries"),
             input_cost_per_token=item.number("inputCostPerToken"),
             output_cost_per_token=item.number("outputCostPerToken"),
-            model_info=model_info, extra_params=extra_params, id=model_id,
+            model_info=model_info, extra_params=extra_params, id=model_id, inference_service=inference_service,
         ))
     return tuple(models)
+
+
+def parse_inference_service(item: Reader, stored_as_secret: bool) -> Optional[InferenceServiceRef]:
+    """`models[N].inferenceService`: the InferenceService reference and where its bearer token comes from."""
+    if item.raw("inferenceService") is MISSING or item.raw("inferenceService") is None:
+        return None
+    section = item.child("inferenceService", INFERENCE_SERVICE_KEYS)
+    name = section.string("name", required=True, check=lambda v: None if DNS_LABEL.match(v) else
+                          "is not an InferenceService name; use lower-case letters, digits and '-' (max 63)")
+    namespace = section.string("namespace", required=True, check=lambda v: None if DNS_LABEL.match(v) else
+                               "is not a namespace name; use lower-case letters, digits and '-' (max 63)")
+    token_secret = None
+    if section.raw("tokenSecret") is not MISSING:
+        token_secret = section.child("tokenSecret", TOKEN_SECRET_KEYS)
+    token = section.string("token", secret=True)
+    if token is not None and not stored_as_secret:
+        section.fail_key("token", f"is stored in plain text; set it with "
+                         f"`pulumi config set --secret --path '{section.key_path('token')}' …`")
+    if token is not None and token_secret is not None:
+        section.fail_key("token", "conflicts with tokenSecret; set one of them: the token itself (secret), or the "
+                         "Secret in the InferenceService's namespace that holds it")
+    secret_name = secret_key = None
+    if token_secret is not None:
+        secret_name = token_secret.string("name", required=True, check=check_object_name)
+        secret_key = token_secret.string("key", "token", check=lambda v: None if re.fullmatch(r"[-._a-zA-Z0-9]+", v)
+                                         else "is not a Secret key; use letters, digits, '-', '_' or '.'")
+    if name is None or namespace is None:
+        return None
+    return InferenceServiceRef(name=name, namespace=namespace, key_path=section.path,
+                               token_secret_name=secret_name, token_secret_key=secret_key or "token",
+                               token=pulumi.Output.secret(token) if token is not None else None)
 
 
 def parse_teams(top: Reader, declared_models: set[str]) -> tuple[TeamConfig, ...]:

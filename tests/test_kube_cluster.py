@@ -339,19 +339,7 @@ def test_failed_start_stops_everything_it_started(tmp_path: Path, request: pytes
 def _install_cloudnativepg_crd(cluster: LocalCluster, api_group: str) -> None:
     from tests.support.manifests import cloudnativepg_crd
 
-    crd = cloudnativepg_crd(api_group)
-    cluster.api.create(crd)
-    name = crd["metadata"]["name"]
-    wait_until(cluster, f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}",
-               lambda c: condition(c, "Established") == "True", f"the CRD {name} to be established")
-
-    def served() -> bool:
-        try:
-            return bool(cluster.api.resource_path(f"{api_group}/v1", "Cluster", "default"))
-        except KeyError:
-            return False
-
-    cluster.api.wait_for(served, timeout=WORKLOAD_TIMEOUT, description=f"{api_group}/v1 in discovery")
+    cluster.install_crd(cloudnativepg_crd(api_group))
 
 
 def _stack_cluster(mocked: Any, namespace: str, api_group: str) -> dict[str, Any]:

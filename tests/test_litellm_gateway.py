@@ -243,6 +243,13 @@ def test_network_policy_admits_the_router(mocked, openshift, peer):
     assert rule["ports"] == [{"protocol": "TCP", "port": 4000}]
 
 
+def test_network_policy_leaves_egress_open_for_model_servers(mocked):
+    # The gateway calls providers on the internet and OpenShift AI predictors in other namespaces (README,
+    # "OpenShift AI models"): only the model namespace's ingress policy needs to admit it.
+    policy = deploy(mocked).one("kubernetes:networking.k8s.io/v1:NetworkPolicy").manifest
+    assert policy["spec"]["policyTypes"] == ["Ingress"] and "egress" not in policy["spec"]
+
+
 def test_credentials_live_only_in_the_secret(mocked):
     recorder = deploy(mocked)
     secret = recorder.one(SECRET)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import requests
 from components.litemaas import LiteMaaS
 from components.postgres_backup import BACKUP_DIR, CLAIM, RESTORE_OPTIONS
 from config import parse_stack_config
+from tests.support.json_http import send_json, serving
 from tests.support.manifests import pod_templates, restricted_v2_violations, validate
 
 CRON_JOB = "kubernetes:batch/v1:CronJob"
@@ -109,15 +109,10 @@ class Upstream(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server's naming
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         Upstream.seen.append(self.headers.get("Authorization", ""))
-        body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "upstream",
-                           "choices": [{"index": 0, "finish_reason": "stop",
-                                        "message": {"role": "assistant", "content": "from upstream"}}],
-                           "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_json(self, 200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "upstream",
+                              "choices": [{"index": 0, "finish_reason": "stop",
+                                           "message": {"role": "assistant", "content": "from upstream"}}],
+                              "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}})
 
     def log_message(self, *args):
         pass
@@ -125,13 +120,9 @@ class Upstream(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def upstream():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     Upstream.seen = []
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with serving(Upstream) as url:
+        yield f"{url}/v1"
 
 
 def run_backup_script(mocked, db, backup_dir: Path) -> subprocess.CompletedProcess:

@@ -558,7 +558,7 @@ class LocalCluster:
             "provisioner": "kubernetes.io/host-path",
             "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate",
         })
-        api.create(yaml.safe_load(ROUTE_CRD.read_text()))
+        self.install_crd(yaml.safe_load(ROUTE_CRD.read_text()))
 
         def node_ready() -> bool:
             node = api.get(f"/api/v1/nodes/{NODE_NAME}")
@@ -566,18 +566,32 @@ class LocalCluster:
             taints = node["spec"].get("taints", [])
             return conditions.get("Ready") == "True" and not taints
 
-        def crd_established() -> bool:
-            crd = api.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/routes.route.openshift.io")
-            return any(c["type"] == "Established" and c["status"] == "True"
-                       for c in crd.get("status", {}).get("conditions", []))
-
         self._wait("the kwok node to become Ready and untainted", node_ready)
-        self._wait("the Route CRD to be established", crd_established)
-        self._wait("route.openshift.io/v1 in discovery",
-                   lambda: api.resource_path("route.openshift.io/v1", "Route", "default"))
         # Created by kube-controller-manager; pods cannot be admitted before it exists.
         self._wait("the default ServiceAccount",
                    lambda: api.get_or_none("/api/v1/namespaces/default/serviceaccounts/default"))
+
+    def install_crd(self, crd: dict[str, Any]) -> None:
+        """Create a CustomResourceDefinition and wait until the API server serves its kind."""
+        api = self.api
+        api.create(crd)
+        name, spec = crd["metadata"]["name"], crd["spec"]
+        api_version = f"{spec['group']}/{spec['versions'][0]['name']}"
+
+        def established() -> bool:
+            found = api.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+            # conditions are null until the apiextensions controller first writes them
+            return any(c["type"] == "Established" and c["status"] == "True"
+                       for c in (found.get("status") or {}).get("conditions") or [])
+
+        def served() -> bool:
+            try:
+                return bool(api.resource_path(api_version, spec["names"]["kind"], "default"))
+            except (KeyError, TypeError):  # not in discovery yet, or its resource list still null
+                return False
+
+        self._wait(f"the CRD {name} to be established", established)
+        self._wait(f"{api_version} in discovery", served)
 
     def _remove_provisioned_volumes(self) -> None:
         """Delete the host-path directories this cluster's provisioner created under /tmp."""
