@@ -361,11 +361,20 @@ def test_alerting_webhook_must_be_secret_and_is_never_echoed():
     assert config.alerting.budget_alert_ttl_seconds == 43200 and config.alerting.spend_report_frequency == "1d"
 
 
+@pytest.mark.real_litellm
 def test_alert_types_are_litellm_1_108_7s():
-    from litellm.types.integrations.slack_alerting import AlertType
+    """Read from the pinned LiteLLM the real proxy runs (its own venv, not the program's)."""
+    import json
+    import subprocess
 
     from config.monitoring import ALERT_TYPES
-    assert sorted(ALERT_TYPES) == sorted(a.value for a in AlertType)
+    from tests.support.real_litellm import Installation
+
+    served = subprocess.run(
+        [str(Installation.find().python), "-c", "import json; from litellm.types.integrations.slack_alerting "
+         "import AlertType; print(json.dumps([a.value for a in AlertType]))"],
+        capture_output=True, text=True, check=True, env={"LITELLM_LOCAL_MODEL_COST_MAP": "True"}).stdout
+    assert sorted(ALERT_TYPES) == sorted(json.loads(served))
 
 
 def test_database_connections_are_sized_for_max_replicas():
