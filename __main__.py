@@ -18,3 +18,5 @@ pulumi.export("namespace", litemaas.namespace)
 pulumi.export("models", litemaas.catalog.model_names)
 pulumi.export("teams", litemaas.catalog.team_ids)
 pulumi.export("keys", pulumi.Output.secret(litemaas.catalog.key_details))
+# Per key alias, the message to send its user: `pulumi stack output --show-secrets handoff --json | jq -r .alice`
+pulumi.export("handoff", pulumi.Output.secret(litemaas.catalog.handoff))
