@@ -229,7 +229,7 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
             item.fail_key("softBudget", f"{soft_budget:g} is greater than maxBudget {max_budget:g}; "
                           "the soft budget is the alert threshold below the hard limit")
         token_hash = item.string("tokenHash", check=lambda v: None if TOKEN_HASH.match(v) else
-                                 "is not a key token; use the 64 hex digits `litemaas keys` or /key/list shows")
+                                 "is not a key token; use the 64 hex digits `token` of /key/list?return_full_object=true")
         unique(item, "tokenHash", token_hash, hashes, "key tokenHash")
         adopt = item.boolean("adopt", False) or token_hash is not None
         rotation = rotation_label(item)

@@ -271,7 +271,7 @@ class VirtualKeyProvider(LiteLLMProvider):
                 found = {}
             if not found or found.get("status") == "deleted":
                 raise api.error("POST", "/key/update", 404, f"no key with token {token_hash[:12]}… to adopt",
-                                hint="copy the token from `litemaas keys` or `/key/list`; deleted keys cannot be "
+                                hint="copy `token` from /key/list?return_full_object=true; deleted keys cannot be "
                                      "adopted") from None
             found = {**found, "token": token_hash}
         else:
