@@ -112,7 +112,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 "OPENAI_BASE_URL": pulumi.Output.from_input(gateway_url).apply(openai_base_url),
                 "LITEMAAS_MODELS": key.models.apply(lambda models: ",".join(models or [])),
             },
-            # The value changes on rotation: the Secret is updated in place, never replaced.
+            # A rotation changes the data: pulumi-kubernetes replaces the Secret under the same name (in place with
+            # `kubernetes:enableSecretMutable`).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key]))
 
 
