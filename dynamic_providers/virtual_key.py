@@ -255,7 +255,7 @@ class VirtualKeyProvider(LiteLLMProvider):
                                     "metadata": metadata, "blocked": bool(props.get("blocked"))}
             body.update(_declared_settings(props))
             answer = api.post("/key/update", body, idempotent=True)
-        expires = (answer or {}).get("expires", found.get("expires")) if isinstance(answer, dict) else found.get("expires")
+        expires = answer.get("expires", found.get("expires")) if isinstance(answer, dict) else found.get("expires")
         outs = self._outputs(props, key=None, token=token, key_name=found.get("key_name"), expires=expires,
                              held_by_user=True, issued_at=found.get("created_at") or props.get("issued_at"))
         return CreateResult(token, outs)
