@@ -257,7 +257,8 @@ class VirtualKeyProvider(LiteLLMProvider):
             answer = api.post("/key/update", body, idempotent=True)
         expires = answer.get("expires", found.get("expires")) if isinstance(answer, dict) else found.get("expires")
         outs = self._outputs(props, key=None, token=token, key_name=found.get("key_name"), expires=expires,
-                             held_by_user=True, issued_at=found.get("created_at") or props.get("issued_at"))
+                             # the stored inputs hold check()'s time: rotateEvery counts from the adoption
+                             held_by_user=True, issued_at=props.get("issued_at"))
         return CreateResult(token, outs)
 
     @staticmethod
