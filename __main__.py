@@ -21,3 +21,5 @@ pulumi.export("keys", pulumi.Output.secret(litemaas.catalog.key_details))
 pulumi.export("webAppUrl", litemaas.web_app_url)  # None while backend.enabled is false
 pulumi.export("webAppAdminApiKey",
               None if litemaas.web_app_admin_api_key is None else pulumi.Output.secret(litemaas.web_app_admin_api_key))
+# Per key alias, the message to send its user: `pulumi stack output --show-secrets handoff --json | jq -r .alice`
+pulumi.export("handoff", pulumi.Output.secret(litemaas.catalog.handoff))

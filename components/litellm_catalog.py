@@ -3,23 +3,31 @@
 Every child waits for what the caller made the catalog depend on (the gateway Deployment), keys wait for
 their team and for the models they name, teams for their models. Resource names are derived from the
 model name / team alias / key alias, so renaming one of those in the stack config replaces that resource
-(a new key value for a renamed key alias).
+(a new key value for a renamed key alias). A key with `deliverTo` also gets a Secret in the user's namespace
+(OPENAI_API_KEY, OPENAI_BASE_URL, LITEMAAS_MODELS) that follows every rotation, and `handoff` holds the message
+for each key's user.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
 import pulumi
+import pulumi_kubernetes as k8s
 
+from components import kube
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey
-from config import AdminApiConfig, KeyConfig, ModelConfig, TeamConfig
+from config import AdminApiConfig, DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
+# On a delivered Secret: `oc get secret -l litemaas.io/virtual-key` lists them; the value names the key alias.
+DELIVERED_KEY_LABEL = "litemaas.io/virtual-key"
 
 
 @dataclass
@@ -41,6 +49,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
+    handoff: pulumi.Output[dict]  # secret: alias -> the message for the key's user
+    delivered: dict[str, k8s.core.v1.Secret]  # alias -> the Secret in the user's namespace
 
     def __init__(self, name: str, args: LiteLLMCatalogArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -67,23 +77,57 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 f"{name}-key-{key.alias}", key, connection, team_id=team.team_id if team is not None else None,
                 opts=child_opts(*depends))
 
+        self.delivered = {
+            key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
+                                     args.admin_url)
+            for key in args.keys if key.deliver_to is not None
+        }
+
         self.model_names = pulumi.Output.all(*[m.model_name for m in self.models.values()]).apply(list)
         aliases = list(self.teams)
         self.team_ids = pulumi.Output.all(*[t.team_id for t in self.teams.values()]).apply(
             lambda ids: dict(zip(aliases, ids)))
         self.key_details = pulumi.Output.secret(pulumi.Output.all(*[_key_detail(k) for k in self.keys.values()]).apply(
             lambda details: dict(zip(list(self.keys), details))))
+        self.handoff = pulumi.Output.secret(pulumi.Output.all(self.key_details, args.admin_url).apply(
+            lambda v: {alias: handoff_message(alias, v[1], detail) for alias, detail in v[0].items()}))
         self.register_outputs({"modelNames": self.model_names, "teamIds": self.team_ids,
-                               "keyDetails": self.key_details})
+                               "keyDetails": self.key_details, "handoff": self.handoff})
 
     def _named_models(self, names: Sequence[str]) -> list[Model]:
         return [self.models[n] for n in names if n in self.models]
 
+    def _deliver(self, name: str, alias: str, target: DeliveryConfig, key: VirtualKey,
+                 gateway_url: pulumi.Input[str]) -> k8s.core.v1.Secret:
+        """The key where it is used: mount it with `envFrom: [{secretRef: {name: <secretName>}}]`."""
+        return k8s.core.v1.Secret(
+            name,
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=target.secret_name, namespace=target.namespace,
+                labels={**kube.labels("litemaas-key"), DELIVERED_KEY_LABEL: _label_value(alias)},
+                annotations={"litemaas.io/key-alias": alias}),
+            type="Opaque",
+            string_data={
+                "OPENAI_API_KEY": pulumi.Output.secret(key.key),
+                "OPENAI_BASE_URL": pulumi.Output.from_input(gateway_url).apply(openai_base_url),
+                "LITEMAAS_MODELS": key.models.apply(lambda models: ",".join(models or [])),
+            },
+            # A rotation changes the data: pulumi-kubernetes replaces the Secret under the same name (in place with
+            # `kubernetes:enableSecretMutable`).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[key]))
+
+
+def _label_value(alias: str) -> str:
+    """A key alias as a label value (63 characters of [A-Za-z0-9._-], alphanumeric at both ends)."""
+    value = re.sub(r"[^A-Za-z0-9._-]", "-", alias)[:63].strip("-._")
+    return value or "key"
+
 
 def _key_detail(key: VirtualKey) -> pulumi.Output[dict[str, Any]]:
-    return pulumi.Output.all(key.key, key.models, key.max_budget, key.budget_duration, key.expires).apply(
+    return pulumi.Output.all(key.key, key.models, key.max_budget, key.budget_duration, key.expires, key.expired,
+                             key.held_by_user).apply(
         lambda v: {"key": v[0], "models": list(v[1] or []), "maxBudget": v[2], "budgetDuration": v[3],
-                   "expires": v[4]})
+                   "expires": v[4], "expired": bool(v[5]), "heldByUser": bool(v[6])})
 
 
 def _with(depends_on: Any, extra: list[pulumi.Resource]) -> Any:

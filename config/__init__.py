@@ -8,7 +8,7 @@ with messages that name the key path and the fix. One module per section; `confi
 from config.admin_api import AdminApiConfig
 from config.app import DEFAULT_BACKEND_IMAGE, DEFAULT_FRONTEND_IMAGE, BackendConfig, DefaultUserLimits, \
     FrontendConfig, OAuthConfig
-from config.catalog import KeyConfig, ModelConfig, TeamConfig
+from config.catalog import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
@@ -22,8 +22,8 @@ from config.stack import StackConfig, load_stack_config, parse_stack_config
 __all__ = [
     "AdminApiConfig", "AlertingConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig", "CloudNativePGConfig",
     "ConfigError", "DEFAULT_BACKEND_IMAGE", "DEFAULT_FRONTEND_IMAGE", "DEFAULT_INGRESS_TLS_SECRET",
-    "DEFAULT_LITELLM_IMAGE", "DEFAULT_POSTGRES_IMAGE", "DEFAULT_REDIS_IMAGE", "DefaultUserLimits", "FrontendConfig",
-    "MonitoringConfig", "OAuthConfig", "RedisConfig",
+    "DEFAULT_LITELLM_IMAGE", "DEFAULT_POSTGRES_IMAGE", "DEFAULT_REDIS_IMAGE", "DefaultUserLimits", "DeliveryConfig",
+    "FrontendConfig", "MonitoringConfig", "OAuthConfig", "RedisConfig",
     "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
     "StackConfig", "TeamConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",

@@ -89,6 +89,21 @@ class KeyConfig:
     max_parallel_requests: Optional[int] = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     blocked: bool = False
+    rotation: Optional[str] = None  # a counter or label: changing it issues a new value
+    rotate_every: Optional[str] = None
+    rotation_grace_period: Optional[str] = None  # None: 24h (the provider's default)
+    renew: bool = False
+    adopt: bool = False
+    token_hash: Optional[str] = None
+    deliver_to: Optional["DeliveryConfig"] = None
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """`keys[].deliverTo`: a Secret with the key in the user's namespace (e.g. an OpenShift AI project)."""
+
+    namespace: str
+    secret_name: str
 
 
 MODEL_KEYS = ["name", "model", "apiBase", "apiKey", "apiVersion", "rpm", "tpm", "timeout", "maxRetries",
@@ -105,7 +120,10 @@ TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmL
 
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
-             "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked"]
+             "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
+             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo"]
+DELIVERY_KEYS = ["namespace", "secretName"]
+TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 def check_models_declared(reader: Reader, models: tuple[str, ...], declared: set[str]) -> None:
@@ -211,9 +229,43 @@ def parse_teams(top: Reader, declared_models: set[str]) -> tuple[TeamConfig, ...
     return tuple(teams)
 
 
+def check_grace_period(value: str) -> Optional[str]:
+    return None if value.strip() == "0" else check_litellm_duration(value)
+
+
+def rotation_label(item: Reader) -> Optional[str]:
+    """`rotation` as a string: a counter (1, 2, ...) or a label (`2026-q3`, `leaked-2026-05-02`)."""
+    value = item.raw("rotation")
+    if value is None or value is MISSING:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or str(value).strip() == "":
+        item.fail_key("rotation", f"must be a counter or a label (e.g. 2 or 2026-q3), got {value!r}")
+        return None
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def parse_delivery(item: Reader) -> Optional[DeliveryConfig]:
+    if item.raw("deliverTo") in (MISSING, None):
+        return None
+    section = item.child("deliverTo", DELIVERY_KEYS)
+    namespace = section.string("namespace", required=True, check=check_namespace)
+    secret_name = section.string("secretName", required=True, check=check_object_name)
+    if namespace is None or secret_name is None:
+        return None
+    return DeliveryConfig(namespace=namespace, secret_name=secret_name)
+
+
+def check_namespace(value: str) -> Optional[str]:
+    if not DNS_LABEL.match(value):
+        return "is not a namespace name; use lower-case letters, digits and '-' (e.g. alice-notebooks)"
+    return None
+
+
 def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig]) -> tuple[KeyConfig, ...]:
     keys = []
     aliases: dict[str, str] = {}
+    hashes: dict[str, str] = {}
+    secrets: dict[tuple[str, str], str] = {}
     for item in list_items(top, "keys", KEY_KEYS):
         alias = item.string("alias", required=True)
         unique(item, "alias", alias, aliases, "key alias")
@@ -233,6 +285,18 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
         if max_budget is not None and soft_budget is not None and soft_budget > max_budget:
             item.fail_key("softBudget", f"{soft_budget:g} is greater than maxBudget {max_budget:g}; "
                           "the soft budget is the alert threshold below the hard limit")
+        token_hash = item.string("tokenHash", check=lambda v: None if TOKEN_HASH.match(v) else
+                                 "is not a key token; use the 64 hex digits `token` of /key/list?return_full_object=true")
+        unique(item, "tokenHash", token_hash, hashes, "key tokenHash")
+        adopt = item.boolean("adopt", False) or token_hash is not None
+        rotation = rotation_label(item)
+        delivery = parse_delivery(item)
+        if delivery is not None:
+            unique(item, "deliverTo.secretName", f"{delivery.namespace}/{delivery.secret_name}",  # type: ignore[arg-type]
+                   secrets, "delivered Secret")
+            if adopt and rotation is None:
+                item.fail_key("deliverTo", "an adopted key has no value in the stack to deliver (the user holds "
+                              "it); set keys[].rotation to issue one, or drop deliverTo")
         keys.append(KeyConfig(
             alias=alias or "", models=models, team=team, user_id=item.string("userId"),
             max_budget=max_budget, soft_budget=soft_budget,
@@ -241,5 +305,10 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
             tpm_limit=item.integer("tpmLimit"), rpm_limit=item.integer("rpmLimit"),
             max_parallel_requests=item.integer("maxParallelRequests", minimum=1),
             metadata=item.mapping("metadata"), blocked=item.boolean("blocked", False),
+            rotation=rotation, rotate_every=item.string("rotateEvery", check=check_litellm_duration),
+            rotation_grace_period=item.string("rotationGracePeriod", check=lambda v: None if check_grace_period(v)
+                                              is None else "is not a grace period; use a LiteLLM duration such "
+                                              "as 24h or 2d, or 0 to revoke the old value at once"),
+            renew=item.boolean("renew", False), adopt=adopt, token_hash=token_hash, deliver_to=delivery,
         ))
     return tuple(keys)

@@ -3,7 +3,16 @@
 The id is the key's sha256 token hash (never the raw key, which would end up in URLs and logs). The raw
 `sk-...` value is generated here with `secrets` and sent as a custom key, so after a lost answer the
 key found by its alias can be proven ours (its hash matches) and nothing is created twice. The raw key
-is a secret output; an imported key has none (LiteLLM never shows it again).
+is a secret output; an imported or adopted key has none (LiteLLM never shows it again).
+
+Day 2 (no Enterprise licence needed; `/key/regenerate` is Enterprise-only and never called):
+- rotation: a changed `rotation` label, or `rotate_every` elapsed since `issued_at`, issues a new value under
+  the same alias; the old key is renamed and expires after `rotation_grace_period` (LiteLLM's own expiry
+  revokes it). The id stays the first token; the `token` output names the current one.
+- adoption: `adopt` (by alias) or `token_hash` takes over an existing key with `/key/update`.
+- expiry: `expired` is set on refresh; `renew` extends an expired key by `duration`.
+`check` writes the reason of a rotation or renewal into the inputs (`rotation_due`, `renewal_due`), so
+`pulumi preview` shows it as a changed property.
 
 API: `VirtualKeyProvider` is pickled by reference into every VirtualKey's state; the module path
 `dynamic_providers.virtual_key` and the class names are stable API. Never rename or move them.
@@ -12,13 +21,14 @@ API: `VirtualKeyProvider` is pickled by reference into every VirtualKey's state;
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from dynamic_providers.admin_client import (
     CONNECTION_FIELDS,
@@ -32,6 +42,7 @@ from dynamic_providers.provider_base import (
     LiteLLMProvider,
     connection_defaults,
     declared,
+    plain,
     same,
 )
 
@@ -53,7 +64,22 @@ KEY_FIELDS = (
     Field("blocked", "bool"),
     Field("allowed_routes", "list"),  # e.g. ["/metrics"]: a key that may call nothing else
 )
+# Day-2 inputs: they steer create/update but are never sent to LiteLLM as such, and changing one alone is no diff.
+LIFECYCLE_FIELDS = (
+    Field("rotation", "str"),
+    Field("rotate_every", "str", duration=True),
+    Field("rotation_grace_period", "str"),
+    Field("renew", "bool"),
+    Field("adopt", "bool"),
+    Field("token_hash", "str"),
+)
+# Written by check(): when the current value was issued, and why the next update rotates or renews.
+BOOKKEEPING_INPUTS = ("issued_at", "rotation_due", "renewal_due", "expired")
 OUTPUT_FIELDS = ("key", "token", "key_name", "expires")
+DAY2_OUTPUTS = ("expired", "held_by_user", "retired", "issued_at")
+DEFAULT_GRACE_PERIOD = "24h"
+ADOPTED_MARKER = "litemaas_adopted"  # metadata stamp on an adopted key: a second adoption is refused
+TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 # Fields LiteLLM keeps inside metadata; never part of the user's declared metadata.
 _METADATA_BACKED = frozenset({"tags", "guardrails", "policies", "prompts", "model_rpm_limit", "model_tpm_limit",
                               "rpm_limit_type", "tpm_limit_type", "enforced_params", "service_account_id",
@@ -77,6 +103,64 @@ def kept_expiry(stored: Optional[str], served: Optional[str]) -> Optional[str]:
     return stored if apart < timedelta(milliseconds=1) else served
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def parse_instant(value: Any) -> Optional[datetime]:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def is_expired(expires: Any, now: Optional[datetime] = None) -> bool:
+    moment = parse_instant(expires)
+    return moment is not None and moment <= (now or utc_now())
+
+
+def grace_seconds(value: Optional[str]) -> int:
+    """`rotation_grace_period` in seconds: a LiteLLM duration, or `0` (revoke the old value at once)."""
+    from config import parse_litellm_duration
+
+    value = value or DEFAULT_GRACE_PERIOD
+    return 0 if value.strip() == "0" else parse_litellm_duration(value)
+
+
+def _age(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.0f}d"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.0f}h"
+    return f"{seconds:.0f}s"
+
+
+def rotation_reason(olds: Mapping[str, Any], inputs: Mapping[str, Any], now: datetime) -> Optional[str]:
+    """Why the next update issues a new value (None: it does not). `olds` are the stored inputs."""
+    from config import parse_litellm_duration
+
+    if not same(olds.get("rotation"), inputs.get("rotation")):
+        return f"rotation changed from {olds.get('rotation')!r} to {inputs.get('rotation')!r}"
+    every, issued = inputs.get("rotate_every"), parse_instant(olds.get("issued_at"))
+    if isinstance(every, str) and issued is not None:
+        age = (now - issued).total_seconds()
+        if age >= parse_litellm_duration(every):
+            return f"rotateEvery {every}: the value was issued {issued:%Y-%m-%d %H:%M} UTC, {_age(age)} ago"
+    return None
+
+
+_SETTINGS = ("team_id", "user_id", "max_budget", "soft_budget", "budget_duration", "duration", "tpm_limit",
+             "rpm_limit", "max_parallel_requests", "allowed_routes")
+
+
+def _declared_settings(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Owner, budget, lifetime and limits as declared (unset ones are left to LiteLLM)."""
+    return {name: props[name] for name in _SETTINGS if props.get(name) is not None}
+
+
 def new_raw_key() -> str:
     """A LiteLLM-style virtual key with 256 bits of randomness."""
     return "sk-" + secrets.token_urlsafe(32)
@@ -85,7 +169,22 @@ def new_raw_key() -> str:
 class VirtualKeyProvider(LiteLLMProvider):
     """CRUD for `litellm:VirtualKey` against the LiteLLM admin API. Stateless; pickled by reference."""
 
-    fields = KEY_FIELDS
+    fields = KEY_FIELDS + LIFECYCLE_FIELDS
+    internal_inputs = BOOKKEEPING_INPUTS
+
+    def changed_fields(self, olds, news):
+        """Only what LiteLLM stores counts as a change; the day-2 inputs act through `due_reasons`."""
+        return [f.name for f in KEY_FIELDS if not same(olds.get(f.name), news.get(f.name))]
+
+    def diff(self, id_, olds, news):
+        result = super().diff(id_, olds, news)
+        if result.changes or not self.due(plain(dict(news or {}))):
+            return result
+        return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+
+    @staticmethod
+    def due(news: Mapping[str, Any]) -> bool:
+        return bool(news.get("rotation_due") or news.get("renewal_due"))
 
     def check_resource(self, olds, inputs, failures):
         max_budget, soft_budget = inputs.get("max_budget"), inputs.get("soft_budget")
@@ -94,25 +193,106 @@ class VirtualKeyProvider(LiteLLMProvider):
                                          f"{max_budget:g}; the soft budget is the alert threshold below the limit"))
         if inputs.get("blocked") is None:
             inputs["blocked"] = False
+        grace = inputs.get("rotation_grace_period")
+        if isinstance(grace, str) and grace.strip() != "0":
+            try:
+                grace_seconds(grace)
+            except ValueError as exc:
+                failures.append(CheckFailure("rotation_grace_period", f"rotation_grace_period: {exc}, or 0 to "
+                                             "revoke the old value at once"))
+        token_hash = inputs.get("token_hash")
+        if isinstance(token_hash, str) and not TOKEN_HASH.match(token_hash):
+            failures.append(CheckFailure("token_hash", "token_hash must be the key's sha256 token: 64 lower-case "
+                                         "hex digits, as `/key/list` shows it"))
+        if failures:
+            return
+        now = utc_now()
+        for name in BOOKKEEPING_INPUTS:
+            inputs.pop(name, None)
+        if not olds.get("key_alias"):  # a new key: its value is issued by this create
+            inputs["issued_at"] = now.isoformat()
+            return
+        inputs["issued_at"] = olds.get("issued_at")
+        reason = rotation_reason(olds, inputs, now)
+        if reason:
+            inputs["rotation_due"] = reason
+            inputs["issued_at"] = now.isoformat()
+        elif olds.get("expired") and inputs.get("renew"):
+            inputs["renewal_due"] = (f"expired (refresh saw it past its expiry); renew extends it by "
+                                     f"{inputs.get('duration') or 'removing the expiry (no duration)'}")
 
     # create ----------------------------------------------------------------------------------------
     def create(self, props):
         props = self.normalised(props)
+        if props.get("adopt") or props.get("token_hash"):
+            return self._adopt(props)
         raw = new_raw_key()
-        body: dict[str, Any] = {"key": raw, "key_alias": props["key_alias"], "models": list(props.get("models") or []),
-                                "metadata": dict(props.get("metadata") or {})}
-        for name in ("team_id", "user_id", "max_budget", "soft_budget", "budget_duration", "duration", "tpm_limit",
-                     "rpm_limit", "max_parallel_requests", "allowed_routes"):
-            if props.get(name) is not None:
-                body[name] = props[name]
-        if props.get("blocked"):
-            body["blocked"] = True
         with self.client(props, raw) as api:
-            created = self._generate(api, body, raw)
+            created = self._generate(api, self._generate_body(props, raw), raw)
         token = created.get("token_id") or created.get("token") or hash_key(raw)
         outs = self._outputs(props, key=created.get("key") or raw, token=token,
                              key_name=created.get("key_name"), expires=created.get("expires"))
         return CreateResult(token, outs)
+
+    @staticmethod
+    def _generate_body(props: Mapping[str, Any], raw: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"key": raw, "key_alias": props["key_alias"], "models": list(props.get("models") or []),
+                                "metadata": dict(props.get("metadata") or {})}
+        body.update(_declared_settings(props))
+        if props.get("blocked"):
+            body["blocked"] = True
+        return body
+
+    def _adopt(self, props: dict[str, Any]) -> CreateResult:
+        """Take over an existing key: declared fields via `/key/update`, nothing created, the value stays the user's."""
+        alias, token_hash = props["key_alias"], props.get("token_hash")
+        with self.client(props) as api:
+            found = self._adoptable(api, alias, token_hash)
+            token = found["token"]
+            metadata = {k: v for k, v in (found.get("metadata") or {}).items() if k not in _METADATA_BACKED}
+            metadata.update(props.get("metadata") or {})
+            metadata[ADOPTED_MARKER] = utc_now().isoformat()
+            body: dict[str, Any] = {"key": token, "key_alias": alias, "models": list(props.get("models") or []),
+                                    "metadata": metadata, "blocked": bool(props.get("blocked"))}
+            body.update(_declared_settings(props))
+            answer = api.post("/key/update", body, idempotent=True)
+        expires = answer.get("expires", found.get("expires")) if isinstance(answer, dict) else found.get("expires")
+        outs = self._outputs(props, key=None, token=token, key_name=found.get("key_name"), expires=expires,
+                             # the stored inputs hold check()'s time: rotateEvery counts from the adoption
+                             held_by_user=True, issued_at=props.get("issued_at"))
+        return CreateResult(token, outs)
+
+    @staticmethod
+    def _adoptable(api: AdminClient, alias: str, token_hash: Optional[str]) -> dict[str, Any]:
+        if token_hash:
+            try:
+                found = api.key_info(token_hash)
+            except LiteLLMAdminError as exc:
+                if exc.status != 404:
+                    raise
+                found = {}
+            if not found or found.get("status") == "deleted":
+                raise api.error("POST", "/key/update", 404, f"no key with token {token_hash[:12]}… to adopt",
+                                hint="copy `token` from /key/list?return_full_object=true; deleted keys cannot be "
+                                     "adopted") from None
+            found = {**found, "token": token_hash}
+        else:
+            rows = [r for r in api.list_keys(alias=alias) if r.get("key_alias") == alias]
+            if not rows:
+                raise api.error("POST", "/key/update", 404, f"no key with alias {alias!r} to adopt",
+                                hint="check the alias in the LiteLLM UI, set keys[].tokenHash for a key without an "
+                                     "alias, or drop keys[].adopt to issue a new key")
+            if len(rows) > 1:
+                raise api.error("POST", "/key/update", 409, f"{len(rows)} keys share alias {alias!r}",
+                                hint="set keys[].tokenHash to the token of the one to adopt")
+            found = rows[0]
+        stamp = (found.get("metadata") or {}).get(ADOPTED_MARKER)
+        if stamp:
+            raise api.error("POST", "/key/update", 409, f"key {alias!r} was already adopted by a stack on {stamp}",
+                            hint="one stack, one keys[] entry per key: remove the other entry (or, after an "
+                                 f"interrupted adoption, delete metadata.{ADOPTED_MARKER} of the key in the "
+                                 "LiteLLM UI and run `pulumi up` again)")
+        return found
 
     def _generate(self, api: AdminClient, body: dict[str, Any], raw: str) -> dict[str, Any]:
         alias = body["key_alias"]
@@ -206,14 +386,24 @@ class VirtualKeyProvider(LiteLLMProvider):
         outs.update(token=token, key_name=info.get("key_name"), expires=kept_expiry(props.get("expires"),
                                                                                     info.get("expires")))
         outs.setdefault("key", None)  # an imported key's raw value is never shown again
+        outs["expired"] = is_expired(outs["expires"])
+        outs["issued_at"] = outs.get("issued_at") or info.get("created_at")  # keys made before day 2
+        outs.setdefault("held_by_user", outs["key"] is None)
+        outs.setdefault("retired", [])
+        for name in ("rotation_due", "renewal_due"):
+            outs.pop(name, None)
         return outs
 
     # update ----------------------------------------------------------------------------------------
     def update(self, id_, olds, news):
         olds, news = self.normalised(olds), self.normalised(news)
+        if news.get("rotation_due"):
+            return UpdateResult(self._rotate(id_, olds, news))
         changed = self.changed_fields(olds, news)
+        if news.get("renewal_due") and "duration" not in changed:
+            changed.append("duration")  # /key/update with a duration sets expires = now + duration
         token = olds.get("token") or id_
-        carried = {name: olds.get(name) for name in OUTPUT_FIELDS}
+        carried = {name: olds.get(name) for name in OUTPUT_FIELDS + DAY2_OUTPUTS}
         if not changed:
             return UpdateResult(self._outputs(news, **carried))  # connection only: nothing to send
         body: dict[str, Any] = {"key": token}
@@ -223,23 +413,75 @@ class VirtualKeyProvider(LiteLLMProvider):
                 value = list(value or [])
             elif name == "metadata":
                 value = dict(value or {})
+                if olds.get("held_by_user"):  # an adopted key stays marked, so no second stack adopts it
+                    value.setdefault(ADOPTED_MARKER, olds.get("issued_at") or "yes")
             elif name == "blocked":
                 value = bool(value)
             body[name] = value  # an explicit null clears the field on the server
         with self.client(news, olds.get("key")) as api:
-            try:
-                answer = api.post("/key/update", body, idempotent=True)
-            except LiteLLMAdminError as exc:
-                if exc.status == 404:
-                    raise api.error("POST", "/key/update", 404, exc.message,
-                                    hint=f"key {news.get('key_alias')!r} no longer exists (deleted by hand, or with "
-                                         "its team); run `pulumi refresh`, then `pulumi up` to issue a new one") \
-                        from None
-                raise
+            answer = self._update_existing(api, body, news.get("key_alias"))
         if isinstance(answer, dict):
             carried["expires"] = answer.get("expires", carried["expires"])
             carried["key_name"] = answer.get("key_name") or carried["key_name"]
+        carried["expired"] = is_expired(carried["expires"])
         return UpdateResult(self._outputs(news, **carried))
+
+    def _rotate(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """A new value under the same alias; the old key renamed, expiring after the grace period (0: deleted)."""
+        old_token = olds.get("token") or id_
+        grace = grace_seconds(news.get("rotation_grace_period"))
+        now = utc_now()
+        retired_alias = f"{news['key_alias']}.rotated-{now:%Y%m%dt%H%M%S}"
+        raw = new_raw_key()
+        with self.client(news, olds.get("key"), raw) as api:
+            try:
+                spend = float(api.key_info(old_token).get("spend") or 0)
+            except LiteLLMAdminError as exc:
+                if exc.status != 404:
+                    raise
+                spend = 0.0  # deleted by hand: the rotation issues the new value all the same
+            # The alias is unique: free it first. An interrupted rotation leaves the old key renamed and still
+            # valid until its grace ends; the next `up` rotates again.
+            rename: dict[str, Any] = {"key": old_token, "key_alias": retired_alias}
+            if grace:
+                rename["duration"] = f"{grace}s"
+            self._update_existing(api, rename, news["key_alias"])
+            created = self._generate(api, self._generate_body(news, raw), raw)
+            token = created.get("token_id") or created.get("token") or hash_key(raw)
+            if spend > 0:  # the budget keeps counting from where the old value left it
+                api.post("/key/update", {"key": token, "spend": spend}, idempotent=True)
+            retired = [r for r in olds.get("retired") or [] if not is_expired(r.get("expires"), now)]
+            expired_retired = [r["token"] for r in olds.get("retired") or [] if is_expired(r.get("expires"), now)]
+            if grace:
+                retired.append({"token": old_token, "key_alias": retired_alias,
+                                "expires": (now + timedelta(seconds=grace)).isoformat()})
+            else:
+                expired_retired.append(old_token)
+            if expired_retired:
+                self._delete_tokens(api, expired_retired)
+        log.info("key %r rotated: %s", news["key_alias"], news["rotation_due"])
+        return self._outputs(news, key=raw, token=token, key_name=created.get("key_name"),
+                             expires=created.get("expires"), expired=False, held_by_user=False, retired=retired)
+
+    @staticmethod
+    def _update_existing(api: AdminClient, body: dict[str, Any], alias: Optional[str]) -> Any:
+        try:
+            return api.post("/key/update", body, idempotent=True)
+        except LiteLLMAdminError as exc:
+            if exc.status == 404:
+                raise api.error("POST", "/key/update", 404, exc.message,
+                                hint=f"key {alias!r} no longer exists (deleted by hand, or with its team); run "
+                                     "`pulumi refresh`, then `pulumi up` to issue a new one") from None
+            raise
+
+    @staticmethod
+    def _delete_tokens(api: AdminClient, tokens: Sequence[str]) -> None:
+        for token in tokens:  # one by one: LiteLLM answers 404 for the whole batch if one is gone
+            try:
+                api.post("/key/delete", {"keys": [token]}, idempotent=True)
+            except LiteLLMAdminError as exc:
+                if exc.status != 404:
+                    raise
 
     # delete ----------------------------------------------------------------------------------------
     def delete(self, id_, props):
@@ -248,16 +490,20 @@ class VirtualKeyProvider(LiteLLMProvider):
             try:
                 api.post("/key/delete", {"keys": [props.get("token") or id_]}, idempotent=True)
             except LiteLLMAdminError as exc:
-                if exc.status == 404:
-                    return  # already gone (also after its team was deleted)
-                raise
+                if exc.status != 404:  # 404: already gone (also after its team was deleted)
+                    raise
+            # Old values still in their grace period go with the key.
+            self._delete_tokens(api, [r["token"] for r in props.get("retired") or [] if r.get("token")])
 
     @staticmethod
     def _outputs(props: Mapping[str, Any], **computed: Any) -> dict[str, Any]:
-        outs = {k: v for k, v in props.items() if k != "__provider"}
+        outs = {k: v for k, v in props.items() if k not in ("__provider", "rotation_due", "renewal_due")}
         outs.update(computed)
         for name in ("team_id", "user_id", "max_budget", "budget_duration", "expires"):
             outs.setdefault(name, None)
+        outs.setdefault("expired", is_expired(outs["expires"]))
+        outs.setdefault("held_by_user", False)
+        outs.setdefault("retired", [])
         return outs
 
 
@@ -272,6 +518,10 @@ class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
     max_budget: pulumi.Output[Optional[float]]
     budget_duration: pulumi.Output[Optional[str]]
     expires: pulumi.Output[Optional[str]]
+    expired: pulumi.Output[bool]  # set by refresh once `expires` has passed
+    held_by_user: pulumi.Output[bool]  # adopted: LiteLLM never shows the value again, only the user has it
+    issued_at: pulumi.Output[Optional[str]]
+    retired: pulumi.Output[list]  # rotated-out values still in their grace period: {token, key_alias, expires}
 
     def __init__(self, resource_name: str, *, connection: AdminConnection, key_alias: pulumi.Input[str],
                  models: Sequence[str] = (), team_id: Optional[pulumi.Input[str]] = None,
@@ -279,7 +529,9 @@ class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
                  soft_budget: Optional[float] = None, budget_duration: Optional[str] = None,
                  duration: Optional[str] = None, tpm_limit: Optional[int] = None, rpm_limit: Optional[int] = None,
                  max_parallel_requests: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
-                 blocked: bool = False, allowed_routes: Optional[Sequence[str]] = None,
+                 blocked: bool = False, allowed_routes: Optional[Sequence[str]] = None, rotation: Optional[str] = None,
+                 rotate_every: Optional[str] = None, rotation_grace_period: Optional[str] = None, renew: bool = False,
+                 adopt: bool = False, token_hash: Optional[str] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         props = {
             **connection.props(),
@@ -288,7 +540,9 @@ class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
             "duration": duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
             "max_parallel_requests": max_parallel_requests, "metadata": dict(metadata or {}), "blocked": blocked,
             "allowed_routes": list(allowed_routes) if allowed_routes is not None else None,
-            **{name: None for name in OUTPUT_FIELDS},
+            "rotation": rotation, "rotate_every": rotate_every, "rotation_grace_period": rotation_grace_period,
+            "renew": renew, "adopt": adopt, "token_hash": token_hash,
+            **{name: None for name in OUTPUT_FIELDS + DAY2_OUTPUTS},
         }
         own = pulumi.ResourceOptions(additional_secret_outputs=["key", "master_key"],
                                      # aliases are unique: a forced replacement must free the alias first
@@ -300,7 +554,8 @@ class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
             opts: Optional[pulumi.ResourceOptions] = None) -> "VirtualKey":
         """An existing key read by its token hash alone (read-only; its raw value is never available)."""
         resource = cls.__new__(cls)
-        props = {**connection.props(), **{f.name: None for f in KEY_FIELDS}, **{name: None for name in OUTPUT_FIELDS}}
+        props = {**connection.props(), **{f.name: None for f in KEY_FIELDS + LIFECYCLE_FIELDS},
+                 **{name: None for name in OUTPUT_FIELDS + DAY2_OUTPUTS}}
         own = pulumi.ResourceOptions(additional_secret_outputs=["key", "master_key"], id=token)
         pulumi.dynamic.Resource.__init__(resource, VirtualKeyProvider(), resource_name, props,
                                          pulumi.ResourceOptions.merge(opts, own))
@@ -316,4 +571,6 @@ class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
                    soft_budget=config.soft_budget, budget_duration=config.budget_duration,
                    duration=config.duration, tpm_limit=config.tpm_limit, rpm_limit=config.rpm_limit,
                    max_parallel_requests=config.max_parallel_requests, metadata=dict(config.metadata),
-                   blocked=config.blocked, opts=opts)
+                   blocked=config.blocked, rotation=config.rotation, rotate_every=config.rotate_every,
+                   rotation_grace_period=config.rotation_grace_period, renew=config.renew, adopt=config.adopt,
+                   token_hash=config.token_hash, opts=opts)

@@ -18,7 +18,7 @@ from typing import Any, Optional, Sequence
 from dynamic_providers.admin_client import (PLAIN_HTTP_REFUSED, AdminClient, LiteLLMAdminError, RetryPolicy, hash_key,
                                             redact)
 from litemaas_cli import render, reports
-from litemaas_cli.handoff import day, handoff_message, money, openai_base_url
+from litemaas_common.handoff import day, handoff_message, money, openai_base_url
 from litemaas_cli.reports import Check
 from litemaas_cli.target import Target, TargetError, from_stack, from_url
 

@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any, Sequence
 
-from litemaas_cli.handoff import day, money
+from litemaas_common.handoff import day, money
 from litemaas_cli.reports import SpendRow
 
 CHART_ROWS = 25  # bars in the HTML chart; the table below it lists every row

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from litemaas_cli.handoff import as_datetime, day, money
+from litemaas_common.handoff import as_datetime, day, money
 
 SPEND_GROUPS = ("key", "team", "user", "model")
 

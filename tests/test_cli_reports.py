@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from litemaas_cli import render, reports
-from litemaas_cli.handoff import KEY_HELD_BY_USER, handoff_message, money
+from litemaas_common.handoff import KEY_HELD_BY_USER, handoff_message, money
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 

@@ -160,11 +160,41 @@ def test_credentials_stored_in_plain_text_are_refused(values, key_path):
     ({"models": MODELS, "keys": [{"alias": "k", "maxParallelRequests": 0}]}, "litemaas:keys[0].maxParallelRequests",
      "1 or more"),
     ({"models": MODELS, "keys": [{"alias": "k", "modles": []}]}, "litemaas:keys[0].modles", "did you mean `models`"),
+    ({"keys": [{"alias": "k", "rotateEvery": "90 days"}]}, "litemaas:keys[0].rotateEvery", "e.g. 30d"),
+    ({"keys": [{"alias": "k", "rotationGracePeriod": "1y"}]}, "litemaas:keys[0].rotationGracePeriod",
+     "or 0 to revoke the old value at once"),
+    ({"keys": [{"alias": "k", "rotation": {"n": 1}}]}, "litemaas:keys[0].rotation", "a counter or a label"),
+    ({"keys": [{"alias": "k", "tokenHash": "sk-1234"}]}, "litemaas:keys[0].tokenHash", "64 hex digits"),
+    ({"keys": [{"alias": "a", "tokenHash": "ab" * 32}, {"alias": "b", "tokenHash": "ab" * 32}]},
+     "litemaas:keys[1].tokenHash", "duplicate key tokenHash"),
+    ({"keys": [{"alias": "k", "adopt": True, "deliverTo": {"namespace": "ds", "secretName": "key"}}]},
+     "litemaas:keys[0].deliverTo", "set keys[].rotation to issue one"),
+    ({"keys": [{"alias": "k", "deliverTo": {"namespace": "Data_Science", "secretName": "key"}}]},
+     "litemaas:keys[0].deliverTo.namespace", "not a namespace name"),
+    ({"keys": [{"alias": "k", "deliverTo": {"namespace": "ds"}}]}, "litemaas:keys[0].deliverTo.secretName",
+     "is required"),
+    ({"keys": [{"alias": "a", "deliverTo": {"namespace": "ds", "secretName": "key"}},
+               {"alias": "b", "deliverTo": {"namespace": "ds", "secretName": "key"}}]},
+     "litemaas:keys[1].deliverTo.secretName", "duplicate delivered Secret"),
 ])
 def test_catalog_errors(values, key_path, fix):
     message = error_of(values)
     assert f"{key_path}:" in message
     assert fix in message
+
+
+def test_key_lifecycle_config_is_typed():
+    config = parse_stack_config({"keys": [
+        {"alias": "alice", "rotation": 2, "rotateEvery": "90d", "rotationGracePeriod": "0", "renew": True,
+         "deliverTo": {"namespace": "alice-ds", "secretName": "litemaas-key"}},
+        {"alias": "legacy", "tokenHash": "0f" * 32},
+        {"alias": "ui-made", "adopt": True, "rotation": "2026-q3"},
+    ]}, {"masterKey"})
+    alice, legacy, ui_made = config.keys
+    assert (alice.rotation, alice.rotate_every, alice.rotation_grace_period, alice.renew) == ("2", "90d", "0", True)
+    assert (alice.deliver_to.namespace, alice.deliver_to.secret_name, alice.adopt) == ("alice-ds", "litemaas-key", False)
+    assert (legacy.adopt, legacy.token_hash, legacy.rotation_grace_period) == (True, "0f" * 32, None)
+    assert (ui_made.adopt, ui_made.rotation, ui_made.deliver_to) == (True, "2026-q3", None)
 
 
 KUBERNETES = {"platform": "kubernetes", "hostname": "litellm.example.com"}

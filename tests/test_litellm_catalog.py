@@ -208,7 +208,8 @@ def test_secrets_stay_secret(catalog_mocks):
         assert results["key_details_secret"] is True
         assert results["key_details"]["alice"] == {"key": "sk-raw-catalog-key-alice", "models": ["granite-8b-instruct"],
                                                    "maxBudget": 10.0, "budgetDuration": "30d",
-                                                   "expires": "2027-01-01T00:00:00+00:00"}
+                                                   "expires": "2027-01-01T00:00:00+00:00", "expired": False,
+                                                   "heldByUser": False}
         assert results["key_details"]["bob"]["key"] == "sk-raw-catalog-key-bob"
         assert results["team_ids_secret"] is False
         assert results["team_ids"] == {"ml": "generated-catalog-team-ml", "ops": "ops-team"}
@@ -291,3 +292,103 @@ def test_get_reads_existing_objects_by_id_alone(catalog_mocks):
             assert not {"model_name", "team_alias", "key_alias"} & set(inputs)  # the id alone
 
     return pulumi.Output.all(*[r.urn for r in found]).apply(check)
+
+
+# --- day 2: hand-off note, delivered Secrets, lifecycle inputs -------------------------------------
+
+
+@pulumi.runtime.test
+def test_handoff_is_a_secret_message_per_key(catalog_mocks):
+    _, catalog = build(catalog_mocks)
+    results = {}
+
+    async def probe():
+        results["secret"] = await catalog.handoff.is_secret()
+        results["handoff"] = await catalog.handoff.future()
+
+    def check(_):
+        assert results["secret"] is True and set(results["handoff"]) == {"alice", "bob"}
+        alice = results["handoff"]["alice"]
+        assert "Base URL:  https://litellm.apps.example.com/v1" in alice
+        assert "API key:   sk-raw-catalog-key-alice" in alice
+        assert "Models:    granite-8b-instruct" in alice and "10 USD per 30d" in alice
+        assert "Expires:   2027-01-01" in alice
+        assert 'api_key="sk-raw-catalog-key-alice"' in alice and 'model="granite-8b-instruct"' in alice
+        assert "https://litellm.apps.example.com/key/info" in alice
+
+    return wait_for(catalog, pulumi.Output.from_input(asyncio.ensure_future(probe()))).apply(check)
+
+
+class AdoptedKeyMocks(CatalogMocks):
+    """The provider's answer for an adopted key: no value, held by the user."""
+
+    def new_resource(self, args):
+        name, state = super().new_resource(args)
+        if args.typ == KEY_T and args.inputs.get("adopt"):
+            state.update(key=None, held_by_user=True)
+        return name, state
+
+
+@pulumi.runtime.test
+def test_handoff_of_an_adopted_key_says_the_user_holds_it(catalog_mocks):
+    adopted = AdoptedKeyMocks()
+    pulumi.runtime.set_mocks(adopted, project="litemaas", stack="test", preview=False)
+    keys = (KeyConfig(alias="legacy", models=("granite-8b-instruct",), adopt=True),)
+    _, catalog = build(adopted, keys=keys)
+    results = {}
+
+    async def probe():
+        results["handoff"] = await catalog.handoff.future()
+        results["details"] = await catalog.key_details.future()
+
+    def check(_):
+        assert plain(adopted.seen["catalog-key-legacy"].inputs)["adopt"] is True
+        assert results["details"]["legacy"]["heldByUser"] is True and results["details"]["legacy"]["key"] is None
+        assert "API key:   unchanged, held by the user" in results["handoff"]["legacy"]
+        assert "sk-raw" not in results["handoff"]["legacy"]
+
+    return wait_for(catalog, pulumi.Output.from_input(asyncio.ensure_future(probe()))).apply(check)
+
+
+@pulumi.runtime.test
+def test_lifecycle_settings_reach_the_key(catalog_mocks):
+    keys = (KeyConfig(alias="alice", rotation="3", rotate_every="90d", rotation_grace_period="2s", renew=True),
+            KeyConfig(alias="old", token_hash="ab" * 32, adopt=True))
+    _, catalog = build(catalog_mocks, keys=keys)
+
+    def check(_):
+        alice = plain(catalog_mocks.seen["catalog-key-alice"].inputs)
+        assert (alice["rotation"], alice["rotate_every"], alice["rotation_grace_period"], alice["renew"],
+                alice["adopt"], alice.get("token_hash")) == ("3", "90d", "2s", True, False, None)
+        old = plain(catalog_mocks.seen["catalog-key-old"].inputs)
+        assert (old["adopt"], old["token_hash"], old.get("rotation")) == (True, "ab" * 32, None)
+
+    return wait_for(catalog).apply(check)
+
+
+@pulumi.runtime.test
+def test_delivered_key_secret(catalog_mocks):
+    from config import DeliveryConfig
+
+    keys = (KeyConfig(alias="alice", models=("granite-8b-instruct", "deepseek-chat"),
+                      deliver_to=DeliveryConfig(namespace="alice-ds", secret_name="litemaas-key")),
+            KeyConfig(alias="bob"))
+    _, catalog = build(catalog_mocks, keys=keys)
+
+    def check(_):
+        assert set(catalog.delivered) == {"alice"}
+        secret = catalog_mocks.seen["catalog-deliver-alice"]
+        assert secret.typ == "kubernetes:core/v1:Secret"
+        meta = plain(secret.inputs["metadata"])
+        assert (meta["name"], meta["namespace"]) == ("litemaas-key", "alice-ds")
+        assert meta["labels"]["litemaas.io/virtual-key"] == "alice"
+        assert meta["labels"]["app.kubernetes.io/managed-by"] == "pulumi"
+        data = secret.inputs["stringData"]
+        assert has_secret_envelope(data)  # the key makes the whole map secret
+        assert plain(data) == {"OPENAI_API_KEY": "sk-raw-catalog-key-alice",
+                               "OPENAI_BASE_URL": "https://litellm.apps.example.com/v1",
+                               "LITEMAAS_MODELS": "granite-8b-instruct,deepseek-chat"}
+        parent, deps = catalog_mocks.wire["catalog-deliver-alice"]
+        assert parent.endswith("LiteLLMCatalog::catalog") and any(d.endswith("catalog-key-alice") for d in deps)
+
+    return wait_for(catalog, *[s.urn for s in catalog.delivered.values()]).apply(check)

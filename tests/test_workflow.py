@@ -29,6 +29,7 @@ KEYS = [
     {"alias": "alice", "team": "data-science", "models": ["granite-mock"], "maxBudget": 0.04},
     {"alias": "bob", "team": "data-science", "models": ["granite-mock", "mistral-mock"], "maxBudget": 5},
     {"alias": "carol", "team": "data-science", "models": ["mistral-mock"], "maxBudget": 5},
+    {"alias": "dave", "team": "data-science", "models": ["mistral-mock"], "rotation": 1, "rotationGracePeriod": "4s"},
 ]
 HELLO = [{"role": "user", "content": "Hello"}]
 
@@ -115,4 +116,52 @@ def test_5_a_key_removed_from_config_is_revoked(world):
 
 def test_6_a_second_up_changes_nothing(world):
     project, _, _ = world
+    project.up("--expect-no-changes")
+
+
+def test_7_the_handoff_output_is_the_message_to_paste(world):
+    project, _, outputs = world
+    note = outputs["handoff"]["dave"]
+    assert f"Base URL:  {outputs['gatewayUrl']}/v1" in note and f"API key:   {outputs['keys']['dave']['key']}" in note
+    assert "Models:    mistral-mock" in note and f"{outputs['gatewayUrl']}/key/info" in note
+    assert project.outputs()["handoff"] == "[secret]"
+
+
+def test_8_a_bumped_rotation_says_why_at_preview_and_keeps_the_old_value_for_the_grace(world):
+    project, litellm, outputs = world
+    old = outputs["keys"]["dave"]["key"]
+
+    def bump(config):
+        next(k for k in config["litemaas:keys"] if k["alias"] == "dave")["rotation"] = 2
+
+    project.edit_config(bump)
+    steps = [s for s in project.preview()["steps"] if s.get("op") == "update"]
+    assert [s["urn"].rsplit("::", 1)[-1] for s in steps] == ["catalog-key-dave"]
+    assert steps[0]["newState"]["inputs"]["rotation_due"] == "rotation changed from '1' to '2'"
+    project.up()
+    new = project.outputs(show_secrets=True)["keys"]["dave"]["key"]
+    assert new != old
+    for key in (old, new):  # both work during the grace period
+        openai.OpenAI(base_url=f"{outputs['gatewayUrl']}/v1", api_key=key, max_retries=0).models.list()
+    time.sleep(4.5)
+    with pytest.raises(openai.APIStatusError):
+        openai.OpenAI(base_url=f"{outputs['gatewayUrl']}/v1", api_key=old, max_retries=0).models.list()
+    openai.OpenAI(base_url=f"{outputs['gatewayUrl']}/v1", api_key=new, max_retries=0).models.list()
+    assert new in project.outputs(show_secrets=True)["handoff"]["dave"]
+    project.up("--expect-no-changes")
+
+
+def test_9_a_key_made_before_the_stack_is_adopted(world):
+    project, litellm, _ = world
+    made = litellm.admin_json("POST", "/key/generate", json={"key_alias": "erin", "models": ["granite-mock"]})
+    project.edit_config(lambda config: config["litemaas:keys"].append(
+        {"alias": "erin", "adopt": True, "team": "data-science", "models": ["granite-mock"], "maxBudget": 3}))
+    project.up()
+    outputs = project.outputs(show_secrets=True)
+    assert outputs["keys"]["erin"]["key"] is None and outputs["keys"]["erin"]["heldByUser"] is True
+    assert "API key:   unchanged, held by the user" in outputs["handoff"]["erin"]
+    info = key_info(litellm, made["key"])
+    assert info["max_budget"] == 3 and info["team_id"] is not None
+    assert [k["token"] for k in litellm.keys() if k.get("key_alias") == "erin"] == [made["token"]]
+    project.refresh()
     project.up("--expect-no-changes")

@@ -19,7 +19,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLCHAIN = REPO_ROOT / "scripts" / "toolchain"
 PROGRAM_FILES = ("__main__.py", "requirements.txt")
-PROGRAM_DIRS = ("components", "config", "dynamic_providers")
+PROGRAM_DIRS = ("components", "config", "dynamic_providers", "litemaas_common")
 
 
 class PulumiError(AssertionError):
