@@ -408,8 +408,13 @@ print(json.dumps({k: plain(v) for k, v in json.load(sys.stdin).items()}))
 """
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """`python -m tests.support.real_litellm`: start one for manual use, until Ctrl-C."""
+    """`python -m tests.support.real_litellm`: start one for manual use, until Ctrl-C or SIGTERM."""
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the servers on `kill` too, not only on Ctrl-C
     with RealLiteLLM(log_level="INFO") as litellm:
         print(f"LiteLLM {litellm.url}  master key {litellm.master_key}  database {litellm.db.url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
