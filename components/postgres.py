@@ -169,20 +169,8 @@ class PostgreSQL(pulumi.ComponentResource):
             # Releasing the patch cannot give the claim back its old size; the claim follows the StatefulSet.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.volume_guard], retain_on_delete=True))
 
-        self.network_policy = k8s.networking.v1.NetworkPolicy(
-            f"{name}-network-policy",
-            metadata=kube.metadata("postgres", args.namespace, COMPONENT),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-                policy_types=["Ingress"],
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(
-                        pod_selector=k8s.meta.v1.LabelSelectorArgs(
-                            match_labels={kube.DATABASE_CLIENT_LABEL: "true"}))],
-                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=PORT)],
-                )],
-            ),
-            opts=child)
+        self.network_policy = kube.client_ingress_policy(f"{name}-network-policy", args.namespace, COMPONENT, PORT,
+                                                         kube.DATABASE_CLIENT_LABEL, child)
 
         self.host = pulumi.Output.concat("postgres.", args.namespace, ".svc")
         # The image serves no TLS; traffic stays inside the namespace behind the NetworkPolicy.

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pulumi
 
 from config.reader import DNS_SUBDOMAIN, HAPROXY_TIMEOUT, MISSING, Reader, ResourcesConfig, check_object_name, \
-    read_resources, secret_string
+    check_postgres_url, read_resources, secret_string, secret_url
 
 
 # Pinned, never `latest`: the images of the app's own chart (appVersion 0.4.0), as the seed's successor runs them.
@@ -119,13 +119,8 @@ def parse_backend(top: Reader, secret_keys: set[str] | frozenset[str]) -> tuple[
     defaults = BackendConfig()
     limits = section.child("defaultUser", DEFAULT_USER_KEYS)
     default_limits = DefaultUserLimits()
-    database_url = section.string(
-        "databaseUrl", secret=True,
-        check=lambda v: None if urlsplit(v).scheme in ("postgresql", "postgres") and urlsplit(v).hostname else
-        "is not a PostgreSQL URL; use postgresql://user:password@host:5432/litemaas_db")
-    if database_url is not None and "backend" not in secret_keys:
-        section.fail_key("databaseUrl", "holds a password but is stored in plain text; set it with "
-                         "`pulumi config set --secret --path backend.databaseUrl postgresql://…`")
+    database_url = secret_url(section, "databaseUrl", "backend" in secret_keys,
+                              check=check_postgres_url("litemaas_db"), example="postgresql://…")
     return section, BackendConfig(
         enabled=section.boolean("enabled", False),
         image=section.string("image", defaults.image, check=check_image(DEFAULT_BACKEND_IMAGE)),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Optional
-from urllib.parse import urlsplit
 
 import re
 
 import pulumi
 
-from config.reader import MISSING, Reader, ResourcesConfig, check_positive_quantity, read_resources, secret_string
+from config.reader import MISSING, Reader, ResourcesConfig, check_positive_quantity, check_postgres_url, read_resources, \
+    secret_string, secret_url
 
 
 DEFAULT_POSTGRES_IMAGE = "docker.io/library/postgres:16.10-alpine"
@@ -117,13 +117,8 @@ def parse_postgres(top: Reader, gateway_replicas: int, secret_keys: set[str] | f
     if section.raw("maxConnections") is not MISSING and max_connections is not None and max_connections < needed:
         section.fail_key("maxConnections", f"{max_connections} is too low for {gateway_replicas} gateway replica(s): "
                          f"they can open up to {needed} connections; set it to {needed} or more")
-    external_url = section.string(
-        "externalDatabaseUrl", secret=True,
-        check=lambda v: None if urlsplit(v).scheme in ("postgresql", "postgres") and urlsplit(v).hostname else
-        "is not a PostgreSQL URL; use postgresql://user:password@host:5432/database")
-    if external_url is not None and "postgres" not in secret_keys:
-        section.fail_key("externalDatabaseUrl", "holds a password but is stored in plain text; set it with "
-                         "`pulumi config set --secret --path postgres.externalDatabaseUrl postgresql://…`")
+    external_url = secret_url(section, "externalDatabaseUrl", "postgres" in secret_keys,
+                              check=check_postgres_url("database"), example="postgresql://…")
     password = secret_string(section, "password", "postgres" in secret_keys, min_length=16)
     mode = section.string("mode", defaults.mode, check=lambda v: None if v in MODES else
                           f"is not a database mode; use one of {', '.join(MODES)}")

@@ -279,3 +279,21 @@ def unique(reader: Reader, key: str, value: Optional[str], seen: dict[str, str],
         reader.fail_key(key, f"duplicate {what} {value!r} (already used by {seen[value]}); {what}s must be unique")
     else:
         seen[value] = reader.key_path(key)
+
+
+def check_postgres_url(example_database: str) -> Callable[[str], Optional[str]]:
+    def check(value: str) -> Optional[str]:
+        if urlsplit(value).scheme in ("postgresql", "postgres") and urlsplit(value).hostname:
+            return None
+        return f"is not a PostgreSQL URL; use postgresql://user:password@host:5432/{example_database}"
+    return check
+
+
+def secret_url(section: Reader, key: str, stored_as_secret: bool, *, check: Callable[[str], Optional[str]],
+               example: str) -> Optional[str]:
+    """A URL that can carry a password: checked without echoing it, and refused when stored in plain text."""
+    value = section.string(key, secret=True, check=check)
+    if value is not None and not stored_as_secret:
+        section.fail_key(key, "holds a password but is stored in plain text; set it with "
+                         f"`pulumi config set --secret --path {section.key_path(key)} {example}`")
+    return value
