@@ -11,7 +11,7 @@ for each key's user.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 import pulumi
@@ -22,7 +22,7 @@ from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey
-from config import AdminApiConfig, DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from config import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -34,7 +34,10 @@ DELIVERED_KEY_LABEL = "litemaas.io/virtual-key"
 class LiteLLMCatalogArgs:
     admin_url: pulumi.Input[str]
     master_key: pulumi.Input[str]  # secret
-    admin_api: AdminApiConfig = field(default_factory=AdminApiConfig)
+    # True: the stack config holds it (`litemaas:gatewayUrl` / `litemaas:masterKey`) and the providers read it there
+    # once, instead of every resource storing a copy (and the master key's ciphertext) in the state.
+    admin_url_in_stack_config: bool = False
+    master_key_in_stack_config: bool = False
     models: Sequence[ModelConfig] = ()
     teams: Sequence[TeamConfig] = ()
     keys: Sequence[KeyConfig] = ()
@@ -54,28 +57,24 @@ class LiteLLMCatalog(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LiteLLMCatalogArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
-        connection = AdminConnection.from_admin_api(args.admin_url, pulumi.Output.secret(args.master_key),
-                                                    args.admin_api)
+        connection = AdminConnection(
+            admin_url=None if args.admin_url_in_stack_config else args.admin_url,
+            master_key=None if args.master_key_in_stack_config else pulumi.Output.secret(args.master_key))
         # Children do not inherit a component's depends_on: hand the gateway dependency down explicitly.
         gateway = opts.depends_on if opts is not None else None
 
         def child_opts(*extra: pulumi.Resource) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, depends_on=_with(gateway, list(extra)))
 
-        self.models = {m.name: Model.from_config(f"{name}-model-{m.name}", m, connection, child_opts())
-                       for m in args.models}
-        self.teams = {
-            t.alias: Team.from_config(f"{name}-team-{t.alias}", t, connection,
-                                      child_opts(*self._named_models(t.models)))
-            for t in args.teams
-        }
+        self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts()) for m in args.models}
+        self.teams = {t.alias: _team(f"{name}-team-{t.alias}", t, connection, child_opts(*self._named_models(t.models)))
+                      for t in args.teams}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
             depends = [*self._named_models(key.models), *([team] if team is not None else [])]
-            self.keys[key.alias] = VirtualKey.from_config(
-                f"{name}-key-{key.alias}", key, connection, team_id=team.team_id if team is not None else None,
-                opts=child_opts(*depends))
+            self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
+                                        team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
 
         self.delivered = {
             key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
@@ -115,6 +114,31 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             # A rotation changes the data: pulumi-kubernetes replaces the Secret under the same name (in place with
             # `kubernetes:enableSecretMutable`).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key]))
+
+
+def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Model:
+    return Model(name, connection=connection, model_name=config.name, model=config.model, api_base=config.api_base,
+                 api_key=config.api_key, api_version=config.api_version, rpm=config.rpm, tpm=config.tpm,
+                 timeout=config.timeout, max_retries=config.max_retries,
+                 input_cost_per_token=config.input_cost_per_token, output_cost_per_token=config.output_cost_per_token,
+                 model_info=config.model_info, extra_params=config.extra_params, model_id=config.id, opts=opts)
+
+
+def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Team:
+    return Team(name, connection=connection, team_alias=config.alias, models=config.models,
+                max_budget=config.max_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
+                rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id, opts=opts)
+
+
+def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
+         opts: pulumi.ResourceOptions) -> VirtualKey:
+    return VirtualKey(name, connection=connection, key_alias=config.alias, models=config.models, team_id=team_id,
+                      user_id=config.user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
+                      budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
+                      rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
+                      metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
+                      rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
+                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, opts=opts)
 
 
 def _label_value(alias: str) -> str:

@@ -130,15 +130,18 @@ class LiteMaaS(pulumi.ComponentResource):
 
         self.catalog = LiteLLMCatalog(
             "catalog",
-            LiteLLMCatalogArgs(admin_url=self.gateway_url, master_key=self.master_key, admin_api=config.admin_api,
+            LiteLLMCatalogArgs(admin_url=self.gateway_url, master_key=self.master_key,
+                               admin_url_in_stack_config=config.gateway_url is not None,
+                               master_key_in_stack_config=config.master_key is not None,
                                models=models, teams=config.teams, keys=config.keys),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:
             # A key that may call /metrics and nothing else (allowed_routes), so Prometheus never holds the
             # master key; LiteLLM 1.108.7 refuses /metrics to other non-admin keys.
-            connection = AdminConnection.from_admin_api(self.gateway_url, pulumi.Output.secret(self.master_key),
-                                                        config.admin_api)
+            connection = AdminConnection(
+                admin_url=None if config.gateway_url is not None else self.gateway_url,
+                master_key=None if config.master_key is not None else pulumi.Output.secret(self.master_key))
             scrape_key = VirtualKey("litellm-metrics-key", connection=connection, key_alias=METRICS_KEY_ALIAS,
                                     allowed_routes=["/metrics"],
                                     metadata={"purpose": "Prometheus scraping of /metrics (LiteMaaS)"},

@@ -11,6 +11,13 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from litemaas_common.durations import (  # noqa: F401  (re-exported: config.parse_litellm_duration)
+    LITELLM_DURATION,
+    SECONDS_PER_UNIT,
+    SIMPLE_DURATION,
+    parse_litellm_duration,
+)
+
 
 PROJECT = "litemaas"
 
@@ -27,27 +34,13 @@ DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-LITELLM_DURATION = re.compile(r"^(\d+)(s|m|h|d|w|mo)$")
 
 
 HAPROXY_TIMEOUT = re.compile(r"^\d+(us|ms|s|m|h|d)?$")
 
 
-SIMPLE_DURATION = re.compile(r"^(\d+)(s|m|h)$")
 
 
-SECONDS_PER_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 2592000}
-
-
-def parse_litellm_duration(value: str) -> int:
-    """Seconds in a LiteLLM duration (`30s`, `15m`, `12h`, `30d`, `2w`, `1mo`); ValueError otherwise."""
-    match = LITELLM_DURATION.match(value) if isinstance(value, str) else None
-    if not match or int(match.group(1)) == 0:
-        raise ValueError(
-            f"{value!r} is not a LiteLLM duration: use a positive whole number followed by "
-            "s, m, h, d, w or mo (e.g. 30d, 12h, 1mo)"
-        )
-    return int(match.group(1)) * SECONDS_PER_UNIT[match.group(2)]
 
 
 class ConfigError(pulumi.RunError):

@@ -33,7 +33,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -221,6 +221,33 @@ class LiteLLMAdminError(Exception):
     def mentions(self, *fragments: str) -> bool:
         lowered = self.message.lower()
         return all(f.lower() in lowered for f in fragments)
+
+    # LiteLLM's answers, classified once: every provider asks these instead of reading status codes.
+    @property
+    def not_found(self) -> bool:
+        """The object does not exist. LiteLLM says so with 404, or with 400 and "not found"/"doesn't exist"."""
+        return self.status == 404 or (self.status == 400 and any(
+            self.mentions(text) for text in ("not found", "does not exist", "doesn't exist")))
+
+    @property
+    def no_database(self) -> bool:
+        """The proxy has no working database: nothing the caller retries or changes can fix this call."""
+        return (self.mentions("db") and self.mentions("connect")) or self.mentions("no db connected") or \
+            self.mentions("database not connected") or self.mentions("store_model_in_db")
+
+    @property
+    def enterprise_only(self) -> bool:
+        """Refused for want of a LiteLLM Enterprise licence."""
+        return self.mentions("enterprise") and (self.status in (400, 401, 403) or self.mentions("premium"))
+
+    @property
+    def already_exists(self) -> bool:
+        return self.status in (400, 409) and (self.mentions("already exists") or self.mentions("unique constraint"))
+
+    @property
+    def settled(self) -> bool:
+        """The answer decides the call: a 4xx other than 429, or a server that cannot work (no database)."""
+        return (self.status is not None and self.status < 500 and self.status != 429) or self.no_database
 
 
 def _rebuild_error(method, endpoint, status, message, error_type, hint):
@@ -618,6 +645,71 @@ class AdminClient:
                 next_report = time.monotonic() + 30
             time.sleep(min(remaining, random.uniform(delay / 2, delay)))
             delay = min(delay * 2, self.policy.poll_max)
+
+    # typed calls of the providers, one per endpoint (free LiteLLM 1.108.7 endpoints only) -------------
+    # Lookups answer None for an object LiteLLM does not have; deletes answer False when it was already gone.
+    def absent_as_none(self, call):
+        try:
+            return call()
+        except LiteLLMAdminError as exc:
+            if exc.not_found:
+                return None
+            raise
+
+    def team_new(self, body: Mapping[str, Any]) -> Any:
+        return self.post("/team/new", body, idempotent=False)
+
+    def team_info(self, team_id: str) -> Optional[dict[str, Any]]:
+        found = self.absent_as_none(lambda: self.get("/team/info", {"team_id": team_id}))
+        return None if found is None else (found.get("team_info") or {})
+
+    def team_update(self, team_id: str, body: Mapping[str, Any]) -> Any:
+        return self.patch(f"/team/{quote(team_id, safe='')}", body)
+
+    def team_delete(self, team_id: str) -> bool:
+        return self.absent_as_none(lambda: self.post("/team/delete", {"team_ids": [team_id]}, idempotent=True)) \
+            is not None
+
+    def team_keys(self, team_id: str, size: int = 10) -> dict[str, Any]:
+        """The first `size` keys of a team (expired ones included) and `total_count`."""
+        return self.get("/key/list", {"team_id": team_id, "return_full_object": "true", "size": size}) or {}
+
+    def key_generate(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.post("/key/generate", body, idempotent=False) or {}
+
+    def key_update(self, body: Mapping[str, Any]) -> Any:
+        return self.post("/key/update", body, idempotent=True)
+
+    def key_delete(self, token: str) -> bool:
+        # One key per call: LiteLLM answers 404 for a whole batch when one of them is gone.
+        return self.absent_as_none(lambda: self.post("/key/delete", {"keys": [token]}, idempotent=True)) is not None
+
+    def keys_with_alias(self, alias: str, size: int = 10) -> list[dict[str, Any]]:
+        listing = self.get("/key/list", {"key_alias": alias, "return_full_object": "true", "size": size}) or {}
+        return [row for row in listing.get("keys") or [] if isinstance(row, dict)]
+
+    def model_new(self, body: Mapping[str, Any]) -> Any:
+        return self.post("/model/new", body, idempotent=False)
+
+    def model_update(self, model_id: str, body: Mapping[str, Any]) -> Any:
+        return self.patch(f"/model/{quote(model_id, safe='')}/update", body)
+
+    def model_delete(self, model_id: str) -> bool:
+        return self.absent_as_none(lambda: self.post("/model/delete", {"id": model_id}, idempotent=True)) is not None
+
+    def model_in_router(self, model_id: str) -> Optional[dict[str, Any]]:
+        """The model as the answering pod's router holds it (`/model/info`), or None."""
+        data = self.absent_as_none(lambda: self.get("/model/info", {"litellm_model_id": model_id}))
+        rows = (data or {}).get("data") or []
+        return next((r for r in rows if (r.get("model_info") or {}).get("id") == model_id), rows[0] if rows else None)
+
+    def model_in_database(self, model_id: str) -> Optional[dict[str, Any]]:
+        """The model from `/v2/model/info`, which falls back to the database for models the router lacks."""
+        rows = (self.get("/v2/model/info", {"modelId": model_id}) or {}).get("data") or []
+        return next((r for r in rows if (r.get("model_info") or {}).get("id") == model_id), None)
+
+    def router_model_count(self) -> int:
+        return int((self.get("/v2/model/info", {"page": 1, "size": 1}) or {}).get("total_count") or 0)
 
     # typed reads (the `litemaas` admin command; free LiteLLM 1.108.7 endpoints only) -----------------
     def readiness_details(self) -> dict[str, Any]:

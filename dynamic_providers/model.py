@@ -14,7 +14,6 @@ import logging
 import time
 import uuid
 from typing import Any, Mapping, Optional
-from urllib.parse import quote
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
@@ -28,10 +27,12 @@ from dynamic_providers.provider_base import (
     AdminConnection,
     Field,
     LiteLLMProvider,
-    connection_defaults,
+    LiteLLMResource,
+    create_confirmed,
     declared,
     is_unknown,
     same,
+    settle_id,
 )
 
 log = logging.getLogger("litemaas.litellm_admin")
@@ -56,7 +57,7 @@ MODEL_FIELDS = (
     Field("model_name", "str", required=True),
     Field("model", "str", required=True),
     Field("api_base", "str"),
-    Field("api_key", "str"),
+    Field("api_key", "str", secret=True, write_only=True),
     Field("api_version", "str"),
     Field("rpm", "int", minimum=0),
     Field("tpm", "int", minimum=0),
@@ -72,9 +73,7 @@ MODEL_FIELDS = (
 
 def _deterministic(exc: LiteLLMAdminError) -> bool:
     """An answer that settles the outcome: a 4xx other than 429, or a 5xx naming a server setting."""
-    if exc.status is not None and exc.status < 500 and exc.status != 429:
-        return True
-    return exc.mentions("store_model_in_db") or (exc.mentions("db") and exc.mentions("connect"))
+    return exc.settled
 
 
 def is_null_clearable(param: str) -> bool:
@@ -138,16 +137,7 @@ class ModelProvider(LiteLLMProvider):
 
     def _settle_model_id(self, olds: dict[str, Any], inputs: dict[str, Any]) -> None:
         """A fixed id from the program wins; else keep the generated id unless a replacement is due."""
-        if inputs.get("model_id") is not None:
-            inputs["model_id_fixed"] = True
-            return
-        inputs["model_id_fixed"] = False
-        previous = olds.get("model_id")
-        if previous and not olds.get("model_id_fixed") and not self._removals(olds, inputs):
-            inputs["model_id"] = previous
-        else:
-            # New model, or a replacement: a fresh id lets the new deployment exist before the old goes.
-            inputs["model_id"] = str(uuid.uuid4())
+        settle_id(olds, inputs, "model_id", lambda: str(uuid.uuid4()), keep=not self._removals(olds, inputs))
 
     # diff ------------------------------------------------------------------------------------------
     @staticmethod
@@ -189,35 +179,27 @@ class ModelProvider(LiteLLMProvider):
         return CreateResult(model_id, self._outputs(props, model_id))
 
     def _create(self, api: AdminClient, model_id: str, body: dict[str, Any]) -> None:
-        attempts = 3
-        for attempt in range(1, attempts + 1):
+        def send() -> None:
             try:
-                api.post("/model/new", body, idempotent=False)
-                return
+                api.model_new(body)
             except LiteLLMAdminError as exc:
                 if exc.status == 500 and exc.mentions("saved to the database"):
                     log.warning("LiteLLM saved model %s but this pod has not loaded it yet: %s", model_id, exc.message)
                     return
-                if _deterministic(exc) and not exc.mentions("failed to add model"):
-                    raise  # validation, auth, STORE_MODEL_IN_DB off, no database: trying again won't help
-                # The write may have landed (reset after commit, 5xx, timeout): look before trying again.
-                found = self._confirm(api, model_id)
-                if found is not None:
-                    if found.get("model_name") != body["model_name"]:
-                        raise api.error("POST", "/model/new", exc.status,
-                                        f"model id {model_id} already exists as {found.get('model_name')!r}",
-                                        hint="choose another id, or delete that model") from None
-                    log.warning("POST /model/new answered %s but model %s exists; making it match the inputs",
-                                exc.status or "no response", model_id)
-                    api.patch(f"/model/{quote(model_id, safe='')}/update",
-                              {k: v for k, v in body.items() if k != "model_info"} |
-                              {"model_info": {k: v for k, v in body["model_info"].items() if k != "id"}})
-                    return
-                if attempt == attempts:
-                    raise
-                log.warning("model %s not on the server after %s; creating again (attempt %d/%d)",
-                            model_id, api.redact(exc.message), attempt + 1, attempts)
-                time.sleep(api.policy.backoff_factor * attempt)
+                raise
+
+        def reconcile(found: dict[str, Any], exc: LiteLLMAdminError) -> None:
+            if found.get("model_name") != body["model_name"]:
+                raise api.error("POST", "/model/new", exc.status,
+                                f"model id {model_id} already exists as {found.get('model_name')!r}",
+                                hint="choose another id, or delete that model") from None
+            api.model_update(model_id, {k: v for k, v in body.items() if k != "model_info"} |
+                             {"model_info": {k: v for k, v in body["model_info"].items() if k != "id"}})
+
+        # Validation, auth, STORE_MODEL_IN_DB off, no database: trying again won't help. LiteLLM's generic "failed
+        # to add model" may hide a commit: look before trying again.
+        create_confirmed(api, f"model {model_id}", send, lambda: self._confirm(api, model_id), reconcile=reconcile,
+                         settled=lambda exc: _deterministic(exc) and not exc.mentions("failed to add model"))
 
     def _confirm(self, api: AdminClient, model_id: str) -> Optional[dict[str, Any]]:
         """After an answer that leaves the outcome open: is the model there (DB-backed v2 read first)?"""
@@ -257,31 +239,15 @@ class ModelProvider(LiteLLMProvider):
 
     @staticmethod
     def _router_has_models(api: AdminClient) -> bool:
-        listing = api.get("/v2/model/info", {"page": 1, "size": 1})
-        return bool((listing or {}).get("total_count"))
+        return api.router_model_count() > 0
 
     @staticmethod
     def _find(api: AdminClient, model_id: str, *, router_first: bool) -> Optional[dict[str, Any]]:
         """The model from /model/info (router) or /v2/model/info (DB fallback); None when both miss."""
-
-        def v1() -> Optional[dict[str, Any]]:
-            try:
-                data = api.get("/model/info", {"litellm_model_id": model_id})
-            except LiteLLMAdminError as exc:
-                if exc.status in (400, 404) and exc.mentions("not found"):
-                    return None
-                raise
-            rows = (data or {}).get("data") or []
-            return next((r for r in rows if (r.get("model_info") or {}).get("id") == model_id), rows[0] if rows else None)
-
-        def v2() -> Optional[dict[str, Any]]:
-            data = api.get("/v2/model/info", {"modelId": model_id})
-            rows = (data or {}).get("data") or []
-            return next((r for r in rows if (r.get("model_info") or {}).get("id") == model_id), None)
-
-        first, second = (v1, v2) if router_first else (v2, v1)
-        found = first()
-        return found if found is not None else second()
+        first, second = ((api.model_in_router, api.model_in_database) if router_first
+                         else (api.model_in_database, api.model_in_router))
+        found = first(model_id)
+        return found if found is not None else second(model_id)
 
     # read ------------------------------------------------------------------------------------------
     def read(self, id_, props):
@@ -301,7 +267,7 @@ class ModelProvider(LiteLLMProvider):
         importing = not props.get("model_name")
         params = found.get("litellm_params") or {}
         info = found.get("model_info") or {}
-        outs = connection_defaults({k: v for k, v in props.items() if k != "__provider"})
+        outs = self.stored(props)
         outs["model_id"] = model_id
         if importing:
             outs["model_id_fixed"] = True
@@ -337,7 +303,9 @@ class ModelProvider(LiteLLMProvider):
             if key in info and not same(info[key], ours):
                 ours_info[key] = info[key]
         outs["model_info"] = ours_info  # importing: server-enriched model_info is not adopted as inputs
-        outs.setdefault("api_key", None)
+        for name in ("model_info", "extra_params"):
+            if not outs[name]:
+                del outs[name]  # unset is not stored
         return outs
 
     # update ----------------------------------------------------------------------------------------
@@ -357,7 +325,7 @@ class ModelProvider(LiteLLMProvider):
                 "model_info": dict(news.get("model_info") or {})}
         with self.client(news, news.get("api_key"), olds.get("api_key")) as api:
             try:
-                api.patch(f"/model/{quote(id_, safe='')}/update", body)
+                api.model_update(id_, body)
             except LiteLLMAdminError as exc:
                 if exc.status == 500 and exc.mentions("saved to the database"):
                     log.warning("LiteLLM saved the update of model %s; this pod reloads it later", id_)
@@ -372,25 +340,17 @@ class ModelProvider(LiteLLMProvider):
     # delete ----------------------------------------------------------------------------------------
     def delete(self, id_, props):
         props = self.normalised(props)
-        with self.client(props, props.get("api_key")) as api:
-            try:
-                api.post("/model/delete", {"id": id_}, idempotent=True)
-            except LiteLLMAdminError as exc:
-                if exc.status in (400, 404) and exc.mentions("not found"):
-                    return  # already gone
-                raise
+        with self.client(props) as api:
+            api.model_delete(id_)  # already gone is fine
 
     def _outputs(self, props: Mapping[str, Any], model_id: str) -> dict[str, Any]:
-        outs = {k: v for k, v in props.items() if k != "__provider"}
-        outs["model_id"] = model_id
-        for name in ("api_base", "api_key", "api_version"):
-            outs.setdefault(name, None)
-        return outs
+        return {**self.stored(props), "model_id": model_id}
 
 
-class Model(pulumi.dynamic.Resource, module="litellm", name="Model"):
+class Model(LiteLLMResource, module="litellm", name="Model"):
     """A model deployment on the LiteLLM gateway. Type token `pulumi-python:dynamic/litellm:Model`."""
 
+    provider_class = ModelProvider
     model_id: pulumi.Output[str]
     model_name: pulumi.Output[str]
     api_key: pulumi.Output[Optional[str]]
@@ -403,37 +363,15 @@ class Model(pulumi.dynamic.Resource, module="litellm", name="Model"):
                  output_cost_per_token: Optional[float] = None, model_info: Optional[Mapping[str, Any]] = None,
                  extra_params: Optional[Mapping[str, Any]] = None, model_id: Optional[str] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        props = {
-            **connection.props(),
-            "model_name": model_name, "model": model, "api_base": api_base,
-            "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
+        self._register(resource_name, connection, {
+            "model_name": model_name, "model": model, "api_base": api_base, "api_key": api_key,
             "api_version": api_version, "rpm": rpm, "tpm": tpm, "timeout": timeout, "max_retries": max_retries,
             "input_cost_per_token": input_cost_per_token, "output_cost_per_token": output_cost_per_token,
-            "model_info": _plain_mapping(model_info), "extra_params": _plain_mapping(extra_params),
+            "model_info": _plain_mapping(model_info) or None, "extra_params": _plain_mapping(extra_params) or None,
             "model_id": model_id, "model_id_fixed": None,
-        }
-        super().__init__(ModelProvider(), resource_name, props, _with_secrets(opts, model_id is not None))
-
-    @classmethod
-    def get(cls, resource_name: str, model_id: pulumi.Input[str], connection: AdminConnection,
-            opts: Optional[pulumi.ResourceOptions] = None) -> "Model":
-        """An existing model read by its id alone (read-only: Pulumi never changes or deletes it)."""
-        resource = cls.__new__(cls)
-        props = {**connection.props(), **{f.name: None for f in MODEL_FIELDS}, "model_id_fixed": None}
-        pulumi.dynamic.Resource.__init__(resource, ModelProvider(), resource_name, props, pulumi.ResourceOptions.merge(
-            _with_secrets(opts, False), pulumi.ResourceOptions(id=model_id)))
-        return resource
-
-    @classmethod
-    def from_config(cls, resource_name: str, config: Any, connection: AdminConnection,
-                    opts: Optional[pulumi.ResourceOptions] = None) -> "Model":
-        """From a config.ModelConfig."""
-        return cls(resource_name, connection=connection, model_name=config.name, model=config.model,
-                   api_base=config.api_base, api_key=config.api_key, api_version=config.api_version,
-                   rpm=config.rpm, tpm=config.tpm, timeout=config.timeout, max_retries=config.max_retries,
-                   input_cost_per_token=config.input_cost_per_token,
-                   output_cost_per_token=config.output_cost_per_token, model_info=config.model_info,
-                   extra_params=config.extra_params, model_id=config.id, opts=opts)
+        }, opts,
+            # A forced replacement with a fixed id would collide with the old model.
+            delete_before_replace=True if model_id is not None else None)
 
 
 def _plain_mapping(value: Optional[Mapping[str, Any]]) -> dict[str, Any]:
@@ -443,10 +381,3 @@ def _plain_mapping(value: Optional[Mapping[str, Any]]) -> dict[str, Any]:
     return {str(k): _plain_mapping(v) if isinstance(v, Mapping) else
             [(_plain_mapping(i) if isinstance(i, Mapping) else i) for i in v] if isinstance(v, (list, tuple)) else v
             for k, v in value.items()}
-
-
-def _with_secrets(opts: Optional[pulumi.ResourceOptions], fixed_id: bool) -> pulumi.ResourceOptions:
-    own = pulumi.ResourceOptions(additional_secret_outputs=["api_key", "master_key"],
-                                 # A forced replacement with a fixed id would collide with the old model.
-                                 delete_before_replace=True if fixed_id else None)
-    return pulumi.ResourceOptions.merge(own, opts)

@@ -1,15 +1,29 @@
-"""Plumbing shared by the Model, VirtualKey and Team providers: connection inputs, check and diff.
+"""The one mechanism behind every LiteLLM resource kind: connection, check, diff, create-confirm-retry, registration.
+
+A kind is a provider class with a field table (`Field`: type, secret, forces replacement, computed, written only)
+and a few calls on the typed admin client; everything else is here. Secret outputs, replacements and diffs are
+derived from the table.
+
+The connection (admin URL, master key, timeouts, TLS) reaches a provider in one of two ways. Settings the stack
+config holds (`litemaas:gatewayUrl`, `litemaas:masterKey`, `litemaas:adminApi`) arrive ONCE per provider process
+through `configure` (the engine hands a dynamic provider the whole decrypted stack config), so they are not
+repeated in every resource's state and `refresh`/`destroy` use the current ones after a master-key rotation.
+What the config does not hold (the generated master key and route URL of a deployed gateway) travels as inputs
+of each resource, as before. Stack config wins where both exist.
 
 Providers are pickled BY REFERENCE (module path + class name) into every resource's state and loaded
 again by the provider host for read/update/delete. Their module paths and class names are API: never
-rename or move them. They hold no attributes: everything a call needs arrives in its inputs.
+rename or move them. Pickled providers hold no attributes; `configure` state lives only in the host process.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import math
-from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+import time
+from dataclasses import dataclass, fields as dataclass_fields, replace
+from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
@@ -21,48 +35,96 @@ from dynamic_providers.admin_client import (
     REDACTED,
     AdminClient,
     Connection,
+    LiteLLMAdminError,
     ca_bundle_problem,
     insecure_transport_problem,
 )
 
-# --- program side: connection inputs -----------------------------------------------------------------
+log = logging.getLogger("litemaas.litellm_admin")
+PROVIDER_KEY = "__provider"
+# How the stack config names the connection settings (the program validates them at preview; see config/).
+STACK_URL, STACK_MASTER_KEY, STACK_ADMIN_API = "gatewayUrl", "masterKey", "adminApi"
+_ADMIN_API_SETTINGS = {"requestTimeout": "request_timeout", "readinessTimeout": "readiness_timeout",
+                       "verifyTls": "verify_tls", "allowInsecureHttp": "allow_insecure_http", "caBundle": "ca_bundle"}
+TRANSPORT_DEFAULTS = {"request_timeout": 60.0, "readiness_timeout": 600.0, "verify_tls": True,
+                      "allow_insecure_http": False, "ca_bundle": None}
 
 
 @dataclass(frozen=True)
 class AdminConnection:
-    """Connection inputs shared by every LiteLLM resource (admin URL, master key, timeouts, TLS)."""
+    """What a LiteLLM resource sends about its gateway: only what the stack config does not already hold.
 
-    admin_url: Any  # pulumi.Input[str]
-    master_key: Any  # pulumi.Input[str]; always sent as a secret
-    request_timeout: float = 60.0
-    readiness_timeout: float = 600.0
-    verify_tls: bool = True
-    allow_insecure_http: bool = False
+    `admin_url`/`master_key` None: the provider takes them from the stack config (`litemaas:gatewayUrl`,
+    `litemaas:masterKey`). Timeouts and TLS settings come from `litemaas:adminApi` unless given here (tests).
+    """
+
+    admin_url: Any = None  # pulumi.Input[str]
+    master_key: Any = None  # pulumi.Input[str]; always sent as a secret
+    request_timeout: Optional[float] = None
+    readiness_timeout: Optional[float] = None
+    verify_tls: Optional[bool] = None
+    allow_insecure_http: Optional[bool] = None
     ca_bundle: Optional[str] = None  # PEM text or a path; public, so a plain input
 
-    @classmethod
-    def from_admin_api(cls, admin_url: Any, master_key: Any, admin_api: Any) -> "AdminConnection":
-        """From the stack config's AdminApiConfig (timeouts and transport settings)."""
-        return cls(admin_url=admin_url, master_key=master_key, request_timeout=admin_api.request_timeout,
-                   readiness_timeout=admin_api.readiness_timeout, verify_tls=admin_api.verify_tls,
-                   allow_insecure_http=admin_api.allow_insecure_http, ca_bundle=admin_api.ca_bundle)
-
     def props(self) -> dict[str, Any]:
-        return {
-            "admin_url": self.admin_url,
-            "master_key": pulumi.Output.secret(self.master_key),
-            "request_timeout": self.request_timeout,
-            "readiness_timeout": self.readiness_timeout,
-            "verify_tls": self.verify_tls,
-            "allow_insecure_http": self.allow_insecure_http,
-            "ca_bundle": self.ca_bundle,
-        }
+        props = {f.name: getattr(self, f.name) for f in dataclass_fields(self) if getattr(self, f.name) is not None}
+        if "master_key" in props:
+            props["master_key"] = pulumi.Output.secret(props["master_key"])
+        return props
 
     def __repr__(self) -> str:
         return f"AdminConnection(admin_url={self.admin_url!r}, master_key={REDACTED!r})"
 
 
-# --- provider plumbing shared by Model, VirtualKey and Team --------------------------------------------
+@dataclass(frozen=True)
+class StackConnection:
+    """The connection settings of the stack config, as the engine hands them to `configure` (decrypted)."""
+
+    admin_url: Optional[str] = None
+    master_key: Optional[str] = None
+    settings: Mapping[str, Any] = None  # type: ignore[assignment]  # request_timeout, ..., ca_bundle
+
+    @classmethod
+    def from_stack_config(cls, config: Any) -> "StackConnection":
+        """From `pulumi.dynamic.Config`; tolerant: the program has validated these values at preview."""
+        from litemaas_common.durations import simple_duration_seconds
+
+        url, key = config.get(STACK_URL), config.get(STACK_MASTER_KEY)
+        settings = dict(TRANSPORT_DEFAULTS)
+        raw = config.get(STACK_ADMIN_API)
+        section = json.loads(raw) if isinstance(raw, str) and raw.strip().startswith("{") else raw
+        for key_name, name in _ADMIN_API_SETTINGS.items():
+            value = section.get(key_name) if isinstance(section, dict) else None
+            if value is None:
+                continue
+            if name.endswith("_timeout"):
+                settings[name] = simple_duration_seconds(str(value))
+            elif name == "ca_bundle":
+                settings[name] = str(value)
+            else:
+                settings[name] = value is True or str(value).lower() == "true"
+        return cls(admin_url=str(url).rstrip("/") if url else None, master_key=str(key) if key else None,
+                   settings=settings)
+
+    def resolve(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The connection of one call: the stack config's URL and key win, inline transport settings win."""
+        merged = {**TRANSPORT_DEFAULTS, **(self.settings or {}),
+                  **{k: props[k] for k in TRANSPORT_DEFAULTS if props.get(k) is not None}}
+        merged["admin_url"] = self.admin_url or props.get("admin_url")
+        merged["master_key"] = self.master_key or props.get("master_key")
+        return merged
+
+    def supplies(self, name: str, value: Any) -> bool:
+        """Whether a resource need not store connection input `name` = `value`: the stack config provides it (its URL
+        and master key win anyway; a transport setting only when the stack's value is the same)."""
+        if name == "admin_url":
+            return self.admin_url is not None
+        if name == "master_key":
+            return self.master_key is not None
+        return same((self.settings or TRANSPORT_DEFAULTS).get(name), value)
+
+
+UNCONFIGURED = StackConnection(settings=TRANSPORT_DEFAULTS)
 
 
 def is_unknown(value: Any) -> bool:
@@ -115,9 +177,21 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def same_set(a: Any, b: Any) -> bool:
+    """Lists where order means nothing (models, members)."""
+    if is_unknown(a) or is_unknown(b) or has_unknown(a) or has_unknown(b):
+        return False
+    return sorted(map(json.dumps, a or []), key=str) == sorted(map(json.dumps, b or []), key=str)
+
+
 @dataclass(frozen=True)
 class Field:
-    """One declared input. kind: str | int | number | bool | list | dict."""
+    """One property of a kind. kind: str | int | number | bool | list | dict.
+
+    secret: a secret input and output, redacted from every message. replaces: a change replaces the object.
+    computed: an output the provider sets (never an input). write_only: sent, never read back (no drift).
+    unordered: a list compared as a set. api_name: LiteLLM's name when it differs.
+    """
 
     name: str
     kind: str
@@ -125,10 +199,23 @@ class Field:
     minimum: Optional[float] = None  # numbers: inclusive lower bound
     exclusive_minimum: Optional[float] = None
     duration: bool = False  # a LiteLLM duration string (30d, 1mo, ...)
+    secret: bool = False
+    replaces: bool = False
+    computed: bool = False
+    write_only: bool = False
+    unordered: bool = False
+    api_name: Optional[str] = None
+
+    @property
+    def api(self) -> str:
+        return self.api_name or self.name
+
+    def same(self, a: Any, b: Any) -> bool:
+        return same_set(a, b) if self.unordered else same(a, b)
 
 
 def _duration_problem(value: str) -> Optional[str]:
-    from config import parse_litellm_duration  # the one parser of LiteLLM durations
+    from litemaas_common.durations import parse_litellm_duration
 
     try:
         parse_litellm_duration(value)
@@ -138,19 +225,20 @@ def _duration_problem(value: str) -> Optional[str]:
 
 
 def normalise_field(inputs: dict[str, Any], spec: Field, failures: list[CheckFailure]) -> None:
-    """Validate one input in place; whole-number floats (everything crosses gRPC as float) become ints."""
+    """Validate one input in place; whole-number floats (everything crosses gRPC as float) become ints.
+
+    Unset stays unset (None): defaults are never written into the inputs, so the state stores only what was declared.
+    """
     name, value = spec.name, inputs.get(spec.name)
     if is_unknown(value) or has_unknown(value):
         return
     if value is None:
         if spec.required:
             failures.append(CheckFailure(name, f"{name} is required"))
-        elif spec.kind == "list":
-            inputs[name] = []
-        elif spec.kind == "dict":
-            inputs[name] = {}
         return
-    if spec.kind == "str":
+    if spec.secret and not isinstance(value, str):
+        failures.append(CheckFailure(name, f"{name} must be a string"))  # never echo a secret's value
+    elif spec.kind == "str":
         if not isinstance(value, str):
             failures.append(CheckFailure(name, f"{name} must be a string, got {type(value).__name__}"))
         elif not value.strip():
@@ -185,39 +273,40 @@ def normalise_field(inputs: dict[str, Any], spec: Field, failures: list[CheckFai
         if not isinstance(value, dict):
             failures.append(CheckFailure(name, f"{name} must be an object (map), got {type(value).__name__}"))
         else:
-            inputs[name] = {str(k): _int_floats(v) for k, v in value.items()}
+            inputs[name] = {str(k): int_floats(v) for k, v in value.items()}
 
 
-def _int_floats(value: Any) -> Any:
+def int_floats(value: Any) -> Any:
     """Maps cross gRPC with every number as float; keep whole numbers whole so LiteLLM sees 3, not 3.0."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: _int_floats(v) for k, v in value.items()}
+        return {k: int_floats(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_int_floats(v) for v in value]
+        return [int_floats(v) for v in value]
     return value
 
 
-CONNECTION_SPECS = (
-    Field("admin_url", "str", required=True),
-    Field("master_key", "str", required=True),
-    Field("request_timeout", "number", exclusive_minimum=0),
-    Field("readiness_timeout", "number", minimum=0),
-    Field("verify_tls", "bool"),
-    Field("allow_insecure_http", "bool"),
-    Field("ca_bundle", "str"),
-)
-
-
-def check_connection(inputs: dict[str, Any], failures: list[CheckFailure]) -> None:
-    for spec in CONNECTION_SPECS:
-        before = len(failures)
-        normalise_field(inputs, spec, failures)
-        if spec.name == "master_key" and len(failures) > before:
-            # Never echo the value of the master key back, even in a type error.
-            failures[before:] = [CheckFailure("master_key", "master_key must be a non-empty string (the LiteLLM master key)")]
-    url = inputs.get("admin_url")
+def _check_connection(connection: dict[str, Any], failures: list[CheckFailure]) -> None:
+    """The resolved connection of a resource: an admin URL and a master key from somewhere, safe to use."""
+    url, key = connection.get("admin_url"), connection.get("master_key")
+    if url is None:
+        failures.append(CheckFailure("admin_url", "no admin URL: set `litemaas:gatewayUrl` (or give the resource "
+                                     "an admin_url)"))
+    if key is None:
+        failures.append(CheckFailure("master_key", "no master key: set it with `pulumi config set --secret "
+                                     "masterKey sk-…` (or give the resource a master_key)"))
+    elif not is_unknown(key) and (not isinstance(key, str) or not key.strip()):
+        # Never echo the value of the master key back, even in a type error.
+        failures.append(CheckFailure("master_key", "master_key must be a non-empty string (the LiteLLM master key)"))
+    for name in ("verify_tls", "allow_insecure_http"):
+        if not isinstance(connection.get(name), bool):
+            failures.append(CheckFailure(name, f"{name} must be true or false, got {connection.get(name)!r}"))
+    for name in ("request_timeout", "readiness_timeout"):
+        value = connection.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or \
+                (name == "request_timeout" and value == 0):
+            failures.append(CheckFailure(name, f"{name} must be a positive number of seconds, got {value!r}"))
     if isinstance(url, str) and not is_unknown(url):
         from urllib.parse import urlsplit
 
@@ -227,35 +316,83 @@ def check_connection(inputs: dict[str, Any], failures: list[CheckFailure]) -> No
                                          "https://litellm.apps.example.com or http://127.0.0.1:4000"))
         elif parts.query or parts.fragment:
             failures.append(CheckFailure("admin_url", f"admin_url {url!r} must not carry a query or fragment"))
-        elif problem := insecure_transport_problem(url, inputs.get("allow_insecure_http") is True):
+        elif problem := insecure_transport_problem(url, connection.get("allow_insecure_http") is True):
             failures.append(CheckFailure("admin_url", f"admin_url: {problem}"))
-        else:
-            inputs["admin_url"] = url.rstrip("/")
-    bundle = inputs.get("ca_bundle")
+    bundle = connection.get("ca_bundle")
     if isinstance(bundle, str) and not is_unknown(bundle) and (problem := ca_bundle_problem(bundle)):
         failures.append(CheckFailure("ca_bundle", f"ca_bundle {problem}"))
-    connection_defaults(inputs)
 
 
-def connection_defaults(props: dict[str, Any]) -> dict[str, Any]:
-    """Fill the optional connection inputs (also for state built by an import from the id alone)."""
-    for name, default in (("request_timeout", 60.0), ("readiness_timeout", 600.0), ("verify_tls", True),
-                          ("allow_insecure_http", False)):
-        if props.get(name) is None:
-            props[name] = default
-    return props
+def create_confirmed(api: AdminClient, what: str, send: Callable[[], Any], find: Callable[[], Optional[dict]], *,
+                     reconcile: Callable[[dict, LiteLLMAdminError], Any],
+                     refuse: Callable[[LiteLLMAdminError, int], Optional[Exception]] = lambda exc, attempt: None,
+                     settled: Callable[[LiteLLMAdminError], bool] = lambda exc: exc.settled and not exc.already_exists,
+                     attempts: int = 3) -> Any:
+    """Create once, even when answers are lost: the id (or value) was chosen before the call, so after a reset, a
+    timeout or a 5xx the object is looked up (`find`) before trying again; found, `reconcile` makes it match.
+
+    `refuse(exc, attempt)` turns an answer into the caller's own error (e.g. a name taken before our first try).
+    Answers that settle the outcome (`settled`: validation, auth, no database) are raised at once.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return send()
+        except LiteLLMAdminError as exc:
+            refusal = refuse(exc, attempt)
+            if refusal is not None:
+                raise refusal from None
+            if settled(exc):
+                raise
+            found = find()
+            if found is not None:
+                log.warning("%s: the create answered %s but the object exists; keeping it", what,
+                            exc.status or "no response")
+                return reconcile(found, exc)
+            if attempt == attempts:
+                raise
+            log.warning("%s not on the server after %s; creating again (attempt %d/%d)", what,
+                        api.redact(exc.message), attempt + 1, attempts)
+            time.sleep(api.policy.backoff_factor * attempt)
+    raise AssertionError("unreachable")
 
 
 class LiteLLMProvider(ResourceProvider):
-    """Check/diff plumbing shared by the three providers; subclasses add the HTTP calls."""
+    """Check, diff and connection for every kind; subclasses declare `fields` and make the calls."""
 
-    fields: tuple[Field, ...] = ()
+    fields: ClassVar[tuple[Field, ...]] = ()
     # Inputs that exist only to keep an id stable (e.g. a generated model id); compared like any other.
-    internal_inputs: tuple[str, ...] = ()
+    internal_inputs: ClassVar[tuple[str, ...]] = ()
+    # The provider travels in every resource's state: plain (96 bytes), not a secret (262), as it holds nothing.
+    serialize_as_secret_always = False
+    _stack: Optional[StackConnection] = None  # set by configure in the provider host; never pickled (class default)
+
+    def configure(self, req: Any) -> None:
+        try:
+            self._stack = StackConnection.from_stack_config(req.config)
+        except (ValueError, TypeError) as exc:  # the program reports bad config at preview; never fail here
+            log.warning("ignoring unreadable adminApi stack config: %s", exc)
+            self._stack = StackConnection(settings=TRANSPORT_DEFAULTS)
+
+    @property
+    def stack(self) -> StackConnection:
+        return self._stack or UNCONFIGURED
+
+    # the field table ---------------------------------------------------------------------------------
+    @property
+    def input_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if not f.computed)
 
     @property
     def input_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields) + self.internal_inputs
+        return tuple(f.name for f in self.input_fields) + self.internal_inputs
+
+    @classmethod
+    def secret_outputs(cls) -> list[str]:
+        return [f.name for f in cls.fields if f.secret] + ["master_key"]
+
+    def secret_values(self, *props: Mapping[str, Any]) -> list[str]:
+        return [p[f.name] for p in props for f in self.fields
+                if f.secret and isinstance(p.get(f.name), str) and p.get(f.name)]
 
     def normalised(self, props: Optional[Mapping[str, Any]]) -> dict[str, Any]:
         """Props as the CRUD methods want them: no secret envelopes, whole numbers as ints again.
@@ -268,14 +405,35 @@ class LiteLLMProvider(ResourceProvider):
             if spec.kind == "int" and isinstance(value, float) and value.is_integer():
                 props[spec.name] = int(value)
             elif spec.kind == "dict" and isinstance(value, dict):
-                props[spec.name] = _int_floats(value)
+                props[spec.name] = int_floats(value)
         return props
 
+    # connection --------------------------------------------------------------------------------------
+    def connection(self, props: Mapping[str, Any]) -> Connection:
+        resolved = self.stack.resolve(props)
+        return Connection.from_props(resolved)
+
+    def client(self, props: Mapping[str, Any], *secrets: Optional[str]) -> AdminClient:
+        api = AdminClient(self.connection(props))
+        for secret in (*self.secret_values(props), *secrets):
+            api.add_secret(secret)
+        return api
+
+    def stored(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Outputs to keep from `props`: everything but the provider and the connection the stack config supplies."""
+        configured = self._stack is not None
+        return {k: v for k, v in props.items()
+                if k != PROVIDER_KEY and not (configured and k in CONNECTION_FIELDS and self.stack.supplies(k, v))}
+
+    # check and diff ----------------------------------------------------------------------------------
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         olds, inputs = plain(dict(olds or {})), plain(dict(news or {}))
         failures: list[CheckFailure] = []
-        check_connection(inputs, failures)
-        for spec in self.fields:
+        for name in ("request_timeout", "readiness_timeout"):
+            if isinstance(inputs.get(name), (int, float)) and not isinstance(inputs.get(name), bool):
+                inputs[name] = float(inputs[name])
+        _check_connection(self.stack.resolve(inputs), failures)
+        for spec in self.input_fields:
             normalise_field(inputs, spec, failures)
         if not failures:
             self.check_resource(olds, inputs, failures)
@@ -285,37 +443,77 @@ class LiteLLMProvider(ResourceProvider):
         """Resource-specific validation and defaulting (ids); append failures, edit inputs in place."""
 
     def changed_fields(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
-        return [name for name in self.input_names if not same(olds.get(name), news.get(name))]
+        specs = {f.name: f for f in self.fields}
+        return [name for name in self.input_names
+                if not (specs[name].same if name in specs else same)(olds.get(name), news.get(name))]
+
+    def connection_changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """The gateway or its key changed; moving a setting from the resource to the stack config is no change."""
+        before, after = self.stack.resolve(olds), self.stack.resolve(news)
+        return any(not same(before.get(n), after.get(n)) for n in CONNECTION_FIELDS)
 
     def replacements(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
-        """Inputs whose change LiteLLM cannot apply in place."""
-        return []
+        """Inputs whose change LiteLLM cannot apply in place: the table's `replaces` fields, plus the kind's own."""
+        return [f.name for f in self.input_fields if f.replaces and not f.same(olds.get(f.name), news.get(f.name))]
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # `olds` are the stored outputs; only the input names are compared, never server-filled values.
         olds, news = plain(dict(olds or {})), plain(dict(news or {}))
         changed = self.changed_fields(olds, news)
-        connection = [n for n in CONNECTION_FIELDS if not same(olds.get(n), news.get(n))]
-        replaces = self.replacements(olds, news)
-        if not changed and not connection:
+        if not changed and not self.connection_changed(olds, news):
             return DiffResult(changes=False, replaces=[], delete_before_replace=False)
+        replaces = self.replacements(olds, news)
         return DiffResult(changes=True, replaces=replaces,
                           delete_before_replace=bool(replaces) and self.delete_before_replace(olds, news))
 
     def delete_before_replace(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         return False
 
-    @staticmethod
-    def client(props: Mapping[str, Any], *secrets: Optional[str]) -> AdminClient:
-        api = AdminClient(Connection.from_props(props))
-        for secret in secrets:
-            api.add_secret(secret)
-        return api
-
     def only_connection_changed(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
-        return not self.changed_fields(olds, news)
+        return not [n for n in self.changed_fields(olds, news) if n not in self.internal_inputs]
+
+
+def settle_id(olds: Mapping[str, Any], inputs: dict[str, Any], id_field: str, new_id: Callable[[], str],
+              *, keep: bool = True) -> None:
+    """A fixed id from the program wins (`<id>_fixed`); else the generated id is kept, unless `keep` is False
+    (a replacement is due: a fresh id lets the new object exist before the old one goes)."""
+    fixed = f"{id_field}_fixed"
+    if inputs.get(id_field) is not None:
+        inputs[fixed] = True
+        return
+    inputs[fixed] = False
+    previous = olds.get(id_field)
+    inputs[id_field] = previous if previous and not olds.get(fixed) and keep else new_id()
 
 
 def declared(props: Mapping[str, Any], name: str) -> bool:
     value = props.get(name)
     return value is not None and value != [] and value != {}
+
+
+class LiteLLMResource(pulumi.dynamic.Resource):
+    """Registration shared by every kind: the connection inputs, the table's secret outputs, `get` by id."""
+
+    provider_class: ClassVar[type[LiteLLMProvider]]
+
+    def _register(self, resource_name: str, connection: AdminConnection, props: Mapping[str, Any],
+                  opts: Optional[pulumi.ResourceOptions], **options: Any) -> None:
+        provider = self.provider_class
+        own = pulumi.ResourceOptions(additional_secret_outputs=provider.secret_outputs(), **options)
+        secret = {f.name for f in provider.fields if f.secret}
+        values = {**connection.props(), **{k: pulumi.Output.secret(v) if k in secret and v is not None else v
+                                           for k, v in props.items()}}
+        # Every name of the table is declared, so each is an output attribute; None values never reach the state.
+        values.update({f.name: None for f in provider.fields if f.name not in values})
+        pulumi.dynamic.Resource.__init__(self, provider(), resource_name, values,
+                                         pulumi.ResourceOptions.merge(own, opts))
+
+    @classmethod
+    def get(cls, resource_name: str, id: pulumi.Input[str], connection: AdminConnection,
+            opts: Optional[pulumi.ResourceOptions] = None):
+        """An existing object read by its id alone (read-only: Pulumi never changes or deletes it)."""
+        resource = cls.__new__(cls)
+        props = {name: None for name in cls.provider_class().input_names}
+        LiteLLMResource._register(resource, resource_name, connection, props,
+                                  pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
+        return resource

@@ -40,7 +40,8 @@ from dynamic_providers.provider_base import (
     AdminConnection,
     Field,
     LiteLLMProvider,
-    connection_defaults,
+    LiteLLMResource,
+    create_confirmed,
     declared,
     plain,
     same,
@@ -75,6 +76,15 @@ LIFECYCLE_FIELDS = (
 )
 # Written by check(): when the current value was issued, and why the next update rotates or renews.
 BOOKKEEPING_INPUTS = ("issued_at", "rotation_due", "renewal_due", "expired")
+COMPUTED_FIELDS = (
+    Field("key", "str", secret=True, computed=True),  # the raw value; None for an imported or adopted key
+    Field("token", "str", computed=True),  # the current value's hash (the id stays the first one's)
+    Field("key_name", "str", computed=True),
+    Field("expires", "str", computed=True),
+    Field("expired", "bool", computed=True),
+    Field("held_by_user", "bool", computed=True),
+    Field("retired", "list", computed=True),
+)
 OUTPUT_FIELDS = ("key", "token", "key_name", "expires")
 DAY2_OUTPUTS = ("expired", "held_by_user", "retired", "issued_at")
 DEFAULT_GRACE_PERIOD = "24h"
@@ -169,7 +179,7 @@ def new_raw_key() -> str:
 class VirtualKeyProvider(LiteLLMProvider):
     """CRUD for `litellm:VirtualKey` against the LiteLLM admin API. Stateless; pickled by reference."""
 
-    fields = KEY_FIELDS + LIFECYCLE_FIELDS
+    fields = KEY_FIELDS + LIFECYCLE_FIELDS + COMPUTED_FIELDS
     internal_inputs = BOOKKEEPING_INPUTS
 
     def changed_fields(self, olds, news):
@@ -191,8 +201,6 @@ class VirtualKeyProvider(LiteLLMProvider):
         if isinstance(max_budget, (int, float)) and isinstance(soft_budget, (int, float)) and soft_budget > max_budget:
             failures.append(CheckFailure("soft_budget", f"soft_budget {soft_budget:g} is greater than max_budget "
                                          f"{max_budget:g}; the soft budget is the alert threshold below the limit"))
-        if inputs.get("blocked") is None:
-            inputs["blocked"] = False
         grace = inputs.get("rotation_grace_period")
         if isinstance(grace, str) and grace.strip() != "0":
             try:
@@ -255,7 +263,7 @@ class VirtualKeyProvider(LiteLLMProvider):
             body: dict[str, Any] = {"key": token, "key_alias": alias, "models": list(props.get("models") or []),
                                     "metadata": metadata, "blocked": bool(props.get("blocked"))}
             body.update(_declared_settings(props))
-            answer = api.post("/key/update", body, idempotent=True)
+            answer = api.key_update(body)
         expires = answer.get("expires", found.get("expires")) if isinstance(answer, dict) else found.get("expires")
         outs = self._outputs(props, key=None, token=token, key_name=found.get("key_name"), expires=expires,
                              # the stored inputs hold check()'s time: rotateEvery counts from the adoption
@@ -296,39 +304,25 @@ class VirtualKeyProvider(LiteLLMProvider):
 
     def _generate(self, api: AdminClient, body: dict[str, Any], raw: str) -> dict[str, Any]:
         alias = body["key_alias"]
-        attempts = 3
-        for attempt in range(1, attempts + 1):
-            try:
-                return api.post("/key/generate", body, idempotent=False)
-            except LiteLLMAdminError as exc:
-                alias_taken = exc.status == 400 and exc.mentions("already exists")
-                if alias_taken and attempt == 1:
-                    raise api.error("POST", "/key/generate", 400, exc.message, error_type=exc.error_type,
-                                    hint=f"a key with alias {alias!r} already exists on the gateway (made outside "
-                                         "this stack, or left by an interrupted run); delete it in the LiteLLM UI "
-                                         "or choose another alias") from None
-                settled = exc.status is not None and exc.status < 500 and exc.status != 429 and not alias_taken
-                if settled or exc.mentions("db") and exc.mentions("connect"):
-                    raise
-                # The answer was lost or failed after the server may have committed: look by alias.
-                mine = self._find_by_alias(api, alias, raw)
-                if mine is not None:
-                    log.warning("POST /key/generate answered %s but key %r was created; keeping it",
-                                exc.status or "no response", alias)
-                    return {**mine, "key": raw}
-                if attempt == attempts:
-                    raise
-                log.warning("key %r not on the server after %s; creating again (attempt %d/%d)",
-                            alias, api.redact(exc.message), attempt + 1, attempts)
-                time.sleep(api.policy.backoff_factor * attempt)
-        raise AssertionError("unreachable")
+
+        def refuse(exc: LiteLLMAdminError, attempt: int) -> Optional[Exception]:
+            if exc.already_exists and attempt == 1:
+                return api.error("POST", "/key/generate", 400, exc.message, error_type=exc.error_type,
+                                 hint=f"a key with alias {alias!r} already exists on the gateway (made outside "
+                                      "this stack, or left by an interrupted run); delete it in the LiteLLM UI "
+                                      "or choose another alias")
+            return None
+
+        # The raw value was chosen here: after a lost answer, the key found by its alias is ours if its hash matches.
+        return create_confirmed(api, f"key {alias!r}", lambda: api.key_generate(body),
+                                lambda: self._find_by_alias(api, alias, raw),
+                                reconcile=lambda mine, exc: {**mine, "key": raw}, refuse=refuse)
 
     @staticmethod
     def _find_by_alias(api: AdminClient, alias: str, raw: str) -> Optional[dict[str, Any]]:
         """Our key with this alias (its token is the hash of our raw value); an alias owned by another key fails."""
-        listing = api.get("/key/list", {"key_alias": alias, "return_full_object": "true", "size": 10})
         ours = hash_key(raw)
-        rows = [r for r in (listing or {}).get("keys") or [] if isinstance(r, dict)]
+        rows = api.keys_with_alias(alias)
         for row in rows:
             if row.get("token") == ours:
                 return {**row, "token_id": ours}
@@ -341,15 +335,9 @@ class VirtualKeyProvider(LiteLLMProvider):
     def read(self, id_, props):
         props = self.normalised(props)
         token = props.get("token") or id_
-        with self.client(props, props.get("key")) as api:
-            try:
-                data = api.get("/key/info", {"key": token})
-            except LiteLLMAdminError as exc:
-                if exc.status == 404:
-                    return ReadResult("", {})
-                raise
-        info = (data or {}).get("info") or {}
-        if info.get("status") == "deleted":
+        with self.client(props) as api:
+            info = api.absent_as_none(lambda: api.key_info(token))
+        if info is None or info.get("status") == "deleted":
             return ReadResult("", {})  # deleted keys are archived and still answer /key/info
         outs = self._refreshed(props, info, token)
         return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k in self._input_keys()})
@@ -359,7 +347,7 @@ class VirtualKeyProvider(LiteLLMProvider):
 
     def _refreshed(self, props: dict[str, Any], info: dict[str, Any], token: str) -> dict[str, Any]:
         importing = not props.get("key_alias")
-        outs = connection_defaults({k: v for k, v in props.items() if k != "__provider"})
+        outs = self.stored(props)
         server = dict(info)
         server["soft_budget"] = (info.get("litellm_budget_table") or {}).get("soft_budget")
         if server.get("user_id") == _PROXY_ADMIN:
@@ -381,15 +369,16 @@ class VirtualKeyProvider(LiteLLMProvider):
             ours = dict(props.get("metadata") or {})
             outs["metadata"] = {k: metadata[k] if k in metadata and not same(metadata[k], v) else v
                                 for k, v in ours.items() if k in metadata}
-        outs["blocked"] = bool(server.get("blocked"))
-        outs.setdefault("models", [])
+        if server.get("blocked"):
+            outs["blocked"] = True
+        else:
+            outs.pop("blocked", None)  # unset is not stored
         outs.update(token=token, key_name=info.get("key_name"), expires=kept_expiry(props.get("expires"),
                                                                                     info.get("expires")))
-        outs.setdefault("key", None)  # an imported key's raw value is never shown again
         outs["expired"] = is_expired(outs["expires"])
         outs["issued_at"] = outs.get("issued_at") or info.get("created_at")  # keys made before day 2
-        outs.setdefault("held_by_user", outs["key"] is None)
-        outs.setdefault("retired", [])
+        if outs.get("key") is None:  # an imported key's raw value is never shown again
+            outs.setdefault("held_by_user", True)
         for name in ("rotation_due", "renewal_due"):
             outs.pop(name, None)
         return outs
@@ -449,7 +438,7 @@ class VirtualKeyProvider(LiteLLMProvider):
             created = self._generate(api, self._generate_body(news, raw), raw)
             token = created.get("token_id") or created.get("token") or hash_key(raw)
             if spend > 0:  # the budget keeps counting from where the old value left it
-                api.post("/key/update", {"key": token, "spend": spend}, idempotent=True)
+                api.key_update({"key": token, "spend": spend})
             retired = [r for r in olds.get("retired") or [] if not is_expired(r.get("expires"), now)]
             expired_retired = [r["token"] for r in olds.get("retired") or [] if is_expired(r.get("expires"), now)]
             if grace:
@@ -466,9 +455,9 @@ class VirtualKeyProvider(LiteLLMProvider):
     @staticmethod
     def _update_existing(api: AdminClient, body: dict[str, Any], alias: Optional[str]) -> Any:
         try:
-            return api.post("/key/update", body, idempotent=True)
+            return api.key_update(body)
         except LiteLLMAdminError as exc:
-            if exc.status == 404:
+            if exc.not_found:
                 raise api.error("POST", "/key/update", 404, exc.message,
                                 hint=f"key {alias!r} no longer exists (deleted by hand, or with its team); run "
                                      "`pulumi refresh`, then `pulumi up` to issue a new one") from None
@@ -476,40 +465,28 @@ class VirtualKeyProvider(LiteLLMProvider):
 
     @staticmethod
     def _delete_tokens(api: AdminClient, tokens: Sequence[str]) -> None:
-        for token in tokens:  # one by one: LiteLLM answers 404 for the whole batch if one is gone
-            try:
-                api.post("/key/delete", {"keys": [token]}, idempotent=True)
-            except LiteLLMAdminError as exc:
-                if exc.status != 404:
-                    raise
+        for token in tokens:
+            api.key_delete(token)
 
     # delete ----------------------------------------------------------------------------------------
     def delete(self, id_, props):
         props = self.normalised(props)
-        with self.client(props, props.get("key")) as api:
-            try:
-                api.post("/key/delete", {"keys": [props.get("token") or id_]}, idempotent=True)
-            except LiteLLMAdminError as exc:
-                if exc.status != 404:  # 404: already gone (also after its team was deleted)
-                    raise
+        with self.client(props) as api:
+            api.key_delete(props.get("token") or id_)  # already gone is fine (also after its team was deleted)
             # Old values still in their grace period go with the key.
             self._delete_tokens(api, [r["token"] for r in props.get("retired") or [] if r.get("token")])
 
-    @staticmethod
-    def _outputs(props: Mapping[str, Any], **computed: Any) -> dict[str, Any]:
-        outs = {k: v for k, v in props.items() if k not in ("__provider", "rotation_due", "renewal_due")}
+    def _outputs(self, props: Mapping[str, Any], **computed: Any) -> dict[str, Any]:
+        outs = {k: v for k, v in self.stored(props).items() if k not in ("rotation_due", "renewal_due")}
         outs.update(computed)
-        for name in ("team_id", "user_id", "max_budget", "budget_duration", "expires"):
-            outs.setdefault(name, None)
-        outs.setdefault("expired", is_expired(outs["expires"]))
-        outs.setdefault("held_by_user", False)
-        outs.setdefault("retired", [])
+        outs.setdefault("expired", is_expired(outs.get("expires")))
         return outs
 
 
-class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
+class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
     """A LiteLLM virtual key. Type token `pulumi-python:dynamic/litellm:VirtualKey`."""
 
+    provider_class = VirtualKeyProvider
     key: pulumi.Output[Optional[str]]  # secret; None for an imported key
     token: pulumi.Output[str]
     key_name: pulumi.Output[str]
@@ -533,44 +510,15 @@ class VirtualKey(pulumi.dynamic.Resource, module="litellm", name="VirtualKey"):
                  rotate_every: Optional[str] = None, rotation_grace_period: Optional[str] = None, renew: bool = False,
                  adopt: bool = False, token_hash: Optional[str] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        props = {
-            **connection.props(),
-            "key_alias": key_alias, "models": list(models), "team_id": team_id, "user_id": user_id,
+        # Unset and default values are not sent: the state of each of thousands of keys holds what was declared.
+        self._register(resource_name, connection, {
+            "key_alias": key_alias, "models": list(models) or None, "team_id": team_id, "user_id": user_id,
             "max_budget": max_budget, "soft_budget": soft_budget, "budget_duration": budget_duration,
             "duration": duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
-            "max_parallel_requests": max_parallel_requests, "metadata": dict(metadata or {}), "blocked": blocked,
-            "allowed_routes": list(allowed_routes) if allowed_routes is not None else None,
+            "max_parallel_requests": max_parallel_requests, "metadata": dict(metadata) if metadata else None,
+            "blocked": blocked or None, "allowed_routes": list(allowed_routes) if allowed_routes else None,
             "rotation": rotation, "rotate_every": rotate_every, "rotation_grace_period": rotation_grace_period,
-            "renew": renew, "adopt": adopt, "token_hash": token_hash,
-            **{name: None for name in OUTPUT_FIELDS + DAY2_OUTPUTS},
-        }
-        own = pulumi.ResourceOptions(additional_secret_outputs=["key", "master_key"],
-                                     # aliases are unique: a forced replacement must free the alias first
-                                     delete_before_replace=True)
-        super().__init__(VirtualKeyProvider(), resource_name, props, pulumi.ResourceOptions.merge(own, opts))
-
-    @classmethod
-    def get(cls, resource_name: str, token: pulumi.Input[str], connection: AdminConnection,
-            opts: Optional[pulumi.ResourceOptions] = None) -> "VirtualKey":
-        """An existing key read by its token hash alone (read-only; its raw value is never available)."""
-        resource = cls.__new__(cls)
-        props = {**connection.props(), **{f.name: None for f in KEY_FIELDS + LIFECYCLE_FIELDS},
-                 **{name: None for name in OUTPUT_FIELDS + DAY2_OUTPUTS}}
-        own = pulumi.ResourceOptions(additional_secret_outputs=["key", "master_key"], id=token)
-        pulumi.dynamic.Resource.__init__(resource, VirtualKeyProvider(), resource_name, props,
-                                         pulumi.ResourceOptions.merge(opts, own))
-        return resource
-
-    @classmethod
-    def from_config(cls, resource_name: str, config: Any, connection: AdminConnection,
-                    team_id: Optional[pulumi.Input[str]] = None,
-                    opts: Optional[pulumi.ResourceOptions] = None) -> "VirtualKey":
-        """From a config.KeyConfig; `team_id` is the id output of the Team named by `config.team`."""
-        return cls(resource_name, connection=connection, key_alias=config.alias, models=config.models,
-                   team_id=team_id, user_id=config.user_id, max_budget=config.max_budget,
-                   soft_budget=config.soft_budget, budget_duration=config.budget_duration,
-                   duration=config.duration, tpm_limit=config.tpm_limit, rpm_limit=config.rpm_limit,
-                   max_parallel_requests=config.max_parallel_requests, metadata=dict(config.metadata),
-                   blocked=config.blocked, rotation=config.rotation, rotate_every=config.rotate_every,
-                   rotation_grace_period=config.rotation_grace_period, renew=config.renew, adopt=config.adopt,
-                   token_hash=config.token_hash, opts=opts)
+            "renew": renew or None, "adopt": adopt or None, "token_hash": token_hash, "issued_at": None,
+        }, opts,
+            # aliases are unique: a forced replacement must free the alias first
+            delete_before_replace=True)

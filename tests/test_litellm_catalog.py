@@ -11,7 +11,7 @@ import pulumi
 import pytest
 from pulumi.runtime import mocks as runtime_mocks
 
-from config import AdminApiConfig, KeyConfig, ModelConfig, TeamConfig
+from config import KeyConfig, ModelConfig, TeamConfig
 from tests.support.pulumi_program import SECRET_SIG, SIG_KEY, RunInline, has_secret_envelope, plain
 
 MODEL_T = "pulumi-python:dynamic/litellm:Model"
@@ -19,7 +19,6 @@ TEAM_T = "pulumi-python:dynamic/litellm:Team"
 KEY_T = "pulumi-python:dynamic/litellm:VirtualKey"
 MASTER = "sk-master-in-a-secret-0123"
 UPSTREAM = "deepseek-upstream-key-0123"
-CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBrouter-ca\n-----END CERTIFICATE-----\n"  # passed through as is
 
 
 @dataclass
@@ -95,8 +94,6 @@ def build(recorder, **overrides):
     gateway = pulumi.CustomResource("test:index:Gateway", "gateway", {})
     models, teams, keys = stack_lists()
     args = LiteLLMCatalogArgs(admin_url="https://litellm.apps.example.com", master_key=pulumi.Output.secret(MASTER),
-                              admin_api=AdminApiConfig(readiness_timeout=300.0, request_timeout=30.0, verify_tls=False,
-                                                       allow_insecure_http=True, ca_bundle=CA_PEM),
                               models=models, teams=teams, keys=keys)
     for name, value in overrides.items():
         setattr(args, name, value)
@@ -107,6 +104,19 @@ def build(recorder, **overrides):
 def wait_for(catalog, *extra):
     children = [*catalog.models.values(), *catalog.teams.values(), *catalog.keys.values()]
     return pulumi.Output.all(*[c.urn for c in children], *extra)
+
+
+@pulumi.runtime.test
+def test_connection_held_by_the_stack_config_is_not_stored_in_each_resource(catalog_mocks):
+    _, catalog = build(catalog_mocks, admin_url_in_stack_config=True, master_key_in_stack_config=True)
+
+    def check(_):
+        children = {n: plain(s.inputs) for n, s in catalog_mocks.seen.items() if n.startswith("catalog-")}
+        assert len(children) == 6
+        for name, inputs in children.items():
+            assert "admin_url" not in inputs and "master_key" not in inputs, name
+
+    return wait_for(catalog).apply(check)
 
 
 @pulumi.runtime.test
@@ -125,10 +135,9 @@ def test_config_lists_become_resources(catalog_mocks):
         granite = plain(seen["catalog-model-granite-8b-instruct"].inputs)
         assert granite["model_name"] == "granite-8b-instruct" and granite["model"] == "openai/granite-8b-instruct"
         assert granite["rpm"] == 60 and granite["model_info"] == {"mode": "chat"} and "model_id" not in granite
-        assert (granite["admin_url"], granite["request_timeout"], granite["readiness_timeout"],
-                granite["verify_tls"]) == ("https://litellm.apps.example.com", 30, 300, False)
-        assert (granite["allow_insecure_http"], granite["ca_bundle"]) == (True, CA_PEM)
-        assert seen["catalog-model-granite-8b-instruct"].inputs["ca_bundle"] == CA_PEM  # plain: certificates are public
+        assert (granite["admin_url"], granite["master_key"]) == ("https://litellm.apps.example.com", MASTER)
+        # Timeouts and TLS settings reach the providers once, from litemaas:adminApi at configure time.
+        assert not {"request_timeout", "readiness_timeout", "verify_tls", "allow_insecure_http", "ca_bundle"} & set(granite)
         deepseek = plain(seen["catalog-model-deepseek-chat"].inputs)
         assert deepseek["model_id"] == "deepseek-1" and deepseek["input_cost_per_token"] == 2.7e-7
 
@@ -140,7 +149,7 @@ def test_config_lists_become_resources(catalog_mocks):
         assert alice["key_alias"] == "alice" and alice["team_id"] == "generated-catalog-team-ml"
         assert (alice["max_budget"], alice["budget_duration"], alice["duration"]) == (10, "30d", "90d")
         bob = plain(seen["catalog-key-bob"].inputs)
-        assert "team_id" not in bob and bob["metadata"] == {"owner": "bob"} and bob["blocked"] is False
+        assert "team_id" not in bob and bob["metadata"] == {"owner": "bob"} and "blocked" not in bob
 
     return wait_for(catalog).apply(check)
 
@@ -203,7 +212,8 @@ def test_secrets_stay_secret(catalog_mocks):
             if not name.startswith("catalog-"):
                 continue
             assert has_secret_envelope(s.inputs["master_key"]), name
-            assert has_secret_envelope(s.inputs["__provider"]), name
+            # The pickled provider holds nothing: stored plain (96 bytes, not 262 as a secret) in every resource.
+            assert not has_secret_envelope(s.inputs["__provider"]), name
         assert has_secret_envelope(seen["catalog-model-deepseek-chat"].inputs["api_key"])
         assert results["key_details_secret"] is True
         assert results["key_details"]["alice"] == {"key": "sk-raw-catalog-key-alice", "models": ["granite-8b-instruct"],
@@ -359,7 +369,7 @@ def test_lifecycle_settings_reach_the_key(catalog_mocks):
     def check(_):
         alice = plain(catalog_mocks.seen["catalog-key-alice"].inputs)
         assert (alice["rotation"], alice["rotate_every"], alice["rotation_grace_period"], alice["renew"],
-                alice["adopt"], alice.get("token_hash")) == ("3", "90d", "2s", True, False, None)
+                alice.get("adopt"), alice.get("token_hash")) == ("3", "90d", "2s", True, None, None)
         old = plain(catalog_mocks.seen["catalog-key-old"].inputs)
         assert (old["adopt"], old["token_hash"], old.get("rotation")) == (True, "ab" * 32, None)
 

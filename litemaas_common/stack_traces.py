@@ -1,0 +1,43 @@
+"""Keep the program's own frames in the stack trace the engine stores with every resource.
+
+The Python SDK (3.272, pinned) sends the whole call stack of each resource's constructor: the language host,
+runpy, asyncio and SDK frames included, 16 frames and 1.4 KB per resource. The engine writes it into the state and
+rewrites the whole state after every step, so at thousands of virtual keys it is a quarter of the state and of
+the time spent saving it. The frames inside the project (where the resource was declared) are the useful ones:
+only those are kept. There is no SDK setting for this, so the SDK's private `_get_stack_trace` is wrapped; if a
+later SDK drops it, nothing is changed and the full traces are stored again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+_INSTALLED = "_litemaas_project_frames_only"
+
+
+def _in_project(uri: str, root: str) -> bool:
+    return uri.startswith(root) and "/site-packages/" not in uri and "/.venv/" not in uri
+
+
+def keep_project_frames(project_root: Any = None) -> bool:
+    """Trim every later resource's stack trace to the frames under `project_root` (default: the working directory,
+    which the Pulumi CLI sets to the project). Returns whether the SDK offered the hook."""
+    from pulumi.runtime import resource as runtime_resource
+
+    original = getattr(runtime_resource, "_get_stack_trace", None)
+    if original is None or getattr(original, _INSTALLED, False):
+        return original is not None
+    root = Path(project_root or os.getcwd()).resolve().as_uri().rstrip("/") + "/"
+
+    def project_frames_only():
+        trace = original()
+        kept = [frame for frame in trace.frames if frame.HasField("pc") and _in_project(frame.pc.uri, root)]
+        del trace.frames[:]
+        trace.frames.extend(kept)
+        return trace
+
+    setattr(project_frames_only, _INSTALLED, True)
+    runtime_resource._get_stack_trace = project_frames_only
+    return True
