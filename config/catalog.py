@@ -12,6 +12,10 @@ from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, ch
     unique
 
 
+ENTERPRISE_HINT = ("is a LiteLLM Enterprise feature in 1.108.7 (the proxy refuses it without a licence); drop it, or "
+                   "set `pulumi config set litellmEnterprise true` if the gateway runs with LITELLM_LICENSE")
+
+
 # Pricing keys LiteLLM drops from model_info; they belong in litellm_params.
 MODEL_PRICING_KEYS = frozenset(
     {"input_cost_per_token", "output_cost_per_token", "input_cost_per_second", "output_cost_per_second"}

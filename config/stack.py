@@ -47,6 +47,8 @@ class StackConfig:
     models: tuple[ModelConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
     keys: tuple[KeyConfig, ...] = ()
+    # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
+    litellm_enterprise: bool = False
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     backend: BackendConfig = field(default_factory=BackendConfig)
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
@@ -59,7 +61,7 @@ class StackConfig:
 TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
-    "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth",
+    "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
 ]
 
 
@@ -142,6 +144,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     monitoring = parse_monitoring(top)
     alerting = parse_alerting(top, "alerting" in secret_keys)
     admin_api = parse_admin_api(top)
+    litellm_enterprise = top.boolean("litellmEnterprise", False)
     ingress = parse_ingress(top, platform, hostname, ingress_class, deploy_gateway, admin_api)
     if gateway_url and (problem := insecure_transport_problem(gateway_url, admin_api.allow_insecure_http)):
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
@@ -168,7 +171,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         namespace=namespace, create_namespace=create_namespace, platform=platform,
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
-        models=models, teams=teams, keys=keys,
+        models=models, teams=teams, keys=keys, litellm_enterprise=litellm_enterprise,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth,
     )
