@@ -134,6 +134,7 @@ def test_token_hashes_and_delivered_secrets_are_unique_across_both(tmp_path):
      "litemaas:keysFrom keys.yaml line 3 (bob): maxBudget must be a number, got 'lots'"),
     ("keys.yaml", "- alias: alice\n\n-   modles: [granite]\n    alias: bob\n",
      "litemaas:keysFrom keys.yaml line 3 (bob): modles unknown key (did you mean `models`?)"),
+    ("keys.yaml", "- alias: alice\n  blocked: no\n", "line 1 (alice): blocked must be true or false, got 'no'"),
     ("keys.yaml", "- alias: alice\n- bob\n", "litemaas:keysFrom keys.yaml line 2: must be a keys[] entry (an object "
      "such as `- alias: alice`), got a string"),
     ("keys.yaml", "# users\nkeys:\n  - alias: alice\n", "litemaas:keysFrom keys.yaml line 2: the file is not a list"),
@@ -215,6 +216,19 @@ def test_load_stack_config_reads_keys_from_the_project_directory(tmp_path, monke
     finally:
         pulumi.runtime.set_all_config({}, [])
     assert [(k.alias, k.models) for k in config.keys] == [("alice", ("granite",))]
+
+
+def test_the_example_file_is_valid_with_the_example_stack():
+    import pathlib
+
+    import yaml
+
+    root = pathlib.Path(__file__).parents[1]
+    example = yaml.safe_load((root / "Pulumi.dev.yaml").read_text())["config"]
+    values = {key.split(":", 1)[1]: value for key, value in example.items()}
+    config = parse_stack_config({**values, "keysFrom": "examples/keys.csv"}, set(), str(root))
+    assert [k.alias for k in config.keys] == ["alice-notebook", "bob-notebook", "carol-notebook", "dave@example.com"]
+    assert config.keys[1].deliver_to.namespace == "bob-ds" and config.keys[3].adopt is True
 
 
 def test_two_thousand_rows_parse(tmp_path):
