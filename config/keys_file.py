@@ -162,7 +162,8 @@ def column_problem(column: str) -> Optional[str]:
         return None
     if head in OBJECT_COLUMNS and not field:
         fields = OBJECT_COLUMNS[head]
-        example = " and ".join(f"`{head}.{f}`" for f in fields) if fields else f"`{head}.<name>` (e.g. {head}.department)"
+        example = (" and ".join(f"`{head}.{f}`" for f in fields) if fields else
+                   f"`{head}.<name>` (e.g. {head}.department)")
         return f"column `{column}` holds an object; use one column per field: {example}"
     if column in known_columns():
         return None
