@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 
@@ -265,14 +265,19 @@ def check_namespace(value: str) -> Optional[str]:
     return None
 
 
-def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig]) -> tuple[KeyConfig, ...]:
+def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig],
+               more: Sequence[Reader] = (), reserved: Mapping[str, str] = {}) -> tuple[KeyConfig, ...]:
+    """`keys[]`, then the entries in `more` (the `keysFrom` file), checked alike and unique across both;
+    `reserved` maps an alias no entry may take to the reason."""
     keys = []
     aliases: dict[str, str] = {}
     hashes: dict[str, str] = {}
     secrets: dict[tuple[str, str], str] = {}
-    for item in list_items(top, "keys", KEY_KEYS):
+    for item in [*list_items(top, "keys", KEY_KEYS), *more]:
         alias = item.string("alias", required=True)
         unique(item, "alias", alias, aliases, "key alias")
+        if alias in reserved:
+            item.fail_key("alias", f"{alias!r} {reserved[alias]}")
         models = item.string_list("models")
         check_models_declared(item, models, declared_models)
         team = item.string("team")

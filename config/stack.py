@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
@@ -13,6 +14,7 @@ from dynamic_providers.admin_client import insecure_transport_problem
 from config.admin_api import AdminApiConfig, parse_admin_api
 from config.app import BackendConfig, FrontendConfig, OAuthConfig, parse_app
 from config.catalog import KeyConfig, ModelConfig, TeamConfig, parse_keys, parse_models, parse_teams
+from config.keys_file import KEYS_FROM, project_directory, read_keys_from
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -60,7 +62,7 @@ class StackConfig:
 
 TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
-    "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
+    "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
 ]
 
@@ -91,11 +93,13 @@ def raw_stack_config() -> tuple[dict[str, Any], set[str]]:
 def load_stack_config() -> StackConfig:
     """Read and validate the current stack's `litemaas:*` config; raise one ConfigError listing every problem."""
     values, secret_keys = raw_stack_config()
-    return parse_stack_config(values, secret_keys)
+    return parse_stack_config(values, secret_keys, project_directory())
 
 
-def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozenset[str] = frozenset()) -> StackConfig:
-    """Build a StackConfig from decoded config values (keys without the `litemaas:` prefix)."""
+def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozenset[str] = frozenset(),
+                       project_dir: Optional[str] = None) -> StackConfig:
+    """Build a StackConfig from decoded config values (keys without the `litemaas:` prefix); a relative
+    `keysFrom` is read from `project_dir` (default: the current directory)."""
     problems: list[str] = []
     top = Reader(problems, "", values, TOP_LEVEL_KEYS)
     defaults = StackConfig()
@@ -150,7 +154,10 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
     teams = parse_teams(top, {m.name for m in models})
-    keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams})
+    keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams},
+                      more=read_keys_from(top, project_dir or os.getcwd()),
+                      reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
+                                "(monitoring.enabled); choose another alias"})
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -160,10 +167,6 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
             if top.raw(key) is not MISSING:
                 top.fail_key(key, "configures the deployed gateway and has no effect with deployGateway false; "
                              f"configure the existing LiteLLM itself and `pulumi config rm {key}`")
-    for index, key in enumerate(keys):
-        if key.alias == METRICS_KEY_ALIAS:
-            top.fail_key(f"keys[{index}].alias", f"{key.alias!r} is reserved for the key Prometheus scrapes "
-                         "/metrics with (monitoring.enabled); choose another alias")
 
     if problems:
         raise ConfigError("Invalid stack config:\n" + "\n".join(f"  - {p}" for p in problems))
