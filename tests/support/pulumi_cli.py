@@ -53,14 +53,11 @@ class PulumiProject:
     """A scratch copy of the program with one stack, driven through the CLI."""
 
     def __init__(self, workdir: Path, bin_dir: Path, *, stack: str = "e2e", passphrase: str = "e2e-passphrase",
-                 extra_env: Optional[dict[str, str]] = None) -> None:
+                 extra_env: Optional[dict[str, str]] = None, source: Path = REPO_ROOT) -> None:
         self.dir = workdir / "program"
         self.stack = stack
         self.dir.mkdir(parents=True)
-        for name in PROGRAM_FILES:
-            shutil.copy2(REPO_ROOT / name, self.dir / name)
-        for name in PROGRAM_DIRS:
-            shutil.copytree(REPO_ROOT / name, self.dir / name, ignore=shutil.ignore_patterns("__pycache__"))
+        self.install_program(source)
         project = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
         project["runtime"]["options"]["virtualenv"] = str(REPO_ROOT / ".venv")
         (self.dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
@@ -81,6 +78,15 @@ class PulumiProject:
             **(extra_env or {}),
         }
         self.run("stack", "init", stack, "--secrets-provider", "passphrase")
+
+    def install_program(self, source: Path) -> None:
+        """Put the program of `source` (this checkout, or an older revision's tree) in the project directory."""
+        for name in PROGRAM_DIRS:
+            shutil.rmtree(self.dir / name, ignore_errors=True)
+            if (source / name).is_dir():
+                shutil.copytree(source / name, self.dir / name, ignore=shutil.ignore_patterns("__pycache__"))
+        for name in PROGRAM_FILES:
+            shutil.copy2(source / name, self.dir / name)
 
     def run(self, *args: str, check: bool = True, timeout: float = 900) -> CommandResult:
         argv = ["pulumi", "--non-interactive", *args]

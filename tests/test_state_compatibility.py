@@ -1,0 +1,107 @@
+"""Stacks made by earlier code keep working: an `up` of the current program changes nothing, and the state shrinks.
+
+The earlier program is the tree of `BEFORE_SHARED_MECHANISM` (the last commit before the kinds moved onto one
+mechanism and the connection moved to the stack config), taken from this repository's history. It `up`s a catalog
+against the real LiteLLM proxy with the real CLI; then the current program replaces it in the same project.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tarfile
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from tests.support.fault_proxy import FaultProxy
+from tests.support.pulumi_cli import REPO_ROOT, PulumiProject, ensure_toolchain
+from tests.support.real_litellm import RealLiteLLM
+
+pytestmark = pytest.mark.e2e
+
+BEFORE_SHARED_MECHANISM = "eb59312d9e99fcb4b2606424a8203c25bba66857"
+MODELS = [{"name": "compat-mock", "model": "openai/compat-mock", "extraParams": {"mock_response": "ok"},
+           "inputCostPerToken": 0.001}]
+TEAMS = [{"alias": "compat-team", "models": ["compat-mock"], "maxBudget": 10}]
+KEYS = [{"alias": f"compat-{i}", "team": "compat-team", "models": ["compat-mock"], "maxBudget": 5,
+         "budgetDuration": "30d"} for i in range(3)] + [{"alias": "compat-plain"}]
+LITELLM_TYPES = ("litellm:Model", "litellm:Team", "litellm:VirtualKey")
+
+
+def earlier_program(destination: Path) -> Path:
+    archive = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", "--format=tar", BEFORE_SHARED_MECHANISM],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(destination, filter="data")
+    return destination
+
+
+def litellm_resources(project: PulumiProject) -> list[dict]:
+    return [r for r in project.resources() if r["type"].endswith(LITELLM_TYPES)]
+
+
+def admin_calls(api: FaultProxy) -> list[str]:
+    return [f"{c.method} {c.path}" for c in api.calls if not c.path.startswith("/health")]
+
+
+@pytest.fixture()
+def upgraded(tmp_path, real_litellm):
+    with FaultProxy(real_litellm.url) as api:
+        project = PulumiProject(tmp_path, ensure_toolchain(), stack="compat",
+                                source=earlier_program(tmp_path / "earlier"))
+        project.set_plain({"deployGateway": False, "gatewayUrl": api.url,
+                           "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"},
+                           "models": MODELS, "teams": TEAMS, "keys": KEYS})
+        project.set_secret("masterKey", real_litellm.master_key)
+        project.up()
+        before = litellm_resources(project)
+        project.install_program(REPO_ROOT)
+        yield project, api, before
+        project.destroy()
+
+
+def test_an_earlier_stack_previews_and_ups_with_no_change_and_no_litellm_call(upgraded):
+    project, api, before = upgraded
+    assert len(before) == 1 + 1 + len(KEYS)
+    assert all("master_key" in r["inputs"] for r in before)  # the earlier code stored it in every resource
+    api.reset_calls()
+    preview = project.preview("--expect-no-changes")
+    assert set(preview["changeSummary"]) == {"same"}, preview["changeSummary"]
+    project.up("--expect-no-changes")
+    assert admin_calls(api) == []
+    after = {r["urn"]: r for r in litellm_resources(project)}
+    assert {r["urn"]: r["id"] for r in before} == {urn: r["id"] for urn, r in after.items()}  # nothing replaced
+    # The current program no longer sends what the stack config holds: the stored inputs shrink at once.
+    for resource in after.values():
+        assert not {"master_key", "admin_url", "request_timeout", "verify_tls"} & set(resource["inputs"])
+
+
+def test_refresh_shrinks_the_outputs_of_an_earlier_stack_and_reads_no_drift(upgraded):
+    project, api, before = upgraded
+    project.up("--expect-no-changes")
+    project.refresh("--expect-no-changes")
+    after = litellm_resources(project)
+    for resource in after:
+        assert "master_key" not in resource["outputs"] and "admin_url" not in resource["outputs"], resource["urn"]
+    size = lambda resources: sum(len(json.dumps(r)) for r in resources)  # noqa: E731
+    assert size(after) < 0.7 * size(before)
+
+
+def test_refresh_and_destroy_after_a_master_key_rotation(tmp_path, real_litellm):
+    """The gateway's master key is rotated (a new pod, same database and salt key) and the stack config updated:
+    refresh and destroy use the new key from the config, not a copy in the state."""
+    project = PulumiProject(tmp_path, ensure_toolchain(), stack="rotate")
+    project.set_plain({"deployGateway": False, "gatewayUrl": real_litellm.url,
+                       "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"},
+                       "models": MODELS, "teams": TEAMS, "keys": KEYS[:2]})
+    project.set_secret("masterKey", real_litellm.master_key)
+    project.up()
+    with RealLiteLLM(database_url=real_litellm.db.url, salt_key=real_litellm.salt_key) as rotated:
+        assert rotated.master_key != real_litellm.master_key
+        project.set_plain({"gatewayUrl": rotated.url})
+        project.set_secret("masterKey", rotated.master_key)
+        project.refresh("--expect-no-changes")
+        project.destroy()
+        assert rotated.keys() == [] and rotated.teams() == []
