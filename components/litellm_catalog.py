@@ -72,7 +72,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
-            depends = [*self._named_models(key.models), *([team] if team is not None else [])]
+            # The team already waits for its models: repeating them would only grow each key's state.
+            covered = set(next(t.models for t in args.teams if t.alias == key.team)) if team is not None else set()
+            depends = [*self._named_models([m for m in key.models if m not in covered]),
+                       *([team] if team is not None else [])]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
 

@@ -375,13 +375,15 @@ class VirtualKeyProvider(LiteLLMProvider):
             outs.pop("blocked", None)  # unset is not stored
         outs.update(token=token, key_name=info.get("key_name"), expires=kept_expiry(props.get("expires"),
                                                                                     info.get("expires")))
-        outs["expired"] = is_expired(outs["expires"])
+        outs.pop("expired", None)
+        if is_expired(outs["expires"]):
+            outs["expired"] = True  # unset means not expired: thousands of keys need not say so
         outs["issued_at"] = outs.get("issued_at") or info.get("created_at")  # keys made before day 2
         if outs.get("key") is None:  # an imported key's raw value is never shown again
             outs.setdefault("held_by_user", True)
         for name in ("rotation_due", "renewal_due"):
             outs.pop(name, None)
-        return outs
+        return {k: v for k, v in outs.items() if v is not None}
 
     # update ----------------------------------------------------------------------------------------
     def update(self, id_, olds, news):
@@ -412,7 +414,7 @@ class VirtualKeyProvider(LiteLLMProvider):
         if isinstance(answer, dict):
             carried["expires"] = answer.get("expires", carried["expires"])
             carried["key_name"] = answer.get("key_name") or carried["key_name"]
-        carried["expired"] = is_expired(carried["expires"])
+        carried["expired"] = True if is_expired(carried["expires"]) else None
         return UpdateResult(self._outputs(news, **carried))
 
     def _rotate(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
@@ -479,8 +481,9 @@ class VirtualKeyProvider(LiteLLMProvider):
     def _outputs(self, props: Mapping[str, Any], **computed: Any) -> dict[str, Any]:
         outs = {k: v for k, v in self.stored(props).items() if k not in ("rotation_due", "renewal_due")}
         outs.update(computed)
-        outs.setdefault("expired", is_expired(outs.get("expires")))
-        return outs
+        if not outs.get("expired") and is_expired(outs.get("expires")):
+            outs["expired"] = True
+        return {k: v for k, v in outs.items() if v is not None}
 
 
 class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):

@@ -4,7 +4,8 @@ The Python SDK (3.272, pinned) sends the whole call stack of each resource's con
 runpy, asyncio and SDK frames included, 16 frames and 1.4 KB per resource. The engine writes it into the state and
 rewrites the whole state after every step, so at thousands of virtual keys it is a quarter of the state and of
 the time spent saving it. The frames inside the project (where the resource was declared) are the useful ones:
-only those are kept. There is no SDK setting for this, so the SDK's private `_get_stack_trace` is wrapped; if a
+only those are kept, less the LiteLLM resource classes' own constructors (so the recorded source position is the
+line of the component that declared the resource). There is no SDK setting for this, so the SDK's private `_get_stack_trace` is wrapped; if a
 later SDK drops it, nothing is changed and the full traces are stored again.
 """
 
@@ -17,8 +18,13 @@ from typing import Any
 _INSTALLED = "_litemaas_project_frames_only"
 
 
+# The resource classes' own constructors: the same two frames on every resource of a kind, saying nothing.
+_RESOURCE_CLASSES = "dynamic_providers/"
+
+
 def _in_project(uri: str, root: str) -> bool:
-    return uri.startswith(root) and "/site-packages/" not in uri and "/.venv/" not in uri
+    return uri.startswith(root) and "/site-packages/" not in uri and "/.venv/" not in uri and \
+        not uri[len(root):].startswith(_RESOURCE_CLASSES)
 
 
 def keep_project_frames(project_root: Any = None) -> bool:
