@@ -18,11 +18,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from dynamic_providers.fallback import Fallback
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey
-from config import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from config import DeliveryConfig, FallbackConfig, KeyConfig, ModelConfig, TeamConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -41,6 +42,7 @@ class LiteLLMCatalogArgs:
     models: Sequence[ModelConfig] = ()
     teams: Sequence[TeamConfig] = ()
     keys: Sequence[KeyConfig] = ()
+    fallbacks: Sequence[FallbackConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -49,6 +51,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     models: dict[str, Model]
     teams: dict[str, Team]
     keys: dict[str, VirtualKey]
+    fallbacks: dict[str, Fallback]  # "<fallback_type>:<model>" -> Fallback
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -75,6 +78,13 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             depends = [*self._named_models(key.models), *([team] if team is not None else [])]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
+
+        # fallbacks: a rule after its model and its targets, so it is deleted before them
+        self.fallbacks = {
+            f"{rule.fallback_type}:{rule.model}": _fallback(
+                f"{name}-fallback-{rule.fallback_type}-{rule.model}", rule, connection,
+                child_opts(*self._named_models((rule.model, *rule.targets))))
+            for rule in args.fallbacks}
 
         self.delivered = {
             key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
@@ -139,6 +149,11 @@ def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: 
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
                       rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
                       renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, opts=opts)
+
+
+def _fallback(name: str, config: FallbackConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Fallback:
+    return Fallback(name, connection=connection, model=config.model, fallback_type=config.fallback_type,
+                    fallback_models=config.targets, opts=opts)
 
 
 def _label_value(alias: str) -> str:

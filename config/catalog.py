@@ -111,7 +111,9 @@ class DeliveryConfig:
 
 
 MODEL_KEYS = ["name", "model", "apiBase", "apiKey", "apiVersion", "rpm", "tpm", "timeout", "maxRetries",
-               "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id", "inferenceService"]
+               "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id", "inferenceService",
+               # fallbacks: read by config.fallbacks
+               "fallbacks", "contextWindowFallbacks", "contentPolicyFallbacks"]
 
 
 INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
