@@ -23,7 +23,7 @@ from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey
-from config import DeliveryConfig, FallbackConfig, KeyConfig, ModelConfig, TeamConfig
+from config import AccessGroupsConfig, DeliveryConfig, FallbackConfig, KeyConfig, ModelConfig, TeamConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -43,6 +43,7 @@ class LiteLLMCatalogArgs:
     teams: Sequence[TeamConfig] = ()
     keys: Sequence[KeyConfig] = ()
     fallbacks: Sequence[FallbackConfig] = ()
+    access_groups: AccessGroupsConfig = AccessGroupsConfig()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -69,15 +70,26 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         def child_opts(*extra: pulumi.Resource) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, depends_on=_with(gateway, list(extra)))
 
-        self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts()) for m in args.models}
-        self.teams = {t.alias: _team(f"{name}-team-{t.alias}", t, connection, child_opts(*self._named_models(t.models)))
-                      for t in args.teams}
+        # access groups: a model carries its groups (model_info.access_groups); a holder lists the group names in
+        # its models and waits for the group's models
+        groups = args.access_groups
+        self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts(),
+                                      access_groups=groups.of_model(m.name)) for m in args.models}
+        self.teams = {}
+        for t in args.teams:
+            granted = groups.teams.get(t.alias, ())
+            self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
+                                        child_opts(*self._named_models((*t.models, *groups.models_of(granted)))),
+                                        access_groups=granted)
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
-            depends = [*self._named_models(key.models), *([team] if team is not None else [])]
+            granted = groups.keys.get(key.alias, ())
+            depends = [*self._named_models((*key.models, *groups.models_of(granted))),
+                       *([team] if team is not None else [])]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
-                                        team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
+                                        team_id=team.team_id if team is not None else None, opts=child_opts(*depends),
+                                        access_groups=granted)
 
         # fallbacks: a rule after its model and its targets, so it is deleted before them
         self.fallbacks = {
@@ -126,23 +138,27 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key]))
 
 
-def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Model:
+def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
+           access_groups: Sequence[str] = ()) -> Model:
+    model_info = {**config.model_info, "access_groups": list(access_groups)} if access_groups else config.model_info
     return Model(name, connection=connection, model_name=config.name, model=config.model, api_base=config.api_base,
                  api_key=config.api_key, api_version=config.api_version, rpm=config.rpm, tpm=config.tpm,
                  timeout=config.timeout, max_retries=config.max_retries,
                  input_cost_per_token=config.input_cost_per_token, output_cost_per_token=config.output_cost_per_token,
-                 model_info=config.model_info, extra_params=config.extra_params, model_id=config.id, opts=opts)
+                 model_info=model_info, extra_params=config.extra_params, model_id=config.id, opts=opts)
 
 
-def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Team:
-    return Team(name, connection=connection, team_alias=config.alias, models=config.models,
+def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
+          access_groups: Sequence[str] = ()) -> Team:
+    return Team(name, connection=connection, team_alias=config.alias, models=(*config.models, *access_groups),
                 max_budget=config.max_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
                 rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id, opts=opts)
 
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
-         opts: pulumi.ResourceOptions) -> VirtualKey:
-    return VirtualKey(name, connection=connection, key_alias=config.alias, models=config.models, team_id=team_id,
+         opts: pulumi.ResourceOptions, access_groups: Sequence[str] = ()) -> VirtualKey:
+    return VirtualKey(name, connection=connection, key_alias=config.alias, models=(*config.models, *access_groups),
+                      team_id=team_id,
                       user_id=config.user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
                       budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
                       rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
