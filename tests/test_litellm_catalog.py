@@ -424,3 +424,23 @@ def test_fallbacks_become_one_resource_per_model_and_type_after_their_models(cat
 
     return pulumi.Output.all(catalog.models["granite-8b-instruct"].urn, catalog.models["deepseek-chat"].urn,
                              *[f.urn for f in catalog.fallbacks.values()]).apply(lambda v: check(v[:2]))
+
+
+@pulumi.runtime.test
+def test_access_groups_land_on_the_models_and_in_the_holders_models(catalog_mocks):
+    from config import AccessGroupConfig, AccessGroupsConfig
+
+    groups = AccessGroupsConfig((AccessGroupConfig("small", ("deepseek-chat",)),), keys={"bob": ("small",)},
+                                teams={"ops": ("small",)})
+    _, catalog = build(catalog_mocks, access_groups=groups)
+
+    def check(urns):
+        seen, deepseek = catalog_mocks.seen, urns[0]
+        assert plain(seen["catalog-model-deepseek-chat"].inputs)["model_info"] == {"access_groups": ["small"]}
+        assert "access_groups" not in (plain(seen["catalog-model-granite-8b-instruct"].inputs)["model_info"] or {})
+        assert plain(seen["catalog-key-bob"].inputs)["models"] == ["deepseek-chat", "small"]
+        assert plain(seen["catalog-team-ops"].inputs)["models"] == ["small"]
+        assert deepseek in catalog_mocks.wire["catalog-team-ops"][1]
+
+    return pulumi.Output.all(catalog.models["deepseek-chat"].urn, *[c.urn for c in catalog.keys.values()],
+                             *[c.urn for c in catalog.teams.values()]).apply(check)
