@@ -2,18 +2,14 @@
 
 import pytest
 
-from config import ConfigError, parse_stack_config
+from config import parse_stack_config
+from tests.support.config_errors import error_of
 
 pytestmark = pytest.mark.usefixtures("mocked")
 
 MODELS = [{"name": "granite", "model": "openai/granite"}, {"name": "mistral", "model": "openai/mistral"},
           {"name": "llama", "model": "openai/llama"}]
 
-
-def error_of(values) -> str:
-    with pytest.raises(ConfigError) as raised:
-        parse_stack_config(values)
-    return str(raised.value)
 
 
 def test_groups_and_grants_are_typed():

@@ -2,7 +2,8 @@
 
 import pytest
 
-from config import ConfigError, parse_stack_config
+from config import parse_stack_config
+from tests.support.config_errors import error_of
 
 pytestmark = pytest.mark.usefixtures("mocked")
 
@@ -11,11 +12,6 @@ def models(**first):
     return [{"name": "granite", "model": "openai/granite", **first}, {"name": "mistral", "model": "openai/mistral"},
             {"name": "llama", "model": "openai/llama"}]
 
-
-def error_of(values) -> str:
-    with pytest.raises(ConfigError) as raised:
-        parse_stack_config(values)
-    return str(raised.value)
 
 
 def test_each_list_becomes_one_rule_in_order():
