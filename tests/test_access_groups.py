@@ -62,3 +62,21 @@ def test_a_model_added_to_the_group_later_reaches_the_key_unchanged(litellm_api)
     assert not info.get("access_groups")
     assert chat(backend, raw, later) in (401, 403)
     assert chat(backend, raw, first) == 200
+
+
+def test_a_team_granted_the_group_admits_its_keys_to_a_model_added_later(litellm_api):
+    from dynamic_providers.team import TeamProvider
+
+    backend, models, keys, teams = litellm_api.backend, ModelProvider(), VirtualKeyProvider(), TeamProvider()
+    uid = uuid.uuid4().hex[:8]
+    group, first, later = f"tgrp-{uid}", f"tg-a-{uid}", f"tg-b-{uid}"
+    created(models, model_news(litellm_api, first, [group]))
+    later_inputs, later_id, later_outs = created(models, model_news(litellm_api, later))
+    _, team_id, _ = created(teams, connection(litellm_api, team_alias=f"t-{uid}", models=[group]))
+    _, _, key = created(keys, connection(litellm_api, key_alias=f"tk-{uid}", models=[group], team_id=team_id))
+    assert chat(backend, key["key"], first) == 200
+    assert chat(backend, key["key"], later) in (401, 403)
+    joined = checked(models, later_outs, next_program_inputs(later_inputs, "model_id",
+                                                              model_info={"mode": "chat", "access_groups": [group]}))
+    models.update(later_id, later_outs, joined)
+    assert chat(backend, key["key"], later) == 200

@@ -163,3 +163,26 @@ def test_a_target_that_is_not_a_model_is_refused_with_litellms_reason(provider, 
 def test_resource_registers_its_inputs_and_no_secrets():
     assert FallbackProvider.secret_outputs() == ["master_key"]
     assert Fallback.provider_class is FallbackProvider
+
+
+def test_a_lost_answer_is_written_again_and_leaves_one_rule(provider, litellm_api, uid):
+    backend = litellm_api.backend
+    a, b = f"fl-a-{uid}", f"fl-b-{uid}"
+    add_model(backend, a)
+    add_model(backend, b)
+    litellm_api.drop("POST", "/fallback", when="after")  # committed, answer lost
+    _, id_, _ = created(provider, news(litellm_api, a, [b]))
+    assert id_ == f"general:{a}" and stored_rules(backend) == {a: [b]}
+
+
+def test_a_replacement_by_type_creates_the_new_rule_and_deletes_only_the_old(provider, litellm_api, uid):
+    backend = litellm_api.backend
+    a, b = f"fr-a-{uid}", f"fr-b-{uid}"
+    add_model(backend, a)
+    add_model(backend, b)
+    _, old_id, old_outs = created(provider, news(litellm_api, a, [b]))
+    assert provider.diff(old_id, old_outs, news(litellm_api, a, [b], "context_window")).replaces == ["fallback_type"]
+    _, new_id, _ = created(provider, news(litellm_api, a, [b], "context_window"))  # create-before-delete
+    provider.delete(old_id, old_outs)
+    assert stored_rules(backend) == {} and stored_rules(backend, "context_window_fallbacks") == {a: [b]}
+    assert new_id == f"context_window:{a}"
