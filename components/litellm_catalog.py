@@ -18,11 +18,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from dynamic_providers.fallback import Fallback
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey
-from config import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from config import AccessGroupsConfig, DeliveryConfig, FallbackConfig, KeyConfig, ModelConfig, TeamConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -41,6 +42,8 @@ class LiteLLMCatalogArgs:
     models: Sequence[ModelConfig] = ()
     teams: Sequence[TeamConfig] = ()
     keys: Sequence[KeyConfig] = ()
+    fallbacks: Sequence[FallbackConfig] = ()
+    access_groups: AccessGroupsConfig = AccessGroupsConfig()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -49,6 +52,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     models: dict[str, Model]
     teams: dict[str, Team]
     keys: dict[str, VirtualKey]
+    fallbacks: dict[str, Fallback]  # "<fallback_type>:<model>" -> Fallback
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -66,18 +70,38 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         def child_opts(*extra: pulumi.Resource) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, depends_on=_with(gateway, list(extra)))
 
-        self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts()) for m in args.models}
-        self.teams = {t.alias: _team(f"{name}-team-{t.alias}", t, connection, child_opts(*self._named_models(t.models)))
-                      for t in args.teams}
+        # access groups: a model carries its groups (model_info.access_groups); a holder lists the group names in
+        # its models and waits for the group's models
+        groups = args.access_groups
+        self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts(),
+                                      access_groups=groups.of_model(m.name)) for m in args.models}
+        self.teams = {}
+        for t in args.teams:
+            granted = groups.teams.get(t.alias, ())
+            self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
+                                        child_opts(*self._named_models((*t.models, *groups.models_of(granted)))),
+                                        access_groups=granted)
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
-            # The team already waits for its models: repeating them would only grow each key's state.
-            covered = set(next(t.models for t in args.teams if t.alias == key.team)) if team is not None else set()
-            depends = [*self._named_models([m for m in key.models if m not in covered]),
+            granted = groups.keys.get(key.alias, ())
+            # The team already waits for its models and groups: repeating them would only grow each key's state.
+            covered = set()
+            if team is not None:
+                team_config = next(t for t in args.teams if t.alias == key.team)
+                covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
+            depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *([team] if team is not None else [])]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
-                                        team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
+                                        team_id=team.team_id if team is not None else None, opts=child_opts(*depends),
+                                        access_groups=granted)
+
+        # fallbacks: a rule after its model and its targets, so it is deleted before them
+        self.fallbacks = {
+            f"{rule.fallback_type}:{rule.model}": _fallback(
+                f"{name}-fallback-{rule.fallback_type}-{rule.model}", rule, connection,
+                child_opts(*self._named_models((rule.model, *rule.targets))))
+            for rule in args.fallbacks}
 
         self.delivered = {
             key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
@@ -119,29 +143,38 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key]))
 
 
-def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Model:
+def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
+           access_groups: Sequence[str] = ()) -> Model:
+    model_info = {**config.model_info, "access_groups": list(access_groups)} if access_groups else config.model_info
     return Model(name, connection=connection, model_name=config.name, model=config.model, api_base=config.api_base,
                  api_key=config.api_key, api_version=config.api_version, rpm=config.rpm, tpm=config.tpm,
                  timeout=config.timeout, max_retries=config.max_retries,
                  input_cost_per_token=config.input_cost_per_token, output_cost_per_token=config.output_cost_per_token,
-                 model_info=config.model_info, extra_params=config.extra_params, model_id=config.id, opts=opts)
+                 model_info=model_info, extra_params=config.extra_params, model_id=config.id, opts=opts)
 
 
-def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Team:
-    return Team(name, connection=connection, team_alias=config.alias, models=config.models,
+def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
+          access_groups: Sequence[str] = ()) -> Team:
+    return Team(name, connection=connection, team_alias=config.alias, models=(*config.models, *access_groups),
                 max_budget=config.max_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
                 rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id, opts=opts)
 
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
-         opts: pulumi.ResourceOptions) -> VirtualKey:
-    return VirtualKey(name, connection=connection, key_alias=config.alias, models=config.models, team_id=team_id,
+         opts: pulumi.ResourceOptions, access_groups: Sequence[str] = ()) -> VirtualKey:
+    return VirtualKey(name, connection=connection, key_alias=config.alias, models=(*config.models, *access_groups),
+                      team_id=team_id,
                       user_id=config.user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
                       budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
                       rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
                       rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
                       renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, opts=opts)
+
+
+def _fallback(name: str, config: FallbackConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Fallback:
+    return Fallback(name, connection=connection, model=config.model, fallback_type=config.fallback_type,
+                    fallback_models=config.targets, opts=opts)
 
 
 def _label_value(alias: str) -> str:

@@ -9,6 +9,8 @@ from config.admin_api import AdminApiConfig
 from config.app import DEFAULT_BACKEND_IMAGE, DEFAULT_FRONTEND_IMAGE, BackendConfig, DefaultUserLimits, \
     FrontendConfig, OAuthConfig
 from config.catalog import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from config.fallbacks import FallbackConfig
+from config.access_groups import AccessGroupConfig, AccessGroupsConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
@@ -23,6 +25,8 @@ __all__ = [
     "AdminApiConfig", "AlertingConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig", "CloudNativePGConfig",
     "ConfigError", "DEFAULT_BACKEND_IMAGE", "DEFAULT_FRONTEND_IMAGE", "DEFAULT_INGRESS_TLS_SECRET",
     "DEFAULT_LITELLM_IMAGE", "DEFAULT_POSTGRES_IMAGE", "DEFAULT_REDIS_IMAGE", "DefaultUserLimits", "DeliveryConfig",
+    "FallbackConfig",
+    "AccessGroupConfig", "AccessGroupsConfig",
     "FrontendConfig", "MonitoringConfig", "OAuthConfig", "RedisConfig",
     "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
     "StackConfig", "TeamConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",

@@ -111,7 +111,9 @@ class DeliveryConfig:
 
 
 MODEL_KEYS = ["name", "model", "apiBase", "apiKey", "apiVersion", "rpm", "tpm", "timeout", "maxRetries",
-               "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id", "inferenceService"]
+               "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id", "inferenceService",
+               # fallbacks: read by config.fallbacks
+               "fallbacks", "contextWindowFallbacks", "contentPolicyFallbacks"]
 
 
 INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
@@ -120,12 +122,14 @@ INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
 TOKEN_SECRET_KEYS = ["name", "key"]
 
 
-TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id"]
+TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id",
+             "accessGroups"]  # accessGroups: read by config.access_groups
 
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
              "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
-             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo"]
+             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo",
+             "accessGroups"]  # read by config.access_groups
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 

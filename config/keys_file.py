@@ -112,6 +112,9 @@ def read_keys_from(top: Reader, project_dir: str) -> list[Reader]:
     for line, entry in entries:
         alias = entry.get("alias")
         where = f"{KEYS_FROM} {name} line {line}" + (f" ({alias})" if isinstance(alias, str) and alias else "")
+        if entry.get("accessGroups") not in (None, "", []):
+            fail_line(line, "accessGroups is not read from keysFrom: grant the group to the key's team "
+                      "(teams[].accessGroups), or move this key to keys[]", alias if isinstance(alias, str) else "")
         readers.append(EntryReader(top.problems, where, entry, KEY_KEYS))
     return readers
 

@@ -14,6 +14,8 @@ from dynamic_providers.admin_client import insecure_transport_problem
 from config.admin_api import AdminApiConfig, parse_admin_api
 from config.app import BackendConfig, FrontendConfig, OAuthConfig, parse_app
 from config.catalog import KeyConfig, ModelConfig, TeamConfig, parse_keys, parse_models, parse_teams
+from config.fallbacks import FallbackConfig, parse_fallbacks
+from config.access_groups import AccessGroupsConfig, parse_access_groups
 from config.keys_file import KEYS_FROM, project_directory, read_keys_from
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
@@ -49,6 +51,8 @@ class StackConfig:
     models: tuple[ModelConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
     keys: tuple[KeyConfig, ...] = ()
+    fallbacks: tuple[FallbackConfig, ...] = ()  # from models[].*Fallbacks
+    access_groups: AccessGroupsConfig = field(default_factory=AccessGroupsConfig)
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
@@ -64,6 +68,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
+    "accessGroups",
 ]
 
 
@@ -154,10 +159,16 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
     teams = parse_teams(top, {m.name for m in models})
+    fallbacks = parse_fallbacks(top, {m.name for m in models})
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams},
                       more=read_keys_from(top, project_dir or os.getcwd()),
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
+    access_groups = parse_access_groups(
+        top, {m.name for m in models},
+        {m.name: f"models[{i}].modelInfo.access_groups" for i, m in enumerate(models) if "access_groups" in m.model_info},
+        key_teams={k.alias: k.team for k in keys}, team_models={t.alias: t.models for t in teams},
+        key_models={k.alias: k.models for k in keys})
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -174,7 +185,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         namespace=namespace, create_namespace=create_namespace, platform=platform,
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
-        models=models, teams=teams, keys=keys, litellm_enterprise=litellm_enterprise,
+        models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups, litellm_enterprise=litellm_enterprise,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth,
     )

@@ -711,6 +711,21 @@ class AdminClient:
     def router_model_count(self) -> int:
         return int((self.get("/v2/model/info", {"page": 1, "size": 1}) or {}).get("total_count") or 0)
 
+    # fallback (litellm:Fallback): one (model, fallback_type) rule of the proxy's router_settings
+    def fallback_set(self, model: str, fallback_type: str, targets: list[str]) -> Any:
+        body = {"model": model, "fallback_type": fallback_type, "fallback_models": list(targets)}
+        return self.post("/fallback", body, idempotent=True)  # an upsert: safe to repeat
+
+    def fallback_get(self, model: str, fallback_type: str) -> Optional[list[str]]:
+        """The rule's targets as this pod's router holds them, or None when there is none."""
+        found = self.absent_as_none(lambda: self.get(f"/fallback/{quote(model, safe='')}",
+                                                     {"fallback_type": fallback_type}))
+        return None if found is None else list(found.get("fallback_models") or [])
+
+    def fallback_delete(self, model: str, fallback_type: str) -> bool:
+        return self.absent_as_none(lambda: self.request("DELETE", f"/fallback/{quote(model, safe='')}",
+                                                        params={"fallback_type": fallback_type})) is not None
+
     # typed reads (the `litemaas` admin command; free LiteLLM 1.108.7 endpoints only) -----------------
     def readiness_details(self) -> dict[str, Any]:
         """`/health/readiness/details`: status, db ("connected") and litellm_version; needs the master key."""

@@ -151,7 +151,8 @@ class ModelProvider(LiteLLMProvider):
         if isinstance(new_extra, dict) and any(k not in new_extra and not is_null_clearable(k) for k in old_extra):
             removed.append("extra_params")
         old_info, new_info = olds.get("model_info") or {}, news.get("model_info")
-        if isinstance(new_info, dict) and any(k not in new_info for k in old_info):
+        # access_groups (set by the catalog from accessGroups[]) is cleared in place by sending [] (see update)
+        if isinstance(new_info, dict) and any(k not in new_info and k != "access_groups" for k in old_info):
             removed.append("model_info")
         return removed
 
@@ -323,6 +324,8 @@ class ModelProvider(LiteLLMProvider):
                 params[key] = None
         body = {"model_name": news["model_name"], "litellm_params": params,
                 "model_info": dict(news.get("model_info") or {})}
+        if (olds.get("model_info") or {}).get("access_groups") and "access_groups" not in body["model_info"]:
+            body["model_info"]["access_groups"] = []  # left its last group: PATCH merges model_info, so say it
         with self.client(news, news.get("api_key"), olds.get("api_key")) as api:
             try:
                 api.model_update(id_, body)

@@ -258,3 +258,8 @@ def test_a_cli_preview_plans_the_keys_of_a_csv_beside_pulumi_yaml(tmp_path):
     refused = project.run("preview", check=False)
     assert refused.returncode != 0
     assert "litemaas:keysFrom keys.csv line 2 (alice): maxBudget must be a number, got 'fifty'" in refused.output
+
+
+def test_access_groups_are_refused_in_the_file_not_ignored(tmp_path):
+    message = error_from(tmp_path, "keys.csv", "alias,accessGroups\nalice,fast\n")
+    assert "keysFrom keys.csv line 2 (alice): accessGroups is not read from keysFrom" in message

@@ -405,3 +405,45 @@ def test_delivered_key_secret(catalog_mocks):
         assert parent.endswith("LiteLLMCatalog::catalog") and any(d.endswith("catalog-key-alice") for d in deps)
 
     return wait_for(catalog, *[s.urn for s in catalog.delivered.values()]).apply(check)
+
+
+@pulumi.runtime.test
+def test_fallbacks_become_one_resource_per_model_and_type_after_their_models(catalog_mocks):
+    from config import FallbackConfig
+
+    rules = (FallbackConfig("granite-8b-instruct", "general", ("deepseek-chat",), "models[0].fallbacks"),
+             FallbackConfig("granite-8b-instruct", "context_window", ("deepseek-chat",),
+                            "models[0].contextWindowFallbacks"))
+    _, catalog = build(catalog_mocks, fallbacks=rules)
+    assert sorted(catalog.fallbacks) == ["context_window:granite-8b-instruct", "general:granite-8b-instruct"]
+
+    def check(urns):
+        granite, deepseek = urns
+        name = "catalog-fallback-general-granite-8b-instruct"
+        assert {granite, deepseek} <= set(catalog_mocks.wire[name][1])
+        assert plain(catalog_mocks.seen[name].inputs)["fallback_models"] == ["deepseek-chat"]
+        assert plain(catalog_mocks.seen["catalog-fallback-context_window-granite-8b-instruct"].inputs)[
+            "fallback_type"] == "context_window"
+
+    return pulumi.Output.all(catalog.models["granite-8b-instruct"].urn, catalog.models["deepseek-chat"].urn,
+                             *[f.urn for f in catalog.fallbacks.values()]).apply(lambda v: check(v[:2]))
+
+
+@pulumi.runtime.test
+def test_access_groups_land_on_the_models_and_in_the_holders_models(catalog_mocks):
+    from config import AccessGroupConfig, AccessGroupsConfig
+
+    groups = AccessGroupsConfig((AccessGroupConfig("small", ("deepseek-chat",)),), keys={"bob": ("small",)},
+                                teams={"ops": ("small",)})
+    _, catalog = build(catalog_mocks, access_groups=groups)
+
+    def check(urns):
+        seen, deepseek = catalog_mocks.seen, urns[0]
+        assert plain(seen["catalog-model-deepseek-chat"].inputs)["model_info"] == {"access_groups": ["small"]}
+        assert "access_groups" not in (plain(seen["catalog-model-granite-8b-instruct"].inputs)["model_info"] or {})
+        assert plain(seen["catalog-key-bob"].inputs)["models"] == ["deepseek-chat", "small"]
+        assert plain(seen["catalog-team-ops"].inputs)["models"] == ["small"]
+        assert deepseek in catalog_mocks.wire["catalog-team-ops"][1]
+
+    return pulumi.Output.all(catalog.models["deepseek-chat"].urn, *[c.urn for c in catalog.keys.values()],
+                             *[c.urn for c in catalog.teams.values()]).apply(check)

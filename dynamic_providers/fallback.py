@@ -1,0 +1,146 @@
+"""One fallback rule of the LiteLLM proxy (`POST /fallback`) as the dynamic resource `litellm:Fallback`.
+
+A rule is (model, fallback_type) -> ordered target models; fallback_type is `general`, `context_window` or
+`content_policy`. The id is `<fallback_type>:<model>` (the natural key; a POST is an upsert, so a lost answer is
+simply sent again). Changing the targets updates in place; another model or type replaces the rule.
+
+Traps (LiteLLM 1.108.7, measured): all rules live in ONE database row (`router_settings`), and the proxy edits it
+read-modify-write without a lock, so concurrent writes lose rules (8 parallel POSTs kept 2). Every write of this
+provider process therefore holds `_WRITES` and is read back afterwards (written again when another writer undid it).
+`GET /fallback` answers from the answering pod's memory: right after our own write on that pod, but other pods lag
+up to ~25 s behind the database; a refresh against a multi-pod gateway may see a rule late.
+
+API: `FallbackProvider` is pickled by reference; the module path and class names are stable API.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Optional, Sequence
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
+
+from dynamic_providers.admin_client import CONNECTION_FIELDS, AdminClient, LiteLLMAdminError
+from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMProvider, LiteLLMResource, is_unknown
+
+log = logging.getLogger("litemaas.litellm_admin")
+
+FALLBACK_TYPES = ("general", "context_window", "content_policy")
+FALLBACK_FIELDS = (
+    Field("model", "str", required=True, replaces=True),
+    Field("fallback_type", "str", required=True, replaces=True),
+    Field("fallback_models", "list", required=True),  # ordered: LiteLLM tries them in this order
+)
+# One writer at a time in this process: LiteLLM's read-modify-write of the one row loses concurrent rules.
+_WRITES = threading.Lock()
+_VERIFY_ATTEMPTS = 4
+
+
+def fallback_id(model: str, fallback_type: str) -> str:
+    return f"{fallback_type}:{model}"
+
+
+def split_id(id_: str) -> tuple[str, str]:
+    """(model, fallback_type) of an id; the type never contains ':', a model name may."""
+    fallback_type, _, model = id_.partition(":")
+    if fallback_type not in FALLBACK_TYPES or not model:
+        raise ValueError(f"{id_!r} is not a fallback id; use <fallback_type>:<model>, e.g. general:granite-8b, "
+                         f"with a type of {', '.join(FALLBACK_TYPES)}")
+    return model, fallback_type
+
+
+class FallbackProvider(LiteLLMProvider):
+    """CRUD for `litellm:Fallback`. Stateless; pickled by reference."""
+
+    fields = FALLBACK_FIELDS
+
+    def check_resource(self, olds, inputs, failures):
+        from pulumi.dynamic import CheckFailure
+
+        kind, model, targets = inputs.get("fallback_type"), inputs.get("model"), inputs.get("fallback_models") or []
+        if not is_unknown(kind) and kind not in FALLBACK_TYPES:
+            failures.append(CheckFailure("fallback_type", f"fallback_type {kind!r} is not one of "
+                                         f"{', '.join(FALLBACK_TYPES)}"))
+        if not targets:
+            failures.append(CheckFailure("fallback_models", "fallback_models must list at least one model"))
+        elif model in targets:
+            failures.append(CheckFailure("fallback_models", f"model {model!r} cannot be its own fallback"))
+
+    # writes, serialised and read back ----------------------------------------------------------------
+    def _write(self, api: AdminClient, model: str, fallback_type: str, targets: list[str]) -> None:
+        with _WRITES:
+            for attempt in range(1, _VERIFY_ATTEMPTS + 1):
+                try:
+                    api.fallback_set(model, fallback_type, targets)
+                except LiteLLMAdminError as exc:
+                    # A model created a moment ago may not be in this pod's router yet (404/400): retry briefly.
+                    not_loaded_yet = exc.status in (400, 404) and (
+                        exc.mentions("not found in router") or exc.mentions("invalid fallback models"))
+                    if attempt == _VERIFY_ATTEMPTS or not not_loaded_yet:
+                        raise
+                else:
+                    if api.fallback_get(model, fallback_type) == targets:
+                        return
+                    log.warning("fallback %s: another writer undid the rule; writing it again (attempt %d/%d)",
+                                fallback_id(model, fallback_type), attempt + 1, _VERIFY_ATTEMPTS)
+                time.sleep(api.policy.backoff_factor * attempt)
+            raise api.error("POST", "/fallback", None,
+                            f"the {fallback_type} fallback of {model!r} did not hold after {_VERIFY_ATTEMPTS} writes",
+                            hint="something else (the admin UI, another stack) writes the proxy's fallbacks at the "
+                                 "same time; stop it and run `pulumi up` again")
+
+    def create(self, props):
+        props = self.normalised(props)
+        model, fallback_type = props["model"], props["fallback_type"]
+        with self.client(props) as api:
+            self._write(api, model, fallback_type, list(props["fallback_models"]))
+        return CreateResult(fallback_id(model, fallback_type), self.stored(props))
+
+    def read(self, id_, props):
+        props = self.normalised(props)
+        model, fallback_type = split_id(id_)
+        with self.client(props) as api:
+            targets = api.fallback_get(model, fallback_type)
+        if targets is None:
+            return ReadResult("", {})
+        outs = {**self.stored(props), "model": model, "fallback_type": fallback_type, "fallback_models": targets}
+        keys = set(self.input_names) | set(CONNECTION_FIELDS)
+        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k in keys})
+
+    def update(self, id_, olds, news):
+        news = self.normalised(news)
+        if not self.only_connection_changed(self.normalised(olds), news):
+            with self.client(news) as api:
+                self._write(api, news["model"], news["fallback_type"], list(news["fallback_models"]))
+        return UpdateResult(self.stored(news))
+
+    def delete(self, id_, props):
+        props = self.normalised(props)
+        model, fallback_type = split_id(id_)
+        with self.client(props) as api, _WRITES:
+            for attempt in range(1, _VERIFY_ATTEMPTS + 1):
+                api.fallback_delete(model, fallback_type)
+                if api.fallback_get(model, fallback_type) is None:
+                    return
+                time.sleep(api.policy.backoff_factor * attempt)  # another writer put it back from a stale read
+            raise api.error("DELETE", f"/fallback/{model}", None, f"the {fallback_type} fallback of {model!r} came "
+                            f"back after {_VERIFY_ATTEMPTS} deletes", hint="something else writes the proxy's "
+                            "fallbacks at the same time; stop it and run `pulumi destroy`/`up` again")
+
+
+class Fallback(LiteLLMResource, module="litellm", name="Fallback"):
+    """The fallback rule of one model and type. Type token `pulumi-python:dynamic/litellm:Fallback`."""
+
+    provider_class = FallbackProvider
+    model: pulumi.Output[str]
+    fallback_type: pulumi.Output[str]
+    fallback_models: pulumi.Output[list]
+
+    def __init__(self, resource_name: str, *, connection: AdminConnection, model: pulumi.Input[str],
+                 fallback_models: Sequence[str], fallback_type: str = "general",
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        self._register(resource_name, connection, {
+            "model": model, "fallback_type": fallback_type, "fallback_models": list(fallback_models)}, opts)
