@@ -89,6 +89,7 @@ def measure(litellm: RealLiteLLM, bin_dir: Path, count: int, workers: int, paral
         step("up", lambda: project.up(*extra))
         state = json.dumps(project.export())
         row["state bytes/key"] = len(state) / max(count, 1)
+        step("no-op preview", lambda: project.run("preview", "--expect-no-changes", *extra))
         step("no-op up", lambda: project.up("--expect-no-changes", *extra))
         step("refresh", lambda: project.refresh("--skip-preview", *extra))
 
@@ -103,12 +104,14 @@ def measure(litellm: RealLiteLLM, bin_dir: Path, count: int, workers: int, paral
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    columns = ["keys", "preview", "up", "floor create", "up/floor", "no-op up", "refresh", "floor read",
-               "one change", "destroy", "floor delete", "destroy/floor", "state bytes/key",
-               "up calls", "no-op up calls", "refresh calls", "one change calls", "destroy calls"]
+    columns = ["keys", "preview", "up", "floor create", "up/floor", "up ms/key", "no-op preview", "no-op up",
+               "refresh", "floor read", "one change", "destroy", "floor delete", "destroy/floor", "destroy ms/key",
+               "state bytes/key", "up calls", "no-op up calls", "refresh calls", "one change calls", "destroy calls"]
     for row in rows:
         row["up/floor"] = row["up"] / row["floor create"]
         row["destroy/floor"] = row["destroy"] / row["floor delete"]
+        row["up ms/key"] = 1000 * row["up"] / max(row["keys"], 1)
+        row["destroy ms/key"] = 1000 * row["destroy"] / max(row["keys"], 1)
     print("| " + " | ".join(columns) + " |")
     print("|" + "|".join("---:" for _ in columns) + "|")
     for row in rows:
@@ -119,7 +122,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
                 cells.append(str(value))
             elif column.endswith("/floor"):
                 cells.append(f"{value:.1f}×")
-            elif column == "state bytes/key":
+            elif column == "state bytes/key" or column.endswith("ms/key"):
                 cells.append(f"{value:,.0f}")
             else:
                 cells.append(f"{value:.1f} s")
