@@ -674,6 +674,27 @@ class AdminClient:
         """The first `size` keys of a team (expired ones included) and `total_count`."""
         return self.get("/key/list", {"team_id": team_id, "return_full_object": "true", "size": size}) or {}
 
+    # litellm:User
+    def user_new(self, body: Mapping[str, Any]) -> Any:
+        return self.post("/user/new", {**body, "auto_create_key": False}, idempotent=False)
+
+    def user_info(self, user_id: str) -> Optional[dict[str, Any]]:
+        return self.absent_as_none(lambda: self.get("/v2/user/info", {"user_id": user_id}))
+
+    def user_update(self, user_id: str, body: Mapping[str, Any]) -> Any:
+        # `/user/update` on an unknown id CREATES the user: never resurrect one deleted by hand.
+        if self.user_info(user_id) is None:
+            raise self.error("POST", "/user/update", 404, f"User {user_id} not found")
+        return self.post("/user/update", {**body, "user_id": user_id}, idempotent=True)
+
+    def user_delete(self, user_id: str) -> bool:
+        return self.absent_as_none(lambda: self.post("/user/delete", {"user_ids": [user_id]}, idempotent=True)) \
+            is not None
+
+    def user_keys(self, user_id: str, size: int = 10) -> dict[str, Any]:
+        """The first `size` keys of a user (expired ones included) and `total_count`."""
+        return self.get("/key/list", {"user_id": user_id, "return_full_object": "true", "size": size}) or {}
+
     def key_generate(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return self.post("/key/generate", body, idempotent=False) or {}
 
