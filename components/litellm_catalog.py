@@ -21,8 +21,9 @@ from components import kube
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
+from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
-from config import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from config import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -41,6 +42,7 @@ class LiteLLMCatalogArgs:
     models: Sequence[ModelConfig] = ()
     teams: Sequence[TeamConfig] = ()
     keys: Sequence[KeyConfig] = ()
+    users: Sequence[UserConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -49,6 +51,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     models: dict[str, Model]
     teams: dict[str, Team]
     keys: dict[str, VirtualKey]
+    users: dict[str, User]
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -69,12 +72,19 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts()) for m in args.models}
         self.teams = {t.alias: _team(f"{name}-team-{t.alias}", t, connection, child_opts(*self._named_models(t.models)))
                       for t in args.teams}
+        # users[]: before the keys that name them (keys[].user), deleted after them.
+        self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
+                      for u in args.users}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
-            depends = [*self._named_models(key.models), *([team] if team is not None else [])]
+            user = self.users[key.user] if key.user is not None else None
+            depends = [*self._named_models(key.models), *([team] if team is not None else []),
+                       *([user] if user is not None else [])]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
-                                        team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
+                                        team_id=team.team_id if team is not None else None,
+                                        user_id=user.user_id if user is not None else key.user_id,
+                                        opts=child_opts(*depends))
 
         self.delivered = {
             key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
@@ -130,10 +140,16 @@ def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulu
                 rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id, opts=opts)
 
 
+def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
+    return User(name, connection=connection, user_id=config.id, user_email=config.email, user_role=config.role,
+                max_budget=config.max_budget, budget_duration=config.budget_duration, models=config.models,
+                metadata=dict(config.metadata), opts=opts)
+
+
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
-         opts: pulumi.ResourceOptions) -> VirtualKey:
+         user_id: Optional[pulumi.Input[str]], opts: pulumi.ResourceOptions) -> VirtualKey:
     return VirtualKey(name, connection=connection, key_alias=config.alias, models=config.models, team_id=team_id,
-                      user_id=config.user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
+                      user_id=user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
                       budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
                       rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
+from config.users import UserConfig, check_key_user
 from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_object_name, check_url, list_items, \
     unique
 
@@ -100,6 +101,7 @@ class KeyConfig:
     adopt: bool = False
     token_hash: Optional[str] = None
     deliver_to: Optional["DeliveryConfig"] = None
+    user: Optional[str] = None  # a users[] id: the key is that User's (user_id) and depends on it
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,8 @@ TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmL
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
              "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
-             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo"]
+             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo",
+             "user"]
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -265,7 +268,8 @@ def check_namespace(value: str) -> Optional[str]:
     return None
 
 
-def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig]) -> tuple[KeyConfig, ...]:
+def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig],
+               users: Optional[Mapping[str, "UserConfig"]] = None) -> tuple[KeyConfig, ...]:
     keys = []
     aliases: dict[str, str] = {}
     hashes: dict[str, str] = {}
@@ -314,5 +318,6 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
                                               is None else "is not a grace period; use a LiteLLM duration such "
                                               "as 24h or 2d, or 0 to revoke the old value at once"),
             renew=item.boolean("renew", False), adopt=adopt, token_hash=token_hash, deliver_to=delivery,
+            user=check_key_user(item, users or {}),
         ))
     return tuple(keys)

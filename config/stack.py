@@ -17,6 +17,7 @@ from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_li
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
 from config.redis import RedisConfig, parse_redis
+from config.users import UserConfig, parse_users
 from config.reader import ConfigError, DNS_LABEL, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_url
 
 
@@ -47,6 +48,7 @@ class StackConfig:
     models: tuple[ModelConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
     keys: tuple[KeyConfig, ...] = ()
+    users: tuple[UserConfig, ...] = ()
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
@@ -62,6 +64,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
+    "users",
 ]
 
 
@@ -150,7 +153,8 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
     teams = parse_teams(top, {m.name for m in models})
-    keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams})
+    users = parse_users(top, {m.name for m in models})
+    keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams}, {u.id: u for u in users})
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -172,6 +176,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, litellm_enterprise=litellm_enterprise,
+        users=users,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth,
     )

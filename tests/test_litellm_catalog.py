@@ -402,3 +402,49 @@ def test_delivered_key_secret(catalog_mocks):
         assert parent.endswith("LiteLLMCatalog::catalog") and any(d.endswith("catalog-key-alice") for d in deps)
 
     return wait_for(catalog, *[s.urn for s in catalog.delivered.values()]).apply(check)
+
+
+# --- users[] (litellm:User) ------------------------------------------------------------------------
+
+USER_T = "pulumi-python:dynamic/litellm:User"
+
+
+@pulumi.runtime.test
+def test_users_become_resources_and_their_keys_depend_on_them(catalog_mocks):
+    from config import UserConfig
+
+    users = (UserConfig(id="alice", email="alice@example.com", role="internal_user", max_budget=20.0,
+                        models=("granite-8b-instruct",)), UserConfig(id="bob"))
+    keys = (KeyConfig(alias="alice-laptop", user="alice"), KeyConfig(alias="ci", user_id="svc-ci"))
+    gateway, catalog = build(catalog_mocks, users=users, keys=keys)
+
+    def check(values):
+        gateway_urn, alice_urn, model_urn = values
+        seen, wire = catalog_mocks.seen, catalog_mocks.wire
+        assert set(catalog.users) == {"alice", "bob"} and seen["catalog-user-alice"].typ == USER_T
+        alice = plain(seen["catalog-user-alice"].inputs)
+        assert (alice["user_id"], alice["user_email"], alice["user_role"], alice["max_budget"]) == \
+            ("alice", "alice@example.com", "internal_user", 20)
+        assert not {"models", "metadata", "budget_duration"} & set(plain(seen["catalog-user-bob"].inputs))
+        assert {gateway_urn, model_urn} <= set(wire["catalog-user-alice"][1])
+        assert plain(seen["catalog-key-alice-laptop"].inputs)["user_id"] == "alice"
+        assert alice_urn in wire["catalog-key-alice-laptop"][1]  # so removal deletes the key first
+        assert plain(seen["catalog-key-ci"].inputs)["user_id"] == "svc-ci" and alice_urn not in wire["catalog-key-ci"][1]
+
+    return pulumi.Output.all(gateway.urn, catalog.users["alice"].urn, catalog.models["granite-8b-instruct"].urn,
+                             *[k.urn for k in catalog.keys.values()]).apply(lambda v: check(v[:3]))
+
+
+@pulumi.runtime.test
+def test_a_user_is_read_by_its_id_alone(catalog_mocks):
+    from dynamic_providers.provider_base import AdminConnection
+    from dynamic_providers.user import User
+
+    found = User.get("existing-user", "alice", AdminConnection("https://litellm.apps.example.com",
+                                                               pulumi.Output.secret(MASTER)))
+
+    def check(_):
+        seen = catalog_mocks.seen["existing-user"]
+        assert (seen.typ, seen.resource_id) == (USER_T, "alice") and "user_email" not in seen.inputs
+
+    return found.urn.apply(check)
