@@ -21,9 +21,10 @@ from components import kube
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
+from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
-from config import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig, UserConfig
+from config import DeliveryConfig, KeyConfig, MemberConfig, ModelConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -52,6 +53,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     teams: dict[str, Team]
     keys: dict[str, VirtualKey]
     users: dict[str, User]
+    members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -75,6 +77,12 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # users[]: before the keys that name them (keys[].user), deleted after them.
         self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
                       for u in args.users}
+        # teams[].members[]: one resource per (team, user), so reordering is no change and a removed member goes.
+        self.members = {
+            (team.alias, member.user): _member(
+                f"{name}-member-{team.alias}-{member.user}", member, connection, team=self.teams[team.alias],
+                user=self.users.get(member.user) if member.managed else None, opts_for=child_opts)
+            for team in args.teams for member in team.members}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
@@ -144,6 +152,14 @@ def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulu
     return User(name, connection=connection, user_id=config.id, user_email=config.email, user_role=config.role,
                 max_budget=config.max_budget, budget_duration=config.budget_duration, models=config.models,
                 metadata=dict(config.metadata), opts=opts)
+
+
+def _member(name: str, config: MemberConfig, connection: AdminConnection, *, team: Team, user: Optional[User],
+            opts_for) -> TeamMember:
+    return TeamMember(name, connection=connection, team_id=team.team_id,
+                      user_id=user.user_id if user is not None else config.user, role=config.role,
+                      max_budget_in_team=config.max_budget_in_team,
+                      opts=opts_for(team, *([user] if user is not None else [])))
 
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
+from config.team_members import MemberConfig, parse_members
 from config.users import UserConfig, check_key_user
 from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_object_name, check_url, list_items, \
     unique
@@ -75,6 +76,7 @@ class TeamConfig:
     rpm_limit: Optional[int] = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     id: Optional[str] = None
+    members: tuple["MemberConfig", ...] = ()  # teams[].members[]: one litellm:TeamMember each
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
 TOKEN_SECRET_KEYS = ["name", "key"]
 
 
-TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id"]
+TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id",
+             "members"]
 
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
@@ -216,7 +219,8 @@ def parse_inference_service(item: Reader, stored_as_secret: bool) -> Optional[In
                                token=pulumi.Output.secret(token) if token is not None else None)
 
 
-def parse_teams(top: Reader, declared_models: set[str]) -> tuple[TeamConfig, ...]:
+def parse_teams(top: Reader, declared_models: set[str], users: Optional[Mapping[str, "UserConfig"]] = None,
+                enterprise: bool = False) -> tuple[TeamConfig, ...]:
     teams = []
     aliases: dict[str, str] = {}
     ids: dict[str, str] = {}
@@ -232,6 +236,7 @@ def parse_teams(top: Reader, declared_models: set[str]) -> tuple[TeamConfig, ...
             budget_duration=item.string("budgetDuration", check=check_litellm_duration),
             tpm_limit=item.integer("tpmLimit"), rpm_limit=item.integer("rpmLimit"),
             metadata=item.mapping("metadata"), id=team_id,
+            members=parse_members(item, users or {}, enterprise),
         ))
     return tuple(teams)
 

@@ -152,8 +152,8 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     if gateway_url and (problem := insecure_transport_problem(gateway_url, admin_api.allow_insecure_http)):
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
-    teams = parse_teams(top, {m.name for m in models})
     users = parse_users(top, {m.name for m in models})
+    teams = parse_teams(top, {m.name for m in models}, {u.id: u for u in users}, litellm_enterprise)
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams}, {u.id: u for u in users})
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,

@@ -42,3 +42,34 @@ def test_user_errors_name_the_key_and_the_fix(values, key_path, fix):
     with pytest.raises(ConfigError) as raised:
         parse_stack_config(values)
     assert f"{key_path}:" in str(raised.value) and fix in str(raised.value)
+
+
+def test_team_members_are_a_set_of_users():
+    from config import MemberConfig
+
+    config = parse_stack_config({"users": [{"id": "alice"}], "teams": [{"alias": "ml", "members": [
+        {"user": "alice", "maxBudgetInTeam": 5}, {"user": "svc-ci", "role": "user"}]}]})
+    assert config.teams[0].members == (MemberConfig(user="alice", max_budget_in_team=5.0, managed=True),
+                                       MemberConfig(user="svc-ci", role="user"))
+    licensed = parse_stack_config({"litellmEnterprise": True, "teams": [{"alias": "ml", "members": [
+        {"user": "alice", "role": "admin"}]}]})
+    assert licensed.teams[0].members[0].role == "admin"
+
+
+@pytest.mark.parametrize("values, key_path, fix", [
+    ({"teams": [{"alias": "ml", "members": [{"role": "user"}]}]}, "litemaas:teams[0].members[0].user", "is required"),
+    ({"teams": [{"alias": "ml", "members": [{"user": "a"}, {"user": "a"}]}]}, "litemaas:teams[0].members[1].user",
+     "duplicate team member"),
+    ({"teams": [{"alias": "ml", "members": [{"user": "a", "role": "owner"}]}]}, "litemaas:teams[0].members[0].role",
+     "use user (or admin"),
+    ({"teams": [{"alias": "ml", "members": [{"user": "a", "role": "admin"}]}]}, "litemaas:teams[0].members[0].role",
+     "pulumi config set litellmEnterprise true"),
+    ({"teams": [{"alias": "ml", "members": [{"user": "a", "maxBudgetInTeam": -2}]}]},
+     "litemaas:teams[0].members[0].maxBudgetInTeam", "0 or more"),
+    ({"teams": [{"alias": "ml", "members": [{"user": "a", "budget": 2}]}]},
+     "litemaas:teams[0].members[0].budget", "known keys: user, role, maxBudgetInTeam"),
+])
+def test_member_errors_name_the_key_and_the_fix(values, key_path, fix):
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(values)
+    assert f"{key_path}:" in str(raised.value) and fix in str(raised.value)

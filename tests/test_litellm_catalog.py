@@ -448,3 +448,34 @@ def test_a_user_is_read_by_its_id_alone(catalog_mocks):
         assert (seen.typ, seen.resource_id) == (USER_T, "alice") and "user_email" not in seen.inputs
 
     return found.urn.apply(check)
+
+
+# --- teams[].members[] (litellm:TeamMember) --------------------------------------------------------
+
+MEMBER_T = "pulumi-python:dynamic/litellm:TeamMember"
+
+
+@pulumi.runtime.test
+def test_team_members_become_resources_that_wait_for_their_team_and_user(catalog_mocks):
+    from config import MemberConfig, UserConfig
+
+    users = (UserConfig(id="alice"),)
+    teams = (TeamConfig(alias="ml", members=(MemberConfig(user="alice", max_budget_in_team=5.0, managed=True),
+                                             MemberConfig(user="outsider", role="user"))),)
+    gateway, catalog = build(catalog_mocks, users=users, teams=teams, keys=())
+
+    def check(values):
+        team_urn, alice_urn = values[:2]
+        seen, wire = catalog_mocks.seen, catalog_mocks.wire
+        assert set(catalog.members) == {("ml", "alice"), ("ml", "outsider")}
+        alice = plain(seen["catalog-member-ml-alice"].inputs)
+        assert seen["catalog-member-ml-alice"].typ == MEMBER_T
+        assert (alice["team_id"], alice["user_id"], alice["max_budget_in_team"]) == \
+            ("generated-catalog-team-ml", "alice", 5) and "role" not in alice
+        assert {team_urn, alice_urn} <= set(wire["catalog-member-ml-alice"][1])
+        outsider = plain(seen["catalog-member-ml-outsider"].inputs)
+        assert (outsider["user_id"], outsider["role"]) == ("outsider", "user")
+        assert team_urn in wire["catalog-member-ml-outsider"][1] and alice_urn not in wire["catalog-member-ml-outsider"][1]
+
+    return pulumi.Output.all(catalog.teams["ml"].urn, catalog.users["alice"].urn,
+                             *[m.urn for m in catalog.members.values()]).apply(check)
