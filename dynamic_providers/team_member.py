@@ -93,6 +93,9 @@ class TeamMemberProvider(ObjectProvider):
         fields = {k: v for k, v in body.items() if k in ("role", "max_budget_in_team")}
         return api.team_member_update({"team_id": team_id, "user_id": user_id, **fields})
 
+    def delete_before_replace(self, olds, news):
+        return True  # see TeamMember: never adopt-then-remove one (team, user)
+
     def send_delete(self, api, object_id, props):
         team_id, _, user_id = object_id.partition("/")
         return api.team_member_delete(team_id, user_id)
@@ -107,6 +110,7 @@ class TeamMember(LiteLLMResource, module="litellm", name="TeamMember"):
     def __init__(self, resource_name: str, *, connection: AdminConnection, team_id: pulumi.Input[str],
                  user_id: pulumi.Input[str], role: Optional[str] = None, max_budget_in_team: Optional[float] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        # Delete first: a create-before-delete of the same (team, user) would adopt the member, then remove it.
         self._register(resource_name, connection, {
             "team_id": team_id, "user_id": user_id, "role": role, "max_budget_in_team": max_budget_in_team,
-        }, opts)
+        }, opts, delete_before_replace=True)

@@ -479,3 +479,18 @@ def test_team_members_become_resources_that_wait_for_their_team_and_user(catalog
 
     return pulumi.Output.all(catalog.teams["ml"].urn, catalog.users["alice"].urn,
                              *[m.urn for m in catalog.members.values()]).apply(check)
+
+
+@pulumi.runtime.test
+def test_a_replaced_team_member_is_removed_before_it_is_added_again(catalog_mocks):
+    """Create-before-delete of one (team, user) would find the member, keep it, then remove it."""
+    from config import MemberConfig
+
+    teams = (TeamConfig(alias="ml", members=(MemberConfig(user="svc-ci"),)),)
+    _, catalog = build(catalog_mocks, teams=teams, keys=())
+
+    def check(_):
+        request = catalog_mocks.requests["catalog-member-ml-svc-ci"]
+        assert request.deleteBeforeReplaceDefined and request.deleteBeforeReplace
+
+    return catalog.members[("ml", "svc-ci")].urn.apply(check)

@@ -123,3 +123,14 @@ def test_a_member_added_by_hand_is_adopted(provider, litellm_api, team):
         "team_id": team, "member": {"user_id": f"alice-{team}", "role": "user"}})
     inputs, member_id, _ = created(provider, news_for(litellm_api, team))
     assert members(litellm_api.backend, team) == {inputs["user_id"]: ("user", 5.0)}  # the budget set on the found one
+
+
+def test_a_new_team_at_preview_leaves_the_id_unknown(provider):
+    from pulumi.runtime import rpc
+
+    inputs = checked(provider, {}, news_for(OFFLINE, rpc.UNKNOWN))
+    assert inputs["member_id"] == rpc.UNKNOWN
+    olds = checked(provider, {}, news_for(OFFLINE, "t-1"))
+    assert provider.diff("t-1/alice-t-1", olds, {**olds, "role": "admin"}).delete_before_replace is False
+    replaced = provider.diff("t-1/alice-t-1", olds, checked(provider, olds, {**olds, "team_id": "t-2"}))
+    assert "team_id" in replaced.replaces and replaced.delete_before_replace is True
