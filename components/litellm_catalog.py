@@ -22,8 +22,11 @@ from dynamic_providers.fallback import Fallback
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
+from dynamic_providers.team_member import TeamMember
+from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
-from config import AccessGroupsConfig, DeliveryConfig, FallbackConfig, KeyConfig, ModelConfig, TeamConfig
+from config import AccessGroupsConfig, DeliveryConfig, FallbackConfig, KeyConfig, MemberConfig, ModelConfig, TeamConfig, \
+    UserConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -44,6 +47,7 @@ class LiteLLMCatalogArgs:
     keys: Sequence[KeyConfig] = ()
     fallbacks: Sequence[FallbackConfig] = ()
     access_groups: AccessGroupsConfig = AccessGroupsConfig()
+    users: Sequence[UserConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -53,6 +57,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     teams: dict[str, Team]
     keys: dict[str, VirtualKey]
     fallbacks: dict[str, Fallback]  # "<fallback_type>:<model>" -> Fallback
+    users: dict[str, User]
+    members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -81,9 +87,19 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
                                         child_opts(*self._named_models((*t.models, *groups.models_of(granted)))),
                                         access_groups=granted)
+        # users[]: before the keys that name them (keys[].user), deleted after them.
+        self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
+                      for u in args.users}
+        # teams[].members[]: one resource per (team, user), so reordering is no change and a removed member goes.
+        self.members = {
+            (team.alias, member.user): _member(
+                f"{name}-member-{team.alias}-{member.user}", member, connection, team=self.teams[team.alias],
+                user=self.users.get(member.user) if member.managed else None, opts_for=child_opts)
+            for team in args.teams for member in team.members}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
+            user = self.users[key.user] if key.user is not None else None
             granted = groups.keys.get(key.alias, ())
             # The team already waits for its models and groups: repeating them would only grow each key's state.
             covered = set()
@@ -91,10 +107,11 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 team_config = next(t for t in args.teams if t.alias == key.team)
                 covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
-                       *([team] if team is not None else [])]
+                       *([team] if team is not None else []), *([user] if user is not None else [])]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
-                                        team_id=team.team_id if team is not None else None, opts=child_opts(*depends),
-                                        access_groups=granted)
+                                        team_id=team.team_id if team is not None else None,
+                                        user_id=user.user_id if user is not None else key.user_id,
+                                        opts=child_opts(*depends), access_groups=granted)
 
         # fallbacks: a rule after its model and its targets, so it is deleted before them
         self.fallbacks = {
@@ -160,11 +177,25 @@ def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulu
                 rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id, opts=opts)
 
 
+def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
+    return User(name, connection=connection, user_id=config.id, user_email=config.email, user_role=config.role,
+                max_budget=config.max_budget, budget_duration=config.budget_duration, models=config.models,
+                metadata=dict(config.metadata), opts=opts)
+
+
+def _member(name: str, config: MemberConfig, connection: AdminConnection, *, team: Team, user: Optional[User],
+            opts_for) -> TeamMember:
+    return TeamMember(name, connection=connection, team_id=team.team_id,
+                      user_id=user.user_id if user is not None else config.user, role=config.role,
+                      max_budget_in_team=config.max_budget_in_team,
+                      opts=opts_for(team, *([user] if user is not None else [])))
+
+
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
-         opts: pulumi.ResourceOptions, access_groups: Sequence[str] = ()) -> VirtualKey:
+         user_id: Optional[pulumi.Input[str]], opts: pulumi.ResourceOptions,
+         access_groups: Sequence[str] = ()) -> VirtualKey:
     return VirtualKey(name, connection=connection, key_alias=config.alias, models=(*config.models, *access_groups),
-                      team_id=team_id,
-                      user_id=config.user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
+                      team_id=team_id, user_id=user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
                       budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
                       rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,

@@ -134,7 +134,8 @@ class LiteMaaS(pulumi.ComponentResource):
                                admin_url_in_stack_config=config.gateway_url is not None,
                                master_key_in_stack_config=config.master_key is not None,
                                models=models, teams=config.teams, keys=config.keys,
-                               fallbacks=config.fallbacks, access_groups=config.access_groups),
+                               fallbacks=config.fallbacks, access_groups=config.access_groups,
+                               users=config.users),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:

@@ -20,6 +20,8 @@ from config.postgres import DEFAULT_POSTGRES_IMAGE, BackupConfig, CloudNativePGC
 from config.redis import DEFAULT_REDIS_IMAGE, RedisConfig
 from config.reader import PROJECT, ConfigError, ResourcesConfig, parse_litellm_duration
 from config.stack import StackConfig, load_stack_config, parse_stack_config
+from config.users import UserConfig
+from config.team_members import MemberConfig
 
 __all__ = [
     "AdminApiConfig", "AlertingConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig", "CloudNativePGConfig",
@@ -29,6 +31,6 @@ __all__ = [
     "AccessGroupConfig", "AccessGroupsConfig",
     "FrontendConfig", "MonitoringConfig", "OAuthConfig", "RedisConfig",
     "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
-    "StackConfig", "TeamConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
+    "StackConfig", "TeamConfig", "UserConfig", "MemberConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
 ]

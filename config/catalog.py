@@ -8,6 +8,8 @@ from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 
+from config.team_members import MemberConfig, parse_members
+from config.users import UserConfig, check_key_user
 from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_object_name, check_url, list_items, \
     unique
 
@@ -74,6 +76,7 @@ class TeamConfig:
     rpm_limit: Optional[int] = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     id: Optional[str] = None
+    members: tuple["MemberConfig", ...] = ()  # teams[].members[]: one litellm:TeamMember each
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class KeyConfig:
     adopt: bool = False
     token_hash: Optional[str] = None
     deliver_to: Optional["DeliveryConfig"] = None
+    user: Optional[str] = None  # a users[] id: the key is that User's (user_id) and depends on it
 
 
 @dataclass(frozen=True)
@@ -123,13 +127,13 @@ TOKEN_SECRET_KEYS = ["name", "key"]
 
 
 TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id",
-             "accessGroups"]  # accessGroups: read by config.access_groups
+             "accessGroups", "members"]  # accessGroups: read by config.access_groups
 
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
              "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
              "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo",
-             "accessGroups"]  # read by config.access_groups
+             "accessGroups", "user"]  # accessGroups: read by config.access_groups
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -217,7 +221,8 @@ def parse_inference_service(item: Reader, stored_as_secret: bool) -> Optional[In
                                token=pulumi.Output.secret(token) if token is not None else None)
 
 
-def parse_teams(top: Reader, declared_models: set[str]) -> tuple[TeamConfig, ...]:
+def parse_teams(top: Reader, declared_models: set[str], users: Optional[Mapping[str, "UserConfig"]] = None,
+                enterprise: bool = False) -> tuple[TeamConfig, ...]:
     teams = []
     aliases: dict[str, str] = {}
     ids: dict[str, str] = {}
@@ -233,6 +238,7 @@ def parse_teams(top: Reader, declared_models: set[str]) -> tuple[TeamConfig, ...
             budget_duration=item.string("budgetDuration", check=check_litellm_duration),
             tpm_limit=item.integer("tpmLimit"), rpm_limit=item.integer("rpmLimit"),
             metadata=item.mapping("metadata"), id=team_id,
+            members=parse_members(item, users or {}, enterprise),
         ))
     return tuple(teams)
 
@@ -270,7 +276,8 @@ def check_namespace(value: str) -> Optional[str]:
 
 
 def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig],
-               more: Sequence[Reader] = (), reserved: Mapping[str, str] = {}) -> tuple[KeyConfig, ...]:
+               users: Optional[Mapping[str, "UserConfig"]] = None, more: Sequence[Reader] = (),
+               reserved: Mapping[str, str] = {}) -> tuple[KeyConfig, ...]:
     """`keys[]`, then the entries in `more` (the `keysFrom` file), checked alike and unique across both;
     `reserved` maps an alias no entry may take to the reason."""
     keys = []
@@ -323,5 +330,6 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
                                               is None else "is not a grace period; use a LiteLLM duration such "
                                               "as 24h or 2d, or 0 to revoke the old value at once"),
             renew=item.boolean("renew", False), adopt=adopt, token_hash=token_hash, deliver_to=delivery,
+            user=check_key_user(item, users or {}),
         ))
     return tuple(keys)

@@ -261,7 +261,7 @@ def list_items(top: Reader, key: str, known: Sequence[str]) -> list[Reader]:
         if not isinstance(item, dict):
             top.fail_key(f"{key}[{index}]", f"must be an object, got {type_name(item)}")
             continue
-        items.append(Reader(top.problems, f"{key}[{index}]", item, known))
+        items.append(Reader(top.problems, f"{top.key_path(key)}[{index}]", item, known))  # nested lists too
     return items
 
 

@@ -21,6 +21,7 @@ from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_li
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
 from config.redis import RedisConfig, parse_redis
+from config.users import UserConfig, parse_users
 from config.reader import ConfigError, DNS_LABEL, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_url
 
 
@@ -53,6 +54,7 @@ class StackConfig:
     keys: tuple[KeyConfig, ...] = ()
     fallbacks: tuple[FallbackConfig, ...] = ()  # from models[].*Fallbacks
     access_groups: AccessGroupsConfig = field(default_factory=AccessGroupsConfig)
+    users: tuple[UserConfig, ...] = ()
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
@@ -68,7 +70,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
-    "accessGroups",
+    "accessGroups", "users",
 ]
 
 
@@ -158,9 +160,10 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     if gateway_url and (problem := insecure_transport_problem(gateway_url, admin_api.allow_insecure_http)):
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
-    teams = parse_teams(top, {m.name for m in models})
+    users = parse_users(top, {m.name for m in models})
+    teams = parse_teams(top, {m.name for m in models}, {u.id: u for u in users}, litellm_enterprise)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
-    keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams},
+    keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams}, {u.id: u for u in users},
                       more=read_keys_from(top, project_dir or os.getcwd()),
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
@@ -185,7 +188,8 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         namespace=namespace, create_namespace=create_namespace, platform=platform,
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
-        models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups, litellm_enterprise=litellm_enterprise,
+        models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
+        litellm_enterprise=litellm_enterprise, users=users,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth,
     )

@@ -674,6 +674,51 @@ class AdminClient:
         """The first `size` keys of a team (expired ones included) and `total_count`."""
         return self.get("/key/list", {"team_id": team_id, "return_full_object": "true", "size": size}) or {}
 
+    # litellm:User
+    def user_new(self, body: Mapping[str, Any]) -> Any:
+        return self.post("/user/new", {**body, "auto_create_key": False}, idempotent=False)
+
+    def user_info(self, user_id: str) -> Optional[dict[str, Any]]:
+        return self.absent_as_none(lambda: self.get("/v2/user/info", {"user_id": user_id}))
+
+    def user_update(self, user_id: str, body: Mapping[str, Any]) -> Any:
+        # `/user/update` on an unknown id CREATES the user: never resurrect one deleted by hand.
+        if self.user_info(user_id) is None:
+            raise self.error("POST", "/user/update", 404, f"User {user_id} not found")
+        return self.post("/user/update", {**body, "user_id": user_id}, idempotent=True)
+
+    def user_delete(self, user_id: str) -> bool:
+        return self.absent_as_none(lambda: self.post("/user/delete", {"user_ids": [user_id]}, idempotent=True)) \
+            is not None
+
+    def user_keys(self, user_id: str, size: int = 10) -> dict[str, Any]:
+        """The first `size` keys of a user (expired ones included) and `total_count`."""
+        return self.get("/key/list", {"user_id": user_id, "return_full_object": "true", "size": size}) or {}
+
+    # litellm:TeamMember
+    def team_member_add(self, body: Mapping[str, Any]) -> Any:
+        try:
+            return self.post("/team/member_add", body, idempotent=False)
+        except LiteLLMAdminError as exc:
+            if exc.status == 400 and exc.mentions("already in team"):  # LiteLLM's "exists", said its own way
+                raise self.error(exc.method, exc.endpoint, 409, f"team member already exists: {exc.message}") from None
+            raise
+
+    def team_members(self, team_id: str) -> Optional[dict[str, Any]]:
+        """`/team/info` as members: `members_with_roles` (roles) and `team_memberships` (budgets); None: no team."""
+        found = self.absent_as_none(lambda: self.get("/team/info", {"team_id": team_id}))
+        if found is None:
+            return None
+        return {"members_with_roles": (found.get("team_info") or {}).get("members_with_roles") or [],
+                "team_memberships": found.get("team_memberships") or []}
+
+    def team_member_update(self, body: Mapping[str, Any]) -> Any:
+        return self.post("/team/member_update", body, idempotent=True)
+
+    def team_member_delete(self, team_id: str, user_id: str) -> bool:
+        return self.absent_as_none(lambda: self.post("/team/member_delete", {"team_id": team_id, "user_id": user_id},
+                                                     idempotent=True)) is not None
+
     def key_generate(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return self.post("/key/generate", body, idempotent=False) or {}
 

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 
 from dynamic_providers.admin_client import AdminClient
+from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
 
@@ -41,7 +42,7 @@ _SYSTEM_METADATA = frozenset({"team_member_budget_id", "tags", "guardrails", "po
                               "model_rpm_limit", "model_tpm_limit"})
 
 
-class TeamHoldsKeysError(Exception):
+class TeamHoldsKeysError(HoldsKeysError):
     """A team delete refused because LiteLLM would delete the team's keys with it."""
 
 
@@ -82,19 +83,12 @@ class TeamProvider(ObjectProvider):
     @staticmethod
     def _refuse_while_keys_remain(api: AdminClient, team_id: str, alias: Optional[str]) -> None:
         """LiteLLM deletes every key of a deleted team (expired ones included): never let that happen."""
-        listing = api.team_keys(team_id)
-        rows = [r for r in listing.get("keys") or [] if isinstance(r, dict)]
-        if not rows:
-            return
-        total = max(int(listing.get("total_count") or 0), len(rows))
-        names = ", ".join(repr(r["key_alias"]) if r.get("key_alias") else str(r.get("key_name") or "no alias")
-                          for r in rows) + (", ..." if total > len(rows) else "")
-        raise TeamHoldsKeysError(api.redact(
-            f"team {team_id} ({alias!r}) was not deleted: it still holds {total} key{'s' if total != 1 else ''} "
-            f"({names}), which LiteLLM would delete with it. Move them to another team (admin UI, or "
-            "`POST /key/update` with `team_id`) or delete them, then run `pulumi up` again. The stack moves its own "
-            "keys to a team's new id before it deletes the old team; `pulumi up --replace` of a team with a fixed "
-            "`id` cannot (the new team is the old one): change `litemaas:teams[N].id` instead"))
+        refuse_while_keys_remain(
+            api, api.team_keys(team_id), f"team {team_id} ({alias!r})",
+            "Move them to another team (admin UI, or `POST /key/update` with `team_id`) or delete them, then run "
+            "`pulumi up` again. The stack moves its own keys to a team's new id before it deletes the old team; "
+            "`pulumi up --replace` of a team with a fixed `id` cannot (the new team is the old one): change "
+            "`litemaas:teams[N].id` instead", TeamHoldsKeysError)
 
 
 class Team(LiteLLMResource, module="litellm", name="Team"):
