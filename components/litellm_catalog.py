@@ -22,7 +22,9 @@ from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey
-from config import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from dynamic_providers.budget import Budget  # issue 9
+from dynamic_providers.credential import Credential  # issue 9
+from config import BudgetConfig, CredentialConfig, DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -41,6 +43,8 @@ class LiteLLMCatalogArgs:
     models: Sequence[ModelConfig] = ()
     teams: Sequence[TeamConfig] = ()
     keys: Sequence[KeyConfig] = ()
+    credentials: Sequence[CredentialConfig] = ()  # issue 9
+    budgets: Sequence[BudgetConfig] = ()  # issue 9
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -66,15 +70,28 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         def child_opts(*extra: pulumi.Resource) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, depends_on=_with(gateway, list(extra)))
 
-        self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts()) for m in args.models}
+        # credentials and budgets (issue 9): models depend on their credential, keys on their budget, so a removal
+        # deletes the user first.
+        self.credentials = {c.name: _credential(f"{name}-credential-{c.name}", c, connection, child_opts())
+                            for c in args.credentials}
+        self.budgets = {b.name: _budget(f"{name}-budget-{b.name}", b, connection, child_opts()) for b in args.budgets}
+
+        self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts(
+            *([self.credentials[m.credential]] if m.credential in self.credentials else [])),
+            credential_name=self.credentials[m.credential].credential_name if m.credential in self.credentials
+            else None) for m in args.models}
         self.teams = {t.alias: _team(f"{name}-team-{t.alias}", t, connection, child_opts(*self._named_models(t.models)))
                       for t in args.teams}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
-            depends = [*self._named_models(key.models), *([team] if team is not None else [])]
+            budget = self.budgets.get(key.budget) if key.budget is not None else None
+            depends = [*self._named_models(key.models), *([team] if team is not None else []),
+                       *([budget] if budget is not None else [])]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
-                                        team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
+                                        team_id=team.team_id if team is not None else None,
+                                        budget_id=budget.budget_id if budget is not None else None,
+                                        opts=child_opts(*depends))
 
         self.delivered = {
             key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
@@ -116,12 +133,15 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key]))
 
 
-def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Model:
+def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pulumi.ResourceOptions,
+           credential_name: Optional[pulumi.Input[str]] = None) -> Model:
+    # A credential travels as litellm_params.litellm_credential_name (an extra param of the Model resource).
+    extra_params = {**config.extra_params, **({"litellm_credential_name": credential_name} if credential_name else {})}
     return Model(name, connection=connection, model_name=config.name, model=config.model, api_base=config.api_base,
                  api_key=config.api_key, api_version=config.api_version, rpm=config.rpm, tpm=config.tpm,
                  timeout=config.timeout, max_retries=config.max_retries,
                  input_cost_per_token=config.input_cost_per_token, output_cost_per_token=config.output_cost_per_token,
-                 model_info=config.model_info, extra_params=config.extra_params, model_id=config.id, opts=opts)
+                 model_info=config.model_info, extra_params=extra_params, model_id=config.id, opts=opts)
 
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Team:
@@ -131,14 +151,28 @@ def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulu
 
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
-         opts: pulumi.ResourceOptions) -> VirtualKey:
+         opts: pulumi.ResourceOptions, budget_id: Optional[pulumi.Input[str]] = None) -> VirtualKey:
     return VirtualKey(name, connection=connection, key_alias=config.alias, models=config.models, team_id=team_id,
                       user_id=config.user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
                       budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
                       rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
                       rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
-                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, opts=opts)
+                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, budget_id=budget_id,
+                      opts=opts)
+
+
+# credentials and budgets (issue 9) -------------------------------------------------------------------------------
+def _credential(name: str, config: CredentialConfig, connection: AdminConnection,
+                opts: pulumi.ResourceOptions) -> Credential:
+    return Credential(name, connection=connection, credential_name=config.name, credential_values=config.values,
+                      credential_info=config.credential_info or None, opts=opts)
+
+
+def _budget(name: str, config: BudgetConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Budget:
+    return Budget(name, connection=connection, budget_id=config.name, max_budget=config.max_budget,
+                  soft_budget=config.soft_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
+                  rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests, opts=opts)
 
 
 def _label_value(alias: str) -> str:

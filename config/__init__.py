@@ -9,6 +9,8 @@ from config.admin_api import AdminApiConfig
 from config.app import DEFAULT_BACKEND_IMAGE, DEFAULT_FRONTEND_IMAGE, BackendConfig, DefaultUserLimits, \
     FrontendConfig, OAuthConfig
 from config.catalog import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from config.credential import CredentialConfig  # issue 9
+from config.budget import BudgetConfig  # issue 9
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
@@ -27,4 +29,5 @@ __all__ = [
     "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
     "StackConfig", "TeamConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
+    "BudgetConfig", "CredentialConfig",  # issue 9
 ]

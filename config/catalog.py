@@ -60,6 +60,7 @@ class ModelConfig:
     extra_params: Mapping[str, Any] = field(default_factory=dict)
     id: Optional[str] = None
     inference_service: Optional[InferenceServiceRef] = None
+    credential: Optional[str] = None  # a `credentials[]` name, instead of api_key
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class KeyConfig:
     adopt: bool = False
     token_hash: Optional[str] = None
     deliver_to: Optional["DeliveryConfig"] = None
+    budget: Optional[str] = None  # a `budgets[]` name
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ class DeliveryConfig:
 
 
 MODEL_KEYS = ["name", "model", "apiBase", "apiKey", "apiVersion", "rpm", "tpm", "timeout", "maxRetries",
-               "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id", "inferenceService"]
+               "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id", "inferenceService",
+              "credential"]
 
 
 INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
@@ -125,7 +128,7 @@ TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmL
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
              "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
-             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo"]
+             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo", "budget"]
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -178,6 +181,7 @@ def parse_models(top: Reader, stored_as_secret: bool) -> tuple[ModelConfig, ...]
             input_cost_per_token=item.number("inputCostPerToken"),
             output_cost_per_token=item.number("outputCostPerToken"),
             model_info=model_info, extra_params=extra_params, id=model_id, inference_service=inference_service,
+            credential=item.string("credential"),
         ))
     return tuple(models)
 
@@ -314,5 +318,6 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
                                               is None else "is not a grace period; use a LiteLLM duration such "
                                               "as 24h or 2d, or 0 to revoke the old value at once"),
             renew=item.boolean("renew", False), adopt=adopt, token_hash=token_hash, deliver_to=delivery,
+            budget=item.string("budget"),
         ))
     return tuple(keys)

@@ -13,6 +13,9 @@ from dynamic_providers.admin_client import insecure_transport_problem
 from config.admin_api import AdminApiConfig, parse_admin_api
 from config.app import BackendConfig, FrontendConfig, OAuthConfig, parse_app
 from config.catalog import KeyConfig, ModelConfig, TeamConfig, parse_keys, parse_models, parse_teams
+# credentials[] and budgets[] (issue 9)
+from config.credential import CredentialConfig, check_model_credentials, parse_credentials
+from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -49,6 +52,9 @@ class StackConfig:
     keys: tuple[KeyConfig, ...] = ()
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
+    # credentials[] and budgets[] (issue 9)
+    credentials: tuple[CredentialConfig, ...] = ()
+    budgets: tuple[BudgetConfig, ...] = ()
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     backend: BackendConfig = field(default_factory=BackendConfig)
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
@@ -62,6 +68,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
+    "credentials", "budgets",  # issue 9
 ]
 
 
@@ -151,6 +158,11 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     models = parse_models(top, "models" in secret_keys)
     teams = parse_teams(top, {m.name for m in models})
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams})
+    # credentials[] and budgets[] (issue 9), and the references to them
+    credentials = parse_credentials(top, "credentials" in secret_keys)
+    check_model_credentials(top, models, credentials)
+    budgets = parse_budgets(top)
+    check_key_budgets(top, keys, budgets)
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -172,6 +184,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, litellm_enterprise=litellm_enterprise,
+        credentials=credentials, budgets=budgets,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth,
     )
