@@ -172,6 +172,14 @@ def _declared_settings(props: Mapping[str, Any]) -> dict[str, Any]:
     return {name: props[name] for name in _SETTINGS if props.get(name) is not None}
 
 
+def _soft_budget_row(row: Any) -> bool:
+    """The budget row LiteLLM makes for a key's own `soft_budget`: a soft budget and no other limit. (A Budget of
+    the stack holding only a soft budget looks the same; an import then leaves its budget_id out.)"""
+    return isinstance(row, dict) and row.get("soft_budget") is not None and all(
+        row.get(name) is None for name in ("max_budget", "budget_duration", "tpm_limit", "rpm_limit",
+                                           "max_parallel_requests"))
+
+
 def new_raw_key() -> str:
     """A LiteLLM-style virtual key with 256 bits of randomness."""
     return "sk-" + secrets.token_urlsafe(32)
@@ -351,6 +359,8 @@ class VirtualKeyProvider(LiteLLMProvider):
         outs = self.stored(props)
         server = dict(info)
         server["soft_budget"] = (info.get("litellm_budget_table") or {}).get("soft_budget")
+        if importing and _soft_budget_row(info.get("litellm_budget_table")):
+            server["budget_id"] = None  # LiteLLM's own row holding the key's soft budget, not a litellm:Budget
         if server.get("user_id") == _PROXY_ADMIN:
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made
         for spec in KEY_FIELDS:

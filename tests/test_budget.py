@@ -125,3 +125,14 @@ def test_a_key_referencing_the_budget_is_limited_by_it(provider, litellm_api, na
     created(provider, news_for(litellm_api, other))
     keys.update(token, key_outs, checked(keys, key_inputs, {**key_inputs, "budget_id": other}))
     assert backend.admin_json("GET", "/key/info", params={"key": token})["info"]["budget_id"] == other
+
+
+def test_an_imported_key_keeps_its_budget_but_not_litellms_soft_budget_row(provider, litellm_api, name):
+    backend = litellm_api.backend
+    created(provider, news_for(litellm_api, name))
+    on_budget = backend.admin_json("POST", "/key/generate", json={"key_alias": f"a-{name}", "budget_id": name})
+    soft = backend.admin_json("POST", "/key/generate", json={"key_alias": f"s-{name}", "soft_budget": 3.0})
+    keys = VirtualKeyProvider()
+    assert keys.read(on_budget["token"], connection(litellm_api)).inputs["budget_id"] == name
+    assert backend.admin_json("GET", "/key/info", params={"key": soft["token"]})["info"]["budget_id"] is not None
+    assert keys.read(soft["token"], connection(litellm_api)).inputs.get("budget_id") is None
