@@ -25,8 +25,10 @@ from dynamic_providers.team import Team
 from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
-from config import AccessGroupsConfig, DeliveryConfig, FallbackConfig, KeyConfig, MemberConfig, ModelConfig, TeamConfig, \
-    UserConfig
+from dynamic_providers.budget import Budget
+from dynamic_providers.credential import Credential
+from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, DeliveryConfig, FallbackConfig, KeyConfig, \
+    MemberConfig, ModelConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -48,6 +50,8 @@ class LiteLLMCatalogArgs:
     fallbacks: Sequence[FallbackConfig] = ()
     access_groups: AccessGroupsConfig = AccessGroupsConfig()
     users: Sequence[UserConfig] = ()
+    credentials: Sequence[CredentialConfig] = ()  # issue 9
+    budgets: Sequence[BudgetConfig] = ()  # issue 9
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -76,11 +80,19 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         def child_opts(*extra: pulumi.Resource) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, depends_on=_with(gateway, list(extra)))
 
+        # credentials and budgets: models depend on their credential, keys on their budget, so a removal deletes the
+        # user of one first.
+        self.credentials = {c.name: _credential(f"{name}-credential-{c.name}", c, connection, child_opts())
+                            for c in args.credentials}
+        self.budgets = {b.name: _budget(f"{name}-budget-{b.name}", b, connection, child_opts()) for b in args.budgets}
         # access groups: a model carries its groups (model_info.access_groups); a holder lists the group names in
         # its models and waits for the group's models
         groups = args.access_groups
-        self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts(),
-                                      access_groups=groups.of_model(m.name)) for m in args.models}
+        self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts(
+            *([self.credentials[m.credential]] if m.credential in self.credentials else [])),
+            access_groups=groups.of_model(m.name),
+            credential_name=self.credentials[m.credential].credential_name if m.credential in self.credentials
+            else None) for m in args.models}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
@@ -100,6 +112,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
             user = self.users[key.user] if key.user is not None else None
+            budget = self.budgets.get(key.budget) if key.budget is not None else None
             granted = groups.keys.get(key.alias, ())
             # The team already waits for its models and groups: repeating them would only grow each key's state.
             covered = set()
@@ -107,10 +120,11 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 team_config = next(t for t in args.teams if t.alias == key.team)
                 covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
-                       *([team] if team is not None else []), *([user] if user is not None else [])]
+                       *[owner for owner in (team, user, budget) if owner is not None]]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None,
                                         user_id=user.user_id if user is not None else key.user_id,
+                                        budget_id=budget.budget_id if budget is not None else None,
                                         opts=child_opts(*depends), access_groups=granted)
 
         # fallbacks: a rule after its model and its targets, so it is deleted before them
@@ -161,13 +175,15 @@ class LiteLLMCatalog(pulumi.ComponentResource):
 
 
 def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
-           access_groups: Sequence[str] = ()) -> Model:
+           access_groups: Sequence[str] = (), credential_name: Optional[pulumi.Input[str]] = None) -> Model:
     model_info = {**config.model_info, "access_groups": list(access_groups)} if access_groups else config.model_info
+    # A credential travels as litellm_params.litellm_credential_name (an extra param of the Model resource).
+    extra_params = {**config.extra_params, **({"litellm_credential_name": credential_name} if credential_name else {})}
     return Model(name, connection=connection, model_name=config.name, model=config.model, api_base=config.api_base,
                  api_key=config.api_key, api_version=config.api_version, rpm=config.rpm, tpm=config.tpm,
                  timeout=config.timeout, max_retries=config.max_retries,
                  input_cost_per_token=config.input_cost_per_token, output_cost_per_token=config.output_cost_per_token,
-                 model_info=model_info, extra_params=config.extra_params, model_id=config.id, opts=opts)
+                 model_info=model_info, extra_params=extra_params, model_id=config.id, opts=opts)
 
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
@@ -193,14 +209,28 @@ def _member(name: str, config: MemberConfig, connection: AdminConnection, *, tea
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
          user_id: Optional[pulumi.Input[str]], opts: pulumi.ResourceOptions,
-         access_groups: Sequence[str] = ()) -> VirtualKey:
+         access_groups: Sequence[str] = (), budget_id: Optional[pulumi.Input[str]] = None) -> VirtualKey:
     return VirtualKey(name, connection=connection, key_alias=config.alias, models=(*config.models, *access_groups),
                       team_id=team_id, user_id=user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
                       budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
                       rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
                       rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
-                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, opts=opts)
+                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, budget_id=budget_id,
+                      opts=opts)
+
+
+# credentials and budgets (issue 9) -------------------------------------------------------------------------------
+def _credential(name: str, config: CredentialConfig, connection: AdminConnection,
+                opts: pulumi.ResourceOptions) -> Credential:
+    return Credential(name, connection=connection, credential_name=config.name, credential_values=config.values,
+                      credential_info=config.credential_info or None, opts=opts)
+
+
+def _budget(name: str, config: BudgetConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Budget:
+    return Budget(name, connection=connection, budget_id=config.name, max_budget=config.max_budget,
+                  soft_budget=config.soft_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
+                  rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests, opts=opts)
 
 
 def _fallback(name: str, config: FallbackConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Fallback:

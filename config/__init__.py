@@ -11,6 +11,8 @@ from config.app import DEFAULT_BACKEND_IMAGE, DEFAULT_FRONTEND_IMAGE, BackendCon
 from config.catalog import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
 from config.fallbacks import FallbackConfig
 from config.access_groups import AccessGroupConfig, AccessGroupsConfig
+from config.credential import CredentialConfig
+from config.budget import BudgetConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
@@ -33,4 +35,5 @@ __all__ = [
     "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
     "StackConfig", "TeamConfig", "UserConfig", "MemberConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
+    "BudgetConfig", "CredentialConfig",  # issue 9
 ]

@@ -62,6 +62,7 @@ class ModelConfig:
     extra_params: Mapping[str, Any] = field(default_factory=dict)
     id: Optional[str] = None
     inference_service: Optional[InferenceServiceRef] = None
+    credential: Optional[str] = None  # a `credentials[]` name, instead of api_key
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class KeyConfig:
     token_hash: Optional[str] = None
     deliver_to: Optional["DeliveryConfig"] = None
     user: Optional[str] = None  # a users[] id: the key is that User's (user_id) and depends on it
+    budget: Optional[str] = None  # a `budgets[]` name
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ class DeliveryConfig:
 MODEL_KEYS = ["name", "model", "apiBase", "apiKey", "apiVersion", "rpm", "tpm", "timeout", "maxRetries",
                "inputCostPerToken", "outputCostPerToken", "modelInfo", "extraParams", "id", "inferenceService",
                # fallbacks: read by config.fallbacks
-               "fallbacks", "contextWindowFallbacks", "contentPolicyFallbacks"]
+               "fallbacks", "contextWindowFallbacks", "contentPolicyFallbacks", "credential"]
 
 
 INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
@@ -133,7 +135,7 @@ TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmL
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
              "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
              "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo",
-             "accessGroups", "user"]  # accessGroups: read by config.access_groups
+             "accessGroups", "user", "budget"]  # accessGroups: read by config.access_groups
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -186,6 +188,7 @@ def parse_models(top: Reader, stored_as_secret: bool) -> tuple[ModelConfig, ...]
             input_cost_per_token=item.number("inputCostPerToken"),
             output_cost_per_token=item.number("outputCostPerToken"),
             model_info=model_info, extra_params=extra_params, id=model_id, inference_service=inference_service,
+            credential=item.string("credential"),
         ))
     return tuple(models)
 
@@ -331,5 +334,6 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
                                               "as 24h or 2d, or 0 to revoke the old value at once"),
             renew=item.boolean("renew", False), adopt=adopt, token_hash=token_hash, deliver_to=delivery,
             user=check_key_user(item, users or {}),
+            budget=item.string("budget"),
         ))
     return tuple(keys)

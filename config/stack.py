@@ -17,6 +17,8 @@ from config.catalog import KeyConfig, ModelConfig, TeamConfig, parse_keys, parse
 from config.fallbacks import FallbackConfig, parse_fallbacks
 from config.access_groups import AccessGroupsConfig, parse_access_groups
 from config.keys_file import KEYS_FROM, project_directory, read_keys_from
+from config.credential import CredentialConfig, check_model_credentials, parse_credentials
+from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -57,6 +59,9 @@ class StackConfig:
     users: tuple[UserConfig, ...] = ()
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
+    # credentials[] and budgets[] (issue 9)
+    credentials: tuple[CredentialConfig, ...] = ()
+    budgets: tuple[BudgetConfig, ...] = ()
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     backend: BackendConfig = field(default_factory=BackendConfig)
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
@@ -70,7 +75,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
-    "accessGroups", "users",
+    "accessGroups", "users", "credentials", "budgets",
 ]
 
 
@@ -172,6 +177,11 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         {m.name: f"models[{i}].modelInfo.access_groups" for i, m in enumerate(models) if "access_groups" in m.model_info},
         key_teams={k.alias: k.team for k in keys}, team_models={t.alias: t.models for t in teams},
         key_models={k.alias: k.models for k in keys})
+    # credentials[] and budgets[], and the references to them
+    credentials = parse_credentials(top, "credentials" in secret_keys)
+    check_model_credentials(top, models, credentials)
+    budgets = parse_budgets(top)
+    check_key_budgets(top, keys, budgets)
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -189,7 +199,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
-        litellm_enterprise=litellm_enterprise, users=users,
+        litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth,
     )

@@ -771,6 +771,37 @@ class AdminClient:
         return self.absent_as_none(lambda: self.request("DELETE", f"/fallback/{quote(model, safe='')}",
                                                         params={"fallback_type": fallback_type})) is not None
 
+    # credentials (litellm:Credential) -- GET reads the answering pod's in-memory list (refreshed on the reload loop)
+    def credential_new(self, body: Mapping[str, Any]) -> Any:
+        return self.post("/credentials", body, idempotent=False)
+
+    def credential_info(self, name: str) -> Optional[dict[str, Any]]:
+        return self.absent_as_none(lambda: self.get(f"/credentials/by_name/{quote(name, safe='')}"))
+
+    def credential_update(self, name: str, body: Mapping[str, Any]) -> Any:
+        return self.patch(f"/credentials/{quote(name, safe='')}", body)
+
+    def credential_delete(self, name: str) -> bool:
+        return self.absent_as_none(lambda: self.request("DELETE", f"/credentials/{quote(name, safe='')}",
+                                                        idempotent=True)) is not None
+
+    # budgets (litellm:Budget) -- LiteLLM answers "not found" with 200 `[]` (info) or 200 `null` (update, delete)
+    def budget_new(self, body: Mapping[str, Any]) -> Any:
+        return self.post("/budget/new", body, idempotent=False)
+
+    def budget_info(self, budget_id: str) -> Optional[dict[str, Any]]:
+        rows = self.post("/budget/info", {"budgets": [budget_id]}, idempotent=True) or []
+        return next((r for r in rows if isinstance(r, dict) and r.get("budget_id") == budget_id), None)
+
+    def budget_update(self, budget_id: str, body: Mapping[str, Any]) -> Any:
+        answer = self.post("/budget/update", {**body, "budget_id": budget_id}, idempotent=True)
+        if answer is None:
+            raise self.error("POST", "/budget/update", 404, f"budget {budget_id} not found (LiteLLM answered null)")
+        return answer
+
+    def budget_delete(self, budget_id: str) -> bool:
+        return self.post("/budget/delete", {"id": budget_id}, idempotent=True) is not None
+
     # typed reads (the `litemaas` admin command; free LiteLLM 1.108.7 endpoints only) -----------------
     def readiness_details(self) -> dict[str, Any]:
         """`/health/readiness/details`: status, db ("connected") and litellm_version; needs the master key."""

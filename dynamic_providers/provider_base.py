@@ -236,8 +236,11 @@ def normalise_field(inputs: dict[str, Any], spec: Field, failures: list[CheckFai
         if spec.required:
             failures.append(CheckFailure(name, f"{name} is required"))
         return
-    if spec.secret and not isinstance(value, str):
+    if spec.secret and spec.kind == "str" and not isinstance(value, str):
         failures.append(CheckFailure(name, f"{name} must be a string"))  # never echo a secret's value
+    elif spec.secret and spec.kind == "dict" and not (isinstance(value, dict) and all(
+            isinstance(v, str) for v in value.values())):
+        failures.append(CheckFailure(name, f"{name} must be a map of strings"))  # never echo a secret's value
     elif spec.kind == "str":
         if not isinstance(value, str):
             failures.append(CheckFailure(name, f"{name} must be a string, got {type(value).__name__}"))

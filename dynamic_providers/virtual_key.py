@@ -64,6 +64,7 @@ KEY_FIELDS = (
     Field("metadata", "dict"),
     Field("blocked", "bool"),
     Field("allowed_routes", "list"),  # e.g. ["/metrics"]: a key that may call nothing else
+    Field("budget_id", "str"),  # a litellm:Budget whose limits apply (the key's own limits win where set)
 )
 # Day-2 inputs: they steer create/update but are never sent to LiteLLM as such, and changing one alone is no diff.
 LIFECYCLE_FIELDS = (
@@ -163,12 +164,20 @@ def rotation_reason(olds: Mapping[str, Any], inputs: Mapping[str, Any], now: dat
 
 
 _SETTINGS = ("team_id", "user_id", "max_budget", "soft_budget", "budget_duration", "duration", "tpm_limit",
-             "rpm_limit", "max_parallel_requests", "allowed_routes")
+             "rpm_limit", "max_parallel_requests", "allowed_routes", "budget_id")
 
 
 def _declared_settings(props: Mapping[str, Any]) -> dict[str, Any]:
     """Owner, budget, lifetime and limits as declared (unset ones are left to LiteLLM)."""
     return {name: props[name] for name in _SETTINGS if props.get(name) is not None}
+
+
+def _soft_budget_row(row: Any) -> bool:
+    """The budget row LiteLLM makes for a key's own `soft_budget`: a soft budget and no other limit. (A Budget of
+    the stack holding only a soft budget looks the same; an import then leaves its budget_id out.)"""
+    return isinstance(row, dict) and row.get("soft_budget") is not None and all(
+        row.get(name) is None for name in ("max_budget", "budget_duration", "tpm_limit", "rpm_limit",
+                                           "max_parallel_requests"))
 
 
 def new_raw_key() -> str:
@@ -350,6 +359,8 @@ class VirtualKeyProvider(LiteLLMProvider):
         outs = self.stored(props)
         server = dict(info)
         server["soft_budget"] = (info.get("litellm_budget_table") or {}).get("soft_budget")
+        if importing and _soft_budget_row(info.get("litellm_budget_table")):
+            server["budget_id"] = None  # LiteLLM's own row holding the key's soft budget, not a litellm:Budget
         if server.get("user_id") == _PROXY_ADMIN:
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made
         for spec in KEY_FIELDS:
@@ -512,6 +523,7 @@ class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
                  blocked: bool = False, allowed_routes: Optional[Sequence[str]] = None, rotation: Optional[str] = None,
                  rotate_every: Optional[str] = None, rotation_grace_period: Optional[str] = None, renew: bool = False,
                  adopt: bool = False, token_hash: Optional[str] = None,
+                 budget_id: Optional[pulumi.Input[str]] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Unset and default values are not sent: the state of each of thousands of keys holds what was declared.
         self._register(resource_name, connection, {
@@ -522,6 +534,7 @@ class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
             "blocked": blocked or None, "allowed_routes": list(allowed_routes) if allowed_routes else None,
             "rotation": rotation, "rotate_every": rotate_every, "rotation_grace_period": rotation_grace_period,
             "renew": renew or None, "adopt": adopt or None, "token_hash": token_hash, "issued_at": None,
+            "budget_id": budget_id,
         }, opts,
             # aliases are unique: a forced replacement must free the alias first
             delete_before_replace=True)

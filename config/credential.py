@@ -1,0 +1,69 @@
+"""`credentials[]`: LiteLLM credentials (upstream API keys and bases) that `models[].credential` names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+
+from config.reader import MISSING, Reader, list_items, unique
+
+CREDENTIAL_KEYS = ["name", "provider", "info", "values"]
+
+
+@dataclass(frozen=True)
+class CredentialConfig:
+    """A LiteLLM credential (`credentials[]`); `values` is a secret Output of a map of strings."""
+
+    name: str
+    values: pulumi.Output[dict]
+    provider: Optional[str] = None  # sent as credential_info.custom_llm_provider
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def credential_info(self) -> dict[str, Any]:
+        return {**self.info, **({"custom_llm_provider": self.provider} if self.provider else {})}
+
+
+def parse_credentials(top: Reader, stored_as_secret: bool) -> tuple[CredentialConfig, ...]:
+    credentials = []
+    names: dict[str, str] = {}
+    for item in list_items(top, "credentials", CREDENTIAL_KEYS):
+        name = item.string("name", required=True)
+        unique(item, "name", name, names, "credential name")
+        values = item.mapping("values")
+        if item.raw("values") is MISSING or not values:
+            item.fail_key("values", "is required: the credential's secret values, e.g. {api_key: sk-…, api_base: "
+                          "https://…}")
+        elif not all(isinstance(v, str) and v for v in values.values()):
+            item.fail_key("values", "must map names to non-empty strings (e.g. api_key, api_base)")
+        elif not stored_as_secret:
+            item.fail_key("values", f"is stored in plain text; set it with `pulumi config set --secret --path "
+                          f"'{item.key_path('values.api_key')}' …`")
+        info = item.mapping("info")
+        provider = item.string("provider")
+        if provider is not None and "custom_llm_provider" in info:
+            item.fail_key("info.custom_llm_provider", "duplicates `provider`; set one of them")
+        credentials.append(CredentialConfig(name=name or "", values=pulumi.Output.secret(values), provider=provider,
+                                            info=info))
+    return tuple(credentials)
+
+
+def check_model_credentials(top: Reader, models: Sequence[Any], credentials: Sequence[CredentialConfig]) -> None:
+    """`models[N].credential` names a declared credential and is the model's only source of an API key."""
+    declared = {c.name for c in credentials}
+    for index, model in enumerate(models):
+        name = getattr(model, "credential", None)
+        if name is None:
+            continue
+        path = f"models[{index}].credential"
+        if name not in declared:
+            top.fail_key(path, f"names a credential the stack does not declare: {name!r}; declared credentials: "
+                         f"{', '.join(sorted(declared)) or 'none'} (add it under `credentials`)")
+        if model.api_key is not None:
+            top.fail_key(path, "conflicts with apiKey (a model's own api_key wins over its credential's); remove one "
+                         f"(`pulumi config rm --path 'models[{index}].apiKey'`)")
+        if model.inference_service is not None:
+            top.fail_key(path, "conflicts with inferenceService, which supplies the model server's URL and token; "
+                         "remove one of them")
