@@ -711,6 +711,33 @@ class AdminClient:
     def router_model_count(self) -> int:
         return int((self.get("/v2/model/info", {"page": 1, "size": 1}) or {}).get("total_count") or 0)
 
+    # litellm:Tag. LiteLLM wraps every tag error in a 500 whose detail starts with the real status
+    # ("404: Tag x not found", "400: Tag x already exists"): unwrapped here so the shared classification applies.
+    def _tag_call(self, call):
+        try:
+            return call()
+        except LiteLLMAdminError as exc:
+            inner = re.match(r"^([1-5]\d\d): (.*)$", exc.message, re.DOTALL) if exc.status == 500 else None
+            if inner is None:
+                raise
+            raise self.error(exc.method, exc.endpoint, int(inner.group(1)), inner.group(2),
+                             error_type=exc.error_type, hint=exc.hint) from None
+
+    def tag_new(self, body: Mapping[str, Any]) -> Any:
+        return self._tag_call(lambda: self.post("/tag/new", body, idempotent=False))
+
+    def tag_info(self, name: str) -> Optional[dict[str, Any]]:
+        found = self.absent_as_none(lambda: self._tag_call(lambda: self.post("/tag/info", {"names": [name]},
+                                                                               idempotent=True)))
+        return None if found is None else found.get(name)
+
+    def tag_update(self, body: Mapping[str, Any]) -> Any:
+        return self._tag_call(lambda: self.post("/tag/update", body, idempotent=True))
+
+    def tag_delete(self, name: str) -> bool:
+        return self.absent_as_none(lambda: self._tag_call(lambda: self.post("/tag/delete", {"name": name},
+                                                                             idempotent=True))) is not None
+
     # typed reads (the `litemaas` admin command; free LiteLLM 1.108.7 endpoints only) -----------------
     def readiness_details(self) -> dict[str, Any]:
         """`/health/readiness/details`: status, db ("connected") and litellm_version; needs the master key."""
