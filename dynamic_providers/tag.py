@@ -40,6 +40,7 @@ class TagProvider(ObjectProvider):
     fields = TAG_FIELDS
     id_field = "name"
     generates_id = False
+    taken_hint = "import it (`pulumi import pulumi-python:dynamic/litellm:Tag <name> {id}`), or choose another name"
 
     def send_create(self, api, body):
         return api.tag_new(body)
@@ -65,14 +66,6 @@ class TagProvider(ObjectProvider):
         values = {"name": found.get("name"), "description": found.get("description"), "models": found.get("models")}
         values.update({name: budget.get(name) for name in BUDGET_FIELDS})
         return values
-
-    def _refusal(self, api, object_id, exc, attempt, fixed):
-        if exc.already_exists and attempt == 1:
-            # Not a lost answer of ours: someone else's tag has this name.
-            return api.error(exc.method, exc.endpoint, exc.status, exc.message,
-                             hint=f"import it (`pulumi import pulumi-python:dynamic/litellm:Tag <name> {object_id}`), "
-                                  "or choose another tag name")
-        return super()._refusal(api, object_id, exc, attempt, fixed)
 
 
 class Tag(LiteLLMResource, module="litellm", name="Tag"):
