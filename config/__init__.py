@@ -18,6 +18,8 @@ from config.postgres import DEFAULT_POSTGRES_IMAGE, BackupConfig, CloudNativePGC
 from config.redis import DEFAULT_REDIS_IMAGE, RedisConfig
 from config.reader import PROJECT, ConfigError, ResourcesConfig, parse_litellm_duration
 from config.stack import StackConfig, load_stack_config, parse_stack_config
+from config.tag import TagConfig
+from config.guardrail import GuardrailConfig
 
 __all__ = [
     "AdminApiConfig", "AlertingConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig", "CloudNativePGConfig",
@@ -27,4 +29,5 @@ __all__ = [
     "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
     "StackConfig", "TeamConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
+    "TagConfig", "GuardrailConfig",
 ]

@@ -100,6 +100,9 @@ class KeyConfig:
     adopt: bool = False
     token_hash: Optional[str] = None
     deliver_to: Optional["DeliveryConfig"] = None
+    # Enterprise-only on keys in 1.108.7; names checked against tags[] / guardrails[] (config/tag.py).
+    tags: tuple[str, ...] = ()
+    guardrails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,8 @@ TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmL
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
              "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
-             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo"]
+             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo",
+             "tags", "guardrails"]
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -314,5 +318,6 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
                                               is None else "is not a grace period; use a LiteLLM duration such "
                                               "as 24h or 2d, or 0 to revoke the old value at once"),
             renew=item.boolean("renew", False), adopt=adopt, token_hash=token_hash, deliver_to=delivery,
+            tags=item.string_list("tags"), guardrails=item.string_list("guardrails"),
         ))
     return tuple(keys)

@@ -13,6 +13,8 @@ from dynamic_providers.admin_client import insecure_transport_problem
 from config.admin_api import AdminApiConfig, parse_admin_api
 from config.app import BackendConfig, FrontendConfig, OAuthConfig, parse_app
 from config.catalog import KeyConfig, ModelConfig, TeamConfig, parse_keys, parse_models, parse_teams
+from config.guardrail import GuardrailConfig, parse_guardrails
+from config.tag import TagConfig, check_named, parse_tags
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -49,6 +51,9 @@ class StackConfig:
     keys: tuple[KeyConfig, ...] = ()
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
+    # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
+    tags: tuple[TagConfig, ...] = ()
+    guardrails: tuple[GuardrailConfig, ...] = ()
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     backend: BackendConfig = field(default_factory=BackendConfig)
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
@@ -62,6 +67,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
+    "tags", "guardrails",
 ]
 
 
@@ -151,6 +157,11 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     models = parse_models(top, "models" in secret_keys)
     teams = parse_teams(top, {m.name for m in models})
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams})
+    # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
+    tags = parse_tags(top, {m.name for m in models})
+    guardrails = parse_guardrails(top, "guardrails" in secret_keys)
+    check_named(top, keys, "tags", "tags", {t.name for t in tags}, "tag", litellm_enterprise)
+    check_named(top, keys, "guardrails", "guardrails", {g.name for g in guardrails}, "guardrail", litellm_enterprise)
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -173,5 +184,5 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, litellm_enterprise=litellm_enterprise,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
-        oauth=oauth,
+        oauth=oauth, tags=tags, guardrails=guardrails,
     )
