@@ -22,7 +22,9 @@ from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey
-from config import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from dynamic_providers.tag import Tag
+from dynamic_providers.guardrail import Guardrail
+from config import DeliveryConfig, GuardrailConfig, KeyConfig, ModelConfig, TagConfig, TeamConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -41,6 +43,9 @@ class LiteLLMCatalogArgs:
     models: Sequence[ModelConfig] = ()
     teams: Sequence[TeamConfig] = ()
     keys: Sequence[KeyConfig] = ()
+    # tags[] and guardrails[]
+    tags: Sequence[TagConfig] = ()
+    guardrails: Sequence[GuardrailConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -69,10 +74,17 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts()) for m in args.models}
         self.teams = {t.alias: _team(f"{name}-team-{t.alias}", t, connection, child_opts(*self._named_models(t.models)))
                       for t in args.teams}
+        # Tags (on the models they name) and guardrails: before the keys that name them, deleted after them.
+        self.tags = {t.name: _tag(f"{name}-tag-{t.name}", t, connection, child_opts(*self._named_models(t.models)))
+                     for t in args.tags}
+        self.guardrails = {g.name: _guardrail(f"{name}-guardrail-{g.name}", g, connection, child_opts())
+                           for g in args.guardrails}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
-            depends = [*self._named_models(key.models), *([team] if team is not None else [])]
+            depends = [*self._named_models(key.models), *([team] if team is not None else []),
+                       *[self.tags[t] for t in key.tags if t in self.tags],
+                       *[self.guardrails[g] for g in key.guardrails if g in self.guardrails]]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
 
@@ -138,7 +150,23 @@ def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: 
                       rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
                       rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
-                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, opts=opts)
+                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash,
+                      tags=config.tags, guardrails=config.guardrails, opts=opts)
+
+
+# tags[] and guardrails[] ------------------------------------------------------------------------------
+def _tag(name: str, config: TagConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Tag:
+    return Tag(name, connection=connection, name=config.name, description=config.description, models=config.models,
+               max_budget=config.max_budget, soft_budget=config.soft_budget,
+               max_parallel_requests=config.max_parallel_requests, tpm_limit=config.tpm_limit,
+               rpm_limit=config.rpm_limit, budget_duration=config.budget_duration, opts=opts)
+
+
+def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
+               opts: pulumi.ResourceOptions) -> Guardrail:
+    return Guardrail(name, connection=connection, guardrail_name=config.name, provider=config.provider,
+                     mode=config.mode, default_on=config.default_on, api_base=config.api_base,
+                     api_key=config.api_key, params=dict(config.params), opts=opts)
 
 
 def _label_value(alias: str) -> str:

@@ -402,3 +402,38 @@ def test_delivered_key_secret(catalog_mocks):
         assert parent.endswith("LiteLLMCatalog::catalog") and any(d.endswith("catalog-key-alice") for d in deps)
 
     return wait_for(catalog, *[s.urn for s in catalog.delivered.values()]).apply(check)
+
+
+# --- tags[] and guardrails[] ---------------------------------------------------------------------
+TAG_T = "pulumi-python:dynamic/litellm:Tag"
+GUARDRAIL_T = "pulumi-python:dynamic/litellm:Guardrail"
+
+
+@pulumi.runtime.test
+def test_tags_and_guardrails_become_resources_that_keys_depend_on(catalog_mocks):
+    from config import GuardrailConfig, TagConfig
+
+    models, teams, keys = stack_lists()
+    tagged = KeyConfig(alias="carol", models=("granite-8b-instruct",), tags=("research",), guardrails=("cf",))
+    gateway, catalog = build(
+        catalog_mocks, keys=(*keys, tagged),
+        tags=(TagConfig(name="research", models=("granite-8b-instruct",), max_budget=5.0),),
+        guardrails=(GuardrailConfig(name="cf", provider="lakera_v2", mode="pre_call",
+                                    api_key=pulumi.Output.secret("sk-lakera-0123"), params={"x": 1}),))
+    children = [catalog.tags["research"], catalog.guardrails["cf"], catalog.models["granite-8b-instruct"]]
+
+    def check(values):
+        gateway_urn, tag_urn, guardrail_urn, model_urn = values[:4]
+        seen, wire = catalog_mocks.seen, catalog_mocks.wire
+        tag, guardrail = seen["catalog-tag-research"], seen["catalog-guardrail-cf"]
+        assert tag.typ == TAG_T and plain(tag.inputs)["name"] == "research" and plain(tag.inputs)["max_budget"] == 5.0
+        assert guardrail.typ == GUARDRAIL_T and plain(guardrail.inputs)["provider"] == "lakera_v2"
+        assert has_secret_envelope(guardrail.inputs["api_key"])
+        assert {tag_urn, guardrail_urn, model_urn} <= set(wire["catalog-key-carol"][1])
+        assert {gateway_urn, model_urn} <= set(wire["catalog-tag-research"][1])
+        assert gateway_urn in wire["catalog-guardrail-cf"][1]
+        carol = plain(seen["catalog-key-carol"].inputs)
+        assert (carol["tags"], carol["guardrails"]) == (["research"], ["cf"])
+        assert plain(seen["catalog-key-bob"].inputs).get("tags") is None  # unset: nothing in the state
+
+    return pulumi.Output.all(gateway.urn, *[c.urn for c in children], wait_for(catalog)).apply(check)
