@@ -118,3 +118,19 @@ def test_import_by_name(provider, litellm_api, name):
     assert (read.inputs["description"], read.inputs["models"], read.inputs["tpm_limit"]) == ("legacy", ["m"], 9)
     again = checked(provider, read.inputs, dict(read.inputs))
     assert provider.diff(name, read.outs, again).changes is False
+
+
+def test_a_tag_naming_a_stack_model_is_no_drift_on_that_model(provider, litellm_api, name):
+    # LiteLLM writes the tag into the named deployments' litellm_params.tags (`_add_tag_to_deployment`).
+    from dynamic_providers.model import ModelProvider
+
+    models = ModelProvider()
+    model_name = f"m-{name}"
+    model_inputs, model_id, model_outs = created(models, connection(
+        litellm_api, model_name=model_name, model="openai/x", api_base="https://x.example.com/v1", rpm=5))
+    created(provider, news_for(litellm_api, name, models=[model_name]))
+    row = litellm_api.backend.db.rows(f"""SELECT litellm_params::text FROM "LiteLLM_ProxyModelTable"
+                                          WHERE model_id = '{model_id}'""")[0][0]
+    assert name in row  # the side effect happened
+    read = models.read(model_id, model_outs)
+    assert models.diff(model_id, read.outs, model_inputs).changes is False
