@@ -72,19 +72,19 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             return pulumi.ResourceOptions(parent=self, depends_on=_with(gateway, list(extra)))
 
         self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts()) for m in args.models}
-        self.teams = {t.alias: _team(f"{name}-team-{t.alias}", t, connection, child_opts(*self._named_models(t.models)))
-                      for t in args.teams}
-        # Tags (on the models they name) and guardrails: before the keys that name them, deleted after them.
+        # Tags (on the models they name) and guardrails: before the teams and keys that name them, deleted after.
         self.tags = {t.name: _tag(f"{name}-tag-{t.name}", t, connection, child_opts(*self._named_models(t.models)))
                      for t in args.tags}
         self.guardrails = {g.name: _guardrail(f"{name}-guardrail-{g.name}", g, connection, child_opts())
                            for g in args.guardrails}
+        self.teams = {t.alias: _team(f"{name}-team-{t.alias}", t, connection,
+                                     child_opts(*self._named_models(t.models), *self._named_labels(t)))
+                      for t in args.teams}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
             depends = [*self._named_models(key.models), *([team] if team is not None else []),
-                       *[self.tags[t] for t in key.tags if t in self.tags],
-                       *[self.guardrails[g] for g in key.guardrails if g in self.guardrails]]
+                       *self._named_labels(key)]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
 
@@ -107,6 +107,11 @@ class LiteLLMCatalog(pulumi.ComponentResource):
 
     def _named_models(self, names: Sequence[str]) -> list[Model]:
         return [self.models[n] for n in names if n in self.models]
+
+    def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
+        """The tags and guardrails a team or key names."""
+        return [*[self.tags[t] for t in config.tags if t in self.tags],
+                *[self.guardrails[g] for g in config.guardrails if g in self.guardrails]]
 
     def _deliver(self, name: str, alias: str, target: DeliveryConfig, key: VirtualKey,
                  gateway_url: pulumi.Input[str]) -> k8s.core.v1.Secret:
@@ -139,7 +144,8 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Team:
     return Team(name, connection=connection, team_alias=config.alias, models=config.models,
                 max_budget=config.max_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
-                rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id, opts=opts)
+                rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id,
+                tags=config.tags, guardrails=config.guardrails, opts=opts)
 
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],

@@ -74,6 +74,9 @@ class TeamConfig:
     rpm_limit: Optional[int] = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     id: Optional[str] = None
+    # Enterprise-only on teams in 1.108.7; names checked against tags[] / guardrails[] (config/tag.py).
+    tags: tuple[str, ...] = ()
+    guardrails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,8 @@ INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
 TOKEN_SECRET_KEYS = ["name", "key"]
 
 
-TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id"]
+TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id",
+             "tags", "guardrails"]
 
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
@@ -233,6 +237,7 @@ def parse_teams(top: Reader, declared_models: set[str]) -> tuple[TeamConfig, ...
             budget_duration=item.string("budgetDuration", check=check_litellm_duration),
             tpm_limit=item.integer("tpmLimit"), rpm_limit=item.integer("rpmLimit"),
             metadata=item.mapping("metadata"), id=team_id,
+            tags=item.string_list("tags"), guardrails=item.string_list("guardrails"),
         ))
     return tuple(teams)
 

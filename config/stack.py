@@ -160,8 +160,9 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)
-    check_named(top, keys, "tags", "tags", {t.name for t in tags}, "tag", litellm_enterprise)
-    check_named(top, keys, "guardrails", "guardrails", {g.name for g in guardrails}, "guardrail", litellm_enterprise)
+    for section, items in (("teams", teams), ("keys", keys)):
+        check_named(top, section, items, "tags", {t.name for t in tags}, "tag", litellm_enterprise)
+        check_named(top, section, items, "guardrails", {g.name for g in guardrails}, "guardrail", litellm_enterprise)
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
-from config.catalog import ENTERPRISE_HINT, KeyConfig, check_models_declared
+from config.catalog import ENTERPRISE_HINT, check_models_declared
 from config.reader import Reader, check_litellm_duration, list_items, unique
 
 
@@ -49,14 +49,15 @@ def parse_tags(top: Reader, declared_models: set[str]) -> tuple[TagConfig, ...]:
     return tuple(tags)
 
 
-def check_named(top: Reader, keys: Sequence[KeyConfig], field: str, key: str, declared: set[str], what: str,
+def check_named(top: Reader, section: str, items: Sequence[Any], key: str, declared: set[str], what: str,
                 enterprise: bool) -> None:
-    """`keys[N].<key>` names only declared objects, and only on a licensed proxy (Enterprise-only on keys)."""
-    for index, config in enumerate(keys):
-        named = getattr(config, field)
+    """`<section>[N].<key>` (keys, teams) names only declared objects, and only on a licensed proxy (Enterprise-only
+    there in 1.108.7)."""
+    for index, config in enumerate(items):
+        named = getattr(config, key)
         if not named:
             continue
-        path = f"keys[{index}].{key}"
+        path = f"{section}[{index}].{key}"
         if not enterprise:
             top.fail_key(path, ENTERPRISE_HINT)
         unknown = [n for n in named if n not in declared]

@@ -44,3 +44,15 @@ def test_tags_on_keys_need_the_licence_and_a_declared_tag():
     config = parse_stack_config({"tags": tags, "litellmEnterprise": True,
                                  "keys": [{"alias": "alice", "tags": ["research"]}]})
     assert config.keys[0].tags == ("research",)
+
+
+def test_tags_and_guardrails_on_teams_need_the_licence_and_declared_names():
+    message = error_of({"tags": [{"name": "research"}], "teams": [{"alias": "ml", "tags": ["research"],
+                                                                   "guardrails": ["cf"]}]})
+    assert "litemaas:teams[0].tags: is a LiteLLM Enterprise feature" in message
+    assert "litemaas:teams[0].guardrails: is a LiteLLM Enterprise feature" in message
+    assert "litemaas:teams[0].guardrails: names guardrail(s) the stack does not declare: cf; declared guardrails: " \
+        "none" in message
+    config = parse_stack_config({"tags": [{"name": "research"}], "litellmEnterprise": True,
+                                 "teams": [{"alias": "ml", "tags": ["research"]}]})
+    assert config.teams[0].tags == ("research",)

@@ -416,7 +416,7 @@ def test_tags_and_guardrails_become_resources_that_keys_depend_on(catalog_mocks)
     models, teams, keys = stack_lists()
     tagged = KeyConfig(alias="carol", models=("granite-8b-instruct",), tags=("research",), guardrails=("cf",))
     gateway, catalog = build(
-        catalog_mocks, keys=(*keys, tagged),
+        catalog_mocks, keys=(*keys, tagged), teams=(*teams, TeamConfig(alias="tagged", tags=("research",))),
         tags=(TagConfig(name="research", models=("granite-8b-instruct",), max_budget=5.0),),
         guardrails=(GuardrailConfig(name="cf", provider="lakera_v2", mode="pre_call",
                                     api_key=pulumi.Output.secret("sk-lakera-0123"), params={"x": 1}),))
@@ -432,6 +432,8 @@ def test_tags_and_guardrails_become_resources_that_keys_depend_on(catalog_mocks)
         assert {tag_urn, guardrail_urn, model_urn} <= set(wire["catalog-key-carol"][1])
         assert {gateway_urn, model_urn} <= set(wire["catalog-tag-research"][1])
         assert gateway_urn in wire["catalog-guardrail-cf"][1]
+        assert tag_urn in wire["catalog-team-tagged"][1] and plain(seen["catalog-team-tagged"].inputs)["tags"] == \
+            ["research"]
         carol = plain(seen["catalog-key-carol"].inputs)
         assert (carol["tags"], carol["guardrails"]) == (["research"], ["cf"])
         assert plain(seen["catalog-key-bob"].inputs).get("tags") is None  # unset: nothing in the state
