@@ -8,10 +8,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from config.reader import Reader, check_url, list_items, unique
-
-# GuardrailEventHooks of LiteLLM 1.108.7.
-GUARDRAIL_MODES = ("pre_call", "post_call", "during_call", "logging_only", "pre_mcp_call", "during_mcp_call",
-                   "post_mcp_call", "realtime_input_transcription")
+from dynamic_providers.guardrail import MODES as GUARDRAIL_MODES  # LiteLLM 1.108.7's GuardrailEventHooks
 GUARDRAIL_KEYS = ["name", "provider", "mode", "defaultOn", "apiBase", "apiKey", "params"]
 _FIRST_CLASS = {"guardrail": "provider", "mode": "mode", "default_on": "defaultOn", "api_base": "apiBase",
                 "api_key": "apiKey"}
