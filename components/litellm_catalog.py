@@ -27,8 +27,10 @@ from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
 from dynamic_providers.credential import Credential
-from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, DeliveryConfig, FallbackConfig, KeyConfig, \
-    MemberConfig, ModelConfig, TeamConfig, UserConfig
+from dynamic_providers.guardrail import Guardrail
+from dynamic_providers.tag import Tag
+from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
+    KeyConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -50,8 +52,11 @@ class LiteLLMCatalogArgs:
     fallbacks: Sequence[FallbackConfig] = ()
     access_groups: AccessGroupsConfig = AccessGroupsConfig()
     users: Sequence[UserConfig] = ()
-    credentials: Sequence[CredentialConfig] = ()  # issue 9
-    budgets: Sequence[BudgetConfig] = ()  # issue 9
+    credentials: Sequence[CredentialConfig] = ()
+    budgets: Sequence[BudgetConfig] = ()
+    # tags[] and guardrails[]
+    tags: Sequence[TagConfig] = ()
+    guardrails: Sequence[GuardrailConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -93,11 +98,17 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             access_groups=groups.of_model(m.name),
             credential_name=self.credentials[m.credential].credential_name if m.credential in self.credentials
             else None) for m in args.models}
+        # Tags (on the models they name) and guardrails: before the teams and keys that name them, deleted after.
+        self.tags = {t.name: _tag(f"{name}-tag-{t.name}", t, connection, child_opts(*self._named_models(t.models)))
+                     for t in args.tags}
+        self.guardrails = {g.name: _guardrail(f"{name}-guardrail-{g.name}", g, connection, child_opts())
+                           for g in args.guardrails}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
-                                        child_opts(*self._named_models((*t.models, *groups.models_of(granted)))),
+                                        child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
+                                                   *self._named_labels(t)),
                                         access_groups=granted)
         # users[]: before the keys that name them (keys[].user), deleted after them.
         self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
@@ -120,7 +131,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 team_config = next(t for t in args.teams if t.alias == key.team)
                 covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
-                       *[owner for owner in (team, user, budget) if owner is not None]]
+                       *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key)]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None,
                                         user_id=user.user_id if user is not None else key.user_id,
@@ -153,6 +164,11 @@ class LiteLLMCatalog(pulumi.ComponentResource):
 
     def _named_models(self, names: Sequence[str]) -> list[Model]:
         return [self.models[n] for n in names if n in self.models]
+
+    def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
+        """The tags and guardrails a team or key names."""
+        return [*[self.tags[t] for t in config.tags if t in self.tags],
+                *[self.guardrails[g] for g in config.guardrails if g in self.guardrails]]
 
     def _deliver(self, name: str, alias: str, target: DeliveryConfig, key: VirtualKey,
                  gateway_url: pulumi.Input[str]) -> k8s.core.v1.Secret:
@@ -190,7 +206,8 @@ def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulu
           access_groups: Sequence[str] = ()) -> Team:
     return Team(name, connection=connection, team_alias=config.alias, models=(*config.models, *access_groups),
                 max_budget=config.max_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
-                rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id, opts=opts)
+                rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id,
+                tags=config.tags, guardrails=config.guardrails, opts=opts)
 
 
 def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
@@ -217,10 +234,10 @@ def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: 
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
                       rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
                       renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, budget_id=budget_id,
-                      opts=opts)
+                      tags=config.tags, guardrails=config.guardrails, opts=opts)
 
 
-# credentials and budgets (issue 9) -------------------------------------------------------------------------------
+# credentials and budgets -------------------------------------------------------------------------------
 def _credential(name: str, config: CredentialConfig, connection: AdminConnection,
                 opts: pulumi.ResourceOptions) -> Credential:
     return Credential(name, connection=connection, credential_name=config.name, credential_values=config.values,
@@ -236,6 +253,21 @@ def _budget(name: str, config: BudgetConfig, connection: AdminConnection, opts: 
 def _fallback(name: str, config: FallbackConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Fallback:
     return Fallback(name, connection=connection, model=config.model, fallback_type=config.fallback_type,
                     fallback_models=config.targets, opts=opts)
+
+
+# tags[] and guardrails[] ------------------------------------------------------------------------------
+def _tag(name: str, config: TagConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Tag:
+    return Tag(name, connection=connection, name=config.name, description=config.description, models=config.models,
+               max_budget=config.max_budget, soft_budget=config.soft_budget,
+               max_parallel_requests=config.max_parallel_requests, tpm_limit=config.tpm_limit,
+               rpm_limit=config.rpm_limit, budget_duration=config.budget_duration, opts=opts)
+
+
+def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
+               opts: pulumi.ResourceOptions) -> Guardrail:
+    return Guardrail(name, connection=connection, guardrail_name=config.name, provider=config.provider,
+                     mode=config.mode, default_on=config.default_on, api_base=config.api_base,
+                     api_key=config.api_key, params=dict(config.params), opts=opts)
 
 
 def _label_value(alias: str) -> str:

@@ -135,7 +135,8 @@ class LiteMaaS(pulumi.ComponentResource):
                                master_key_in_stack_config=config.master_key is not None,
                                models=models, teams=config.teams, keys=config.keys,
                                fallbacks=config.fallbacks, access_groups=config.access_groups,
-                               users=config.users, credentials=config.credentials, budgets=config.budgets),
+                               users=config.users, credentials=config.credentials, budgets=config.budgets,
+                               tags=config.tags, guardrails=config.guardrails),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:

@@ -24,6 +24,8 @@ from config.reader import PROJECT, ConfigError, ResourcesConfig, parse_litellm_d
 from config.stack import StackConfig, load_stack_config, parse_stack_config
 from config.users import UserConfig
 from config.team_members import MemberConfig
+from config.tag import TagConfig
+from config.guardrail import GuardrailConfig
 
 __all__ = [
     "AdminApiConfig", "AlertingConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig", "CloudNativePGConfig",
@@ -35,5 +37,5 @@ __all__ = [
     "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
     "StackConfig", "TeamConfig", "UserConfig", "MemberConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
-    "BudgetConfig", "CredentialConfig",  # issue 9
+    "BudgetConfig", "CredentialConfig", "TagConfig", "GuardrailConfig",
 ]

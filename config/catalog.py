@@ -78,6 +78,9 @@ class TeamConfig:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     id: Optional[str] = None
     members: tuple["MemberConfig", ...] = ()  # teams[].members[]: one litellm:TeamMember each
+    # Enterprise-only on teams in 1.108.7; names checked against tags[] / guardrails[] (config/tag.py).
+    tags: tuple[str, ...] = ()
+    guardrails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ class KeyConfig:
     deliver_to: Optional["DeliveryConfig"] = None
     user: Optional[str] = None  # a users[] id: the key is that User's (user_id) and depends on it
     budget: Optional[str] = None  # a `budgets[]` name
+    # Enterprise-only on keys in 1.108.7; names checked against tags[] / guardrails[] (config/tag.py).
+    tags: tuple[str, ...] = ()
+    guardrails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,13 +135,13 @@ TOKEN_SECRET_KEYS = ["name", "key"]
 
 
 TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id",
-             "accessGroups", "members"]  # accessGroups: read by config.access_groups
+             "accessGroups", "members", "tags", "guardrails"]  # accessGroups: read by config.access_groups
 
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
              "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
              "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo",
-             "accessGroups", "user", "budget"]  # accessGroups: read by config.access_groups
+             "accessGroups", "user", "budget", "tags", "guardrails"]  # accessGroups: read by config.access_groups
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -242,6 +248,7 @@ def parse_teams(top: Reader, declared_models: set[str], users: Optional[Mapping[
             tpm_limit=item.integer("tpmLimit"), rpm_limit=item.integer("rpmLimit"),
             metadata=item.mapping("metadata"), id=team_id,
             members=parse_members(item, users or {}, enterprise),
+            tags=item.string_list("tags"), guardrails=item.string_list("guardrails"),
         ))
     return tuple(teams)
 
@@ -335,5 +342,6 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
             renew=item.boolean("renew", False), adopt=adopt, token_hash=token_hash, deliver_to=delivery,
             user=check_key_user(item, users or {}),
             budget=item.string("budget"),
+            tags=item.string_list("tags"), guardrails=item.string_list("guardrails"),
         ))
     return tuple(keys)

@@ -19,6 +19,8 @@ from config.access_groups import AccessGroupsConfig, parse_access_groups
 from config.keys_file import KEYS_FROM, project_directory, read_keys_from
 from config.credential import CredentialConfig, check_model_credentials, parse_credentials
 from config.budget import BudgetConfig, check_key_budgets, parse_budgets
+from config.guardrail import GuardrailConfig, parse_guardrails
+from config.tag import TagConfig, check_named, parse_tags
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -59,9 +61,12 @@ class StackConfig:
     users: tuple[UserConfig, ...] = ()
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
-    # credentials[] and budgets[] (issue 9)
+    # credentials[] and budgets[]
     credentials: tuple[CredentialConfig, ...] = ()
     budgets: tuple[BudgetConfig, ...] = ()
+    # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
+    tags: tuple[TagConfig, ...] = ()
+    guardrails: tuple[GuardrailConfig, ...] = ()
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     backend: BackendConfig = field(default_factory=BackendConfig)
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
@@ -75,7 +80,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
-    "accessGroups", "users", "credentials", "budgets",
+    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails",
 ]
 
 
@@ -182,6 +187,12 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     check_model_credentials(top, models, credentials)
     budgets = parse_budgets(top)
     check_key_budgets(top, keys, budgets)
+    # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
+    tags = parse_tags(top, {m.name for m in models})
+    guardrails = parse_guardrails(top, "guardrails" in secret_keys)
+    for section, items in (("teams", teams), ("keys", keys)):
+        check_named(top, section, items, "tags", {t.name for t in tags}, "tag", litellm_enterprise)
+        check_named(top, section, items, "guardrails", {g.name for g in guardrails}, "guardrail", litellm_enterprise)
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -201,5 +212,5 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
-        oauth=oauth,
+        oauth=oauth, tags=tags, guardrails=guardrails,
     )

@@ -802,6 +802,64 @@ class AdminClient:
     def budget_delete(self, budget_id: str) -> bool:
         return self.post("/budget/delete", {"id": budget_id}, idempotent=True) is not None
 
+
+    # litellm:Tag. LiteLLM wraps every tag error in a 500 whose detail starts with the real status
+    # ("404: Tag x not found", "400: Tag x already exists"): unwrapped here so the shared classification applies.
+    def _tag_call(self, call):
+        try:
+            return call()
+        except LiteLLMAdminError as exc:
+            inner = re.match(r"^([1-5]\d\d): (.*)$", exc.message, re.DOTALL) if exc.status == 500 else None
+            if inner is None:
+                raise
+            raise self.error(exc.method, exc.endpoint, int(inner.group(1)), inner.group(2),
+                             error_type=exc.error_type, hint=exc.hint) from None
+
+    def tag_new(self, body: Mapping[str, Any]) -> Any:
+        return self._tag_call(lambda: self.post("/tag/new", body, idempotent=False))
+
+    def tag_info(self, name: str) -> Optional[dict[str, Any]]:
+        found = self.absent_as_none(lambda: self._tag_call(lambda: self.post("/tag/info", {"names": [name]},
+                                                                               idempotent=True)))
+        return None if found is None else found.get(name)
+
+    def tag_update(self, body: Mapping[str, Any]) -> Any:
+        return self._tag_call(lambda: self.post("/tag/update", body, idempotent=True))
+
+    def tag_delete(self, name: str) -> bool:
+        return self.absent_as_none(lambda: self._tag_call(lambda: self.post("/tag/delete", {"name": name},
+                                                                             idempotent=True))) is not None
+
+    # litellm:Guardrail. A taken name is a 500 "Unique constraint failed": answered here as the 400 it is.
+    def _guardrail_call(self, call):
+        try:
+            return call()
+        except LiteLLMAdminError as exc:
+            if exc.status == 500 and exc.mentions("unique constraint") and exc.mentions("guardrail_name"):
+                raise self.error(exc.method, exc.endpoint, 400, f"guardrail name already exists: {exc.message}",
+                                 error_type=exc.error_type) from None
+            raise
+
+    def guardrail_new(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._guardrail_call(lambda: self.post("/guardrails", {"guardrail": body}, idempotent=False)) or {}
+
+    def guardrail_get(self, guardrail_id: str) -> Optional[dict[str, Any]]:
+        return self.absent_as_none(lambda: self.get(f"/guardrails/{quote(guardrail_id, safe='')}"))
+
+    def guardrail_named(self, name: str) -> Optional[dict[str, Any]]:
+        """The database guardrail with this name (`/v2/guardrails/list`; the v1 list shows config ones only)."""
+        rows = (self.get("/v2/guardrails/list") or {}).get("guardrails") or []
+        return next((r for r in rows if isinstance(r, dict) and r.get("guardrail_name") == name
+                     and r.get("guardrail_definition_location", "db") == "db"), None)
+
+    def guardrail_put(self, guardrail_id: str, body: Mapping[str, Any]) -> Any:
+        return self._guardrail_call(lambda: self.request("PUT", f"/guardrails/{quote(guardrail_id, safe='')}",
+                                                         json={"guardrail": body}, idempotent=True))
+
+    def guardrail_delete(self, guardrail_id: str) -> bool:
+        return self.absent_as_none(lambda: self.request("DELETE", f"/guardrails/{quote(guardrail_id, safe='')}",
+                                                        idempotent=True)) is not None
+
     # typed reads (the `litemaas` admin command; free LiteLLM 1.108.7 endpoints only) -----------------
     def readiness_details(self) -> dict[str, Any]:
         """`/health/readiness/details`: status, db ("connected") and litellm_version; needs the master key."""

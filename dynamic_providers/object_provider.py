@@ -35,6 +35,9 @@ class ObjectProvider(LiteLLMProvider):
     identity_label: ClassVar[str] = "name"  # how messages call it
     # Keys of a dict field that LiteLLM writes itself: never the program's, never drift.
     server_owned_keys: ClassVar[Mapping[str, frozenset[str]]] = {}
+    # Set: an object with our name before our first try is someone else's; refused with this hint ({id} = the
+    # name), never adopted. None: a fixed id that exists is taken over (team).
+    taken_hint: ClassVar[Optional[str]] = None
 
     @property
     def internal_inputs(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -101,6 +104,9 @@ class ObjectProvider(LiteLLMProvider):
 
     def _refusal(self, api: AdminClient, object_id: str, exc: LiteLLMAdminError, attempt: int,
                  fixed: bool) -> Optional[Exception]:
+        if exc.already_exists and attempt == 1 and self.taken_hint:
+            return api.error(exc.method, exc.endpoint, exc.status, exc.message,
+                             hint=self.taken_hint.format(id=object_id))
         if exc.enterprise_only:
             return api.error(exc.method, exc.endpoint, exc.status, exc.message,
                              hint=f"this {self.kind} setting needs a LiteLLM Enterprise licence")

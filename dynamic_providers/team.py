@@ -36,6 +36,9 @@ TEAM_FIELDS = (
     Field("rpm_limit", "int", minimum=0),
     Field("metadata", "dict"),
     Field("team_id", "str"),
+    # Enterprise-only in 1.108.7 (the stack config refuses them unless litellmEnterprise); kept in the metadata.
+    Field("tags", "list", unordered=True),
+    Field("guardrails", "list", unordered=True),
 )
 # Keys LiteLLM manages inside team metadata; never part of the user's declared metadata.
 _SYSTEM_METADATA = frozenset({"team_member_budget_id", "tags", "guardrails", "policies", "prompts",
@@ -76,6 +79,12 @@ class TeamProvider(ObjectProvider):
             body["models"] = list(body["models"] or [])
         return body
 
+    def server_values(self, found):
+        values = super().server_values(found)
+        for name in ("tags", "guardrails"):  # sent top-level, kept in metadata
+            values[name] = (found.get("metadata") or {}).get(name) or found.get(name)
+        return values
+
     def send_delete(self, api, object_id, props):
         self._refuse_while_keys_remain(api, object_id, props.get("team_alias"))
         return api.team_delete(object_id)
@@ -102,10 +111,12 @@ class Team(LiteLLMResource, module="litellm", name="Team"):
                  models: Sequence[str] = (), max_budget: Optional[float] = None,
                  budget_duration: Optional[str] = None, tpm_limit: Optional[int] = None,
                  rpm_limit: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
-                 team_id: Optional[str] = None, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+                 team_id: Optional[str] = None, tags: Optional[Sequence[str]] = None,
+                 guardrails: Optional[Sequence[str]] = None, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Never delete-before-replace: LiteLLM would delete the team's keys before they could move to the new team.
         self._register(resource_name, connection, {
             "team_alias": team_alias, "models": list(models) or None, "max_budget": max_budget,
             "budget_duration": budget_duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
             "metadata": dict(metadata) if metadata else None, "team_id": team_id, "team_id_fixed": None,
+            "tags": list(tags) if tags else None, "guardrails": list(guardrails) if guardrails else None,
         }, opts)

@@ -65,6 +65,10 @@ KEY_FIELDS = (
     Field("blocked", "bool"),
     Field("allowed_routes", "list"),  # e.g. ["/metrics"]: a key that may call nothing else
     Field("budget_id", "str"),  # a litellm:Budget whose limits apply (the key's own limits win where set)
+    # Enterprise-only in 1.108.7 (403 without a licence; the stack config refuses them unless litellmEnterprise).
+    # LiteLLM keeps both inside the key's metadata.
+    Field("tags", "list", unordered=True),
+    Field("guardrails", "list", unordered=True),
 )
 # Day-2 inputs: they steer create/update but are never sent to LiteLLM as such, and changing one alone is no diff.
 LIFECYCLE_FIELDS = (
@@ -164,7 +168,7 @@ def rotation_reason(olds: Mapping[str, Any], inputs: Mapping[str, Any], now: dat
 
 
 _SETTINGS = ("team_id", "user_id", "max_budget", "soft_budget", "budget_duration", "duration", "tpm_limit",
-             "rpm_limit", "max_parallel_requests", "allowed_routes", "budget_id")
+             "rpm_limit", "max_parallel_requests", "allowed_routes", "budget_id", "tags", "guardrails")
 
 
 def _declared_settings(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -361,6 +365,8 @@ class VirtualKeyProvider(LiteLLMProvider):
         server["soft_budget"] = (info.get("litellm_budget_table") or {}).get("soft_budget")
         if importing and _soft_budget_row(info.get("litellm_budget_table")):
             server["budget_id"] = None  # LiteLLM's own row holding the key's soft budget, not a litellm:Budget
+        for name in ("tags", "guardrails"):  # sent top-level, kept in metadata
+            server[name] = (info.get("metadata") or {}).get(name) or info.get(name)
         if server.get("user_id") == _PROXY_ADMIN:
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made
         for spec in KEY_FIELDS:
@@ -368,7 +374,7 @@ class VirtualKeyProvider(LiteLLMProvider):
             if name in ("duration", "metadata", "blocked", "models"):
                 continue
             if importing or declared(props, name):
-                if not same(server.get(name), props.get(name)):
+                if not spec.same(server.get(name), props.get(name)):
                     outs[name] = server.get(name)
         theirs_models = list(server.get("models") or [])
         if importing or sorted(theirs_models) != sorted(props.get("models") or []):
@@ -520,7 +526,9 @@ class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
                  soft_budget: Optional[float] = None, budget_duration: Optional[str] = None,
                  duration: Optional[str] = None, tpm_limit: Optional[int] = None, rpm_limit: Optional[int] = None,
                  max_parallel_requests: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
-                 blocked: bool = False, allowed_routes: Optional[Sequence[str]] = None, rotation: Optional[str] = None,
+                 blocked: bool = False, allowed_routes: Optional[Sequence[str]] = None,
+                 tags: Optional[Sequence[str]] = None, guardrails: Optional[Sequence[str]] = None,
+                 rotation: Optional[str] = None,
                  rotate_every: Optional[str] = None, rotation_grace_period: Optional[str] = None, renew: bool = False,
                  adopt: bool = False, token_hash: Optional[str] = None,
                  budget_id: Optional[pulumi.Input[str]] = None,
@@ -532,6 +540,7 @@ class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
             "duration": duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
             "max_parallel_requests": max_parallel_requests, "metadata": dict(metadata) if metadata else None,
             "blocked": blocked or None, "allowed_routes": list(allowed_routes) if allowed_routes else None,
+            "tags": list(tags) if tags else None, "guardrails": list(guardrails) if guardrails else None,
             "rotation": rotation, "rotate_every": rotate_every, "rotation_grace_period": rotation_grace_period,
             "renew": renew or None, "adopt": adopt or None, "token_hash": token_hash, "issued_at": None,
             "budget_id": budget_id,

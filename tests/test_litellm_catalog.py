@@ -539,3 +539,40 @@ def test_a_replaced_team_member_is_removed_before_it_is_added_again(catalog_mock
         assert request.deleteBeforeReplaceDefined and request.deleteBeforeReplace
 
     return catalog.members[("ml", "svc-ci")].urn.apply(check)
+
+
+# --- tags[] and guardrails[] ---------------------------------------------------------------------
+TAG_T = "pulumi-python:dynamic/litellm:Tag"
+GUARDRAIL_T = "pulumi-python:dynamic/litellm:Guardrail"
+
+
+@pulumi.runtime.test
+def test_tags_and_guardrails_become_resources_that_keys_depend_on(catalog_mocks):
+    from config import GuardrailConfig, TagConfig
+
+    models, teams, keys = stack_lists()
+    tagged = KeyConfig(alias="carol", models=("granite-8b-instruct",), tags=("research",), guardrails=("cf",))
+    gateway, catalog = build(
+        catalog_mocks, keys=(*keys, tagged), teams=(*teams, TeamConfig(alias="tagged", tags=("research",))),
+        tags=(TagConfig(name="research", models=("granite-8b-instruct",), max_budget=5.0),),
+        guardrails=(GuardrailConfig(name="cf", provider="lakera_v2", mode="pre_call",
+                                    api_key=pulumi.Output.secret("sk-lakera-0123"), params={"x": 1}),))
+    children = [catalog.tags["research"], catalog.guardrails["cf"], catalog.models["granite-8b-instruct"]]
+
+    def check(values):
+        gateway_urn, tag_urn, guardrail_urn, model_urn = values[:4]
+        seen, wire = catalog_mocks.seen, catalog_mocks.wire
+        tag, guardrail = seen["catalog-tag-research"], seen["catalog-guardrail-cf"]
+        assert tag.typ == TAG_T and plain(tag.inputs)["name"] == "research" and plain(tag.inputs)["max_budget"] == 5.0
+        assert guardrail.typ == GUARDRAIL_T and plain(guardrail.inputs)["provider"] == "lakera_v2"
+        assert has_secret_envelope(guardrail.inputs["api_key"])
+        assert {tag_urn, guardrail_urn, model_urn} <= set(wire["catalog-key-carol"][1])
+        assert {gateway_urn, model_urn} <= set(wire["catalog-tag-research"][1])
+        assert gateway_urn in wire["catalog-guardrail-cf"][1]
+        assert tag_urn in wire["catalog-team-tagged"][1] and plain(seen["catalog-team-tagged"].inputs)["tags"] == \
+            ["research"]
+        carol = plain(seen["catalog-key-carol"].inputs)
+        assert (carol["tags"], carol["guardrails"]) == (["research"], ["cf"])
+        assert plain(seen["catalog-key-bob"].inputs).get("tags") is None  # unset: nothing in the state
+
+    return pulumi.Output.all(gateway.urn, *[c.urn for c in children], wait_for(catalog)).apply(check)

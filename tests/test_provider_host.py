@@ -64,7 +64,10 @@ def without_provider(props):
 
 
 def test_provider_pickles_are_references():
-    for provider in (ModelProvider(), TeamProvider(), VirtualKeyProvider()):
+    from dynamic_providers.guardrail import GuardrailProvider
+    from dynamic_providers.tag import TagProvider
+
+    for provider in (ModelProvider(), TeamProvider(), VirtualKeyProvider(), TagProvider(), GuardrailProvider()):
         serialized = engine_provider(provider)
         assert len(serialized) < 200  # base64 of a module + class name, no bytecode, nothing captured
 
@@ -205,3 +208,33 @@ def test_check_failures_and_errors_round_trip_without_secrets(host, litellm_api)
     assert master not in raised.value.details
     assert re.search(r"sk-[A-Za-z0-9_-]{6,}", raised.value.details) is None  # no key value in the traceback
     assert len(live_tokens(litellm_api)) == 1
+
+
+# --- tags[] and guardrails[] ---------------------------------------------------------------------
+
+
+def test_tag_and_guardrail_through_the_host(host, litellm_api):
+    from dynamic_providers.guardrail import GuardrailProvider
+    from dynamic_providers.tag import TagProvider
+
+    tag_urn, guardrail_urn = urn_for("dynamic/litellm:Tag", "t"), urn_for("dynamic/litellm:Guardrail", "g")
+    name, secret = unique("tag"), "sk-guard-host-0123456789"
+    inputs, failures = host.check(tag_urn, {}, {**connection(litellm_api), "__provider": engine_provider(TagProvider()),
+                                                "name": name, "models": ["m"], "rpm_limit": 5})
+    assert failures == []
+    tag_id, outs = host.create(tag_urn, inputs)
+    assert tag_id == name and host.read(tag_id, tag_urn, outs)[0] == name
+    host.delete(tag_id, tag_urn, outs)
+
+    news = {**connection(litellm_api, request_timeout=30), "__provider": engine_provider(GuardrailProvider()),
+            "guardrail_name": unique("gr"), "provider": "generic_guardrail_api", "mode": "pre_call",
+            "api_base": "http://127.0.0.1:9/guard", "api_key": secret}
+    inputs, failures = host.check(guardrail_urn, {}, news)
+    assert failures == []
+    guardrail_id, outs = host.create(guardrail_urn, inputs)
+    assert outs["guardrail_id"] == guardrail_id and outs["api_key"] == secret  # ours, not the answer's
+    read_id, read_outs, _ = host.read(guardrail_id, guardrail_urn, outs)
+    assert read_id == guardrail_id and read_outs["api_key"] == secret
+    assert host.diff(guardrail_id, guardrail_urn, read_outs, inputs).changes == provider_pb2.DiffResponse.DIFF_NONE
+    host.delete(guardrail_id, guardrail_urn, outs)
+    assert secret not in host.stderr

@@ -291,3 +291,26 @@ def test_an_expired_key_still_blocks_the_team_delete(provider, litellm_api, uid)
     with pytest.raises(TeamHoldsKeysError, match=rf"still holds 1 key \('old-{uid}'\)"):
         provider.delete(team_id, outs)
     assert team_ids(backend) == [team_id]
+
+
+# --- tags and guardrails (Enterprise-only on teams in 1.108.7) -----------------------------------
+
+
+@pytest.mark.parametrize("field", ["tags", "guardrails"])
+def test_enterprise_only_fields_are_refused_by_the_unlicensed_proxy(provider, litellm_api, field):
+    # The stack config refuses them at preview unless litellmEnterprise; this is what happens past that guard.
+    with pytest.raises(LiteLLMAdminError) as caught:
+        create(provider, litellm_api, **{field: ["t-1"]})
+    assert caught.value.status == 403 and caught.value.enterprise_only and "Enterprise licence" in str(caught.value)
+    assert team_ids(litellm_api.backend) == []
+
+
+def test_declared_tags_and_guardrails_are_read_from_the_team_metadata(provider, litellm_api):
+    inputs, team_id, outs = create(provider, litellm_api)
+    # What a licensed proxy stores for `tags`/`guardrails`; written here through metadata (free) to see the read side.
+    litellm_api.backend.admin_json("POST", "/team/update", json={
+        "team_id": team_id, "metadata": {"cost_center": "42", "owner": "ml", "tags": ["b", "a"],
+                                         "guardrails": ["g-2"]}})
+    read = provider.read(team_id, {**outs, "tags": ["a", "b"], "guardrails": ["g-1"]})
+    assert read.outs["tags"] == ["a", "b"] and read.outs["guardrails"] == ["g-2"]
+    assert read.outs["metadata"] == {"cost_center": "42", "owner": "ml"}

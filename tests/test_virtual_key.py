@@ -505,3 +505,27 @@ def test_adopting_a_key_without_alias_by_token_hash_then_rotating_it(provider, l
     rotated = provider.update(token, outs, checked(provider, inputs, changed(inputs, rotation="1"))).outs
     assert rotated["held_by_user"] is False and rotated["key"].startswith("sk-") and not works(backend, raw)
     assert key_info(backend, rotated["token"])["key_alias"] == "bob"
+
+
+# --- tags and guardrails (Enterprise-only on keys in 1.108.7) ------------------------------------
+
+
+@pytest.mark.parametrize("field", ["tags", "guardrails"])
+def test_enterprise_only_fields_are_refused_by_the_unlicensed_proxy(provider, litellm_api, field):
+    # The stack config refuses them at preview unless litellmEnterprise; this is what happens past that guard.
+    with pytest.raises(LiteLLMAdminError) as caught:
+        create(provider, litellm_api, **{field: ["t-1"]})
+    assert caught.value.status == 403 and caught.value.enterprise_only
+    assert live_tokens(litellm_api.backend) == []
+
+
+def test_declared_tags_and_guardrails_are_read_from_the_key_metadata(provider, litellm_api):
+    inputs, token, outs = create(provider, litellm_api)
+    # What a licensed proxy stores for `tags`/`guardrails`; written here through metadata (free) to see the read side.
+    litellm_api.backend.admin_json("POST", "/key/update", json={
+        "key": token, "metadata": {"owner": "alice", "tags": ["b", "a"], "guardrails": ["g-2"]}})
+    declared = {**outs, "tags": ["a", "b"], "guardrails": ["g-1"]}
+    read = provider.read(token, declared)
+    assert read.outs["tags"] == ["a", "b"]  # the same set in another order: no drift
+    assert read.outs["guardrails"] == ["g-2"] and read.outs["metadata"] == {"owner": "alice"}
+    assert provider.diff(token, read.outs, {**inputs, "tags": ["b", "a"], "guardrails": ["g-1"]}).changes is True

@@ -1,0 +1,141 @@
+"""A LiteLLM guardrail (`POST /guardrails`) as the dynamic resource `litellm:Guardrail`.
+
+LiteLLM chooses the id (a UUID; a client `guardrail_id` is ignored), so the resource id is known only after the
+create. The name is unique on the server, so a lost create answer is confirmed by listing `/v2/guardrails/list`
+and matching the name. Updates are a full `PUT /guardrails/{id}` of the desired guardrail (PUT replaces: a removed
+param goes away), with the api key from the program, never a value read back: LiteLLM shows it masked
+(`gr****56`) and a PUT of the mask would store the mask as the key. The create answer echoes the key in clear; it
+is never stored. The key is written only: a change of it is sent, a change on the server is not seen.
+
+A new provider replaces the guardrail (delete first when the name stays: names are unique). A new name, mode,
+default_on, api_base, api key or params updates in place.
+
+API: `GuardrailProvider` is pickled by reference into every Guardrail's state; the module path
+`dynamic_providers.guardrail` and the class names are stable API. Never rename or move them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CreateResult
+
+from dynamic_providers.object_provider import ObjectProvider
+from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMProvider, LiteLLMResource, \
+    create_confirmed
+
+# GuardrailEventHooks of 1.108.7 (types/guardrails.py); anything else is a 400 at create.
+MODES = ("pre_call", "post_call", "during_call", "logging_only", "pre_mcp_call", "during_mcp_call", "post_mcp_call",
+         "realtime_input_transcription")
+GUARDRAIL_FIELDS = (
+    Field("guardrail_name", "str", required=True),
+    Field("provider", "str", required=True, replaces=True, api_name="guardrail"),
+    Field("mode", "str", required=True),
+    Field("default_on", "bool"),
+    Field("api_base", "str"),
+    Field("api_key", "str", secret=True, write_only=True),
+    Field("params", "dict"),  # the provider's other litellm_params (e.g. blocked_words)
+    Field("guardrail_id", "str", computed=True),
+)
+_OWN_PARAMS = frozenset({"guardrail", "mode", "default_on", "api_base", "api_key"})
+
+
+def _shaped(theirs: Any, ours: Any) -> Any:
+    """The server's value without the null defaults LiteLLM adds inside what we sent (blocked_words[].description)."""
+    if isinstance(theirs, dict) and isinstance(ours, dict):
+        return {k: _shaped(v, ours.get(k)) for k, v in theirs.items() if k in ours or v is not None}
+    if isinstance(theirs, list) and isinstance(ours, list) and len(theirs) == len(ours):
+        return [_shaped(t, o) for t, o in zip(theirs, ours)]
+    return theirs
+
+
+class GuardrailProvider(ObjectProvider):
+    """CRUD for `litellm:Guardrail` against the LiteLLM admin API. Stateless; pickled by reference."""
+
+    kind = "guardrail"
+    fields = GUARDRAIL_FIELDS
+    id_field = "guardrail_id"
+    generates_id = False
+    taken_hint = ("a guardrail named {id!r} exists already: import it by its id (`/v2/guardrails/list`), "
+                  "or choose another name")
+
+    def check_resource(self, olds, inputs, failures):
+        if isinstance(inputs.get("mode"), str) and inputs["mode"] not in MODES:
+            failures.append(CheckFailure("mode", f"mode {inputs['mode']!r} is not one of {', '.join(MODES)}"))
+        own = sorted(_OWN_PARAMS & set(inputs.get("params") or {}))
+        if own:
+            failures.append(CheckFailure("params", f"params must not hold {', '.join(own)}: use the resource's own "
+                                         "inputs (api_key is a secret)"))
+
+    def replacements(self, olds, news):
+        return LiteLLMProvider.replacements(self, olds, news)  # the id is the server's: never an input
+
+    def delete_before_replace(self, olds, news):
+        return olds.get("guardrail_name") == news.get("guardrail_name")  # the name is unique on the server
+
+    # calls -------------------------------------------------------------------------------------------
+    def guardrail_body(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        params = {**(props.get("params") or {}), "guardrail": props["provider"], "mode": props["mode"]}
+        params.update({name: props[name] for name in ("default_on", "api_base", "api_key")
+                       if props.get(name) is not None})
+        return {"guardrail_name": props["guardrail_name"], "litellm_params": params}
+
+    def fetch(self, api, object_id):
+        return api.guardrail_get(object_id)
+
+    def update_body(self, olds, news, changed):
+        return self.guardrail_body(news)  # PUT replaces: always the whole desired guardrail
+
+    def send_update(self, api, object_id, body):
+        return api.guardrail_put(object_id, body)
+
+    def send_delete(self, api, object_id, props):
+        return api.guardrail_delete(object_id)
+
+    def server_values(self, found):
+        params = dict(found.get("litellm_params") or {})
+        return {"guardrail_name": found.get("guardrail_name"), "provider": params.get("guardrail"),
+                "mode": params.get("mode"), "default_on": params.get("default_on") or None,
+                "api_base": params.get("api_base"),
+                "params": {k: v for k, v in params.items() if k not in _OWN_PARAMS and v is not None}}
+
+    def refreshed(self, object_id, props, found):
+        ours = props.get("params")
+        if isinstance(ours, dict) and isinstance(found.get("litellm_params"), dict):
+            found = {**found, "litellm_params": _shaped(found["litellm_params"], {**ours, **{k: 1 for k in _OWN_PARAMS}})}
+        return super().refreshed(object_id, props, found)
+
+    def create(self, props):
+        props = self.normalised(props)
+        name, body = props["guardrail_name"], self.guardrail_body(props)
+        with self.client(props) as api:
+            def reconcile(found, exc):
+                api.guardrail_put(found["guardrail_id"], body)  # our lost create, or half of it: make it ours
+                return found
+
+            answer = create_confirmed(
+                api, f"guardrail {name}", lambda: api.guardrail_new(body), lambda: api.guardrail_named(name),
+                reconcile=reconcile, refuse=lambda exc, attempt: self._refusal(api, name, exc, attempt, False))
+        # The answer holds the api key in clear: only its id is kept.
+        return CreateResult(answer["guardrail_id"], {**self.stored(props), "guardrail_id": answer["guardrail_id"]})
+
+    def computed_outputs(self, found):
+        return {}  # never copy an answer: it may hold the api key in clear
+
+
+class Guardrail(LiteLLMResource, module="litellm", name="Guardrail"):
+    """A LiteLLM guardrail. Type token `pulumi-python:dynamic/litellm:Guardrail`."""
+
+    provider_class = GuardrailProvider
+    guardrail_id: pulumi.Output[str]
+    guardrail_name: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, connection: AdminConnection, guardrail_name: pulumi.Input[str],
+                 provider: str, mode: str, default_on: bool = False, api_base: Optional[str] = None,
+                 api_key: Optional[pulumi.Input[str]] = None, params: Optional[Mapping[str, Any]] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        self._register(resource_name, connection, {
+            "guardrail_name": guardrail_name, "provider": provider, "mode": mode, "default_on": default_on or None,
+            "api_base": api_base, "api_key": api_key, "params": dict(params) if params else None,
+        }, opts)

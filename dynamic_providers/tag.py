@@ -1,0 +1,87 @@
+"""A LiteLLM tag (`POST /tag/new`) as the dynamic resource `litellm:Tag`.
+
+The id is the tag's `name` (LiteLLM's primary key), chosen by the program, so a create is safe to retry: after a
+lost answer the name is looked up before trying again. A new name replaces the tag. Everything else updates in
+place with `/tag/update`, which REPLACES description and models (omitted = cleared), so both are sent every time;
+the budget fields (an inline budget row LiteLLM creates for the tag) are partial: only the changed ones are sent,
+null clears. `/tag/info` shows the budget row under `litellm_budget_table`.
+
+API: `TagProvider` is pickled by reference into every Tag's state; the module path `dynamic_providers.tag` and
+the class names are stable API. Never rename or move them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+
+from dynamic_providers.object_provider import ObjectProvider
+from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
+
+BUDGET_FIELDS = ("max_budget", "soft_budget", "max_parallel_requests", "tpm_limit", "rpm_limit", "budget_duration")
+TAG_FIELDS = (
+    Field("name", "str", required=True),
+    Field("description", "str"),
+    Field("models", "list", unordered=True),
+    Field("max_budget", "number", minimum=0),
+    Field("soft_budget", "number", minimum=0),
+    Field("max_parallel_requests", "int", minimum=1),
+    Field("tpm_limit", "int", minimum=0),
+    Field("rpm_limit", "int", minimum=0),
+    Field("budget_duration", "str", duration=True),
+)
+
+
+class TagProvider(ObjectProvider):
+    """CRUD for `litellm:Tag` against the LiteLLM admin API. Stateless; pickled by reference."""
+
+    kind = "tag"
+    fields = TAG_FIELDS
+    id_field = "name"
+    generates_id = False
+    taken_hint = "import it (`pulumi import pulumi-python:dynamic/litellm:Tag <name> {id}`), or choose another name"
+
+    def send_create(self, api, body):
+        return api.tag_new(body)
+
+    def fetch(self, api, object_id):
+        return api.tag_info(object_id)
+
+    def send_update(self, api, object_id, body):
+        return api.tag_update({**body, "name": object_id})
+
+    def send_delete(self, api, object_id, props):
+        return api.tag_delete(object_id)
+
+    def update_body(self, olds, news, changed):
+        body = super().update_body(olds, news, changed)
+        # /tag/update replaces these two: omitting one would clear it.
+        body["description"] = news.get("description")
+        body["models"] = list(news.get("models") or [])
+        return body
+
+    def server_values(self, found):
+        budget = found.get("litellm_budget_table") or {}
+        values = {"name": found.get("name"), "description": found.get("description"), "models": found.get("models")}
+        values.update({name: budget.get(name) for name in BUDGET_FIELDS})
+        return values
+
+
+class Tag(LiteLLMResource, module="litellm", name="Tag"):
+    """A LiteLLM tag. Type token `pulumi-python:dynamic/litellm:Tag`."""
+
+    provider_class = TagProvider
+    name: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, connection: AdminConnection, name: pulumi.Input[str],
+                 description: Optional[str] = None, models: Sequence[str] = (),
+                 max_budget: Optional[float] = None, soft_budget: Optional[float] = None,
+                 max_parallel_requests: Optional[int] = None, tpm_limit: Optional[int] = None,
+                 rpm_limit: Optional[int] = None, budget_duration: Optional[str] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        self._register(resource_name, connection, {
+            "name": name, "description": description, "models": list(models) or None, "max_budget": max_budget,
+            "soft_budget": soft_budget, "max_parallel_requests": max_parallel_requests, "tpm_limit": tpm_limit,
+            "rpm_limit": rpm_limit, "budget_duration": budget_duration,
+        }, opts)
