@@ -12,6 +12,7 @@ from config.catalog import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
+from config.mcp_servers import McpServerConfig
 from config.monitoring import AlertingConfig, MonitoringConfig
 from config.postgres import DEFAULT_POSTGRES_IMAGE, BackupConfig, CloudNativePGConfig, PostgresConfig, \
     max_connections_needed
@@ -24,7 +25,7 @@ __all__ = [
     "ConfigError", "DEFAULT_BACKEND_IMAGE", "DEFAULT_FRONTEND_IMAGE", "DEFAULT_INGRESS_TLS_SECRET",
     "DEFAULT_LITELLM_IMAGE", "DEFAULT_POSTGRES_IMAGE", "DEFAULT_REDIS_IMAGE", "DefaultUserLimits", "DeliveryConfig",
     "FrontendConfig", "MonitoringConfig", "OAuthConfig", "RedisConfig",
-    "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
+    "IngressConfig", "KeyConfig", "McpServerConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
     "StackConfig", "TeamConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
 ]

@@ -13,6 +13,7 @@ from dynamic_providers.admin_client import insecure_transport_problem
 from config.admin_api import AdminApiConfig, parse_admin_api
 from config.app import BackendConfig, FrontendConfig, OAuthConfig, parse_app
 from config.catalog import KeyConfig, ModelConfig, TeamConfig, parse_keys, parse_models, parse_teams
+from config.mcp_servers import McpServerConfig, parse_mcp_servers
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -47,6 +48,7 @@ class StackConfig:
     models: tuple[ModelConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
     keys: tuple[KeyConfig, ...] = ()
+    mcp_servers: tuple[McpServerConfig, ...] = ()  # mcpServers[]
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
@@ -62,6 +64,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys",
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
+    "mcpServers",
 ]
 
 
@@ -151,6 +154,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     models = parse_models(top, "models" in secret_keys)
     teams = parse_teams(top, {m.name for m in models})
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams})
+    mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys)
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -171,7 +175,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         namespace=namespace, create_namespace=create_namespace, platform=platform,
         hostname=hostname, ingress_class_name=ingress_class, deploy_gateway=deploy_gateway, gateway_url=gateway_url,
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
-        models=models, teams=teams, keys=keys, litellm_enterprise=litellm_enterprise,
+        models=models, teams=teams, keys=keys, mcp_servers=mcp_servers, litellm_enterprise=litellm_enterprise,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth,
     )

@@ -44,19 +44,19 @@ MCP_NAME = re.compile(r"^[A-Za-z0-9_.]+$")
 
 
 def mcp_name_problem(value: str) -> Optional[str]:
-    """Why LiteLLM would refuse `value` as an MCP server name or alias, with the fix; None when fine."""
+    """Why LiteLLM would refuse `value` as an MCP server name or alias, with the fix (after the quoted value)."""
     if "-" in value:
-        return (f"{value!r} contains '-', which LiteLLM uses to join the server name to its tool names; "
+        return ("contains '-', which LiteLLM uses to join the server name to its tool names; "
                 f"use '_' instead (e.g. {value.replace('-', '_')!r})")
     if not MCP_NAME.match(value):
-        return f"{value!r} is not an MCP tool prefix; use letters, digits, '_' and '.' only"
+        return "is not an MCP tool prefix; use letters, digits, '_' and '.' only"
     return None
 
 
 def mcp_url_problem(value: str) -> Optional[str]:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{value!r} is not an http(s) URL; use e.g. https://mcp.example.com/mcp"
+        return "is not an http(s) URL; use e.g. https://mcp.example.com/mcp"
     return None
 
 
@@ -72,10 +72,10 @@ class McpServerProvider(ObjectProvider):
         for name in ("server_name", "alias"):
             value = inputs.get(name)
             if isinstance(value, str) and not has_unknown(value) and (problem := mcp_name_problem(value)):
-                failures.append(CheckFailure(name, f"{name} {problem}"))
+                failures.append(CheckFailure(name, f"{name} {value!r} {problem}"))
         url = inputs.get("url")
         if isinstance(url, str) and not has_unknown(url) and (problem := mcp_url_problem(url)):
-            failures.append(CheckFailure("url", f"url {problem}"))
+            failures.append(CheckFailure("url", f"url {url!r} {problem}"))
         for name, allowed in (("transport", TRANSPORTS), ("auth_type", AUTH_TYPES)):
             value = inputs.get(name)
             if isinstance(value, str) and not has_unknown(value) and value not in allowed:
