@@ -19,10 +19,11 @@ import pulumi_kubernetes as k8s
 
 from components import kube
 from dynamic_providers.provider_base import AdminConnection
+from dynamic_providers.mcp_server import McpServer
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.virtual_key import VirtualKey
-from config import DeliveryConfig, KeyConfig, ModelConfig, TeamConfig
+from config import DeliveryConfig, KeyConfig, McpServerConfig, ModelConfig, TeamConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -41,6 +42,7 @@ class LiteLLMCatalogArgs:
     models: Sequence[ModelConfig] = ()
     teams: Sequence[TeamConfig] = ()
     keys: Sequence[KeyConfig] = ()
+    mcp_servers: Sequence[McpServerConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -49,6 +51,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     models: dict[str, Model]
     teams: dict[str, Team]
     keys: dict[str, VirtualKey]
+    mcp_servers: dict[str, McpServer]  # name -> McpServer
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -75,6 +78,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             depends = [*self._named_models(key.models), *([team] if team is not None else [])]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
+
+        # MCP servers: independent of the other kinds (a server needs no model, team or key).
+        self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
+                            for s in args.mcp_servers}
 
         self.delivered = {
             key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
@@ -139,6 +146,13 @@ def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: 
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
                       rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
                       renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, opts=opts)
+
+
+def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,
+                opts: pulumi.ResourceOptions) -> McpServer:
+    return McpServer(name, connection=connection, server_name=config.name, url=config.url, alias=config.alias,
+                     transport=config.transport, auth_type=config.auth_type, auth_value=config.auth_value,
+                     description=config.description, server_id=config.id, opts=opts)
 
 
 def _label_value(alias: str) -> str:

@@ -133,7 +133,8 @@ class LiteMaaS(pulumi.ComponentResource):
             LiteLLMCatalogArgs(admin_url=self.gateway_url, master_key=self.master_key,
                                admin_url_in_stack_config=config.gateway_url is not None,
                                master_key_in_stack_config=config.master_key is not None,
-                               models=models, teams=config.teams, keys=config.keys),
+                               models=models, teams=config.teams, keys=config.keys,
+                               mcp_servers=config.mcp_servers),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:
