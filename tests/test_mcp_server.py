@@ -200,3 +200,13 @@ def test_update_after_a_hand_delete_says_what_to_do(provider, litellm_api, name)
     litellm_api.backend.admin("DELETE", f"/v1/mcp/server/{server_id}")
     with pytest.raises(LiteLLMAdminError, match="deleted outside Pulumi"):
         provider.update(server_id, outs, checked(provider, inputs, program(inputs, description="x")))
+
+
+def test_removing_the_auth_clears_the_stored_value(provider, litellm_api, name):
+    backend = litellm_api.backend
+    inputs, server_id, outs = created(provider, news_for(litellm_api, name))
+    news = checked(provider, inputs, {k: v for k, v in program(inputs).items() if k not in ("auth_type", "auth_value")})
+    provider.update(server_id, outs, news)
+    (call,) = litellm_api.calls_to("PUT", "/v1/mcp/server")
+    assert call.body == {"server_id": server_id, "auth_type": None, "credentials": {"auth_value": None}}
+    assert server_rows(backend)[0][2] == '{"auth_value": null}' and server(backend, server_id)["auth_type"] is None
