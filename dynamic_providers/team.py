@@ -35,6 +35,8 @@ TEAM_FIELDS = (
     Field("rpm_limit", "int", minimum=0),
     Field("metadata", "dict"),
     Field("team_id", "str"),
+    # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
+    Field("mcp_servers", "list", unordered=True),
 )
 # Keys LiteLLM manages inside team metadata; never part of the user's declared metadata.
 _SYSTEM_METADATA = frozenset({"team_member_budget_id", "tags", "guardrails", "policies", "prompts",
@@ -73,7 +75,15 @@ class TeamProvider(ObjectProvider):
                                 **{k: v for k, v in new.items() if k not in old or old[k] != v}}
         if "models" in body:
             body["models"] = list(body["models"] or [])
-        return body
+        return _mcp_grant(body)
+
+    def create_body(self, props):
+        return _mcp_grant(super().create_body(props))
+
+    def server_values(self, found):
+        values = super().server_values(found)
+        values["mcp_servers"] = (found.get("object_permission") or {}).get("mcp_servers") or None
+        return values
 
     def send_delete(self, api, object_id, props):
         self._refuse_while_keys_remain(api, object_id, props.get("team_alias"))
@@ -97,6 +107,13 @@ class TeamProvider(ObjectProvider):
             "`id` cannot (the new team is the old one): change `litemaas:teams[N].id` instead"))
 
 
+def _mcp_grant(body: dict[str, Any]) -> dict[str, Any]:
+    """LiteLLM takes the granted MCP servers inside `object_permission` (merged there: other grants are kept)."""
+    if "mcp_servers" in body:
+        body["object_permission"] = {"mcp_servers": list(body.pop("mcp_servers") or [])}
+    return body
+
+
 class Team(LiteLLMResource, module="litellm", name="Team"):
     """A LiteLLM team. Type token `pulumi-python:dynamic/litellm:Team`."""
 
@@ -108,10 +125,12 @@ class Team(LiteLLMResource, module="litellm", name="Team"):
                  models: Sequence[str] = (), max_budget: Optional[float] = None,
                  budget_duration: Optional[str] = None, tpm_limit: Optional[int] = None,
                  rpm_limit: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
-                 team_id: Optional[str] = None, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+                 team_id: Optional[str] = None, mcp_servers: Sequence[pulumi.Input[str]] = (),
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Never delete-before-replace: LiteLLM would delete the team's keys before they could move to the new team.
         self._register(resource_name, connection, {
             "team_alias": team_alias, "models": list(models) or None, "max_budget": max_budget,
             "budget_duration": budget_duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
             "metadata": dict(metadata) if metadata else None, "team_id": team_id, "team_id_fixed": None,
+            "mcp_servers": list(mcp_servers) or None,
         }, opts)
