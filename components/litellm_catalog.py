@@ -70,18 +70,21 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             return pulumi.ResourceOptions(parent=self, depends_on=_with(gateway, list(extra)))
 
         self.models = {m.name: _model(f"{name}-model-{m.name}", m, connection, child_opts()) for m in args.models}
-        self.teams = {t.alias: _team(f"{name}-team-{t.alias}", t, connection, child_opts(*self._named_models(t.models)))
-                      for t in args.teams}
+        # MCP servers need no other kind; a team granted a server (`mcpServers[].teams`) depends on it.
+        self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
+                            for s in args.mcp_servers}
+        self.teams = {}
+        for t in args.teams:
+            granted = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
+            self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
+                                        child_opts(*self._named_models(t.models), *granted),
+                                        mcp_servers=[s.server_id for s in granted])
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
             depends = [*self._named_models(key.models), *([team] if team is not None else [])]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
-
-        # MCP servers: independent of the other kinds (a server needs no model, team or key).
-        self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
-                            for s in args.mcp_servers}
 
         self.delivered = {
             key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
@@ -131,10 +134,12 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
                  model_info=config.model_info, extra_params=config.extra_params, model_id=config.id, opts=opts)
 
 
-def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Team:
+def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions,
+          mcp_servers: Sequence[pulumi.Input[str]] = ()) -> Team:
     return Team(name, connection=connection, team_alias=config.alias, models=config.models,
                 max_budget=config.max_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
-                rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id, opts=opts)
+                rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id,
+                mcp_servers=mcp_servers, opts=opts)
 
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],

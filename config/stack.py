@@ -154,7 +154,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     models = parse_models(top, "models" in secret_keys)
     teams = parse_teams(top, {m.name for m in models})
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams})
-    mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys)
+    mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)

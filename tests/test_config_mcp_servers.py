@@ -7,13 +7,16 @@ import pytest
 
 from config import ConfigError, parse_stack_config
 
+# Secret config values become Outputs, which need the event loop the mocks fixture provides.
+pytestmark = pytest.mark.usefixtures("mocked")
+
 SERVER = {"name": "github_tools", "url": "https://mcp.example.com/mcp", "transport": "http",
           "authType": "bearer_token", "authValue": "ghp-secret-token-value", "description": "GitHub"}
 
 
 def error_of(servers, secret_keys=("mcpServers",)) -> str:
     with pytest.raises(ConfigError) as raised:
-        parse_stack_config({"mcpServers": servers}, set(secret_keys))
+        parse_stack_config({"mcpServers": servers, "teams": [{"alias": "ml"}]}, set(secret_keys))
     return str(raised.value)
 
 
@@ -41,6 +44,7 @@ def test_servers_are_typed_and_the_auth_value_secret():
      "mcpServers[0].name"),
     ([{**SERVER, "id": "a"}, {**SERVER, "name": "b", "id": "a"}], "mcpServers[1].id", "duplicate MCP server id"),
     ([{**SERVER, "staticHeaders": {"X-Token": "t"}}], "mcpServers[0].staticHeaders", "unknown key"),
+    ([{**SERVER, "teams": ["ml", "ops"]}], "mcpServers[0].teams", "does not declare: ops; declared teams: ml"),
 ])
 def test_errors_name_the_key_and_the_fix(servers, key_path, fix):
     message = error_of(servers)
@@ -52,3 +56,9 @@ def test_an_auth_value_in_plain_text_is_refused_and_never_echoed():
     assert "litemaas:mcpServers[0].authValue: is stored in plain text" in message
     assert "pulumi config set --secret --path mcpServers[0].authValue" in message
     assert SERVER["authValue"] not in message
+
+
+def test_teams_granted_a_server_are_the_stacks_teams():
+    config = parse_stack_config({"teams": [{"alias": "ml"}], "mcpServers": [{**SERVER, "teams": ["ml"]}]},
+                                {"mcpServers"})
+    assert config.mcp_servers[0].teams == ("ml",)

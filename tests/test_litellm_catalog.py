@@ -41,6 +41,8 @@ class CatalogMocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         if args.typ == TEAM_T:
             state["team_id"] = args.inputs.get("team_id") or f"generated-{args.name}"
+        elif args.typ == "pulumi-python:dynamic/litellm:McpServer":
+            state["server_id"] = args.inputs.get("server_id") or f"generated-{args.name}"
         elif args.typ == MODEL_T:
             state["model_id"] = args.inputs.get("model_id") or f"generated-{args.name}"
         elif args.typ == KEY_T:
@@ -415,7 +417,7 @@ def test_mcp_servers_become_resources_with_a_secret_auth_value(catalog_mocks):
     from config import McpServerConfig
 
     servers = (McpServerConfig(name="github_tools", url="https://mcp.example.com/mcp", transport="http",
-                               auth_type="bearer_token", auth_value=pulumi.Output.secret(MCP_TOKEN)),
+                               auth_type="bearer_token", auth_value=pulumi.Output.secret(MCP_TOKEN), teams=("ml",)),
                McpServerConfig(name="docs", url="http://docs:8080/sse", id="docs_1", description="Docs"))
     gateway, catalog = build(catalog_mocks, mcp_servers=servers)
     assert set(catalog.mcp_servers) == {"github_tools", "docs"}
@@ -437,8 +439,15 @@ def test_mcp_servers_become_resources_with_a_secret_auth_value(catalog_mocks):
             assert parent == catalog_urn and gateway_urn in dependencies, name
             provider = dill.loads(base64.b64decode(plain(seen[name].inputs["__provider"])))
             assert type(provider).__module__ == "dynamic_providers.mcp_server" and vars(provider) == {}
+        # The granted team holds the server's id and depends on it (so a removed server loses its grant first).
+        github_urn = values[2]
+        assert plain(seen["catalog-team-ml"].inputs)["mcp_servers"] == ["generated-catalog-mcp-github_tools"]
+        assert github_urn in catalog_mocks.wire["catalog-team-ml"][1]
+        assert "mcp_servers" not in plain(seen["catalog-team-ops"].inputs)
+        assert github_urn not in catalog_mocks.wire["catalog-team-ops"][1]
 
-    return pulumi.Output.all(gateway.urn, catalog.urn, *[s.urn for s in catalog.mcp_servers.values()]).apply(check)
+    return pulumi.Output.all(gateway.urn, catalog.urn, *[s.urn for s in catalog.mcp_servers.values()],
+                             *[t.urn for t in catalog.teams.values()]).apply(check)
 
 
 @pulumi.runtime.test
