@@ -82,9 +82,11 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
-            depends = [*self._named_models(key.models), *([team] if team is not None else [])]
+            servers = [self.mcp_servers[n] for n in key.mcp_servers]  # a key granted a server depends on it
+            depends = [*self._named_models(key.models), *([team] if team is not None else []), *servers]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
-                                        team_id=team.team_id if team is not None else None, opts=child_opts(*depends))
+                                        team_id=team.team_id if team is not None else None,
+                                        mcp_servers=[s.server_id for s in servers], opts=child_opts(*depends))
 
         self.delivered = {
             key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
@@ -143,14 +145,15 @@ def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulu
 
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
-         opts: pulumi.ResourceOptions) -> VirtualKey:
+         opts: pulumi.ResourceOptions, mcp_servers: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
     return VirtualKey(name, connection=connection, key_alias=config.alias, models=config.models, team_id=team_id,
                       user_id=config.user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
                       budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
                       rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
                       rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
-                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, opts=opts)
+                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, mcp_servers=mcp_servers,
+                      opts=opts)
 
 
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,

@@ -153,8 +153,8 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
     teams = parse_teams(top, {m.name for m in models})
-    keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
+    keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams}, {s.name for s in mcp_servers})
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)

@@ -62,3 +62,14 @@ def test_teams_granted_a_server_are_the_stacks_teams():
     config = parse_stack_config({"teams": [{"alias": "ml"}], "mcpServers": [{**SERVER, "teams": ["ml"]}]},
                                 {"mcpServers"})
     assert config.mcp_servers[0].teams == ("ml",)
+
+
+def test_keys_name_the_servers_they_may_use():
+    config = parse_stack_config({"mcpServers": [SERVER], "keys": [{"alias": "k", "mcpServers": ["github_tools"]}]},
+                                {"mcpServers"})
+    assert config.keys[0].mcp_servers == ("github_tools",)
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config({"mcpServers": [SERVER], "keys": [{"alias": "k", "mcpServers": ["github-tools"]}]},
+                           {"mcpServers"})
+    assert "litemaas:keys[0].mcpServers: names MCP server(s) the stack does not declare: github-tools; declared " \
+        "mcpServers: github_tools" in str(raised.value)

@@ -419,7 +419,9 @@ def test_mcp_servers_become_resources_with_a_secret_auth_value(catalog_mocks):
     servers = (McpServerConfig(name="github_tools", url="https://mcp.example.com/mcp", transport="http",
                                auth_type="bearer_token", auth_value=pulumi.Output.secret(MCP_TOKEN), teams=("ml",)),
                McpServerConfig(name="docs", url="http://docs:8080/sse", id="docs_1", description="Docs"))
-    gateway, catalog = build(catalog_mocks, mcp_servers=servers)
+    models, teams, keys = stack_lists()
+    keys = (KeyConfig(alias="carol", mcp_servers=("docs",)), *keys)
+    gateway, catalog = build(catalog_mocks, mcp_servers=servers, keys=keys)
     assert set(catalog.mcp_servers) == {"github_tools", "docs"}
 
     def check(values):
@@ -445,9 +447,14 @@ def test_mcp_servers_become_resources_with_a_secret_auth_value(catalog_mocks):
         assert github_urn in catalog_mocks.wire["catalog-team-ml"][1]
         assert "mcp_servers" not in plain(seen["catalog-team-ops"].inputs)
         assert github_urn not in catalog_mocks.wire["catalog-team-ops"][1]
+        docs_urn = values[3]
+        assert plain(seen["catalog-key-carol"].inputs)["mcp_servers"] == ["docs_1"]
+        assert docs_urn in catalog_mocks.wire["catalog-key-carol"][1]
+        assert "mcp_servers" not in plain(seen["catalog-key-bob"].inputs)
 
     return pulumi.Output.all(gateway.urn, catalog.urn, *[s.urn for s in catalog.mcp_servers.values()],
-                             *[t.urn for t in catalog.teams.values()]).apply(check)
+                             *[t.urn for t in catalog.teams.values()],
+                             *[k.urn for k in catalog.keys.values()]).apply(check)
 
 
 @pulumi.runtime.test
