@@ -1,13 +1,14 @@
 """Benchmark the LiteLLM dynamic providers through the real provider host against the real LiteLLM proxy.
 
-For 10, 100 and 1000 keys (plus 20 models and 5 teams) it measures, the way `pulumi up` drives them
+For 10, 100 and 1000 keys (plus 20 models and 5 teams; `--mcp-servers N` adds N MCP servers, each team granted
+one: the mixed catalog) it measures, the way `pulumi up` drives them
 (Check, then Create / Diff / Read / Update over gRPC, 4 calls in flight like the host's 4 workers):
 wall time and the provider host's peak memory to create everything, HTTP calls for a no-op `up`
 (Check + Diff of every resource), for a refresh (Read of every resource) and for changing one key's
 budget, and the state bytes one key adds. The real LiteLLM 1.108.7 proxy with its PostgreSQL runs in its own
 processes; the calls are counted by the fault proxy in front of it (tests/support/fault_proxy.py, in this process).
 
-    .venv/bin/python benchmarks/bench_providers.py [--keys 10 100 1000] [--workers 4]
+    .venv/bin/python benchmarks/bench_providers.py [--keys 10 100 1000] [--workers 4] [--mcp-servers 5]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from dynamic_providers.mcp_server import McpServerProvider  # noqa: E402
 from dynamic_providers.model import ModelProvider  # noqa: E402
 from dynamic_providers.team import TeamProvider  # noqa: E402
 from dynamic_providers.virtual_key import VirtualKeyProvider  # noqa: E402
@@ -33,7 +35,9 @@ from tests.support.real_litellm import RealLiteLLM  # noqa: E402
 
 MODELS, TEAMS = 20, 5
 PROVIDERS = {"Model": engine_provider(ModelProvider()), "Team": engine_provider(TeamProvider()),
-             "VirtualKey": engine_provider(VirtualKeyProvider())}
+             "VirtualKey": engine_provider(VirtualKeyProvider()), "McpServer": engine_provider(McpServerProvider())}
+# Creation waves: what a resource references exists first (a team's granted MCP servers, a key's team).
+WAVES = (("McpServer",), ("Model", "Team"), ("VirtualKey",))
 
 
 class Gateway:
@@ -70,10 +74,15 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def declared(url: str, master_key: str, keys: int) -> list[tuple[str, str, dict[str, Any]]]:
-    """(kind, name, program inputs) for 20 models, 5 teams and `keys` keys."""
+def declared(url: str, master_key: str, keys: int, mcp_servers: int = 0) -> list[tuple[str, str, dict[str, Any]]]:
+    """(kind, name, program inputs) for 20 models, 5 teams, `keys` keys and `mcp_servers` MCP servers."""
     connection = {"admin_url": url, "master_key": master_key, "request_timeout": 30, "readiness_timeout": 60}
     resources = []
+    # The mixed catalog: MCP servers (unreachable URLs: LiteLLM creates them anyway), each team granted one.
+    for i in range(mcp_servers):
+        resources.append(("McpServer", f"mcp-{i}", {**connection, "server_name": f"tools_{i}",
+                                                    "url": f"http://127.0.0.1:9/mcp/{i}", "transport": "http",
+                                                    "auth_type": "bearer_token", "auth_value": f"mcp-secret-{i:04d}"}))
     for i in range(MODELS):
         resources.append(("Model", f"model-{i}", {**connection, "model_name": f"model-{i}", "model": f"openai/m{i}",
                                                   "api_base": "https://llm.example.com/v1",
@@ -89,14 +98,15 @@ def declared(url: str, master_key: str, keys: int) -> list[tuple[str, str, dict[
     return resources
 
 
-def run(keys: int, workers: int) -> dict[str, Any]:
+def run(keys: int, workers: int, mcp_servers: int = 0) -> dict[str, Any]:
     gateway = Gateway()
     host = ProviderHost()
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        resources = declared(gateway.url, gateway.master_key, keys)
+        resources = declared(gateway.url, gateway.master_key, keys, mcp_servers)
         state: dict[str, dict[str, Any]] = {}
         team_ids: dict[str, str] = {}
+        server_ids: dict[str, str] = {}
 
         def urn(kind: str, name: str) -> str:
             return urn_for(f"dynamic/litellm:{kind}", name)
@@ -105,6 +115,8 @@ def run(keys: int, workers: int) -> dict[str, Any]:
             news = {**news, "__provider": PROVIDERS[kind]}
             if kind == "VirtualKey":
                 news["team_id"] = team_ids[f"team-{int(name.split('-')[1]) % TEAMS}"]
+            if kind == "Team" and server_ids:
+                news["mcp_servers"] = [server_ids[f"mcp-{int(name.split('-')[1]) % len(server_ids)}"]]
             return news
 
         def create(item: tuple[str, str, dict[str, Any]]) -> None:
@@ -115,14 +127,16 @@ def run(keys: int, workers: int) -> dict[str, Any]:
             state[name] = {"kind": kind, "id": id_, "inputs": inputs, "outputs": outs}
             if kind == "Team":
                 team_ids[name] = id_
+            if kind == "McpServer":
+                server_ids[name] = id_
 
         def each(fn: Callable, items) -> None:
             for _ in pool.map(fn, items):
                 pass
 
         started = time.perf_counter()
-        each(create, [r for r in resources if r[0] != "VirtualKey"])  # keys need their teams' ids
-        each(create, [r for r in resources if r[0] == "VirtualKey"])
+        for wave in WAVES:
+            each(create, [r for r in resources if r[0] in wave])
         create_seconds = time.perf_counter() - started
         create_calls = count(gateway.calls())
 
@@ -166,7 +180,7 @@ def run(keys: int, workers: int) -> dict[str, Any]:
 
         key_state = [s for s in state.values() if s["kind"] == "VirtualKey"]
         state_bytes = sum(len(json.dumps(s["inputs"])) + len(json.dumps(s["outputs"])) for s in key_state)
-        return {"keys": keys, "resources": len(resources), "create_s": create_seconds,
+        return {"keys": keys, "mcp_servers": mcp_servers, "resources": len(resources), "create_s": create_seconds,
                 "host_peak_mib": peak_rss_mib(host.proc.pid), "create": create_calls, "no_op": no_op_calls,
                 "refresh": refresh_calls, "refresh_s": refresh_seconds, "budget": budget_calls,
                 "state_bytes_per_key": state_bytes / len(key_state)}
@@ -180,15 +194,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--mcp-servers", type=int, default=0, help="a mixed catalog: also N MCP servers, each "
+                        "team granted one")
     args = parser.parse_args()
-    rows = [run(n, args.workers) for n in args.keys]
-    print("| keys | resources | create all: wall s | host peak RSS MiB | create: HTTP writes / reads / health "
+    rows = [run(n, args.workers, args.mcp_servers) for n in args.keys]
+    print("| keys | MCP servers | resources | create all: wall s | host peak RSS MiB | create: HTTP writes / reads / health "
           "| no-op up: HTTP calls | refresh: reads (per resource) / wall s | one budget change: writes / reads "
           "| state bytes per key |")
-    print("|---:|---:|---:|---:|---|---:|---|---|---:|")
+    print("|---:|---:|---:|---:|---:|---|---:|---|---|---:|")
     for r in rows:
         c, n, f, b = r["create"], r["no_op"], r["refresh"], r["budget"]
-        print(f"| {r['keys']} | {r['resources']} | {r['create_s']:.1f} | {r['host_peak_mib']:.0f} "
+        print(f"| {r['keys']} | {r['mcp_servers']} | {r['resources']} | {r['create_s']:.1f} | {r['host_peak_mib']:.0f} "
               f"| {c['writes']} / {c['reads']} / {c['health']} | {n['reads'] + n['writes'] + n['health']} "
               f"| {f['reads']} ({f['reads'] / r['resources']:.2f}) / {r['refresh_s']:.1f} "
               f"| {b['writes']} / {b['reads']} | {r['state_bytes_per_key']:.0f} |")

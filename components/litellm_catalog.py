@@ -20,6 +20,7 @@ import pulumi_kubernetes as k8s
 from components import kube
 from dynamic_providers.fallback import Fallback
 from dynamic_providers.provider_base import AdminConnection
+from dynamic_providers.mcp_server import McpServer
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.team_member import TeamMember
@@ -30,7 +31,7 @@ from dynamic_providers.credential import Credential
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
+    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import handoff_message, openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -57,6 +58,7 @@ class LiteLLMCatalogArgs:
     # tags[] and guardrails[]
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
+    mcp_servers: Sequence[McpServerConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -68,6 +70,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     fallbacks: dict[str, Fallback]  # "<fallback_type>:<model>" -> Fallback
     users: dict[str, User]
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
+    mcp_servers: dict[str, McpServer]  # name -> McpServer
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -103,13 +106,17 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                      for t in args.tags}
         self.guardrails = {g.name: _guardrail(f"{name}-guardrail-{g.name}", g, connection, child_opts())
                            for g in args.guardrails}
+        # MCP servers need no other kind; a team or key granted a server depends on it.
+        self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
+                            for s in args.mcp_servers}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
+            servers = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
                                         child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
-                                                   *self._named_labels(t)),
-                                        access_groups=granted)
+                                                   *self._named_labels(t), *servers),
+                                        access_groups=granted, mcp_servers=[s.server_id for s in servers])
         # users[]: before the keys that name them (keys[].user), deleted after them.
         self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
                       for u in args.users}
@@ -130,13 +137,16 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             if team is not None:
                 team_config = next(t for t in args.teams if t.alias == key.team)
                 covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
+            servers = [self.mcp_servers[n] for n in key.mcp_servers]
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
-                       *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key)]
+                       *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
+                       *servers]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None,
                                         user_id=user.user_id if user is not None else key.user_id,
                                         budget_id=budget.budget_id if budget is not None else None,
-                                        opts=child_opts(*depends), access_groups=granted)
+                                        mcp_servers=[s.server_id for s in servers], opts=child_opts(*depends),
+                                        access_groups=granted)
 
         # fallbacks: a rule after its model and its targets, so it is deleted before them
         self.fallbacks = {
@@ -203,11 +213,11 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
 
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
-          access_groups: Sequence[str] = ()) -> Team:
+          access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = ()) -> Team:
     return Team(name, connection=connection, team_alias=config.alias, models=(*config.models, *access_groups),
                 max_budget=config.max_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
                 rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id,
-                tags=config.tags, guardrails=config.guardrails, opts=opts)
+                tags=config.tags, guardrails=config.guardrails, mcp_servers=mcp_servers, opts=opts)
 
 
 def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
@@ -226,7 +236,8 @@ def _member(name: str, config: MemberConfig, connection: AdminConnection, *, tea
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
          user_id: Optional[pulumi.Input[str]], opts: pulumi.ResourceOptions,
-         access_groups: Sequence[str] = (), budget_id: Optional[pulumi.Input[str]] = None) -> VirtualKey:
+         access_groups: Sequence[str] = (), budget_id: Optional[pulumi.Input[str]] = None,
+         mcp_servers: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
     return VirtualKey(name, connection=connection, key_alias=config.alias, models=(*config.models, *access_groups),
                       team_id=team_id, user_id=user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
                       budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
@@ -234,7 +245,7 @@ def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: 
                       metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
                       rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
                       renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, budget_id=budget_id,
-                      tags=config.tags, guardrails=config.guardrails, opts=opts)
+                      tags=config.tags, guardrails=config.guardrails, mcp_servers=mcp_servers, opts=opts)
 
 
 # credentials and budgets -------------------------------------------------------------------------------
@@ -268,6 +279,13 @@ def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
     return Guardrail(name, connection=connection, guardrail_name=config.name, provider=config.provider,
                      mode=config.mode, default_on=config.default_on, api_base=config.api_base,
                      api_key=config.api_key, params=dict(config.params), opts=opts)
+
+
+def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,
+                opts: pulumi.ResourceOptions) -> McpServer:
+    return McpServer(name, connection=connection, server_name=config.name, url=config.url, alias=config.alias,
+                     transport=config.transport, auth_type=config.auth_type, auth_value=config.auth_value,
+                     description=config.description, server_id=config.id, opts=opts)
 
 
 def _label_value(alias: str) -> str:

@@ -16,6 +16,7 @@ from config.budget import BudgetConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
+from config.mcp_servers import McpServerConfig
 from config.monitoring import AlertingConfig, MonitoringConfig
 from config.postgres import DEFAULT_POSTGRES_IMAGE, BackupConfig, CloudNativePGConfig, PostgresConfig, \
     max_connections_needed
@@ -34,8 +35,9 @@ __all__ = [
     "FallbackConfig",
     "AccessGroupConfig", "AccessGroupsConfig",
     "FrontendConfig", "MonitoringConfig", "OAuthConfig", "RedisConfig",
-    "IngressConfig", "KeyConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig", "ResourcesConfig",
-    "StackConfig", "TeamConfig", "UserConfig", "MemberConfig", "load_stack_config", "managed_gateway_env", "max_connections_needed",
+    "IngressConfig", "KeyConfig", "McpServerConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig",
+    "ResourcesConfig", "StackConfig", "TeamConfig", "UserConfig", "MemberConfig", "load_stack_config",
+    "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
     "BudgetConfig", "CredentialConfig", "TagConfig", "GuardrailConfig",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Collection, Mapping, Optional, Sequence
 
 import pulumi
 
@@ -112,6 +112,7 @@ class KeyConfig:
     # Enterprise-only on keys in 1.108.7; names checked against tags[] / guardrails[] (config/tag.py).
     tags: tuple[str, ...] = ()
     guardrails: tuple[str, ...] = ()
+    mcp_servers: tuple[str, ...] = ()  # names of the stack's mcpServers[] the key may use
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmL
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
              "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
-             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo",
+             "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo", "mcpServers",
              "accessGroups", "user", "budget", "tags", "guardrails"]  # accessGroups: read by config.access_groups
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -287,7 +288,7 @@ def check_namespace(value: str) -> Optional[str]:
 
 def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig],
                users: Optional[Mapping[str, "UserConfig"]] = None, more: Sequence[Reader] = (),
-               reserved: Mapping[str, str] = {}) -> tuple[KeyConfig, ...]:
+               reserved: Mapping[str, str] = {}, mcp_servers: Collection[str] = ()) -> tuple[KeyConfig, ...]:
     """`keys[]`, then the entries in `more` (the `keysFrom` file), checked alike and unique across both;
     `reserved` maps an alias no entry may take to the reason."""
     keys = []
@@ -327,8 +328,13 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
             if adopt and rotation is None:
                 item.fail_key("deliverTo", "an adopted key has no value in the stack to deliver (the user holds "
                               "it); set keys[].rotation to issue one, or drop deliverTo")
+        granted = item.string_list("mcpServers")
+        unknown = [n for n in granted if n not in mcp_servers]
+        if unknown:
+            item.fail_key("mcpServers", f"names MCP server(s) the stack does not declare: {', '.join(unknown)}; "
+                          f"declared mcpServers: {', '.join(sorted(mcp_servers)) or 'none'}")
         keys.append(KeyConfig(
-            alias=alias or "", models=models, team=team, user_id=item.string("userId"),
+            alias=alias or "", models=models, team=team, mcp_servers=granted, user_id=item.string("userId"),
             max_budget=max_budget, soft_budget=soft_budget,
             budget_duration=item.string("budgetDuration", check=check_litellm_duration),
             duration=item.string("duration", check=check_litellm_duration),

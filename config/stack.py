@@ -21,6 +21,7 @@ from config.credential import CredentialConfig, check_model_credentials, parse_c
 from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.guardrail import GuardrailConfig, parse_guardrails
 from config.tag import TagConfig, check_named, parse_tags
+from config.mcp_servers import McpServerConfig, parse_mcp_servers
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -59,6 +60,7 @@ class StackConfig:
     fallbacks: tuple[FallbackConfig, ...] = ()  # from models[].*Fallbacks
     access_groups: AccessGroupsConfig = field(default_factory=AccessGroupsConfig)
     users: tuple[UserConfig, ...] = ()
+    mcp_servers: tuple[McpServerConfig, ...] = ()  # mcpServers[]
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
     # credentials[] and budgets[]
@@ -80,7 +82,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
-    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails",
+    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers",
 ]
 
 
@@ -173,8 +175,9 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     users = parse_users(top, {m.name for m in models})
     teams = parse_teams(top, {m.name for m in models}, {u.id: u for u in users}, litellm_enterprise)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
+    mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams}, {u.id: u for u in users},
-                      more=read_keys_from(top, project_dir or os.getcwd()),
+                      more=read_keys_from(top, project_dir or os.getcwd()), mcp_servers={s.name for s in mcp_servers},
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
@@ -211,6 +214,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
+        mcp_servers=mcp_servers,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth, tags=tags, guardrails=guardrails,
     )

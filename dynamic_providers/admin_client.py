@@ -860,6 +860,20 @@ class AdminClient:
         return self.absent_as_none(lambda: self.request("DELETE", f"/guardrails/{quote(guardrail_id, safe='')}",
                                                         idempotent=True)) is not None
 
+    # litellm:McpServer (`/v1/mcp/server`; the id goes in the body of a PUT, and the writes answer 201/202)
+    def mcp_server_new(self, body: Mapping[str, Any]) -> Any:
+        return self.request("POST", "/v1/mcp/server", json=body, idempotent=False, ok=(200, 201))
+
+    def mcp_server_get(self, server_id: str) -> Optional[dict[str, Any]]:
+        return self.absent_as_none(lambda: self.get(f"/v1/mcp/server/{quote(server_id, safe='')}"))
+
+    def mcp_server_update(self, server_id: str, body: Mapping[str, Any]) -> Any:
+        return self.request("PUT", "/v1/mcp/server", json={**body, "server_id": server_id}, ok=(200, 202))
+
+    def mcp_server_delete(self, server_id: str) -> bool:
+        return self.absent_as_none(lambda: self.request(
+            "DELETE", f"/v1/mcp/server/{quote(server_id, safe='')}", ok=(200, 202, 204)) or True) is not None
+
     # typed reads (the `litemaas` admin command; free LiteLLM 1.108.7 endpoints only) -----------------
     def readiness_details(self) -> dict[str, Any]:
         """`/health/readiness/details`: status, db ("connected") and litellm_version; needs the master key."""

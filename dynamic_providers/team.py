@@ -39,6 +39,8 @@ TEAM_FIELDS = (
     # Enterprise-only in 1.108.7 (the stack config refuses them unless litellmEnterprise); kept in the metadata.
     Field("tags", "list", unordered=True),
     Field("guardrails", "list", unordered=True),
+    # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
+    Field("mcp_servers", "list", unordered=True),
 )
 # Keys LiteLLM manages inside team metadata; never part of the user's declared metadata.
 _SYSTEM_METADATA = frozenset({"team_member_budget_id", "tags", "guardrails", "policies", "prompts",
@@ -77,7 +79,15 @@ class TeamProvider(ObjectProvider):
                                 **{k: v for k, v in new.items() if k not in old or old[k] != v}}
         if "models" in body:
             body["models"] = list(body["models"] or [])
-        return body
+        return _mcp_grant(body)
+
+    def create_body(self, props):
+        return _mcp_grant(super().create_body(props))
+
+    def server_values(self, found):
+        values = super().server_values(found)
+        values["mcp_servers"] = (found.get("object_permission") or {}).get("mcp_servers") or None
+        return values
 
     def server_values(self, found):
         values = super().server_values(found)
@@ -100,6 +110,13 @@ class TeamProvider(ObjectProvider):
             "`litemaas:teams[N].id` instead", TeamHoldsKeysError)
 
 
+def _mcp_grant(body: dict[str, Any]) -> dict[str, Any]:
+    """LiteLLM takes the granted MCP servers inside `object_permission` (merged there: other grants are kept)."""
+    if "mcp_servers" in body:
+        body["object_permission"] = {"mcp_servers": list(body.pop("mcp_servers") or [])}
+    return body
+
+
 class Team(LiteLLMResource, module="litellm", name="Team"):
     """A LiteLLM team. Type token `pulumi-python:dynamic/litellm:Team`."""
 
@@ -112,11 +129,13 @@ class Team(LiteLLMResource, module="litellm", name="Team"):
                  budget_duration: Optional[str] = None, tpm_limit: Optional[int] = None,
                  rpm_limit: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
                  team_id: Optional[str] = None, tags: Optional[Sequence[str]] = None,
-                 guardrails: Optional[Sequence[str]] = None, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+                 guardrails: Optional[Sequence[str]] = None, mcp_servers: Sequence[pulumi.Input[str]] = (),
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Never delete-before-replace: LiteLLM would delete the team's keys before they could move to the new team.
         self._register(resource_name, connection, {
             "team_alias": team_alias, "models": list(models) or None, "max_budget": max_budget,
             "budget_duration": budget_duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
             "metadata": dict(metadata) if metadata else None, "team_id": team_id, "team_id_fixed": None,
             "tags": list(tags) if tags else None, "guardrails": list(guardrails) if guardrails else None,
+            "mcp_servers": list(mcp_servers) or None,
         }, opts)

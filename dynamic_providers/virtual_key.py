@@ -69,6 +69,8 @@ KEY_FIELDS = (
     # LiteLLM keeps both inside the key's metadata.
     Field("tags", "list", unordered=True),
     Field("guardrails", "list", unordered=True),
+    # MCP servers the key may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
+    Field("mcp_servers", "list"),
 )
 # Day-2 inputs: they steer create/update but are never sent to LiteLLM as such, and changing one alone is no diff.
 LIFECYCLE_FIELDS = (
@@ -172,8 +174,16 @@ _SETTINGS = ("team_id", "user_id", "max_budget", "soft_budget", "budget_duration
 
 
 def _declared_settings(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Owner, budget, lifetime and limits as declared (unset ones are left to LiteLLM)."""
-    return {name: props[name] for name in _SETTINGS if props.get(name) is not None}
+    """Owner, budget, lifetime, limits and MCP grant as declared (unset ones are left to LiteLLM)."""
+    settings = {name: props[name] for name in _SETTINGS if props.get(name) is not None}
+    if props.get("mcp_servers"):
+        settings["object_permission"] = _mcp_grant(props["mcp_servers"])
+    return settings
+
+
+def _mcp_grant(server_ids: Any) -> dict[str, Any]:
+    """LiteLLM takes a key's MCP servers inside `object_permission` (merged there: other grants are kept)."""
+    return {"mcp_servers": list(server_ids or [])}
 
 
 def _soft_budget_row(row: Any) -> bool:
@@ -371,11 +381,15 @@ class VirtualKeyProvider(LiteLLMProvider):
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made
         for spec in KEY_FIELDS:
             name = spec.name
-            if name in ("duration", "metadata", "blocked", "models"):
+            if name in ("duration", "metadata", "blocked", "models", "mcp_servers"):
                 continue
             if importing or declared(props, name):
                 if not spec.same(server.get(name), props.get(name)):
                     outs[name] = server.get(name)
+        theirs_mcp = (info.get("object_permission") or {}).get("mcp_servers") or None
+        if (importing or declared(props, "mcp_servers")) and \
+                sorted(theirs_mcp or []) != sorted(props.get("mcp_servers") or []):
+            outs["mcp_servers"] = theirs_mcp
         theirs_models = list(server.get("models") or [])
         if importing or sorted(theirs_models) != sorted(props.get("models") or []):
             outs["models"] = theirs_models
@@ -425,6 +439,9 @@ class VirtualKeyProvider(LiteLLMProvider):
                     value.setdefault(ADOPTED_MARKER, olds.get("issued_at") or "yes")
             elif name == "blocked":
                 value = bool(value)
+            elif name == "mcp_servers":
+                body["object_permission"] = _mcp_grant(value)
+                continue
             body[name] = value  # an explicit null clears the field on the server
         with self.client(news, olds.get("key")) as api:
             answer = self._update_existing(api, body, news.get("key_alias"))
@@ -532,6 +549,7 @@ class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
                  rotate_every: Optional[str] = None, rotation_grace_period: Optional[str] = None, renew: bool = False,
                  adopt: bool = False, token_hash: Optional[str] = None,
                  budget_id: Optional[pulumi.Input[str]] = None,
+                 mcp_servers: Sequence[pulumi.Input[str]] = (),
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Unset and default values are not sent: the state of each of thousands of keys holds what was declared.
         self._register(resource_name, connection, {
@@ -544,6 +562,7 @@ class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
             "rotation": rotation, "rotate_every": rotate_every, "rotation_grace_period": rotation_grace_period,
             "renew": renew or None, "adopt": adopt or None, "token_hash": token_hash, "issued_at": None,
             "budget_id": budget_id,
+            "mcp_servers": list(mcp_servers) or None,
         }, opts,
             # aliases are unique: a forced replacement must free the alias first
             delete_before_replace=True)

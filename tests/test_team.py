@@ -314,3 +314,32 @@ def test_declared_tags_and_guardrails_are_read_from_the_team_metadata(provider, 
     read = provider.read(team_id, {**outs, "tags": ["a", "b"], "guardrails": ["g-1"]})
     assert read.outs["tags"] == ["a", "b"] and read.outs["guardrails"] == ["g-2"]
     assert read.outs["metadata"] == {"cost_center": "42", "owner": "ml"}
+
+
+# --- MCP server grants (object_permission.mcp_servers) -------------------------------------------
+
+
+def test_mcp_server_grants_update_in_place_and_drift_is_seen(provider, litellm_api, uid):
+    backend = litellm_api.backend
+    for server_id in (f"a_{uid}", f"b_{uid}"):
+        backend.admin_json("POST", "/v1/mcp/server", json={"server_id": server_id, "server_name": f"tools_{server_id}",
+                                                           "url": "http://127.0.0.1:9/mcp"})
+    granted = lambda team_id: team_info(backend, team_id)["object_permission"]["mcp_servers"]  # noqa: E731
+    inputs, team_id, outs = create(provider, litellm_api, mcp_servers=[f"a_{uid}", f"b_{uid}"])
+    assert sorted(granted(team_id)) == [f"a_{uid}", f"b_{uid}"]
+    assert provider.diff(team_id, provider.read(team_id, outs).outs,
+                         checked(provider, inputs, program(inputs, mcp_servers=[f"b_{uid}", f"a_{uid}"]))).changes \
+        is False  # a set: order means nothing
+
+    news = checked(provider, inputs, program(inputs, mcp_servers=[f"b_{uid}"]))
+    assert provider.diff(team_id, outs, news).replaces == []
+    litellm_api.reset_calls()
+    outs = provider.update(team_id, outs, news).outs
+    (patch,) = litellm_api.calls_to("PATCH", "/team/*")
+    assert patch.body == {"object_permission": {"mcp_servers": [f"b_{uid}"]}} and granted(team_id) == [f"b_{uid}"]
+
+    backend.admin_json("PATCH", f"/team/{team_id}", json={"object_permission": {"mcp_servers": [f"a_{uid}"]}})
+    assert provider.read(team_id, outs).outs["mcp_servers"] == [f"a_{uid}"]
+    removed = checked(provider, news, program(news, mcp_servers=None))
+    provider.update(team_id, outs, removed)
+    assert granted(team_id) == []

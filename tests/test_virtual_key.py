@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -529,3 +530,34 @@ def test_declared_tags_and_guardrails_are_read_from_the_key_metadata(provider, l
     assert read.outs["tags"] == ["a", "b"]  # the same set in another order: no drift
     assert read.outs["guardrails"] == ["g-2"] and read.outs["metadata"] == {"owner": "alice"}
     assert provider.diff(token, read.outs, {**inputs, "tags": ["b", "a"], "guardrails": ["g-1"]}).changes is True
+
+
+# --- MCP server grants (object_permission.mcp_servers) -------------------------------------------
+
+
+def test_mcp_server_grants_on_create_update_and_refresh(provider, litellm_api):
+    backend = litellm_api.backend
+    suffix = uuid.uuid4().hex[:8]
+    a, b = f"a_{suffix}", f"b_{suffix}"
+    for server_id in (a, b):
+        backend.admin_json("POST", "/v1/mcp/server", json={"server_id": server_id, "server_name": f"tools_{server_id}",
+                                                           "url": "http://127.0.0.1:9/mcp"})
+    granted = lambda token: key_info(backend, token)["object_permission"]["mcp_servers"]  # noqa: E731
+    inputs, token, outs = create(provider, litellm_api, key_alias=f"mcp-{suffix}", mcp_servers=[a, b])
+    assert sorted(granted(token)) == [a, b]
+    (generate,) = litellm_api.calls_to("POST", "/key/generate")
+    assert generate.body["object_permission"] == {"mcp_servers": [a, b]} and "mcp_servers" not in generate.body
+    read = provider.read(token, outs)
+    assert provider.diff(token, read.outs, inputs).changes is False
+
+    news = checked(provider, inputs, changed(inputs, mcp_servers=[b]))
+    assert provider.diff(token, outs, news).replaces == []
+    litellm_api.reset_calls()
+    outs = provider.update(token, outs, news).outs
+    (update,) = litellm_api.calls_to("POST", "/key/update")
+    assert update.body == {"key": token, "object_permission": {"mcp_servers": [b]}} and granted(token) == [b]
+
+    backend.admin_json("POST", "/key/update", json={"key": token, "object_permission": {"mcp_servers": [a]}})
+    assert provider.read(token, outs).outs["mcp_servers"] == [a]
+    provider.update(token, outs, checked(provider, news, changed(news, mcp_servers=None)))
+    assert granted(token) == []

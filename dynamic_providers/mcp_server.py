@@ -1,0 +1,131 @@
+"""An MCP server on the LiteLLM gateway (`POST /v1/mcp/server`) as the dynamic resource `litellm:McpServer`.
+
+The id is LiteLLM's `server_id`, chosen here (uuid4, or a fixed one) and always sent, so a lost create answer is
+confirmed by `GET /v1/mcp/server/{id}` before trying again. Every field updates in place (`PUT /v1/mcp/server`
+with the id in the body; the update is partial, an explicit null clears); only a new `server_id` replaces.
+
+Traps of LiteLLM 1.108.7: `server_name` and `alias` are the tool prefix, joined to tool names with `-`, so a `-`
+in them is refused (400); names and aliases are unique ignoring case. The URL need not answer at create (the
+health check later marks the server `unhealthy`: volatile, never compared). The auth value (`credentials`) is
+stored encrypted and never returned, so it is written only: a change is sent, a hand edit is not seen.
+
+API: `McpServerProvider` is pickled by reference into every McpServer's state; the module path
+`dynamic_providers.mcp_server` and the class names are stable API. Never rename or move them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Optional
+from urllib.parse import urlsplit
+
+import pulumi
+from pulumi.dynamic import CheckFailure
+
+from dynamic_providers.object_provider import ObjectProvider
+from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource, has_unknown
+
+MCP_SERVER_FIELDS = (
+    Field("server_name", "str", required=True),
+    Field("alias", "str"),
+    Field("url", "str", required=True),
+    Field("transport", "str"),
+    Field("auth_type", "str"),
+    Field("auth_value", "str", secret=True, write_only=True),
+    Field("description", "str"),
+    Field("server_id", "str"),
+)
+# stdio needs a command on the gateway pod (and LITELLM_ENABLE_MCP_STDIO): not something a stack declares.
+TRANSPORTS = ("sse", "http")
+# The auth types that take one value (`credentials.auth_value`); the OAuth and AWS ones need more than a value.
+AUTH_TYPES = ("none", "api_key", "bearer_token", "basic", "authorization", "token")
+# LiteLLM's tool prefix: what it accepts in server_name and alias (no '-', the prefix separator; no spaces).
+MCP_NAME = re.compile(r"^[A-Za-z0-9_.]+$")
+
+
+def mcp_name_problem(value: str) -> Optional[str]:
+    """Why LiteLLM would refuse `value` as an MCP server name or alias, with the fix (after the quoted value)."""
+    if "-" in value:
+        return ("contains '-', which LiteLLM uses to join the server name to its tool names; "
+                f"use '_' instead (e.g. {value.replace('-', '_')!r})")
+    if not MCP_NAME.match(value):
+        return "is not an MCP tool prefix; use letters, digits, '_' and '.' only"
+    return None
+
+
+def mcp_url_problem(value: str) -> Optional[str]:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) URL; use e.g. https://mcp.example.com/mcp"
+    return None
+
+
+class McpServerProvider(ObjectProvider):
+    """CRUD for `litellm:McpServer` against the LiteLLM admin API. Stateless; pickled by reference."""
+
+    kind = "MCP server"
+    fields = MCP_SERVER_FIELDS
+    id_field = "server_id"
+    identity_field = "server_name"
+
+    def check_resource(self, olds, inputs, failures):
+        for name in ("server_name", "alias"):
+            value = inputs.get(name)
+            if isinstance(value, str) and not has_unknown(value) and (problem := mcp_name_problem(value)):
+                failures.append(CheckFailure(name, f"{name} {value!r} {problem}"))
+        url = inputs.get("url")
+        if isinstance(url, str) and not has_unknown(url) and (problem := mcp_url_problem(url)):
+            failures.append(CheckFailure("url", f"url {url!r} {problem}"))
+        for name, allowed in (("transport", TRANSPORTS), ("auth_type", AUTH_TYPES)):
+            value = inputs.get(name)
+            if isinstance(value, str) and not has_unknown(value) and value not in allowed:
+                failures.append(CheckFailure(name, f"{name} {value!r} is not supported; use one of "
+                                             f"{', '.join(allowed)}"))
+        if inputs.get("auth_value") is not None and inputs.get("auth_type") in (None, "none"):
+            failures.append(CheckFailure("auth_value", "auth_value needs an auth_type (e.g. bearer_token)"))
+        if not failures:
+            super().check_resource(olds, inputs, failures)
+
+    def send_create(self, api, body):
+        return api.mcp_server_new(body)
+
+    def fetch(self, api, object_id):
+        return api.mcp_server_get(object_id)
+
+    def send_update(self, api, object_id, body):
+        return api.mcp_server_update(object_id, {k: v for k, v in body.items() if k != "server_id"})
+
+    def send_delete(self, api, object_id, props):
+        return api.mcp_server_delete(object_id)
+
+    @staticmethod
+    def _with_credentials(body: dict[str, Any]) -> dict[str, Any]:
+        # LiteLLM takes the value inside `credentials`; a removed value is sent as null (it stops being used).
+        if "auth_value" in body:
+            body["credentials"] = {"auth_value": body.pop("auth_value")}
+        return body
+
+    def create_body(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        return self._with_credentials(super().create_body(props))
+
+    def update_body(self, olds, news, changed):
+        return self._with_credentials(super().update_body(olds, news, changed))
+
+
+class McpServer(LiteLLMResource, module="litellm", name="McpServer"):
+    """An MCP server behind the LiteLLM gateway. Type token `pulumi-python:dynamic/litellm:McpServer`."""
+
+    provider_class = McpServerProvider
+    server_id: pulumi.Output[str]
+    server_name: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, connection: AdminConnection, server_name: pulumi.Input[str],
+                 url: pulumi.Input[str], alias: Optional[str] = None, transport: Optional[str] = None,
+                 auth_type: Optional[str] = None, auth_value: Optional[pulumi.Input[str]] = None,
+                 description: Optional[str] = None, server_id: Optional[str] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        self._register(resource_name, connection, {
+            "server_name": server_name, "alias": alias, "url": url, "transport": transport, "auth_type": auth_type,
+            "auth_value": auth_value, "description": description, "server_id": server_id,
+            "server_id_fixed": None,
+        }, opts)
