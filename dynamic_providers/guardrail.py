@@ -31,7 +31,7 @@ MODES = ("pre_call", "post_call", "during_call", "logging_only", "pre_mcp_call",
 GUARDRAIL_FIELDS = (
     Field("guardrail_name", "str", required=True),
     Field("provider", "str", required=True, replaces=True, api_name="guardrail"),
-    Field("mode", "str", required=True),
+    Field("mode", "str", required=True, choices=MODES),
     Field("default_on", "bool"),
     Field("api_base", "str"),
     Field("api_key", "str", secret=True, write_only=True),
@@ -61,8 +61,6 @@ class GuardrailProvider(ObjectProvider):
                   "or choose another name")
 
     def check_resource(self, olds, inputs, failures):
-        if isinstance(inputs.get("mode"), str) and inputs["mode"] not in MODES:
-            failures.append(CheckFailure("mode", f"mode {inputs['mode']!r} is not one of {', '.join(MODES)}"))
         own = sorted(_OWN_PARAMS & set(inputs.get("params") or {}))
         if own:
             failures.append(CheckFailure("params", f"params must not hold {', '.join(own)}: use the resource's own "

@@ -190,7 +190,7 @@ class Field:
 
     secret: a secret input and output, redacted from every message. replaces: a change replaces the object.
     computed: an output the provider sets (never an input). write_only: sent, never read back (no drift).
-    unordered: a list compared as a set. api_name: LiteLLM's name when it differs.
+    unordered: a list compared as a set. api_name: LiteLLM's name when it differs. choices: the allowed strings.
     """
 
     name: str
@@ -205,6 +205,7 @@ class Field:
     write_only: bool = False
     unordered: bool = False
     api_name: Optional[str] = None
+    choices: tuple[str, ...] = ()  # strings: the values LiteLLM accepts
 
     @property
     def api(self) -> str:
@@ -250,6 +251,8 @@ def normalise_field(inputs: dict[str, Any], spec: Field, failures: list[CheckFai
             problem = _duration_problem(value)
             if problem:
                 failures.append(CheckFailure(name, f"{name}: {problem}"))
+        elif spec.choices and value not in spec.choices:
+            failures.append(CheckFailure(name, f"{name} {value!r} is not one of {', '.join(spec.choices)}"))
     elif spec.kind in ("int", "number"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 (isinstance(value, float) and not math.isfinite(value)):

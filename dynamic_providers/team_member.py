@@ -29,7 +29,7 @@ MEMBER_ROLES = ("user", "admin")  # admin: LiteLLM Enterprise only
 TEAM_MEMBER_FIELDS = (
     Field("team_id", "str", required=True, replaces=True),
     Field("user_id", "str", required=True, replaces=True),
-    Field("role", "str"),
+    Field("role", "str", choices=MEMBER_ROLES),
     Field("max_budget_in_team", "number", minimum=0),
     Field("member_id", "str"),  # <team_id>/<user_id>, set by check
 )
@@ -48,10 +48,6 @@ class TeamMemberProvider(ObjectProvider):
     generates_id = False
 
     def check_resource(self, olds, inputs, failures):
-        role = inputs.get("role")
-        if isinstance(role, str) and role not in MEMBER_ROLES:
-            failures.append(CheckFailure("role", f"role {role!r} is not a team member role; use user (or admin, "
-                                         "with a LiteLLM Enterprise licence)"))
         team_id, user_id = inputs.get("team_id"), inputs.get("user_id")
         if is_unknown(team_id) or is_unknown(user_id):
             inputs["member_id"] = rpc.UNKNOWN  # the team is new or replaced: known at `up`

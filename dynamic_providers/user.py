@@ -32,7 +32,7 @@ USER_ROLES = ("internal_user", "internal_user_viewer", "proxy_admin", "proxy_adm
 USER_FIELDS = (
     Field("user_id", "str", required=True),
     Field("user_email", "str"),
-    Field("user_role", "str"),
+    Field("user_role", "str", choices=USER_ROLES),
     Field("max_budget", "number", minimum=0),
     Field("budget_duration", "str", duration=True),
     Field("models", "list", unordered=True),
@@ -55,10 +55,6 @@ class UserProvider(ObjectProvider):
     generates_id = False
 
     def check_resource(self, olds, inputs, failures):
-        role = inputs.get("user_role")
-        if isinstance(role, str) and role not in USER_ROLES:
-            failures.append(CheckFailure("user_role", f"user_role {role!r} is not a LiteLLM user role; use one of "
-                                         f"{', '.join(USER_ROLES)}"))
         if olds.get("user_id") == inputs.get("user_id"):  # an update in place, not a new user
             for name in _NOT_CLEARABLE:
                 if declared(olds, name) and not declared(inputs, name):

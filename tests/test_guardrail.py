@@ -47,9 +47,10 @@ def guardrail(backend, guardrail_id):
 
 
 def test_check_rejects_bad_inputs(provider, name):
-    failures = provider.check({}, news_for(OFFLINE, name, mode="bogus", params={"api_key": "x", **BLOCKED})).failures
-    reasons = {f.property: f.reason for f in failures}
-    assert "is not one of pre_call" in reasons["mode"] and "must not hold api_key" in reasons["params"]
+    (bad_mode,) = provider.check({}, news_for(OFFLINE, name, mode="bogus")).failures
+    assert bad_mode.property == "mode" and "is not one of pre_call" in bad_mode.reason
+    (own_param,) = provider.check({}, news_for(OFFLINE, name, params={"api_key": "x", **BLOCKED})).failures
+    assert own_param.property == "params" and "must not hold api_key" in own_param.reason
 
 
 def test_diff_new_provider_replaces_the_rest_in_place(provider, name):

@@ -47,7 +47,7 @@ def test_check_derives_the_id_and_rejects_bad_inputs(provider):
     inputs = checked(provider, {}, news_for(OFFLINE, "t-1"))
     assert inputs["member_id"] == "t-1/alice-t-1"
     failures = provider.check({}, news_for(OFFLINE, "t-1", role="owner")).failures
-    assert [f.property for f in failures] == ["role"] and "use user (or admin" in failures[0].reason
+    assert [f.property for f in failures] == ["role"] and "is not one of user, admin" in failures[0].reason
     failures = provider.check({}, news_for(OFFLINE, "t-1", max_budget_in_team=-1)).failures
     assert [f.property for f in failures] == ["max_budget_in_team"]
     assert provider.check({}, news_for(OFFLINE, "a/b")).failures[0].property == "team_id"

@@ -52,7 +52,7 @@ def users_like(backend, uid):
 
 @pytest.mark.parametrize("field, value, reason", [
     ("user_id", None, "user_id is required"),
-    ("user_role", "team", "is not a LiteLLM user role; use one of internal_user"),
+    ("user_role", "team", "user_role 'team' is not one of internal_user"),
     ("max_budget", -1, "max_budget must be 0 or more"),
     ("budget_duration", "monthly", "is not a LiteLLM duration"),
 ])
