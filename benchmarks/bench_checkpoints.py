@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_real import MODELS, TEAMS, floor, keys_config, timed  # noqa: E402
+from benchmarks.bench_real import MODELS, TEAMS, floor, timed, write_keys_file  # noqa: E402
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain  # noqa: E402
 from tests.support.real_litellm import RealLiteLLM  # noqa: E402
 
@@ -43,7 +43,8 @@ def main() -> None:
                 project = PulumiProject(Path(workdir), bin_dir, stack="bench", extra_env=env)
                 project.set_plain({"deployGateway": False, "gatewayUrl": litellm.url,
                                    "adminApi": {"readinessTimeout": "60s", "requestTimeout": "60s"},
-                                   "models": MODELS, "teams": TEAMS, "keys": keys_config(args.keys)})
+                                   "models": MODELS, "teams": TEAMS, "keysFrom": "keys.csv"})
+                write_keys_file(project.dir / "keys.csv", args.keys)
                 project.set_secret("masterKey", litellm.master_key)
                 up = timed(project.up)
                 state = len(json.dumps(project.export()))

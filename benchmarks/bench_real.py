@@ -1,6 +1,6 @@
 """Benchmark the real engine against the real LiteLLM proxy, beside the floor of the same admin API calls.
 
-For each N (default 10, 100, 500 keys; 2 models, 1 team) on a `deployGateway: false` stack with the real Pulumi CLI
+For each N (default 10, 100, 500 keys, from a `keysFrom` CSV; 2 models, 1 team) on a `deployGateway: false` stack with the real Pulumi CLI
 (file backend): wall time of `preview`, `up`, a no-op `up`, `refresh`, a one-budget-change `up` and `destroy`,
 the LiteLLM calls each made (counted by a recording proxy in front of LiteLLM), and the state bytes per key.
 In the same run, the floor: N keys created, read and deleted by a plain loop of admin API calls with
@@ -40,6 +40,15 @@ def keys_config(count: int) -> list[dict[str, Any]]:
              "budgetDuration": "30d"} for i in range(count)]
 
 
+def write_keys_file(path: Path, count: int, first_budget: float = 10) -> None:
+    """The same keys as a `keysFrom` CSV: past ~1,000 keys inline, `keys[]` no longer fits in the one environment
+    variable (PULUMI_CONFIG, 128 KiB on Linux) the CLI starts the program with."""
+    rows = ["alias,team,models,maxBudget,budgetDuration"]
+    rows += [f"{k['alias']},{k['team']},{k['models'][0]},{first_budget if i == 0 else k['maxBudget']},"
+             f"{k['budgetDuration']}" for i, k in enumerate(keys_config(count))]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
 def timed(action: Callable[[], Any]) -> float:
     start = time.perf_counter()
     action()
@@ -76,7 +85,8 @@ def measure(litellm: RealLiteLLM, bin_dir: Path, count: int, workers: int, paral
         project = PulumiProject(Path(workdir), bin_dir, stack="bench")
         project.set_plain({"deployGateway": False, "gatewayUrl": api.url,
                            "adminApi": {"readinessTimeout": "60s", "requestTimeout": "60s"},
-                           "models": MODELS, "teams": TEAMS, "keys": keys_config(count)})
+                           "models": MODELS, "teams": TEAMS, "keysFrom": "keys.csv"})
+        write_keys_file(project.dir / "keys.csv", count)
         project.set_secret("masterKey", litellm.master_key)
         row: dict[str, Any] = {"keys": count}
 
@@ -93,10 +103,7 @@ def measure(litellm: RealLiteLLM, bin_dir: Path, count: int, workers: int, paral
         step("no-op up", lambda: project.up("--expect-no-changes", *extra))
         step("refresh", lambda: project.refresh("--skip-preview", *extra))
 
-        def one_budget(config: dict[str, Any]) -> None:
-            config["litemaas:keys"][0]["maxBudget"] = 11
-
-        project.edit_config(one_budget)
+        write_keys_file(project.dir / "keys.csv", count, first_budget=11)
         step("one change", lambda: project.up(*extra))
         step("destroy", lambda: project.destroy("--skip-preview", *extra))
     row.update({f"floor {k}": v for k, v in floor(litellm, count, workers).items()})
@@ -140,7 +147,7 @@ def main() -> None:
     with RealLiteLLM() as litellm:
         for count in args.keys:
             rows.append(measure(litellm, bin_dir, count, args.workers, args.parallel))
-            print(f"measured {count} keys", file=sys.stderr, flush=True)
+            print(f"measured {count} keys: {rows[-1]}", file=sys.stderr, flush=True)
     print_table(rows)
 
 

@@ -1,0 +1,104 @@
+"""Every kind of the catalog at once, through the real CLI against the real LiteLLM proxy: `up` creates them in
+dependency order, a no-op `preview` and `up` make no LiteLLM call, `refresh` reads no drift, secrets are only
+ciphertext in the state, removing entries deletes them dependents first, and `destroy` leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.fault_proxy import FaultProxy
+from tests.support.pulumi_cli import PulumiProject, ensure_toolchain
+
+pytestmark = pytest.mark.e2e
+
+CREDENTIAL_KEY = "sk-upstream-e2e-credential-0001"
+MCP_TOKEN = "mcp-token-e2e-0002"
+GUARDRAIL_WORDS = {"blocked_words": [{"keyword": "forbidden-e2e", "action": "BLOCK"}]}
+CATALOG = {
+    "models": [
+        {"name": "e2e-chat", "model": "openai/e2e-chat", "extraParams": {"mock_response": "ok"},
+         "fallbacks": ["e2e-backup"]},
+        {"name": "e2e-backup", "model": "openai/e2e-backup", "extraParams": {"mock_response": "ok"}},
+        {"name": "e2e-credentialed", "model": "openai/e2e-credentialed", "apiBase": "http://127.0.0.1:9/v1",
+         "credential": "e2e-upstream"},
+    ],
+    "accessGroups": [{"name": "e2e-small", "models": ["e2e-backup"]}],
+    "budgets": [{"name": "e2e-tier", "maxBudget": 5, "budgetDuration": "30d", "rpmLimit": 100}],
+    "users": [{"id": "e2e-alice", "email": "alice@e2e.example.com", "maxBudget": 20}],
+    "teams": [{"alias": "e2e-team", "models": ["e2e-chat", "e2e-backup"], "maxBudget": 50,
+               "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
+    "tags": [{"name": "e2e-tag", "description": "cost centre 42", "models": ["e2e-chat"]}],
+    "guardrails": [{"name": "e2e-filter", "provider": "litellm_content_filter", "mode": "pre_call",
+                    "params": GUARDRAIL_WORDS}],
+    "mcpServers": [{"name": "e2e_tools", "url": "http://127.0.0.1:9/mcp", "transport": "http",
+                    "authType": "bearer_token", "teams": ["e2e-team"]}],
+    "keys": [
+        {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"]},
+        {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"]},
+    ],
+}
+LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
+                 "McpServer", "VirtualKey")
+
+
+def admin_calls(api: FaultProxy) -> list[str]:
+    return [f"{c.method} {c.path}" for c in api.calls if not c.path.startswith("/health")]
+
+
+def litellm_resources(project: PulumiProject) -> dict[str, str]:
+    """URN -> type name of every LiteLLM resource in the state."""
+    return {r["urn"]: r["type"].rsplit(":", 1)[1] for r in project.resources()
+            if r["type"].startswith("pulumi-python:dynamic/litellm:")}
+
+
+@pytest.fixture()
+def catalog(tmp_path, real_litellm):
+    with FaultProxy(real_litellm.url) as api:
+        project = PulumiProject(tmp_path, ensure_toolchain(), stack="catalog")
+        project.set_plain({"deployGateway": False, "gatewayUrl": api.url,
+                           "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"}, **CATALOG})
+        project.set_secret("masterKey", real_litellm.master_key)
+        project.set_secret("credentials[0].name", "e2e-upstream")
+        project.set_secret("credentials[0].values.api_key", CREDENTIAL_KEY)
+        project.set_secret("mcpServers[0].authValue", MCP_TOKEN)
+        yield project, api, real_litellm
+        project.destroy()
+
+
+def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catalog):
+    project, api, litellm = catalog
+    project.up()
+    kinds = sorted(litellm_resources(project).values())
+    assert set(kinds) == set(LITELLM_TYPES), kinds
+
+    state = json.dumps(project.export())
+    for secret in (CREDENTIAL_KEY, MCP_TOKEN, litellm.master_key):
+        assert secret not in state  # ciphertext only
+
+    api.reset_calls()
+    preview = project.preview("--expect-no-changes")
+    project.up("--expect-no-changes")
+    assert set(preview["changeSummary"]) == {"same"} and admin_calls(api) == []
+    project.refresh("--expect-no-changes")
+
+    # Removing the budget's key first and then the budget, the user, its membership and the MCP server in one
+    # change: the engine deletes the dependents (key, member, grant) before what they depend on.
+    def remove(config):
+        config["litemaas:keys"] = [k for k in config["litemaas:keys"] if k["alias"] != "e2e-tier-key"]
+        config["litemaas:budgets"] = []
+        config["litemaas:users"] = []
+        config["litemaas:teams"][0]["members"] = []
+        config["litemaas:keys"][0].pop("user")
+        config["litemaas:mcpServers"][0]["teams"] = []
+
+    project.edit_config(remove)
+    project.up()
+    remaining = sorted(litellm_resources(project).values())
+    assert "Budget" not in remaining and "User" not in remaining and "TeamMember" not in remaining
+    assert remaining.count("VirtualKey") == 1
+    budgets = litellm.admin_json("GET", "/budget/list")
+    assert "e2e-tier" not in {b.get("budget_id") for b in budgets}
+    assert {k["key_alias"] for k in litellm.keys()} == {"e2e-alice-key"}
