@@ -169,8 +169,9 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             lambda details: dict(zip(list(self.keys), details))))
         self.handoff = pulumi.Output.secret(pulumi.Output.all(self.key_details, args.admin_url).apply(
             lambda v: {alias: handoff_message(alias, v[1], detail) for alias, detail in v[0].items()}))
-        self.register_outputs({"modelNames": self.model_names, "teamIds": self.team_ids,
-                               "keyDetails": self.key_details, "handoff": self.handoff})
+        # The per-key maps are the stack's `keys` and `handoff` outputs; registering them here too would store every
+        # key's ciphertext twice more (1.3 KB a key).
+        self.register_outputs({"modelNames": self.model_names, "teamIds": self.team_ids})
 
     def _named_models(self, names: Sequence[str]) -> list[Model]:
         return [self.models[n] for n in names if n in self.models]

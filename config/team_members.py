@@ -16,7 +16,7 @@ class MemberConfig:
     """One member of a team; `user` is a users[] id (then `managed`) or the id of a user the stack does not manage."""
 
     user: str
-    role: Optional[str] = None  # None: LiteLLM's default, user
+    role: Optional[str] = None  # None: a plain member (`user`)
     max_budget_in_team: Optional[float] = None
     managed: bool = False
 

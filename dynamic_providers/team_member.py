@@ -58,7 +58,8 @@ class TeamMemberProvider(ObjectProvider):
             inputs["member_id"] = member_id(team_id, user_id)
 
     def create_body(self, props):
-        member = {"user_id": props["user_id"], **({"role": props["role"]} if props.get("role") else {})}
+        # /team/member_add requires a role (422 without one); unset in the stack config means a plain member.
+        member = {"user_id": props["user_id"], "role": props.get("role") or "user"}
         body: dict[str, Any] = {"team_id": props["team_id"], "member": member}
         if props.get("max_budget_in_team") is not None:
             body["max_budget_in_team"] = props["max_budget_in_team"]

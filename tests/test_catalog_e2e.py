@@ -77,6 +77,9 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     state = json.dumps(project.export())
     for secret in (CREDENTIAL_KEY, MCP_TOKEN, litellm.master_key):
         assert secret not in state  # ciphertext only
+    # The per-key maps (1.3 KB a key) are stack outputs once, not repeated as the catalog component's outputs.
+    (component,) = [r for r in project.resources() if r["type"] == "litemaas:index:LiteLLMCatalog"]
+    assert not {"keyDetails", "handoff"} & set(component.get("outputs") or {})
 
     api.reset_calls()
     preview = project.preview("--expect-no-changes")

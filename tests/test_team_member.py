@@ -76,6 +76,13 @@ def test_lifecycle_update_in_place_and_delete(provider, litellm_api, team):
     provider.delete(member_id, news)  # already gone: no error
 
 
+def test_a_member_without_a_role_is_added_as_a_user(provider, litellm_api, team):
+    # `teams[].members[].role` is optional in the stack config; LiteLLM's /team/member_add requires one (422).
+    inputs, member_id, outs = created(provider, news_for(litellm_api, team, role=None))
+    assert members(litellm_api.backend, team) == {f"alice-{team}": ("user", 5.0)}
+    assert provider.diff(member_id, provider.read(member_id, outs).outs, inputs).changes is False
+
+
 def test_refresh_sees_hand_edits_and_removal(provider, litellm_api, team):
     backend = litellm_api.backend
     inputs, member_id, outs = created(provider, news_for(litellm_api, team))
