@@ -159,7 +159,8 @@ class ObjectProvider(LiteLLMProvider):
             if (importing or declared(props, spec.name)) and not spec.same(theirs, ours):
                 outs[spec.name] = theirs
         outs.update(self.computed_outputs(found))
-        return outs
+        # Unset stays unset, as in check(): differing stored inputs make the engine checkpoint every resource.
+        return {k: v for k, v in outs.items() if v is not None and v != {} and v != []}
 
     def computed_outputs(self, found: Any) -> dict[str, Any]:
         """Values of the table's computed fields from a server answer."""

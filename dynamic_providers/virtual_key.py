@@ -414,7 +414,9 @@ class VirtualKeyProvider(LiteLLMProvider):
             outs.setdefault("held_by_user", True)
         for name in ("rotation_due", "renewal_due"):
             outs.pop(name, None)
-        return {k: v for k, v in outs.items() if v is not None}
+        # Unset stays unset, as in check(): a refresh that adds `metadata: {}` makes the next `up` save the whole
+        # state after every key (the engine writes a checkpoint for each resource whose stored inputs differ).
+        return {k: v for k, v in outs.items() if v is not None and v != {} and v != []}
 
     # update ----------------------------------------------------------------------------------------
     def update(self, id_, olds, news):
@@ -517,7 +519,7 @@ class VirtualKeyProvider(LiteLLMProvider):
         outs.update(computed)
         if not outs.get("expired") and is_expired(outs.get("expires")):
             outs["expired"] = True
-        return {k: v for k, v in outs.items() if v is not None}
+        return {k: v for k, v in outs.items() if v is not None and v != {} and v != []}
 
 
 class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
