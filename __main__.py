@@ -6,9 +6,11 @@ import pulumi
 
 from components.litemaas import LiteMaaS
 from config import load_stack_config
+from litemaas_common.output_waits import wait_linearly
 from litemaas_common.stack_traces import keep_project_frames
 
-keep_project_frames(Path(__file__).resolve().parent)  # 1.4 KB less state per resource; see the module
+keep_project_frames(Path(__file__).resolve().parent)  # 1.6 KB less state per resource; see the module
+wait_linearly()  # the SDK's end-of-program wait without its N² loop; see the module
 config = load_stack_config()
 litemaas = LiteMaaS("litemaas", config)
 
@@ -25,5 +27,4 @@ pulumi.export("keys", pulumi.Output.secret(litemaas.catalog.key_details))
 pulumi.export("webAppUrl", litemaas.web_app_url)  # None while backend.enabled is false
 pulumi.export("webAppAdminApiKey",
               None if litemaas.web_app_admin_api_key is None else pulumi.Output.secret(litemaas.web_app_admin_api_key))
-# Per key alias, the message to send its user: `pulumi stack output --show-secrets handoff --json | jq -r .alice`
-pulumi.export("handoff", pulumi.Output.secret(litemaas.catalog.handoff))
+# The message to send each key's user is `litemaas handoff ALIAS` (made from `keys`, with the gateway's live budget).

@@ -4,8 +4,8 @@ Every child waits for what the caller made the catalog depend on (the gateway De
 their team and for the models they name, teams for their models. Resource names are derived from the
 model name / team alias / key alias, so renaming one of those in the stack config replaces that resource
 (a new key value for a renamed key alias). A key with `deliverTo` also gets a Secret in the user's namespace
-(OPENAI_API_KEY, OPENAI_BASE_URL, LITEMAAS_MODELS) that follows every rotation, and `handoff` holds the message
-for each key's user.
+(OPENAI_API_KEY, OPENAI_BASE_URL, LITEMAAS_MODELS) that follows every rotation; `key_details` is what the
+stack's `keys` output and `litemaas handoff` give each key's user.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
     KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
-from litemaas_common.handoff import handoff_message, openai_base_url
+from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
 # On a delivered Secret: `oc get secret -l litemaas.io/virtual-key` lists them; the value names the key alias.
@@ -74,7 +74,6 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
-    handoff: pulumi.Output[dict]  # secret: alias -> the message for the key's user
     delivered: dict[str, k8s.core.v1.Secret]  # alias -> the Secret in the user's namespace
 
     def __init__(self, name: str, args: LiteLLMCatalogArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -167,10 +166,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             lambda ids: dict(zip(aliases, ids)))
         self.key_details = pulumi.Output.secret(pulumi.Output.all(*[_key_detail(k) for k in self.keys.values()]).apply(
             lambda details: dict(zip(list(self.keys), details))))
-        self.handoff = pulumi.Output.secret(pulumi.Output.all(self.key_details, args.admin_url).apply(
-            lambda v: {alias: handoff_message(alias, v[1], detail) for alias, detail in v[0].items()}))
-        # The per-key maps are the stack's `keys` and `handoff` outputs; registering them here too would store every
-        # key's ciphertext twice more (1.3 KB a key).
+        # The per-key map is the stack's `keys` output; registering it here too would store every key's ciphertext
+        # once more.
         self.register_outputs({"modelNames": self.model_names, "teamIds": self.team_ids})
 
     def _named_models(self, names: Sequence[str]) -> list[Model]:

@@ -18,6 +18,8 @@ rename or move them. Pickled providers hold no attributes; `configure` state liv
 
 from __future__ import annotations
 
+import functools
+
 import json
 import logging
 import math
@@ -507,12 +509,25 @@ class LiteLLMResource(pulumi.dynamic.Resource):
         provider = self.provider_class
         own = pulumi.ResourceOptions(additional_secret_outputs=provider.secret_outputs(), **options)
         secret = {f.name for f in provider.fields if f.secret}
-        values = {**connection.props(), **{k: pulumi.Output.secret(v) if k in secret and v is not None else v
-                                           for k, v in props.items()}}
-        # Every name of the table is declared, so each is an output attribute; None values never reach the state.
-        values.update({f.name: None for f in provider.fields if f.name not in values})
+        values = {**connection.props(), **{k: pulumi.Output.secret(v) if k in secret else v
+                                           for k, v in props.items() if v is not None}}
+        # Only the outputs the class declares become attributes: the SDK tracks every named property as an Output
+        # until the program ends and waits on all of them again each time one resolves, so at thousands of keys
+        # each undeclared name costs time growing with N². None values never reach the state either way.
+        values.update({name: None for name in self.output_attributes() if name not in values})
         pulumi.dynamic.Resource.__init__(self, provider(), resource_name, values,
                                          pulumi.ResourceOptions.merge(own, opts))
+
+    @classmethod
+    @functools.cache
+    def output_attributes(cls) -> tuple[str, ...]:
+        """The outputs the resource class annotates (`token: pulumi.Output[str]`), its own and its bases'."""
+        names: list[str] = []
+        for klass in cls.__mro__:
+            if klass is LiteLLMResource:
+                break
+            names += [n for n in vars(klass).get("__annotations__", {}) if n != "provider_class" and n not in names]
+        return tuple(names)
 
     @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], connection: AdminConnection,

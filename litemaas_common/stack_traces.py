@@ -3,10 +3,11 @@
 The Python SDK (3.272, pinned) sends the whole call stack of each resource's constructor: the language host,
 runpy, asyncio and SDK frames included, 16 frames and 1.4 KB per resource. The engine writes it into the state and
 rewrites the whole state after every step, so at thousands of virtual keys it is a quarter of the state and of
-the time spent saving it. The frames inside the project (where the resource was declared) are the useful ones:
-only those are kept, less the LiteLLM resource classes' own constructors (so the recorded source position is the
-line of the component that declared the resource). There is no SDK setting for this, so the SDK's private `_get_stack_trace` is wrapped; if a
-later SDK drops it, nothing is changed and the full traces are stored again.
+the time spent saving it. The useful frame is the project's line that declared the resource (the engine's
+`sourcePosition`, named in its errors): only that innermost project frame is kept, not the LiteLLM resource classes'
+own constructors nor the component chain above it (the same three frames on every key, 190 B each time). There is
+no SDK setting for this, so the SDK's private `_get_stack_trace` is wrapped; if a later SDK drops it, nothing is
+changed and the full traces are stored again.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def _in_project(uri: str, root: str) -> bool:
 
 
 def keep_project_frames(project_root: Any = None) -> bool:
-    """Trim every later resource's stack trace to the frames under `project_root` (default: the working directory,
-    which the Pulumi CLI sets to the project). Returns whether the SDK offered the hook."""
+    """Trim every later resource's stack trace to its innermost frame under `project_root` (default: the working
+    directory, which the Pulumi CLI sets to the project). Returns whether the SDK offered the hook."""
     from pulumi.runtime import resource as runtime_resource
 
     original = getattr(runtime_resource, "_get_stack_trace", None)
@@ -39,9 +40,11 @@ def keep_project_frames(project_root: Any = None) -> bool:
 
     def project_frames_only():
         trace = original()
-        kept = [frame for frame in trace.frames if frame.HasField("pc") and _in_project(frame.pc.uri, root)]
+        kept = next((frame for frame in trace.frames if frame.HasField("pc") and _in_project(frame.pc.uri, root)),
+                    None)
         del trace.frames[:]
-        trace.frames.extend(kept)
+        if kept is not None:
+            trace.frames.append(kept)
         return trace
 
     setattr(project_frames_only, _INSTALLED, True)

@@ -309,21 +309,47 @@ def test_get_reads_existing_objects_by_id_alone(catalog_mocks):
     return pulumi.Output.all(*[r.urn for r in found]).apply(check)
 
 
+@pulumi.runtime.test
+def test_a_key_tracks_only_the_outputs_its_class_declares_and_the_inputs_given(catalog_mocks):
+    # The SDK waits on every tracked Output again each time one resolves (N² at thousands of keys): the ~30 unset
+    # names of the field table must not each become one.
+    from pulumi.runtime.settings import SETTINGS
+
+    from dynamic_providers.provider_base import AdminConnection, LiteLLMResource
+    from dynamic_providers.virtual_key import VirtualKey
+
+    connection = AdminConnection("https://litellm.apps.example.com", pulumi.Output.secret(MASTER))
+    before = len(SETTINGS.outputs)
+    key = VirtualKey("counted-key", connection=connection, key_alias="alice", models=["m"], max_budget=1.0)
+    tracked = len(SETTINGS.outputs) - before
+
+    declared = {n for klass in VirtualKey.__mro__[:VirtualKey.__mro__.index(LiteLLMResource)]
+                for n in vars(klass).get("__annotations__", {}) if n != "provider_class"}
+    assert {"key", "token", "key_name", "expires", "retired"} <= declared
+    given = {"key_alias", "models", "max_budget", "admin_url", "master_key"}
+    assert tracked <= len(declared | given) + 4  # urn, id and the secret wrappers of the connection
+    assert not hasattr(key, "tpm_limit") and not hasattr(key, "rotate_every")
+    return key.urn
+
+
 # --- day 2: hand-off note, delivered Secrets, lifecycle inputs -------------------------------------
 
 
 @pulumi.runtime.test
-def test_handoff_is_a_secret_message_per_key(catalog_mocks):
+def test_key_details_are_secret_and_make_the_message_for_each_user(catalog_mocks):
+    from litemaas_common.handoff import handoff_message
+
     _, catalog = build(catalog_mocks)
     results = {}
 
     async def probe():
-        results["secret"] = await catalog.handoff.is_secret()
-        results["handoff"] = await catalog.handoff.future()
+        results["secret"] = await catalog.key_details.is_secret()
+        results["details"] = await catalog.key_details.future()
 
     def check(_):
-        assert results["secret"] is True and set(results["handoff"]) == {"alice", "bob"}
-        alice = results["handoff"]["alice"]
+        assert results["secret"] is True and set(results["details"]) == {"alice", "bob"}
+        # what `litemaas handoff alice` prints from the stack's `keys` output
+        alice = handoff_message("alice", "https://litellm.apps.example.com", results["details"]["alice"])
         assert "Base URL:  https://litellm.apps.example.com/v1" in alice
         assert "API key:   sk-raw-catalog-key-alice" in alice
         assert "Models:    granite-8b-instruct" in alice and "10 USD per 30d" in alice
@@ -345,7 +371,9 @@ class AdoptedKeyMocks(CatalogMocks):
 
 
 @pulumi.runtime.test
-def test_handoff_of_an_adopted_key_says_the_user_holds_it(catalog_mocks):
+def test_the_message_for_an_adopted_key_says_the_user_holds_it(catalog_mocks):
+    from litemaas_common.handoff import handoff_message
+
     adopted = AdoptedKeyMocks()
     pulumi.runtime.set_mocks(adopted, project="litemaas", stack="test", preview=False)
     keys = (KeyConfig(alias="legacy", models=("granite-8b-instruct",), adopt=True),)
@@ -353,14 +381,13 @@ def test_handoff_of_an_adopted_key_says_the_user_holds_it(catalog_mocks):
     results = {}
 
     async def probe():
-        results["handoff"] = await catalog.handoff.future()
         results["details"] = await catalog.key_details.future()
 
     def check(_):
         assert plain(adopted.seen["catalog-key-legacy"].inputs)["adopt"] is True
         assert results["details"]["legacy"]["heldByUser"] is True and results["details"]["legacy"]["key"] is None
-        assert "API key:   unchanged, held by the user" in results["handoff"]["legacy"]
-        assert "sk-raw" not in results["handoff"]["legacy"]
+        message = handoff_message("legacy", "https://litellm.apps.example.com", results["details"]["legacy"])
+        assert "API key:   unchanged, held by the user" in message and "sk-raw" not in message
 
     return wait_for(catalog, pulumi.Output.from_input(asyncio.ensure_future(probe()))).apply(check)
 
