@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: test unit tools venv bench bench-real sandbox sandbox-down clean
+.PHONY: test unit tools venv bench bench-real bench-engine-floor sandbox sandbox-down clean
 
 test: venv tools
 	$(VENV)/bin/python -m pytest
@@ -41,6 +41,10 @@ bench: venv
 # The real CLI against the real LiteLLM proxy, beside the floor of plain admin API calls (README figures).
 bench-real: venv tools
 	$(VENV)/bin/python benchmarks/bench_real.py
+
+# The same CLI and backend with a provider that calls nothing: the engine's own cost of one resource per key.
+bench-engine-floor: venv tools
+	$(VENV)/bin/python benchmarks/bench_engine_floor.py
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_real import MODELS, TEAMS, floor, timed, write_keys_file  # noqa: E402
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain  # noqa: E402
-from tests.support.real_litellm import RealLiteLLM  # noqa: E402
+from tests.support.real_litellm import RealLiteLLM, stop_on_sigterm  # noqa: E402
 
 SETTINGS = {
     "default": {},
@@ -34,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=500)
     args = parser.parse_args()
+    stop_on_sigterm()
     bin_dir = ensure_toolchain()
     rows = []
     with RealLiteLLM() as litellm:

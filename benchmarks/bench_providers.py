@@ -31,7 +31,7 @@ from dynamic_providers.team import TeamProvider  # noqa: E402
 from dynamic_providers.virtual_key import VirtualKeyProvider  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.provider_host import ProviderHost, engine_provider, urn_for  # noqa: E402
-from tests.support.real_litellm import RealLiteLLM  # noqa: E402
+from tests.support.real_litellm import RealLiteLLM, stop_on_sigterm  # noqa: E402
 
 MODELS, TEAMS = 20, 5
 PROVIDERS = {"Model": engine_provider(ModelProvider()), "Team": engine_provider(TeamProvider()),
@@ -197,6 +197,7 @@ def main() -> int:
     parser.add_argument("--mcp-servers", type=int, default=0, help="a mixed catalog: also N MCP servers, each "
                         "team granted one")
     args = parser.parse_args()
+    stop_on_sigterm()
     rows = [run(n, args.workers, args.mcp_servers) for n in args.keys]
     print("| keys | MCP servers | resources | create all: wall s | host peak RSS MiB | create: HTTP writes / reads / health "
           "| no-op up: HTTP calls | refresh: reads (per resource) / wall s | one budget change: writes / reads "

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain  # noqa: E402
-from tests.support.real_litellm import RealLiteLLM  # noqa: E402
+from tests.support.real_litellm import RealLiteLLM, stop_on_sigterm  # noqa: E402
 
 MODELS = [{"name": f"bench-model-{i}", "model": f"openai/bench-model-{i}",
            "extraParams": {"mock_response": "ok"}} for i in range(2)]
@@ -142,6 +142,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="calls in flight in the floor loop")
     parser.add_argument("--parallel", type=int, default=None, help="pulumi --parallel (default: the CLI's)")
     args = parser.parse_args()
+    stop_on_sigterm()
     bin_dir = ensure_toolchain()
     rows = []
     with RealLiteLLM() as litellm:

@@ -4,6 +4,8 @@ database per test, and the protocol details the stand-in must get right (docs/re
 from __future__ import annotations
 
 import subprocess
+import sys
+from pathlib import Path
 
 from tests.support.real_litellm import Installation
 
@@ -69,3 +71,23 @@ def test_every_migration_of_litellm_is_applied(real_litellm):
     assert applied == shipped
     assert real_litellm.db.rows("""SELECT count(*) FROM information_schema.columns
         WHERE table_schema = 'public' AND table_name = 'LiteLLM_SpendLogs' AND column_name = 'organization_id'""") == [["1"]]
+
+
+def test_a_script_killed_with_sigterm_still_stops_its_servers():
+    # Benchmarks run `with RealLiteLLM():`; a plain SIGTERM would end them without `__exit__`, leaving the proxy
+    # and its PostgreSQL running.
+    script = """
+import os, signal, sys, time
+sys.path.insert(0, os.getcwd())
+from tests.support.real_litellm import stop_on_sigterm
+class Servers:
+    def __enter__(self): return self
+    def __exit__(self, *exc): print("servers stopped", flush=True)
+stop_on_sigterm()
+with Servers():
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert "servers stopped" in done.stdout, done.stderr

@@ -1,12 +1,15 @@
 """The engine floor: N keys as dynamic resources that call nothing, shaped like the catalog's (a component, a
-team, keys that depend on it), so the engine's checkpoints and steps can be measured without LiteLLM."""
+team, keys that depend on it), so the engine's checkpoints and steps can be measured without LiteLLM. The two
+program-side settings of the stack program apply here too (one stack frame per resource, the linear wait)."""
 
 import pulumi
 
 from dynamic_providers.null_key import NullKey
+from litemaas_common.output_waits import wait_linearly
 from litemaas_common.stack_traces import keep_project_frames
 
 keep_project_frames()
+wait_linearly()
 
 config = pulumi.Config()
 count = config.require_int("keys")
@@ -14,6 +17,7 @@ parent = pulumi.ComponentResource("litemaas:index:LiteLLMCatalog", "catalog")
 team = NullKey("catalog-team-bench-team", {"team_alias": "bench-team", "models": ["bench-model-0", "bench-model-1"]},
                pulumi.ResourceOptions(parent=parent))
 for i in range(count):
+    budget = config.get_int("budget") if i == 0 else 10  # `budget` is the one change
     NullKey(f"catalog-key-user-{i:05d}", {"key_alias": f"user-{i:05d}", "team_id": team.id, "models": ["bench-model-0"],
-                                          "max_budget": config.get_int("budget") if i == 0 else 10, "budget_duration": "30d"},
+                                          "max_budget": budget, "budget_duration": "30d"},
             pulumi.ResourceOptions(parent=parent))

@@ -412,9 +412,14 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def stop_on_sigterm() -> None:
+    """Make `kill` stop the servers of a script's `with RealLiteLLM()` as Ctrl-C does (SIGTERM skips `__exit__`)."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def main() -> None:
     """`python -m tests.support.real_litellm`: start one for manual use, until Ctrl-C or SIGTERM."""
-    signal.signal(signal.SIGTERM, _interrupt)  # stop the servers on `kill` too, not only on Ctrl-C
+    stop_on_sigterm()
     with RealLiteLLM(log_level="INFO") as litellm:
         print(f"LiteLLM {litellm.url}  master key {litellm.master_key}  database {litellm.db.url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 
 class NullKeyProvider(ResourceProvider):
@@ -20,8 +20,7 @@ class NullKeyProvider(ResourceProvider):
         changed = [name for name, value in news.items() if name != "__provider" and olds.get(name) != value]
         return DiffResult(changes=bool(changed))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]):
-        from pulumi.dynamic import UpdateResult
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult({**olds, **news})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
