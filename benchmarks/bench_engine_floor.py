@@ -1,7 +1,7 @@
 """The engine floor: what one dynamic resource per key costs the Pulumi CLI and SDK alone, with no LiteLLM call.
 
 The same CLI and file backend as `bench_real.py`, on `benchmarks/engine_floor` (a component, a team and N keys
-shaped like the catalog's, whose provider calls nothing): `up`, no-op `preview`, no-op `up`, `refresh`, one
+shaped like the catalog's, whose provider calls nothing): `preview`, `up`, no-op `preview`, no-op `up`, `refresh`, one
 change and `destroy`. Whatever this costs, no program with one resource per key can beat on this CLI and backend.
 
     .venv/bin/python benchmarks/bench_engine_floor.py [--keys 200 2000] [--env PULUMI_DIY_BACKEND_ZSTD=true]
@@ -24,7 +24,7 @@ from benchmarks.bench_real import timed  # noqa: E402
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain  # noqa: E402
 
 PROGRAM = Path(__file__).resolve().parent / "engine_floor"
-COLUMNS = ["keys", "up", "up ms/key", "no-op preview", "no-op up", "refresh", "one change", "destroy",
+COLUMNS = ["keys", "preview", "up", "up ms/key", "no-op preview", "no-op up", "refresh", "one change", "destroy",
            "destroy ms/key", "state bytes/key"]
 
 
@@ -40,6 +40,7 @@ def measure(bin_dir: Path, count: int, env: dict[str, str]) -> dict[str, Any]:
             row[name] = timed(action)
             print(f"  {count} keys: {name} {row[name]:.1f} s", file=sys.stderr, flush=True)
 
+        step("preview", lambda: project.run("preview"))
         step("up", project.up)
         row["state bytes/key"] = len(json.dumps(project.export())) / count
         step("no-op preview", lambda: project.run("preview", "--expect-no-changes"))
