@@ -19,7 +19,6 @@ rename or move them. Pickled providers hold no attributes; `configure` state liv
 from __future__ import annotations
 
 import functools
-
 import json
 import logging
 import math

@@ -13,13 +13,12 @@ against is patched: with any other, nothing changes.
 from __future__ import annotations
 
 import asyncio
-
 from importlib.metadata import version
+
 from pulumi.runtime import stack as runtime_stack
 from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
 
 PATCHED_SDK = "3.272.0"
-_INSTALLED = "_litemaas_linear_output_wait"
 
 
 async def wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
@@ -54,11 +53,10 @@ async def wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
 def wait_linearly() -> bool:
     """Install the linear wait when the SDK is the one it was written against. Returns whether it is installed."""
     current = getattr(runtime_stack, "wait_for_rpcs", None)
-    if getattr(current, _INSTALLED, False):
+    if current is wait_for_rpcs:
         return True
-    if version("pulumi") != PATCHED_SDK or current is None:
+    if current is None or version("pulumi") != PATCHED_SDK:
         return False
-    setattr(wait_for_rpcs, _INSTALLED, True)
-    wait_for_rpcs.sdk_original = current  # type: ignore[attr-defined]
+    wait_for_rpcs.sdk_original = current  # type: ignore[attr-defined]  # kept for the tests
     runtime_stack.wait_for_rpcs = wait_for_rpcs
     return True
