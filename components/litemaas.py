@@ -151,7 +151,8 @@ class LiteMaaS(pulumi.ComponentResource):
                                     opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
             self.monitoring = GatewayMonitoring(
                 "litellm-monitoring",
-                GatewayMonitoringArgs(namespace=self.namespace, config=config.monitoring, scrape_key=scrape_key.key),
+                GatewayMonitoringArgs(namespace=self.namespace, config=config.monitoring, scrape_key=scrape_key.key,
+                                      backups=self.backup is not None),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.gateway.service]))
 
         self.register_outputs({"gatewayUrl": self.gateway_url, "adminUiUrl": self.admin_ui_url,

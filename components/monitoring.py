@@ -1,5 +1,6 @@
 """Prometheus scraping of the gateway: the scrape key's Secret and a ServiceMonitor (monitoring.coreos.com/v1)
-for OpenShift user-workload monitoring (or any prometheus-operator)."""
+for OpenShift user-workload monitoring (or any prometheus-operator); the alerts as a PrometheusRule; and the
+dashboard as a GrafanaDashboard (grafana-operator) when `monitoring.grafana` is set."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from components.alert_rules import rule_groups
+from components.dashboard import dashboard_json
 from components.litellm_gateway import COMPONENT as GATEWAY, METRICS_PATH
 from config import MonitoringConfig
 
 TOKEN_SECRET = "litellm-metrics-token"
 TOKEN_KEY = "token"
+RULE_NAME = "litellm-alerts"
+DASHBOARD_NAME = "litellm"
 
 
 @dataclass
@@ -22,6 +27,7 @@ class GatewayMonitoringArgs:
     namespace: pulumi.Input[str]
     config: MonitoringConfig
     scrape_key: pulumi.Input[str]  # secret: a virtual key limited to /metrics (allowed_routes)
+    backups: bool = False  # the postgres-backup CronJob exists: its alerts are added
 
 
 class GatewayMonitoring(pulumi.ComponentResource):
@@ -55,4 +61,33 @@ class GatewayMonitoring(pulumi.ComponentResource):
                 }],
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret]))
+        self.rule = None
+        alerts = args.config.alerts
+        groups = pulumi.Output.from_input(args.namespace).apply(
+            lambda namespace: rule_groups(alerts, namespace, args.backups))
+        if rule_groups(alerts, "", args.backups):
+            self.rule = k8s.apiextensions.CustomResource(
+                f"{name}-rule",
+                api_version="monitoring.coreos.com/v1",
+                kind="PrometheusRule",
+                metadata=kube.metadata(RULE_NAME, args.namespace, GATEWAY),
+                spec={"groups": groups},
+                opts=child)
+        self.dashboard = None
+        grafana = args.config.grafana
+        if grafana is not None:
+            spec: dict = {
+                "instanceSelector": {"matchLabels": dict(grafana.instance_labels)},
+                "allowCrossNamespaceImport": grafana.allow_cross_namespace_import,
+                "json": dashboard_json(grafana.datasource),
+            }
+            if grafana.folder:
+                spec["folder"] = grafana.folder
+            self.dashboard = k8s.apiextensions.CustomResource(
+                f"{name}-dashboard",
+                api_version="grafana.integreatly.org/v1beta1",
+                kind="GrafanaDashboard",
+                metadata=kube.metadata(DASHBOARD_NAME, args.namespace, GATEWAY),
+                spec=spec,
+                opts=child)
         self.register_outputs({})

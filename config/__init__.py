@@ -17,7 +17,7 @@ from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, In
     managed_gateway_env
 from config.gateway import AutoscalingConfig
 from config.mcp_servers import McpServerConfig
-from config.monitoring import AlertingConfig, MonitoringConfig
+from config.monitoring import AlertingConfig, AlertsConfig, GrafanaConfig, MonitoringConfig
 from config.postgres import DEFAULT_POSTGRES_IMAGE, BackupConfig, CloudNativePGConfig, PostgresConfig, \
     max_connections_needed
 from config.redis import DEFAULT_REDIS_IMAGE, RedisConfig
@@ -29,7 +29,8 @@ from config.tag import TagConfig
 from config.guardrail import GuardrailConfig
 
 __all__ = [
-    "AdminApiConfig", "AlertingConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig", "CloudNativePGConfig",
+    "AdminApiConfig", "AlertingConfig", "AlertsConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig",
+    "CloudNativePGConfig", "GrafanaConfig",
     "ConfigError", "DEFAULT_BACKEND_IMAGE", "DEFAULT_FRONTEND_IMAGE", "DEFAULT_INGRESS_TLS_SECRET",
     "DEFAULT_LITELLM_IMAGE", "DEFAULT_POSTGRES_IMAGE", "DEFAULT_REDIS_IMAGE", "DefaultUserLimits", "DeliveryConfig",
     "FallbackConfig",

@@ -1,15 +1,33 @@
-"""`monitoring.*` and `alerting.*`: LiteLLM's Prometheus metrics (a ServiceMonitor) and its Slack alerts."""
+"""`monitoring.*` and `alerting.*`: LiteLLM's Prometheus metrics (a ServiceMonitor, alert rules, a Grafana
+dashboard) and its Slack alerts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 from urllib.parse import urlsplit
 
 import pulumi
 
 from config.reader import MISSING, Reader, check_litellm_duration, check_simple_duration, \
     parse_litellm_duration, secret_string
+
+# The alerts of the PrometheusRule (components/alert_rules.py builds them; a test compares the two), in the order
+# of README's alert table. `monitoring.alerts.disabled` names them.
+ALERTS = (
+    "LiteLLMKeyBudgetLow", "LiteLLMKeyBudgetExhausted", "LiteLLMTeamBudgetLow", "LiteLLMTeamBudgetExhausted",
+    "LiteLLMUserBudgetLow", "LiteLLMUserBudgetExhausted",
+    "LiteLLMSpendPerHourHigh", "LiteLLMSpendPerDayHigh", "LiteLLMTeamSpendPerHourHigh", "LiteLLMTeamSpendPerDayHigh",
+    "LiteLLMRateLimited", "LiteLLMUpstreamFailures", "LiteLLMLatencyHigh",
+    "LiteLLMGatewayDown", "LiteLLMFallbacksFailing", "LiteLLMDeploymentCooledDown",
+    "LiteMaaSBackupFailed", "LiteMaaSBackupTooOld",
+)
+BACKUP_ALERTS = ("LiteMaaSBackupFailed", "LiteMaaSBackupTooOld")
+# Kubernetes label syntax (a selector's keys and values), for monitoring.grafana.instanceLabels.
+LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                       r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 
 
 # LiteLLM 1.108.7's AlertType values (litellm/types/integrations/slack_alerting.py); tests compare the two.
@@ -33,12 +51,45 @@ ENTERPRISE_ALERTING_KEYS = {
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    """`monitoring.alerts`: the PrometheusRule's thresholds; money in the proxy's spend unit (USD)."""
+
+    enabled: bool = True
+    disabled: tuple[str, ...] = ()  # alert names left out of the rule
+    budget_low_percent: float = 20.0  # remaining share of max budget (key, team, user)
+    spend_per_hour: float = 50.0  # whole gateway
+    spend_per_day: float = 500.0
+    team_spend_per_hour: float = 20.0
+    team_spend_per_day: float = 200.0
+    rate_limited_percent: float = 5.0  # of requests refused with 429
+    upstream_failure_percent: float = 10.0  # of a model's upstream calls failing
+    latency_p95_seconds: float = 30.0  # request total latency, per model
+    backup_max_age: str = "26h"  # a daily backup, plus slack for a slow dump
+    pending_for: Optional[str] = None  # overrides every alert's own `for`
+
+    def on(self, alert: str) -> bool:
+        return self.enabled and alert not in self.disabled
+
+
+@dataclass(frozen=True)
+class GrafanaConfig:
+    """`monitoring.grafana`: a GrafanaDashboard for the grafana-operator instance these labels select."""
+
+    instance_labels: Mapping[str, str]
+    folder: Optional[str] = None
+    datasource: Optional[str] = None  # the Grafana data source the dashboard picks first
+    allow_cross_namespace_import: bool = True  # the Grafana instance usually runs in its own namespace
+
+
+@dataclass(frozen=True)
 class MonitoringConfig:
     enabled: bool = False
     interval: str = "30s"  # ServiceMonitor scrape interval
     # Remaining-budget gauges for every key and team, not only those used since the pod started.
     initialize_budget_metrics: bool = True
     prometheus_namespaces: tuple[str, ...] = ()  # namespaces whose pods may scrape; platform default when empty
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    grafana: Optional[GrafanaConfig] = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +105,16 @@ class AlertingConfig:
         return self.slack_webhook_url is not None
 
 
-MONITORING_KEYS = ["enabled", "interval", "initializeBudgetMetrics", "prometheusNamespaces"]
+MONITORING_KEYS = ["enabled", "interval", "initializeBudgetMetrics", "prometheusNamespaces", "alerts", "grafana"]
+# camelCase key -> AlertsConfig field, for the thresholds
+ALERT_THRESHOLDS = {
+    "spendPerHour": "spend_per_hour", "spendPerDay": "spend_per_day", "teamSpendPerHour": "team_spend_per_hour",
+    "teamSpendPerDay": "team_spend_per_day", "latencyP95Seconds": "latency_p95_seconds",
+}
+ALERT_PERCENTS = {"budgetLowPercent": "budget_low_percent", "rateLimitedPercent": "rate_limited_percent",
+                  "upstreamFailurePercent": "upstream_failure_percent"}
+ALERTS_KEYS = ["enabled", "disabled", *ALERT_PERCENTS, *ALERT_THRESHOLDS, "backupMaxAge", "for"]
+GRAFANA_KEYS = ["instanceLabels", "folder", "datasource", "allowCrossNamespaceImport"]
 ALERTING_KEYS = ["slackWebhookUrl", "alertTypes", "slowRequestThreshold", "budgetAlertTtl", "spendReportFrequency",
                  *ENTERPRISE_ALERTING_KEYS]
 
@@ -62,11 +122,62 @@ ALERTING_KEYS = ["slackWebhookUrl", "alertTypes", "slowRequestThreshold", "budge
 def parse_monitoring(top: Reader) -> MonitoringConfig:
     section = top.child("monitoring", MONITORING_KEYS)
     defaults = MonitoringConfig()
+    enabled = section.boolean("enabled", False)
+    if not enabled:
+        for key in ("alerts", "grafana"):
+            if section.raw(key) is not MISSING:
+                section.fail_key(key, "has no effect without monitoring.enabled (the rules and the dashboard read "
+                                 "the metrics it turns on); `pulumi config set --path monitoring.enabled true`")
     return MonitoringConfig(
-        enabled=section.boolean("enabled", False),
+        enabled=enabled,
         interval=section.string("interval", defaults.interval, check=check_simple_duration),
         initialize_budget_metrics=section.boolean("initializeBudgetMetrics", defaults.initialize_budget_metrics),
         prometheus_namespaces=section.string_list("prometheusNamespaces"),
+        alerts=parse_alerts(section.child("alerts", ALERTS_KEYS)),
+        grafana=parse_grafana(section) if section.raw("grafana") not in (MISSING, None) else None,
+    )
+
+
+def parse_alerts(section: Reader) -> AlertsConfig:
+    defaults = AlertsConfig()
+    values = {}
+    for key, name in ALERT_THRESHOLDS.items():
+        values[name] = section.number(key, getattr(defaults, name), positive=True)
+    for key, name in ALERT_PERCENTS.items():
+        percent = section.number(key, getattr(defaults, name), positive=True)
+        if percent >= 100:
+            section.fail_key(key, f"is a percentage and must be below 100, got {percent:g}")
+            percent = getattr(defaults, name)
+        values[name] = percent
+    disabled = section.string_list("disabled")
+    for index, alert in enumerate(disabled):
+        if alert not in ALERTS:
+            section.fail_key(f"disabled[{index}]", f"{alert!r} is not one of LiteMaaS's alerts; use some of "
+                             f"{', '.join(ALERTS)}")
+    return AlertsConfig(
+        enabled=section.boolean("enabled", True),
+        disabled=tuple(a for a in disabled if a in ALERTS),
+        backup_max_age=section.string("backupMaxAge", defaults.backup_max_age, check=check_simple_duration),
+        pending_for=section.string("for", check=check_simple_duration),
+        **values,
+    )
+
+
+def parse_grafana(monitoring: Reader) -> GrafanaConfig:
+    section = monitoring.child("grafana", GRAFANA_KEYS)
+    labels = section.mapping("instanceLabels")
+    if not labels:
+        section.fail_key("instanceLabels", "is required: the labels of your Grafana instance (grafana-operator), e.g. "
+                         "`pulumi config set --path monitoring.grafana.instanceLabels.dashboards grafana`")
+    for key, value in labels.items():
+        if not LABEL_KEY.match(str(key)) or not isinstance(value, str) or not LABEL_VALUE.match(value):
+            section.fail_key(f"instanceLabels.{key}", f"{key}={value!r} is not a Kubernetes label; keys and values "
+                             "are letters, digits, '-', '_' and '.', at most 63 characters")
+    return GrafanaConfig(
+        instance_labels={str(k): str(v) for k, v in labels.items()},
+        folder=section.string("folder"),
+        datasource=section.string("datasource"),
+        allow_cross_namespace_import=section.boolean("allowCrossNamespaceImport", True),
     )
 
 

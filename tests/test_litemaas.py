@@ -53,6 +53,7 @@ def test_the_production_topology_is_valid_restricted_and_keeps_secrets_in_secret
     manifests = [r.manifest for r in recorder.kubernetes()]
     kinds = sorted(m["kind"] for m in manifests)
     assert kinds.count("HorizontalPodAutoscaler") == 1 and kinds.count("ServiceMonitor") == 1
+    assert kinds.count("PrometheusRule") == 1
     assert kinds.count("ConfigMap") == 1 and kinds.count("NetworkPolicy") == 3
     for manifest in manifests:
         validate(manifest)

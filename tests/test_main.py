@@ -84,5 +84,6 @@ def test_invalid_config_fails_before_any_resource(mocked):
 def test_preview_of_a_new_stack(mocked):
     run = mocked.run(CONFIG, secret_keys=("models", "alerting"), preview=True)
     assert run.exports["gatewayUrl"] is None  # the router has not assigned a host yet
-    # 13 objects and the claim patch, the config file, Redis (4), the scrape token Secret and the ServiceMonitor
-    assert len(run.recorder.kubernetes()) == 21
+    # 13 objects and the claim patch, the config file, Redis (4), the scrape token Secret, the ServiceMonitor and
+    # the PrometheusRule
+    assert len(run.recorder.kubernetes()) == 22

@@ -61,3 +61,89 @@ def test_the_scrape_key_may_call_metrics_only_and_is_not_the_master_key(mocked):
     master = recorder.one("kubernetes:core/v1:Secret", "litellm-credentials").manifest["stringData"]
     assert master["LITELLM_MASTER_KEY"] not in json.dumps(token_secret.manifest)
     assert any(dep.endswith("::litellm-metrics-key") for dep in token_secret.dependencies)
+
+
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+GRAFANA_DASHBOARD = "kubernetes:grafana.integreatly.org/v1beta1:GrafanaDashboard"
+
+
+def deploy_with(mocked, monitoring: dict, backups: bool = False):
+    from config import parse_stack_config
+
+    config = parse_stack_config({"monitoring": {"enabled": True, **monitoring}}).monitoring
+
+    def program():
+        import pulumi
+        GatewayMonitoring("litellm-monitoring", GatewayMonitoringArgs(
+            namespace="ai", config=config, scrape_key=pulumi.Output.secret(SCRAPE_KEY), backups=backups))
+    return mocked.run({}, program=program).recorder
+
+
+def test_the_prometheus_rule_has_every_alert_with_severity_and_summary(mocked):
+    from config.monitoring import ALERTS
+
+    rule = deploy_with(mocked, {}, backups=True).one(PROMETHEUS_RULE).manifest
+    validate(rule)  # against tests/support/prometheusrule_crd.yaml
+    (group,) = rule["spec"]["groups"]
+    assert [r["alert"] for r in group["rules"]] == list(ALERTS)
+    for alert in group["rules"]:
+        assert alert["labels"]["severity"] in ("warning", "critical")
+        assert alert["annotations"]["summary"] and alert["annotations"]["description"]
+        assert 'namespace="ai"' in alert["expr"]  # two stacks in one cluster stay apart
+    assert SCRAPE_KEY not in json.dumps(rule)
+
+
+def test_thresholds_and_switches_reach_the_rule(mocked):
+    rule = deploy_with(mocked, {"alerts": {"budgetLowPercent": 35, "spendPerDay": 1234.5, "latencyP95Seconds": 12,
+                                           "disabled": ["LiteLLMTeamSpendPerHourHigh", "LiteLLMGatewayDown"],
+                                           "for": "30s"}}).one(PROMETHEUS_RULE).manifest
+    rules = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+    assert "LiteLLMTeamSpendPerHourHigh" not in rules and "LiteLLMGatewayDown" not in rules
+    assert "LiteMaaSBackupFailed" not in rules  # no backups configured
+    assert "< 0.35" in rules["LiteLLMKeyBudgetLow"]["expr"] and "> 1234.5" in rules["LiteLLMSpendPerDayHigh"]["expr"]
+    assert rules["LiteLLMLatencyHigh"]["expr"].endswith("> 12")
+    assert {r["for"] for r in rules.values()} == {"30s"}
+
+
+def test_alerts_can_be_switched_off_entirely(mocked):
+    recorder = deploy_with(mocked, {"alerts": {"enabled": False}})
+    assert recorder.of_type(PROMETHEUS_RULE) == [] and len(recorder.of_type(SERVICE_MONITOR)) == 1
+
+
+def test_the_grafana_dashboard_selects_the_admins_instance(mocked):
+    from components.dashboard import load_dashboard
+
+    recorder = deploy_with(mocked, {"grafana": {"instanceLabels": {"dashboards": "grafana"}, "folder": "LiteMaaS",
+                                                "datasource": "Thanos"}})
+    dashboard = recorder.one(GRAFANA_DASHBOARD).manifest
+    validate(dashboard)  # against tests/support/grafanadashboard_crd.yaml
+    spec = dashboard["spec"]
+    assert spec["instanceSelector"] == {"matchLabels": {"dashboards": "grafana"}}
+    assert spec["folder"] == "LiteMaaS" and spec["allowCrossNamespaceImport"] is True
+    model = json.loads(spec["json"])
+    assert model["panels"] == load_dashboard()["panels"]  # the file in the repository, as it is
+    (picker,) = [v for v in model["templating"]["list"] if v["type"] == "datasource"]
+    assert picker["current"]["value"] == "Thanos"
+    assert SCRAPE_KEY not in spec["json"]
+    assert deploy_with(mocked, {}).of_type(GRAFANA_DASHBOARD) == []  # only with monitoring.grafana
+
+
+def test_the_new_schemas_catch_what_the_operators_would_refuse(mocked):
+    import jsonschema
+
+    recorder = deploy_with(mocked, {"grafana": {"instanceLabels": {"dashboards": "grafana"}}})
+    rule, dashboard = recorder.one(PROMETHEUS_RULE).manifest, recorder.one(GRAFANA_DASHBOARD).manifest
+    for manifest, path, broken in [(rule, ("spec", "groups", 0, "rules", 0), {"for": "5 minutes"}),
+                                   (rule, ("spec", "groups", 0), {"name": ""}),
+                                   (dashboard, ("spec",), {"instanceSelector": None}),
+                                   (dashboard, ("spec",), {"resyncPeriod": "ten minutes"}),
+                                   (dashboard, ("spec",), {"dashboardJson": "{}"})]:
+        bad = json.loads(json.dumps(manifest))
+        target = bad
+        for step in path:
+            target = target[step]
+        target.update(broken)
+        if broken.get("instanceSelector", "") is None:
+            del target["instanceSelector"]
+        with pytest.raises(jsonschema.ValidationError):
+            validate(bad)

@@ -1,9 +1,9 @@
 """Offline validation of the manifests the program produces.
 
 Built-in kinds go through kubernetes-validate (strict: unknown fields fail). The Route, the CloudNativePG
-Cluster and OpenShift's OAuthClient have no schema there, so they are checked against the openAPIV3Schema of our
-CRDs (tests/support/route_crd.yaml, tests/support/cnpg_cluster_crd.yaml, tests/support/oauthclient_crd.yaml), made strict by forbidding properties the
-schema does not declare.
+Cluster, OpenShift's OAuthClient, the ServiceMonitor, PrometheusRule and GrafanaDashboard have no schema there,
+so they are checked against the openAPIV3Schema of our CRDs (tests/support/*_crd.yaml), made strict by
+forbidding properties the schema does not declare.
 """
 
 from __future__ import annotations
@@ -23,6 +23,14 @@ OAUTH_CLIENT_CRD = Path(__file__).with_name("oauthclient_crd.yaml")
 # The community operator's group and EDB's (same Cluster schema); see config.postgres.CLOUDNATIVEPG_API_GROUPS.
 CNPG_API_GROUPS = ("postgresql.cnpg.io", "postgresql.k8s.enterprisedb.io")
 SERVICE_MONITOR_CRD = Path(__file__).with_name("servicemonitor_crd.yaml")
+PROMETHEUS_RULE_CRD = Path(__file__).with_name("prometheusrule_crd.yaml")
+GRAFANA_DASHBOARD_CRD = Path(__file__).with_name("grafanadashboard_crd.yaml")
+# Custom resources checked against our CRDs, by (apiVersion, kind).
+CUSTOM_RESOURCE_CRDS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): SERVICE_MONITOR_CRD,
+    ("monitoring.coreos.com/v1", "PrometheusRule"): PROMETHEUS_RULE_CRD,
+    ("grafana.integreatly.org/v1beta1", "GrafanaDashboard"): GRAFANA_DASHBOARD_CRD,
+}
 # OpenShift 4.17 ships Kubernetes 1.30; the newest schema set is whatever kubernetes-validate carries.
 KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
 POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"}
@@ -86,8 +94,8 @@ def _custom_validator(manifest: dict) -> jsonschema.Draft7Validator | None:
     api_version = manifest.get("apiVersion")
     if api_version == "route.openshift.io/v1":
         return route_validator()
-    if api_version == "monitoring.coreos.com/v1":
-        return crd_validator(SERVICE_MONITOR_CRD)
+    if (api_version, manifest.get("kind")) in CUSTOM_RESOURCE_CRDS:
+        return crd_validator(CUSTOM_RESOURCE_CRDS[api_version, manifest.get("kind")])
     if api_version == "oauth.openshift.io/v1" and manifest.get("kind") == "OAuthClient":
         return oauth_client_validator()
     if manifest.get("kind") == "Cluster" and api_version in {f"{g}/v1" for g in CNPG_API_GROUPS}:
