@@ -33,6 +33,7 @@ tools:
 	scripts/toolchain
 	scripts/kube-tools
 	scripts/real-litellm
+	scripts/prometheus
 	scripts/chromium
 
 bench: venv
