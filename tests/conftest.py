@@ -88,3 +88,13 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if {"real_litellm", "real_litellm_server", "litellm_api"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.real_litellm)
+
+
+@pytest.fixture(scope="session")
+def scraped_gateway():
+    """The real LiteLLM proxy with the gateway's monitoring settings after real traffic, scraped by a real
+    Prometheus that evaluates the PrometheusRule (tests/support/scraped_gateway.py; ~90 s)."""
+    from tests.support.scraped_gateway import ScrapedGateway
+
+    with ScrapedGateway() as world:
+        yield world

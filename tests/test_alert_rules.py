@@ -3,12 +3,18 @@ rules` (fires when it should, stays quiet when it should not, with the labels an
 
 from __future__ import annotations
 
+import json
+import re
+
+import pytest
 import yaml
 
 from components.alert_rules import rule_groups
+from components.dashboard import load_dashboard, panel_queries
 from config import AlertsConfig
 from config.monitoring import ALERTS
 from tests.support.prometheus import promtool
+from tests.support.scraped_gateway import NAMESPACE
 
 NS = "ai"
 KEY = {"namespace": NS, "job": "litellm"}
@@ -220,3 +226,70 @@ def test_a_wrong_expectation_fails_promtool(tmp_path):
         "rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": [group]}, sort_keys=False))
     tested = promtool("test", "rules", "tests.yaml", cwd=tmp_path)
     assert tested.returncode != 0 and "LiteLLMKeyBudgetLow" in tested.stdout + tested.stderr
+
+
+# --- against the real proxy: Prometheus scrapes it and evaluates the rules (tests/support/scraped_gateway.py) -----
+
+def firing(world, alert: str) -> list[dict]:
+    return [a for a in world.prometheus.alerts() if a["labels"]["alertname"] == alert
+            and a["state"] in ("pending", "firing")]
+
+
+def used_metric_names(expressions) -> set[str]:
+    """The metric names in PromQL: what is left once matchers and label lists are taken out."""
+    names = set()
+    for expr in expressions:
+        expr = re.sub(r"\{[^}]*\}", "", expr)
+        expr = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", expr)
+        names |= set(re.findall(r"\b((?:litellm|kube)_[a-z0-9_]+|up)\b", expr))
+    return names
+
+
+@pytest.mark.real_litellm
+def test_the_budget_alerts_fire_for_the_pushed_keys_and_no_other(scraped_gateway):
+    world = scraped_gateway
+    assert world.traffic.answers["pushed"] == [200] and world.traffic.answers["spent"][0] == 200
+    (low,) = firing(world, "LiteLLMKeyBudgetLow")
+    assert low["labels"]["api_key_alias"] == "pushed"
+    assert low["labels"]["hashed_api_key"] == world.traffic.hashes["pushed"]
+    assert low["labels"]["severity"] == "warning" and low["labels"]["namespace"] == NAMESPACE
+    assert low["annotations"]["summary"] == "Key pushed has 4% of its budget left"  # 0.002 of 0.05
+    (spent,) = firing(world, "LiteLLMKeyBudgetExhausted")
+    assert spent["labels"]["api_key_alias"] == "spent" and spent["labels"]["severity"] == "critical"
+    # The team (1 USD) and the user (0.5 USD) have most of their budgets left.
+    for alert in ("LiteLLMTeamBudgetLow", "LiteLLMTeamBudgetExhausted", "LiteLLMUserBudgetLow",
+                  "LiteLLMUserBudgetExhausted", "LiteLLMSpendPerHourHigh", "LiteLLMGatewayDown"):
+        assert firing(world, alert) == [], alert
+    everything = json.dumps(world.prometheus.alerts())
+    assert not any(key in everything for key in world.traffic.keys.values())  # hashes only, never a key
+
+
+@pytest.mark.real_litellm
+def test_the_health_alerts_fire_on_real_failures(scraped_gateway):
+    world = scraped_gateway
+
+    def labels(alert, label):
+        return {a["labels"][label] for a in firing(world, alert)}
+
+    assert "limited" in labels("LiteLLMRateLimited", "api_key_alias")  # 1 rpm, refused with 429
+    assert "pushed" not in labels("LiteLLMRateLimited", "api_key_alias")
+    # Upstream failures of the failing group, not the proxy's own refusals of the mock model (429, 422).
+    assert labels("LiteLLMUpstreamFailures", "model_group") == {"flaky", "fallback-source"}
+    assert labels("LiteLLMFallbacksFailing", "requested_model") == {"fallback-source"}
+    assert "flaky" in labels("LiteLLMDeploymentCooledDown", "litellm_model_name")
+
+
+@pytest.mark.real_litellm
+def test_every_metric_the_rules_and_the_dashboard_use_is_exported(scraped_gateway):
+    world = scraped_gateway
+    rules = rule_groups(AlertsConfig(), NS, backups=True)[0]["rules"]
+    used = used_metric_names([r["expr"] for r in rules] + [q for _, q in panel_queries(load_dashboard())])
+    scraped = set(world.prometheus.api("label/__name__/values"))
+    # kube-state-metrics' series come from the cluster's monitoring, not from the gateway.
+    from_gateway = {name for name in used if not name.startswith("kube_")}
+    assert from_gateway - scraped == set()
+    assert len(from_gateway) >= 15 and "litellm_spend_metric_total" in from_gateway
+    assert "litellm_spend_metric" not in scraped  # a name missing its _total would be caught
+    assert {n for n in used if n.startswith("kube_")} == {
+        "kube_job_failed", "kube_job_status_start_time", "kube_cronjob_status_last_successful_time",
+        "kube_cronjob_created"}
