@@ -12,7 +12,7 @@ from typing import Callable
 
 from components.litellm_gateway import COMPONENT as GATEWAY_SERVICE
 from components.postgres_backup import COMPONENT as BACKUP_CRON_JOB
-from config.monitoring import ALERTS, BACKUP_ALERTS, AlertsConfig
+from config.monitoring import ALERTS, AlertsConfig
 
 # Rate and failure ratios look back this far: long enough for a few scrapes of a quiet gateway.
 WINDOW = "10m"
@@ -174,7 +174,8 @@ def alerts_for(alerts: AlertsConfig, namespace: str, backups: bool) -> list[Aler
                   f"The {BACKUP_CRON_JOB} CronJob has not completed a backup in {alerts.backup_max_age}."),
         ]
     assert {a.name for a in candidates} <= set(ALERTS)
-    return [a for a in candidates if alerts.on(a.name) and (backups or a.name not in BACKUP_ALERTS)]
+    active = alerts.active(backups)
+    return [a for a in candidates if a.name in active]
 
 
 def _seconds(duration: str) -> int:

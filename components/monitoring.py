@@ -65,7 +65,7 @@ class GatewayMonitoring(pulumi.ComponentResource):
         alerts = args.config.alerts
         groups = pulumi.Output.from_input(args.namespace).apply(
             lambda namespace: rule_groups(alerts, namespace, args.backups))
-        if rule_groups(alerts, "", args.backups):
+        if alerts.active(args.backups):
             self.rule = k8s.apiextensions.CustomResource(
                 f"{name}-rule",
                 api_version="monitoring.coreos.com/v1",

@@ -67,8 +67,11 @@ class AlertsConfig:
     backup_max_age: str = "26h"  # a daily backup, plus slack for a slow dump
     pending_for: Optional[str] = None  # overrides every alert's own `for`
 
-    def on(self, alert: str) -> bool:
-        return self.enabled and alert not in self.disabled
+    def active(self, backups: bool) -> tuple[str, ...]:
+        """The alerts the rule carries; the backup ones only where the backup CronJob exists."""
+        if not self.enabled:
+            return ()
+        return tuple(a for a in ALERTS if a not in self.disabled and (backups or a not in BACKUP_ALERTS))
 
 
 @dataclass(frozen=True)

@@ -397,3 +397,40 @@ def test_backup_cron_job_and_claim_are_accepted(cluster: LocalCluster, namespace
     claim = wait_until(cluster, f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/postgres-backups",
                        lambda c: c.get("status", {}).get("phase") == "Bound", "the backup claim to be bound")
     assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"
+
+
+def test_monitoring_crds_accept_the_stacks_objects_and_reject_invalid_ones(
+        cluster: LocalCluster, namespace: str, mocked: Any) -> None:
+    """The ServiceMonitor, PrometheusRule and GrafanaDashboard, served by our CRD schemas (tests/support/*_crd.yaml)."""
+    from components.litemaas import LiteMaaS
+    from config import parse_stack_config
+    from tests.support.manifests import CUSTOM_RESOURCE_CRDS
+
+    for crd_file in sorted(set(CUSTOM_RESOURCE_CRDS.values())):
+        cluster.install_crd(yaml.safe_load(crd_file.read_text()))
+    config = parse_stack_config({"monitoring": {"enabled": True, "grafana": {"instanceLabels": {"dashboards": "g"}}},
+                                 "postgres": {"backup": {}}})
+    recorder = mocked.run({}, program=lambda: LiteMaaS("litemaas", config)).recorder
+    created = {}
+    for kind in ("ServiceMonitor", "PrometheusRule", "GrafanaDashboard"):
+        (manifest,) = [r.manifest for r in recorder.kubernetes() if r.manifest["kind"] == kind]
+        manifest["metadata"]["namespace"] = namespace
+        path = cluster.api.resource_path(manifest["apiVersion"], kind, namespace)
+        cluster.api.request("POST", path, manifest, params={"fieldValidation": "Strict"})
+        created[kind] = (manifest, cluster.api.get(f"{path}/{manifest['metadata']['name']}"))
+    rule, stored_rule = created["PrometheusRule"]
+    assert stored_rule["spec"] == rule["spec"]  # nothing pruned
+    assert len(stored_rule["spec"]["groups"][0]["rules"]) == 18
+    dashboard, stored_dashboard = created["GrafanaDashboard"]
+    assert stored_dashboard["spec"]["json"] == dashboard["spec"]["json"]
+    assert stored_dashboard["spec"]["resyncPeriod"] == "10m0s"  # the CRD's default, as the operator's
+    for manifest, change, complaint in [
+            (rule, lambda s: s["groups"][0]["rules"][0].update({"for": "five minutes"}), "spec.groups[0].rules[0].for"),
+            (dashboard, lambda s: s.pop("instanceSelector"), "spec.instanceSelector"),
+            (dashboard, lambda s: s.update({"folder": "a", "folderUID": "b"}), "folder field cannot be set")]:
+        invalid = copy.deepcopy(manifest)
+        invalid["metadata"]["name"] = "invalid"
+        change(invalid["spec"])
+        with pytest.raises(KubeApiError) as rejected:
+            cluster.api.create(invalid)
+        assert rejected.value.status == 422 and complaint in str(rejected.value), str(rejected.value)
