@@ -293,3 +293,36 @@ def test_every_metric_the_rules_and_the_dashboard_use_is_exported(scraped_gatewa
     assert {n for n in used if n.startswith("kube_")} == {
         "kube_job_failed", "kube_job_status_start_time", "kube_cronjob_status_last_successful_time",
         "kube_cronjob_created"}
+
+
+def test_the_readme_routing_example_routes_spend_to_email_and_critical_alerts_to_slack():
+    """README's AlertmanagerConfig, walked the way Alertmanager walks routes, for every alert of the rule."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "kind: AlertmanagerConfig" in b]
+    example = yaml.safe_load(block)
+    assert example["apiVersion"] == "monitoring.coreos.com/v1beta1"
+    route = example["spec"]["route"]
+    receivers = {r["name"] for r in example["spec"]["receivers"]}
+
+    def matches(node, labels):
+        return all(re.fullmatch(m["value"], labels.get(m["name"], "")) if m.get("matchType") == "=~"
+                   else labels.get(m["name"], "") == m["value"] for m in node.get("matchers", []))
+
+    def receivers_of(labels):
+        assert matches(route, labels)
+        chosen = []
+        for child in route["routes"]:
+            if matches(child, labels):
+                chosen.append(child["receiver"])
+                if not child.get("continue"):
+                    break
+        return chosen or [route["receiver"]]
+
+    spend = {a for a in ALERTS if "Budget" in a or "SpendPer" in a}
+    for rule in RULES:
+        got = receivers_of({"alertname": rule["alert"], "severity": rule["labels"]["severity"]})
+        assert set(got) <= receivers
+        assert ("finops-email" in got) == (rule["alert"] in spend), rule["alert"]
+        assert ("oncall-slack" in got) == (rule["labels"]["severity"] == "critical" or rule["alert"] not in spend)

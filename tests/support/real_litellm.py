@@ -199,6 +199,45 @@ class StartedService:
         self.stop()
 
 
+class LocalServer(StartedService):
+    """A server process in its own temporary directory, logging to `<workdir>/<log_name>`; `stop()` ends it
+    (terminate, then kill) and removes the directory."""
+
+    log_name = "server.log"
+    workdir: Path | None = None
+    _process: "subprocess.Popen[bytes] | None" = None
+
+    def make_workdir(self, prefix: str) -> Path:
+        self.workdir = Path(tempfile.mkdtemp(prefix=prefix))
+        return self.workdir
+
+    def spawn(self, argv: list[str]) -> "subprocess.Popen[bytes]":
+        assert self.workdir is not None
+        self._log = open(self.workdir / self.log_name, "wb")
+        self._process = subprocess.Popen(argv, cwd=self.workdir, stdout=self._log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        return self._process
+
+    def log_tail(self, lines: int = 20) -> str:
+        log = self.workdir / self.log_name if self.workdir else None
+        text = log.read_text(errors="replace") if log and log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+            self._process = None
+            self._log.close()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+
 class RealLiteLLM(StartedService):
     """PostgreSQL plus the real LiteLLM proxy. `with RealLiteLLM() as litellm:` starts both and stops both,
     also on failure; `litellm.url`, `litellm.master_key`, `litellm.admin(...)`, `litellm.db.rows(...)`.

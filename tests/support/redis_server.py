@@ -12,10 +12,8 @@ import secrets
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
-from pathlib import Path
-from tests.support.real_litellm import StartedService, free_port
+from tests.support.real_litellm import LocalServer, free_port
 
 START_TIMEOUT = 20.0
 
@@ -39,12 +37,12 @@ def redis_server_binary() -> str:
     raise RedisServerError("redis-server is not installed: run `sudo apt-get install redis-server`")
 
 
-class RedisServer(StartedService):
+class RedisServer(LocalServer):
+    log_name = "redis.log"
+
     def __init__(self) -> None:
         self.password = secrets.token_hex(16)
         self.port = free_port()
-        self.workdir: Path | None = None
-        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -52,15 +50,13 @@ class RedisServer(StartedService):
 
     def start(self) -> None:
         binary = redis_server_binary()
-        self.workdir = Path(tempfile.mkdtemp(prefix="litemaas-redis-"))
+        self.make_workdir("litemaas-redis-")
         # The password goes through a config file, not argv (which `ps` shows).
         config = self.workdir / "redis.conf"
         config.write_text(f"bind 127.0.0.1\nport {self.port}\nrequirepass {self.password}\nsave \"\"\n"
                           f"appendonly no\ndir {self.workdir}\nprotected-mode yes\n")
         config.chmod(0o600)
-        self._log = open(self.workdir / "redis.log", "wb")
-        self._process = subprocess.Popen([binary, str(config)], stdout=self._log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+        self.spawn([binary, str(config)])
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -89,21 +85,3 @@ class RedisServer(StartedService):
         lines = reply.split(b"\r\n")
         return lines[1].decode(errors="replace") if len(lines) > 1 else None
 
-    def log_tail(self, lines: int = 20) -> str:
-        log = self.workdir / "redis.log" if self.workdir else None
-        text = log.read_text(errors="replace") if log and log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=5)
-            self._process = None
-            self._log.close()
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
