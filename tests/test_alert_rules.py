@@ -212,10 +212,16 @@ def test_every_alert_fires_and_stays_quiet_as_it_should(tmp_path):
     for rule in groups[0]["rules"]:
         del rule["annotations"]["description"]
     write_rules(tmp_path / "rules.yaml", groups)
-    (tmp_path / "tests.yaml").write_text(yaml.safe_dump({
-        "rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": TEST_GROUPS}, sort_keys=False, width=1000))
-    tested = promtool("test", "rules", "tests.yaml", cwd=tmp_path)
+    # The day-long series are evaluated every 10 minutes (promtool evaluates every rule at every step up to the
+    # last eval_time), the others every minute.
+    for name, interval, tests in (("minutes", "1m", [g for g in TEST_GROUPS if g["interval"] == "1m"]),
+                                  ("days", "10m", [g for g in TEST_GROUPS if g["interval"] != "1m"])):
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump({
+            "rule_files": ["rules.yaml"], "evaluation_interval": interval, "tests": tests}, sort_keys=False,
+            width=1000))
+    tested = promtool("test", "rules", "minutes.yaml", "days.yaml", cwd=tmp_path)
     assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert tested.stdout.count("SUCCESS") == 2
 
 
 def test_a_wrong_expectation_fails_promtool(tmp_path):
