@@ -63,9 +63,9 @@ class GatewayMonitoring(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret]))
         self.rule = None
         alerts = args.config.alerts
-        groups = pulumi.Output.from_input(args.namespace).apply(
-            lambda namespace: rule_groups(alerts, namespace, args.backups))
         if alerts.active(args.backups):
+            groups = pulumi.Output.from_input(args.namespace).apply(
+                lambda namespace: rule_groups(alerts, namespace, args.backups))
             self.rule = k8s.apiextensions.CustomResource(
                 f"{name}-rule",
                 api_version="monitoring.coreos.com/v1",
@@ -79,7 +79,8 @@ class GatewayMonitoring(pulumi.ComponentResource):
             spec: dict = {
                 "instanceSelector": {"matchLabels": dict(grafana.instance_labels)},
                 "allowCrossNamespaceImport": grafana.allow_cross_namespace_import,
-                "json": dashboard_json(grafana.datasource),
+                "json": pulumi.Output.from_input(args.namespace).apply(
+                    lambda namespace: dashboard_json(namespace, grafana.datasource)),
             }
             if grafana.folder:
                 spec["folder"] = grafana.folder

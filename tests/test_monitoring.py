@@ -122,8 +122,9 @@ def test_the_grafana_dashboard_selects_the_admins_instance(mocked):
     assert spec["folder"] == "LiteMaaS" and spec["allowCrossNamespaceImport"] is True
     model = json.loads(spec["json"])
     assert model["panels"] == load_dashboard()["panels"]  # the file in the repository, as it is
-    (picker,) = [v for v in model["templating"]["list"] if v["type"] == "datasource"]
-    assert picker["current"]["value"] == "Thanos"
+    pickers = {v["name"]: v["current"] for v in model["templating"]["list"]}
+    assert pickers == {"datasource": {"text": "Thanos", "value": "Thanos"}, "namespace": {"text": "ai", "value": ["ai"]}}
+    assert model["uid"].startswith("litemaas-litellm-ai-") and len(model["uid"]) <= 40 and "(ai)" in model["title"]
     assert SCRAPE_KEY not in spec["json"]
     assert deploy_with(mocked, {}).of_type(GRAFANA_DASHBOARD) == []  # only with monitoring.grafana
 
