@@ -29,7 +29,6 @@ RATE_INTERVAL = "20s"
 PENDING_FOR = "2s"
 # A completion of the mock model: 10 prompt and 19 completion tokens at these prices cost 0.048 USD.
 PRICES = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002}
-CALL_COST = 0.048
 
 
 @dataclass
