@@ -27,7 +27,7 @@ SCRAPE_INTERVAL = "2s"
 RATE_INTERVAL = "20s"
 # Alerts fire after one evaluation instead of their production `for`.
 PENDING_FOR = "2s"
-# A completion of the mock model: 10 prompt and 19 completion tokens at these prices cost 0.048 USD.
+# A completion of the mock model (8 prompt and 20 completion tokens) costs 0.048 USD at these prices.
 PRICES = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002}
 
 
