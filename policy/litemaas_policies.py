@@ -110,7 +110,7 @@ class StackPaths:
         return None, None
 
     def path(self, section: str, id_field: str, identity: Any, key: str = "") -> str:
-        """`litemaas:keys[3].maxBudget`; a key from the `keysFrom` file: `litemaas:keysFrom keys.csv (alice): maxBudget`."""
+        """`litemaas:keys[3].maxBudget`; from the `keysFrom` file: `litemaas:keysFrom keys.csv (alice): maxBudget`."""
         index, _ = self.item(section, id_field, identity)
         suffix = f".{key}" if key else ""
         if index is not None:
@@ -394,6 +394,11 @@ def plain_http(resource: Resource, settings: Mapping[str, Any], paths: StackPath
             f"cluster", resource.urn)
 
 
+def _set_secret(resource: Resource, paths: StackPaths, key: str) -> str:
+    """The command that stores `key` of the resource's config item encrypted."""
+    return f"`pulumi config set --secret --path '{config_path(resource, paths, key)[len(PROJECT) + 1:]}' …`"
+
+
 def plain_credentials(resource: Resource, settings: Mapping[str, Any], paths: StackPaths) -> Iterable[Violation]:
     """No guardrail or MCP server credential in an input stored in plain text (the state and the preview show it)."""
     if resource.type == GUARDRAIL:
@@ -402,11 +407,11 @@ def plain_credentials(resource: Resource, settings: Mapping[str, Any], paths: St
             if CREDENTIAL_NAME.search(str(name)) and isinstance(value, str) and value \
                     and not value.startswith(ENV_REFERENCE):
                 yield Violation(
-                    f"{describe(resource)} has a credential in plain text in {config_path(resource, paths, 'params.' + name)} "
-                    f"(params are stored and shown unencrypted): move it to "
-                    f"`pulumi config set --secret --path '{config_path(resource, paths, 'apiKey')[len(PROJECT) + 1:]}'` "
-                    f"if it is the provider's key, or to an environment variable of the gateway "
-                    f"(litellm.extraEnv from a Secret) named as `{ENV_REFERENCE}<VAR>`", resource.urn)
+                    f"{describe(resource)} has a credential in plain text in "
+                    f"{config_path(resource, paths, 'params.' + name)} (params are stored and shown unencrypted): "
+                    f"move it to {_set_secret(resource, paths, 'apiKey')} if it is the provider's key, or to an "
+                    f"environment variable of the gateway (litellm.extraEnv from a Secret) named as "
+                    f"`{ENV_REFERENCE}<VAR>`", resource.urn)
     for path, url in _endpoints(resource, paths) if resource.type in (GUARDRAIL, MCP_SERVER) else ():
         if not isinstance(url, str):
             continue
@@ -414,8 +419,8 @@ def plain_credentials(resource: Resource, settings: Mapping[str, Any], paths: St
         secret_query = [k for k, _ in parse_qsl(parts.query) if CREDENTIAL_NAME.search(k)]
         if parts.password or secret_query:
             where = "a password in the URL" if parts.password else f"the query parameter {secret_query[0]!r}"
-            fix = ("use authType (e.g. bearer_token) and set authValue with `pulumi config set --secret --path "
-                   f"'{config_path(resource, paths, 'authValue')[len(PROJECT) + 1:]}' …`"
+            fix = (f"use authType (e.g. bearer_token) and set authValue with "
+                   f"{_set_secret(resource, paths, 'authValue')}"
                    if resource.type == MCP_SERVER else "use apiKey (a secret) instead")
             yield Violation(f"{describe(resource)} carries a credential in plain text in {path} ({where}): "
                             f"drop it from the URL and {fix}", resource.urn)
@@ -486,13 +491,16 @@ def monitoring_enabled(resources: Sequence[Resource], settings: Mapping[str, Any
             deployment.urn)
 
 
+def _number_setting(default: float, description: str) -> dict[str, Any]:
+    return {"type": "number", "default": default, "description": description}
+
+
 CEILING_SETTINGS = {
-    "maxKeyBudget": {"type": "number", "default": 1000, "description": "Highest maxBudget (USD) of a key or a budget tier."},
-    "maxUserBudget": {"type": "number", "default": 1000, "description": "Highest maxBudget (USD) of a user."},
-    "maxTeamBudget": {"type": "number", "default": 10000, "description": "Highest maxBudget (USD) of a team."},
-    "maxRpmLimit": {"type": "number", "default": 10000, "description": "Highest rpmLimit of a key, budget tier or team."},
-    "maxTpmLimit": {"type": "number", "default": 10000000,
-                    "description": "Highest tpmLimit of a key, budget tier or team."},
+    "maxKeyBudget": _number_setting(1000, "Highest maxBudget (USD) of a key or a budget tier."),
+    "maxUserBudget": _number_setting(1000, "Highest maxBudget (USD) of a user."),
+    "maxTeamBudget": _number_setting(10000, "Highest maxBudget (USD) of a team."),
+    "maxRpmLimit": _number_setting(10000, "Highest rpmLimit of a key, budget tier or team."),
+    "maxTpmLimit": _number_setting(10000000, "Highest tpmLimit of a key, budget tier or team."),
 }
 
 RULES: tuple[Rule, ...] = (
@@ -504,7 +512,7 @@ RULES: tuple[Rule, ...] = (
          "organisation's ceilings.", MANDATORY, limit_ceilings, settings=CEILING_SETTINGS),
     Rule("litemaas-model-costs", "Every model of a paid provider declares its token costs.", MANDATORY, model_costs,
          settings={"paidProviders": {"type": "array", "items": {"type": "string"}, "default": PAID_PROVIDERS,
-                                     "description": "LiteLLM provider prefixes (`deepseek/…`) that bill per token."}}),
+                                     "description": "LiteLLM provider prefixes (deepseek/…) that bill per token."}}),
     Rule("litemaas-no-plain-http", "No model, credential, guardrail or MCP server endpoint over plain HTTP outside "
          "the cluster.", MANDATORY, plain_http,
          settings={"internalHostSuffixes": {"type": "array", "items": {"type": "string"},

@@ -210,8 +210,8 @@ def test_plain_http_outside_the_cluster_fails_for_each_kind():
     cases = [
         (model("granite", api_base="http://granite.apps.example.com/v1"), "litemaas:models[0].apiBase"),
         (model("isvc", api_base="http://10.0.0.5:8080/v1"), "litemaas:models[2].inferenceService"),
-        (Resource(CREDENTIAL, "c", {"credential_name": "azure-eu",
-                                    "credential_values": {"api_key": "sk-secret-value", "api_base": "http://a.example"}}),
+        (Resource(CREDENTIAL, "c", {"credential_name": "azure-eu", "credential_values": {
+            "api_key": "sk-secret-value", "api_base": "http://a.example"}}),
          "litemaas:credentials[0].values.api_base"),
         (Resource(GUARDRAIL, "g", {"guardrail_name": "presidio", "api_base": "http://presidio.example.com"}),
          "litemaas:guardrails[0].apiBase"),
@@ -261,7 +261,8 @@ def deployment(replicas=2, redis=False):
 
 
 def labelled(kind, component):
-    return Resource(kind, component, {"metadata": {"labels": {"app.kubernetes.io/name": component}}}, f"urn:{component}")
+    labels = {"app.kubernetes.io/name": component}
+    return Resource(kind, component, {"metadata": {"labels": labels}}, f"urn:{component}")
 
 
 def test_replicas_need_redis():

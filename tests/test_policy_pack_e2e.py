@@ -7,6 +7,7 @@ offline), so the stack needs neither. The rules themselves are tests/test_litema
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -118,13 +119,8 @@ def preview(project, *pack_config: dict, tmp_path=None):
 
 
 def reported(output: str) -> list[tuple[str, str]]:
-    """(level, policy) of every violation the CLI printed (`[mandatory]  litemaas-key-expiry  (…)`)."""
-    found = []
-    for line in output.splitlines():
-        words = line.split()
-        if len(words) >= 2 and words[0] in ("[mandatory]", "[advisory]"):
-            found.append((words[0].strip("[]"), words[1]))
-    return found
+    """(level, policy) of every violation the CLI printed (`- [mandatory]  litemaas-key-expiry  (…)`)."""
+    return re.findall(r"\[(mandatory|advisory)\]\s+(litemaas-[a-z-]+)", output)
 
 
 def assert_reported(output: str, expected) -> None:
