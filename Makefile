@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: test unit tools venv bench bench-real bench-engine-floor sandbox sandbox-down clean
+.PHONY: test unit tools venv policy-venv bench bench-real bench-engine-floor sandbox sandbox-down clean
 
-test: venv tools
+test: venv policy-venv tools
 	$(VENV)/bin/python -m pytest
 
 # Mock and double tests only (no engine, no API server, no LiteLLM proxy): the quick inner loop.
@@ -29,6 +29,17 @@ $(STAMP): requirements.txt requirements-dev.txt scripts/install-cli
 	scripts/install-cli $(VENV)
 	touch $@
 
+# The policy pack's own venv (policy/requirements.txt; pulumi-policy needs another protobuf than the program):
+# the CLI runs a local pack with the venv its PulumiPolicy.yaml names and installs nothing itself.
+POLICY_STAMP := policy/.venv/.installed
+
+policy-venv: $(POLICY_STAMP)
+
+$(POLICY_STAMP): policy/requirements.txt
+	test -x policy/.venv/bin/python || $(PYTHON) -m venv policy/.venv
+	policy/.venv/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	touch $@
+
 tools:
 	scripts/toolchain
 	scripts/kube-tools
@@ -48,4 +59,4 @@ bench-engine-floor: venv tools
 	$(VENV)/bin/python benchmarks/bench_engine_floor.py
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache
+	rm -rf $(VENV) policy/.venv .tools .pytest_cache

@@ -18,6 +18,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLCHAIN = REPO_ROOT / "scripts" / "toolchain"
+POLICY_PACK = REPO_ROOT / "policy"
 PROGRAM_FILES = ("__main__.py", "requirements.txt")
 PROGRAM_DIRS = ("components", "config", "dynamic_providers", "litemaas_common")
 
@@ -49,6 +50,15 @@ def ensure_toolchain() -> Path:
     return bin_dir
 
 
+def ensure_policy_pack() -> Path:
+    """The repository's policy pack with its venv (`make policy-venv`: created once, then a no-op)."""
+    completed = subprocess.run(["make", "--no-print-directory", "policy-venv"], capture_output=True, text=True,
+                               cwd=REPO_ROOT)
+    if completed.returncode != 0:
+        raise PulumiError(f"make policy-venv failed:\n{completed.stdout}\n{completed.stderr}")
+    return POLICY_PACK
+
+
 class PulumiProject:
     """A scratch copy of the program with one stack, driven through the CLI."""
 
@@ -72,9 +82,6 @@ class PulumiProject:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_SKIP_CONFIRMATIONS": "true",
-            # The toolchain's v3.68 Python host does not get Pulumi.yaml's runtime options from this CLI over RPC
-            # (docs/toolchain.md); this names the virtualenv's interpreter for it instead.
-            "PULUMI_PYTHON_CMD": str(REPO_ROOT / ".venv" / "bin" / "python"),
             **(extra_env or {}),
         }
         self.run("stack", "init", stack, "--secrets-provider", "passphrase")
