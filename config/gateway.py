@@ -8,7 +8,7 @@ from typing import Mapping, Optional
 import pulumi
 
 from config.admin_api import AdminApiConfig
-from config.reader import ENV_NAME, HAPROXY_TIMEOUT, MISSING, Reader, ResourcesConfig, check_object_name, read_resources, secret_string
+from config.reader import ENV_NAME, HAPROXY_TIMEOUT, KUBERNETES_INT32, MISSING, Reader, ResourcesConfig, check_object_name, read_resources, secret_string
 
 
 DEFAULT_LITELLM_IMAGE = "ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"
@@ -97,8 +97,8 @@ def parse_autoscaling(section: Reader, redis_configured: bool) -> Optional[Autos
         return None
     scaling = section.child("autoscaling", AUTOSCALING_KEYS)
     defaults = AutoscalingConfig()
-    minimum = scaling.integer("minReplicas", defaults.min_replicas, minimum=1)
-    maximum = scaling.integer("maxReplicas", defaults.max_replicas, minimum=1)
+    minimum = scaling.integer("minReplicas", defaults.min_replicas, minimum=1, **KUBERNETES_INT32)
+    maximum = scaling.integer("maxReplicas", defaults.max_replicas, minimum=1, **KUBERNETES_INT32)
     target = scaling.integer("targetCPUUtilization", defaults.target_cpu_utilization, minimum=1)
     if target is not None and target > 100:
         scaling.fail_key("targetCPUUtilization", f"must be a percentage of the CPU request (1-100), got {target}")
@@ -122,7 +122,7 @@ INGRESS_KEYS = ["tlsSecretName", "clusterIssuer"]
 def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = False) -> LiteLLMConfig:
     section = top.child("litellm", LITELLM_KEYS)
     defaults = LiteLLMConfig()
-    replicas = section.integer("replicas", defaults.replicas, minimum=1)
+    replicas = section.integer("replicas", defaults.replicas, minimum=1, **KUBERNETES_INT32)
     allow_without_redis = section.boolean("allowReplicasWithoutRedis", False)
     autoscaling = parse_autoscaling(section, redis_configured)
     if replicas is not None and replicas > 1 and not redis_configured and not allow_without_redis:

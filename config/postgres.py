@@ -9,7 +9,7 @@ import re
 
 import pulumi
 
-from config.reader import MISSING, Reader, ResourcesConfig, check_positive_quantity, check_postgres_url, read_resources, \
+from config.reader import KUBERNETES_INT32, MISSING, Reader, ResourcesConfig, check_positive_quantity, check_postgres_url, read_resources, \
     secret_string, secret_url
 
 
@@ -21,6 +21,10 @@ LITELLM_DB_POOL_PER_POD = 10
 
 
 POSTGRES_RESERVED_CONNECTIONS = 20
+
+
+# PostgreSQL's own bound on max_connections (MAX_BACKENDS): above it the server refuses to start.
+POSTGRES_MAX_CONNECTIONS = 262143
 
 
 def max_connections_needed(gateway_replicas: int) -> int:
@@ -86,7 +90,7 @@ def parse_cloudnativepg(section: Reader) -> CloudNativePGConfig:
     cnpg = section.child("cloudnativepg", CLOUDNATIVEPG_KEYS)
     defaults = CloudNativePGConfig()
     return CloudNativePGConfig(
-        instances=cnpg.integer("instances", defaults.instances, minimum=1),
+        instances=cnpg.integer("instances", defaults.instances, minimum=1, **KUBERNETES_INT32),
         api_group=cnpg.string("apiGroup", defaults.api_group, check=lambda v: None if v in CLOUDNATIVEPG_API_GROUPS
                               else "is not a CloudNativePG API group; use postgresql.cnpg.io (the community "
                               "operator) or postgresql.k8s.enterprisedb.io (EDB Postgres for Kubernetes)"),
@@ -102,7 +106,7 @@ def parse_backup(section: Reader) -> BackupConfig:
         schedule=backup.string("schedule", defaults.schedule, check=lambda v: None if CRON.match(v.strip()) else
                                "is not a cron schedule; use five fields such as '15 2 * * *' (daily at 02:15) "
                                "or @daily"),
-        retain=backup.integer("retain", defaults.retain, minimum=1),
+        retain=backup.integer("retain", defaults.retain, minimum=1, **KUBERNETES_INT32),
         storage_size=backup.string("storageSize", defaults.storage_size, check=check_positive_quantity),
         storage_class=backup.string("storageClass"),
         resources=read_resources(backup, "resources", defaults.resources),
@@ -113,8 +117,13 @@ def parse_postgres(top: Reader, gateway_replicas: int, secret_keys: set[str] | f
     section = top.child("postgres", POSTGRES_KEYS)
     defaults = PostgresConfig()
     needed = max_connections_needed(gateway_replicas)
-    max_connections = section.integer("maxConnections", max(100, needed), minimum=1)
-    if section.raw("maxConnections") is not MISSING and max_connections is not None and max_connections < needed:
+    max_connections = section.integer("maxConnections", max(100, needed), minimum=1,
+                                      maximum=POSTGRES_MAX_CONNECTIONS, why="PostgreSQL refuses to start above it")
+    if needed > POSTGRES_MAX_CONNECTIONS:
+        section.fail_key("maxConnections", f"would have to be {needed} for {gateway_replicas} gateway replicas, above "
+                         f"PostgreSQL's limit of {POSTGRES_MAX_CONNECTIONS}; lower litellm.replicas "
+                         "(or litellm.autoscaling.maxReplicas)")
+    elif section.raw("maxConnections") is not MISSING and max_connections is not None and max_connections < needed:
         section.fail_key("maxConnections", f"{max_connections} is too low for {gateway_replicas} gateway replica(s): "
                          f"they can open up to {needed} connections; set it to {needed} or more")
     external_url = secret_url(section, "externalDatabaseUrl", "postgres" in secret_keys,

@@ -31,6 +31,12 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
+# Kubernetes' int32 fields (replicas, instances, ...); LiteLLM's limits are BigInt columns.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+KUBERNETES_INT32 = {"maximum": INT32_MAX, "why": "Kubernetes stores it as a 32-bit integer"}
+
+
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -111,7 +117,9 @@ class Reader:
         self.fail_key(key, f"must be true or false, got {value!r}")
         return default
 
-    def integer(self, key: str, default: Optional[int] = None, *, minimum: int = 0) -> Optional[int]:
+    def integer(self, key: str, default: Optional[int] = None, *, minimum: int = 0,
+                maximum: int = INT64_MAX, why: str = "a 64-bit integer, as LiteLLM stores limits"
+                ) -> Optional[int]:
         value = self.raw(key)
         if value is MISSING or value is None:
             return default
@@ -124,6 +132,9 @@ class Reader:
             return default
         if value < minimum:
             self.fail_key(key, f"must be {minimum} or more, got {value}")
+            return default
+        if value > maximum:
+            self.fail_key(key, f"must be {maximum} or less ({why}), got {value}")
             return default
         return value
 
