@@ -176,15 +176,16 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     teams = parse_teams(top, {m.name for m in models}, {u.id: u for u in users}, litellm_enterprise)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
+    file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams}, {u.id: u for u in users},
-                      more=read_keys_from(top, project_dir or os.getcwd()), mcp_servers={s.name for s in mcp_servers},
+                      more=file_keys, mcp_servers={s.name for s in mcp_servers},
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
         top, {m.name for m in models},
         {m.name: f"models[{i}].modelInfo.access_groups" for i, m in enumerate(models) if "access_groups" in m.model_info},
         key_teams={k.alias: k.team for k in keys}, team_models={t.alias: t.models for t in teams},
-        key_models={k.alias: k.models for k in keys})
+        key_models={k.alias: k.models for k in keys}, file_keys=file_keys)
     # credentials[] and budgets[], and the references to them
     credentials = parse_credentials(top, "credentials" in secret_keys)
     check_model_credentials(top, models, credentials)
