@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from dynamic_providers.admin_client import is_header_token
+
 from litemaas_common.durations import (  # noqa: F401  (re-exported: config.parse_litellm_duration)
     LITELLM_DURATION,
     SECONDS_PER_UNIT,
@@ -97,6 +99,9 @@ class Reader:
         if required and not value.strip():
             self.fail_key(key, "must not be empty")
             return default
+        if secret and not is_header_token(value):
+            self.fail_key(key, not_a_token(self.key_path(key)))
+            return default
         if check:
             problem = check(value)
             if problem:
@@ -175,6 +180,12 @@ class Reader:
 
     def child(self, key: str, known: Sequence[str]) -> "Reader":
         return Reader(self.problems, self.key_path(key), self.mapping(key), known)
+
+
+def not_a_token(key_path: str) -> str:
+    """The problem with a credential that holds whitespace or a control character."""
+    return ("holds whitespace or a control character (a trailing newline from a file or `echo`?), which no header "
+            f"or URL can carry; set it again without them: `pulumi config set --secret --path '{key_path}' …`")
 
 
 def type_name(value: Any) -> str:

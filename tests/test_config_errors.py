@@ -9,7 +9,10 @@ import pytest
 
 from config import ConfigError, parse_stack_config
 
-SECRET = ("masterKey", "postgres", "redis", "litellm", "models", "guardrails", "credentials", "backend", "oauth")
+pytestmark = pytest.mark.usefixtures("mocked")  # config builds secret Outputs
+
+SECRET = ("masterKey", "postgres", "redis", "litellm", "models", "guardrails", "credentials", "backend", "oauth",
+          "alerting", "mcpServers")
 
 
 def the_one_problem(values, secret_keys=SECRET) -> str:
@@ -34,6 +37,25 @@ BAD_CONFIGS = [
      "postgres.cloudnativepg.instances", "2147483647 or less"),
     ({"models": [{"name": "m", "model": "openai/gpt-4o", "rpm": 1e20}]}, "models[0].rpm", "or less"),
     ({"teams": [{"alias": "t", "rpmLimit": 1e20}]}, "teams[0].rpmLimit", "or less"),
+
+    # Credentials a file or `echo` left a newline in, or that hold whitespace: no header or URL carries them.
+    *[(values, path, "holds whitespace or a control character") for values, path in [
+        ({"masterKey": "sk-master-key\n"}, "masterKey"),
+        ({"masterKey": "sk-master-key\r"}, "masterKey"),
+        ({"postgres": {"password": "sixteen chars pw"}}, "postgres.password"),
+        ({"postgres": {"externalDatabaseUrl": "postgresql://u:p@db:5432/litellm\n"}}, "postgres.externalDatabaseUrl"),
+        ({"redis": {"enabled": True, "password": "0123456789abcdef\t"}}, "redis.password"),
+        ({"redis": {"url": "redis://:pw@redis:6379/0\n"}}, "redis.url"),
+        ({"litellm": {"saltKey": "s" * 32 + "\n"}}, "litellm.saltKey"),
+        ({"litellm": {"uiPassword": "ui password 12"}}, "litellm.uiPassword"),
+        ({"models": [{"name": "m", "model": "openai/x", "apiKey": "sk-up\x00stream"}]}, "models[0].apiKey"),
+        ({"guardrails": [{"name": "g", "provider": "aporia", "mode": "pre_call", "apiKey": "k\n"}]},
+         "guardrails[0].apiKey"),
+        ({"credentials": [{"name": "c", "values": {"api_key": "sk-x\r\n"}}]}, "credentials[0].values.api_key"),
+        ({"alerting": {"slackWebhookUrl": "https://hooks.slack.com/services/T0/B0/x\n"}},
+         "alerting.slackWebhookUrl"),
+        ({"backend": {"enabled": True, "databaseUrl": "postgresql://u:p@db:5432/app\n"}}, "backend.databaseUrl"),
+    ]],
 ]
 
 
