@@ -334,7 +334,8 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
             item.fail_key("mcpServers", f"names MCP server(s) the stack does not declare: {', '.join(unknown)}; "
                           f"declared mcpServers: {', '.join(sorted(mcp_servers)) or 'none'}")
         keys.append(KeyConfig(
-            alias=alias or "", models=models, team=team, mcp_servers=granted, user_id=item.string("userId"),
+            alias=alias or "", models=models, team=team, mcp_servers=granted, user_id=item.string(
+                "userId", check=lambda v: None if v.strip() else "is empty; give the LiteLLM user id or remove it"),
             max_budget=max_budget, soft_budget=soft_budget,
             budget_duration=item.string("budgetDuration", check=check_litellm_duration),
             duration=item.string("duration", check=check_litellm_duration),

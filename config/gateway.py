@@ -8,7 +8,7 @@ from typing import Mapping, Optional
 import pulumi
 
 from config.admin_api import AdminApiConfig
-from config.reader import ENV_NAME, HAPROXY_TIMEOUT, KUBERNETES_INT32, MISSING, Reader, ResourcesConfig, check_object_name, read_resources, secret_string
+from config.reader import ENV_NAME, HAPROXY_TIMEOUT, KUBERNETES_INT32, MISSING, Reader, check_image, check_namespace, ResourcesConfig, check_object_name, read_resources, secret_string
 
 
 DEFAULT_LITELLM_IMAGE = "ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"
@@ -145,8 +145,7 @@ def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = 
     log_level = section.string("logLevel", defaults.log_level,
                                check=lambda v: None if v in LOG_LEVELS else f"is not a log level; use one of {', '.join(LOG_LEVELS)}")
     return LiteLLMConfig(
-        image=section.string("image", defaults.image, check=lambda v: None if ":" in v.rsplit("/", 1)[-1] or "@" in v
-                             else "has no tag; pin a version, e.g. ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"),
+        image=section.string("image", defaults.image, check=check_image(DEFAULT_LITELLM_IMAGE)),
         replicas=replicas,
         resources=read_resources(section, "resources", defaults.resources),
         ui_username=section.string("uiUsername", defaults.ui_username,
@@ -156,7 +155,7 @@ def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = 
                                      "is not a router timeout; use a whole number with a unit such as 600s, 10m or 1h"),
         extra_env=extra_env,
         log_level=log_level,
-        ingress_namespaces=section.string_list("ingressNamespaces") or defaults.ingress_namespaces,
+        ingress_namespaces=section.string_list("ingressNamespaces", check=check_namespace) or defaults.ingress_namespaces,
         salt_key=secret_string(section, "saltKey", stored_as_secret, min_length=32),
         ui_password=secret_string(section, "uiPassword", stored_as_secret, min_length=12),
         autoscaling=autoscaling,

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
-from config.reader import MISSING, Reader, check_litellm_duration, check_simple_duration, \
+from config.reader import MISSING, Reader, check_litellm_duration, check_namespace, check_simple_duration, \
     parse_litellm_duration, secret_string
 
 
@@ -66,7 +66,7 @@ def parse_monitoring(top: Reader) -> MonitoringConfig:
         enabled=section.boolean("enabled", False),
         interval=section.string("interval", defaults.interval, check=check_simple_duration),
         initialize_budget_metrics=section.boolean("initializeBudgetMetrics", defaults.initialize_budget_metrics),
-        prometheus_namespaces=section.string_list("prometheusNamespaces"),
+        prometheus_namespaces=section.string_list("prometheusNamespaces", check=check_namespace),
     )
 
 

@@ -4,7 +4,9 @@ and the one `ConfigError` that lists them all."""
 from __future__ import annotations
 
 import difflib
+import math
 import re
+from decimal import Decimal
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence
 from urllib.parse import urlsplit
@@ -30,7 +32,8 @@ QUANTITY = re.compile(r"^[+]?((\d+(\.\d*)?)|(\.\d+))(([KMGTPE]i)|[numkMGTPE]|([e
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
-DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# RFC 1123 as Kubernetes applies it: labels of at most 63 characters, 253 in all.
+DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
 
 
 # Kubernetes' int32 fields (replicas, instances, ...); LiteLLM's limits are BigInt columns.
@@ -152,7 +155,7 @@ class Reader:
                 value = float(value)
             except ValueError:
                 pass
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             self.fail_key(key, f"must be a number, got {value!r}")
             return default
         if value < 0 or (positive and value == 0):
@@ -169,13 +172,17 @@ class Reader:
             return {}
         return dict(value)
 
-    def string_list(self, key: str) -> tuple[str, ...]:
+    def string_list(self, key: str, *, check: Optional[Callable[[str], Optional[str]]] = None) -> tuple[str, ...]:
         value = self.raw(key)
         if value is MISSING or value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             self.fail_key(key, "must be a list of non-empty strings")
             return ()
+        for index, item in enumerate(value):
+            if check and (problem := check(item)):
+                self.fail_key(f"{key}[{index}]", f"{item!r} {problem}")
+                return ()
         return tuple(value)
 
     def child(self, key: str, known: Sequence[str]) -> "Reader":
@@ -205,6 +212,17 @@ def check_quantity(value: str) -> Optional[str]:
         return ("is not a Kubernetes quantity; use a number with an optional suffix such as "
                 "10Gi, 512Mi (memory, storage) or 500m, 2 (CPU)")
     return None
+
+
+QUANTITY_SUFFIXES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60, "n": Decimal("1e-9"),
+                     "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": 1, "k": 10**3, "M": 10**6, "G": 10**9,
+                     "T": 10**12, "P": 10**15, "E": 10**18}
+
+
+def quantity_value(value: str) -> Decimal:
+    """A Kubernetes quantity (already checked with QUANTITY) as a number, to compare a request with its limit."""
+    number, suffix = re.fullmatch(r"[+]?([\d.]+(?:[eE][+-]?\d+)?)([A-Za-z]*)", value).groups()
+    return Decimal(number) * Decimal(QUANTITY_SUFFIXES[suffix])
 
 
 def check_positive_quantity(value: str) -> Optional[str]:
@@ -242,6 +260,7 @@ def seconds(value: str) -> float:
 def read_resources(parent: Reader, key: str, default: ResourcesConfig) -> ResourcesConfig:
     section = parent.child(key, ["requests", "limits"])
     result = {}
+    given: dict[str, Reader] = {}
     for kind in ("requests", "limits"):
         values = section.child(kind, ["cpu", "memory", "ephemeral-storage"])
         merged = dict(getattr(default, kind))
@@ -249,7 +268,14 @@ def read_resources(parent: Reader, key: str, default: ResourcesConfig) -> Resour
             quantity = values.string(name, check=check_quantity)
             if quantity is not None:
                 merged[name] = quantity
+                given.setdefault(name, values)  # the requests' reader when both are set
         result[kind] = merged
+    for name, request in result["requests"].items():
+        limit = result["limits"].get(name)
+        if limit is not None and name in given and quantity_value(request) > quantity_value(limit):
+            given[name].fail_key(name, f"request {request} is above the limit {limit}, which Kubernetes refuses; "
+                                 f"lower {section.key_path('requests.' + name)} or raise "
+                                 f"{section.key_path('limits.' + name)}")
     return ResourcesConfig(requests=result["requests"], limits=result["limits"])
 
 
@@ -263,6 +289,28 @@ def secret_string(section: Reader, key: str, stored_as_secret: bool, min_length:
         section.fail_key(key, f"is stored in plain text; set it with "
                          f"`pulumi config set --secret --path {section.key_path(key)} …`")
     return pulumi.Output.secret(value)
+
+
+def check_image(example: str) -> Callable[[str], Optional[str]]:
+    """A pinned container image: a tag other than `latest`, or a digest."""
+    def check(value: str) -> Optional[str]:
+        name = value.rsplit("/", 1)[-1]
+        if not value.strip() or any(c.isspace() for c in value):
+            return f"is not an image reference; pin a version, e.g. {example}"
+        if "@" in value:
+            return None
+        if ":" not in name:
+            return f"has no tag (it would pull `latest`, a new version on any restart); pin a version, e.g. {example}"
+        if name.rsplit(":", 1)[1] in ("", "latest"):
+            return f"is not pinned (`latest` changes on any restart); pin a version, e.g. {example}"
+        return None
+    return check
+
+
+def check_namespace(value: str) -> Optional[str]:
+    if not DNS_LABEL.match(value):
+        return "is not a Kubernetes namespace name; use lower-case letters, digits and '-' (at most 63 characters)"
+    return None
 
 
 def check_object_name(value: str) -> Optional[str]:

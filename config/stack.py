@@ -86,6 +86,21 @@ TOP_LEVEL_KEYS = [
 ]
 
 
+ROUTE_HOST_KEYS = {"litellm": "hostname", "litemaas-frontend": "--path frontend.hostname"}
+
+
+def check_route_hosts(top: Reader, namespace: str, routes: list[str]) -> None:
+    """The router names a Route without a host `<route>-<namespace>.<apps domain>`; that first label must be a
+    DNS label (63 characters at most), or the Route is never admitted."""
+    longest = max(routes, key=len, default=None)
+    if longest is None or len(f"{longest}-{namespace}") <= 63:
+        return
+    top.fail_key("namespace", f"{namespace!r} is too long for the Route host the router assigns "
+                 f"({longest}-{namespace}.<apps domain>: {len(longest) + 1 + len(namespace)} characters in its first "
+                 f"label, at most 63); use a namespace of at most {62 - len(longest)} characters, or set the host: "
+                 + " and ".join(f"`pulumi config set {ROUTE_HOST_KEYS[r]} <host>`" for r in routes))
+
+
 def raw_stack_config() -> tuple[dict[str, Any], set[str]]:
     """All `litemaas:*` values (objects JSON-decoded) and the names of the secret ones."""
     import json
@@ -201,8 +216,13 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
 
+    if namespace and platform == "openshift":
+        check_route_hosts(top, namespace, [route for route, assigned in (
+            ("litellm", deploy_gateway and hostname is None),
+            ("litemaas-frontend", frontend.enabled and frontend.hostname is None)) if assigned])
+
     if not deploy_gateway:
-        for key in ("redis", "monitoring", "alerting"):
+        for key in ("litellm", "postgres", "redis", "monitoring", "alerting"):
             if top.raw(key) is not MISSING:
                 top.fail_key(key, "configures the deployed gateway and has no effect with deployGateway false; "
                              f"configure the existing LiteLLM itself and `pulumi config rm {key}`")
