@@ -299,7 +299,11 @@ def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
                opts: pulumi.ResourceOptions) -> Guardrail:
     return Guardrail(name, connection=connection, guardrail_name=config.name, provider=config.provider,
                      mode=config.mode, default_on=config.default_on, api_base=config.api_base,
-                     api_key=config.api_key, params=dict(config.params), opts=opts)
+                     api_key=config.api_key, params=pulumi.Output.secret(dict(config.params)) if config.secret_params
+                     else dict(config.params),
+                     # The provider reads params back from LiteLLM: the state's copy is secret too.
+                     opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                         additional_secret_outputs=["params"])) if config.secret_params else opts)
 
 
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,

@@ -200,6 +200,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
         optional_credentials = {
             **({REDIS_URL_KEY: args.redis_url} if args.redis_url is not None else {}),
             **({SLACK_WEBHOOK_KEY: args.alerting.slack_webhook_url} if args.alerting.enabled else {}),
+            **config.secret_extra_env,
         }
         self.secret = k8s.core.v1.Secret(
             f"{name}-credentials",

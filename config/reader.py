@@ -189,6 +189,21 @@ class Reader:
         return Reader(self.problems, self.key_path(key), self.mapping(key), known)
 
 
+# Names of values that are credentials (api_key, aws_secret_access_key, AUTH_TOKEN, DB_PASSWORD, ...).
+CREDENTIAL_NAME = re.compile(r"(^|[_-])(api_?key|key|secret|token|password|passwd|credentials?)($|[_-])|"
+                             r"secret_?access_?key", re.IGNORECASE)
+
+
+def holds_credential(name: str, value: Any) -> bool:
+    """A credential by its name, or a URL with a password in it (a proxy URL such as http://user:pw@proxy:3128)."""
+    if CREDENTIAL_NAME.search(name):
+        return True
+    try:
+        return isinstance(value, str) and bool(urlsplit(value).password)
+    except ValueError:
+        return False
+
+
 def not_a_token(key_path: str) -> str:
     """The problem with a credential that holds whitespace or a control character."""
     return ("holds whitespace or a control character (a trailing newline from a file or `echo`?), which no header "

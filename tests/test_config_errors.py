@@ -90,6 +90,11 @@ BAD_CONFIGS = [
       "litellm": {"logLevel": "DEBUG"}}, "litellm", "pulumi config rm litellm"),
     ({"deployGateway": False, "gatewayUrl": "https://litellm.example.com", "masterKey": "sk-existing",
       "postgres": {"backup": {"schedule": "@daily"}}}, "postgres", "pulumi config rm postgres"),
+    # Credentials in plain config, where the rest of the stack config keeps them encrypted.
+    ({"litellm": {"extraEnv": {"HTTPS_PROXY": "http://user:pa55@proxy:3128"}}}, "litellm.extraEnv.HTTPS_PROXY",
+     "pulumi config set --secret --path 'litellm.extraEnv.HTTPS_PROXY'"),
+    ({"litellm": {"extraEnv": {"OPENAI_API_KEY": "sk-upstream"}}}, "litellm.extraEnv.OPENAI_API_KEY",
+     "stored in plain text"),
 
     # Credentials a file or `echo` left a newline in, or that hold whitespace: no header or URL carries them.
     *[(values, path, "holds whitespace or a control character") for values, path in [
@@ -115,6 +120,6 @@ BAD_CONFIGS = [
 @pytest.mark.parametrize("values, key_path, fix", BAD_CONFIGS, ids=[c[1] + "-" + str(i) for i, c in
                                                                       enumerate(BAD_CONFIGS)])
 def test_a_bad_config_gets_one_error_naming_the_key_and_the_fix(values, key_path, fix):
-    problem = the_one_problem(values)
+    problem = the_one_problem(values, () if key_path.startswith("litellm.extraEnv") else SECRET)
     assert problem.startswith(f"litemaas:{key_path}: "), problem
     assert fix in problem, problem

@@ -430,3 +430,35 @@ def test_the_network_policy_admits_prometheus_when_monitoring(mocked, openshift,
     peers = policy["spec"]["ingress"][0]["from"]
     assert {"namespaceSelector": {"matchExpressions": [
         {"key": "kubernetes.io/metadata.name", "operator": "In", "values": scrapers}]}} in peers
+
+
+PROXY_WITH_PASSWORD = "http://svc-proxy:pr0xy-pa55@proxy.example.com:3128"
+
+
+def test_extra_env_of_an_encrypted_litellm_reaches_the_pods_through_the_secret(mocked):
+    """`pulumi config set --secret --path litellm.extraEnv.HTTPS_PROXY …` encrypts the whole `litellm` object: its
+    values must stay secret in the Deployment and the state."""
+    import json as json_text
+    recorder = mocked.run({"litellm": {"extraEnv": {"HTTPS_PROXY": PROXY_WITH_PASSWORD, "NO_PROXY": ".svc"}}},
+                          secret_keys=("litellm",)).recorder
+    deployment = recorder.one(DEPLOYMENT, "litellm-deployment")
+    env = {e["name"]: e for e in container(recorder)["env"]}
+    assert env["HTTPS_PROXY"] == {"name": "HTTPS_PROXY", "valueFrom": {"secretKeyRef": {
+        "name": "litellm-credentials", "key": "HTTPS_PROXY"}}}
+    assert "valueFrom" in env["NO_PROXY"]  # no telling which value the admin encrypted: all of them
+    assert "pr0xy-pa55" not in json_text.dumps(deployment.inputs)
+    secret = recorder.one(SECRET, "litellm-credentials")
+    assert has_secret_envelope(secret.inputs["stringData"])
+    assert secret.manifest["stringData"]["HTTPS_PROXY"] == PROXY_WITH_PASSWORD
+    # A new value rolls the pods (the spec itself does not change).
+    other = mocked.run({"litellm": {"extraEnv": {"HTTPS_PROXY": PROXY_WITH_PASSWORD + "0", "NO_PROXY": ".svc"}}},
+                       secret_keys=("litellm",)).recorder
+    digest = "litemaas.io/credentials-digest"
+    assert deployment.manifest["spec"]["template"]["metadata"]["annotations"][digest] != \
+        other.one(DEPLOYMENT, "litellm-deployment").manifest["spec"]["template"]["metadata"]["annotations"][digest]
+
+
+def test_plain_extra_env_stays_plain(mocked):
+    recorder = mocked.run({"litellm": {"extraEnv": {"HTTPS_PROXY": "http://proxy.example.com:3128"}}}).recorder
+    env = {e["name"]: e for e in container(recorder)["env"]}
+    assert env["HTTPS_PROXY"] == {"name": "HTTPS_PROXY", "value": "http://proxy.example.com:3128"}
