@@ -10,7 +10,7 @@ import pulumi
 
 from config.team_members import MemberConfig, parse_members
 from config.users import UserConfig, check_key_user
-from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_object_name, check_url, list_items, \
+from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_namespace, check_object_name, check_url, list_items, \
     unique
 
 
@@ -207,8 +207,7 @@ def parse_inference_service(item: Reader, stored_as_secret: bool) -> Optional[In
     section = item.child("inferenceService", INFERENCE_SERVICE_KEYS)
     name = section.string("name", required=True, check=lambda v: None if DNS_LABEL.match(v) else
                           "is not an InferenceService name; use lower-case letters, digits and '-' (max 63)")
-    namespace = section.string("namespace", required=True, check=lambda v: None if DNS_LABEL.match(v) else
-                               "is not a namespace name; use lower-case letters, digits and '-' (max 63)")
+    namespace = section.string("namespace", required=True, check=check_namespace)
     token_secret = None
     if section.raw("tokenSecret") is not MISSING:
         token_secret = section.child("tokenSecret", TOKEN_SECRET_KEYS)
@@ -279,11 +278,6 @@ def parse_delivery(item: Reader) -> Optional[DeliveryConfig]:
         return None
     return DeliveryConfig(namespace=namespace, secret_name=secret_name)
 
-
-def check_namespace(value: str) -> Optional[str]:
-    if not DNS_LABEL.match(value):
-        return "is not a namespace name; use lower-case letters, digits and '-' (e.g. alice-notebooks)"
-    return None
 
 
 def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig],

@@ -324,7 +324,7 @@ def check_image(example: str) -> Callable[[str], Optional[str]]:
 
 def check_namespace(value: str) -> Optional[str]:
     if not DNS_LABEL.match(value):
-        return "is not a Kubernetes namespace name; use lower-case letters, digits and '-' (at most 63 characters)"
+        return "is not a namespace name; use lower-case letters, digits and '-' (at most 63 characters, e.g. ml-team)"
     return None
 
 

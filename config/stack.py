@@ -27,7 +27,7 @@ from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, 
 from config.postgres import PostgresConfig, parse_postgres
 from config.redis import RedisConfig, parse_redis
 from config.users import UserConfig, parse_users
-from config.reader import ConfigError, DNS_LABEL, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_url
+from config.reader import ConfigError, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_namespace, check_url
 
 
 PLATFORMS = ("openshift", "kubernetes")
@@ -138,9 +138,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     top = Reader(problems, "", values, TOP_LEVEL_KEYS)
     defaults = StackConfig()
 
-    namespace = top.string("namespace", defaults.namespace,
-                           check=lambda v: None if DNS_LABEL.match(v) else
-                           "is not a valid namespace name; use lower-case letters, digits and '-' (max 63 characters)")
+    namespace = top.string("namespace", defaults.namespace, check=check_namespace)
     platform = top.string("platform", defaults.platform,
                           check=lambda v: None if v in PLATFORMS else f"is not a platform; use one of {', '.join(PLATFORMS)}")
     hostname = top.string("hostname", check=lambda v: None if DNS_SUBDOMAIN.match(v) else
