@@ -109,6 +109,7 @@ def test_a_generated_password_keeps_its_digest(mocked):
     assert annotation == hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
+@pytest.mark.real_litellm  # a real redis-server, as the two-pod tests below (installed with apt-get when missing)
 def test_a_chosen_password_is_what_the_real_redis_requires(mocked):
     """The bundled Redis's own config line, read by a real redis-server; the client's password from REDIS_URL."""
     from urllib.parse import unquote, urlsplit
