@@ -43,8 +43,15 @@ CRON_FIELD = r"[0-9*?/,\-A-Za-z]+"
 CRON = re.compile(rf"^({CRON_FIELD}\s+){{4}}{CRON_FIELD}$|^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$")
 
 
+CRON_NAMES = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+              "sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+
 def check_cron(value: str) -> Optional[str]:
-    if CRON.match(value.strip()) and croniter.is_valid(value.strip()):
+    schedule = value.strip()
+    # croniter also takes Quartz's L, W and H, which the CronJob controller (robfig/cron) refuses.
+    names_only = schedule.startswith("@") or all(w.lower() in CRON_NAMES for w in re.findall(r"[A-Za-z]+", schedule))
+    if CRON.match(schedule) and names_only and croniter.is_valid(schedule):
         return None
     return ("is not a cron schedule; use five fields (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6) "
             "such as '15 2 * * *' (daily at 02:15), or @daily")

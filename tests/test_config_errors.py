@@ -71,6 +71,7 @@ BAD_CONFIGS = [
     ({"postgres": {"backup": {"schedule": "99 99 * * *"}}}, "postgres.backup.schedule", "minute 0-59"),
     ({"postgres": {"backup": {"schedule": "0 24 * * *"}}}, "postgres.backup.schedule", "@daily"),
     ({"postgres": {"backup": {"schedule": "0 0 2 * * *"}}}, "postgres.backup.schedule", "five fields"),
+    ({"postgres": {"backup": {"schedule": "0 2 L * *"}}}, "postgres.backup.schedule", "five fields"),
     # Money and limits: finite numbers only.
     ({"teams": [{"alias": "t", "maxBudget": "nan"}]}, "teams[0].maxBudget", "must be a number"),
     ({"teams": [{"alias": "t", "maxBudget": float("inf")}]}, "teams[0].maxBudget", "must be a number"),
