@@ -117,7 +117,7 @@ def test_memberships_renamed_for_unique_names_stay_the_same_resources(tmp_path, 
         assert set(preview["changeSummary"]) == {"same"}, preview["changeSummary"]
         project.up("--expect-no-changes")
         assert admin_calls(api) == []
-        assert members() == {"catalog-member.8.compat-ml-compat-svc-ci": before[
+        assert members() == {"catalog-member.9.compat-ml-compat-svc-ci": before[
             "catalog-member-compat-ml-compat-svc-ci"], "catalog-member-compat-ml-compat": before[
             "catalog-member-compat-ml-compat"]}
         project.destroy()
