@@ -11,7 +11,7 @@ test: venv policy-venv tools
 
 # Mock and double tests only (no engine, no API server, no LiteLLM proxy): the quick inner loop.
 unit: venv
-	$(VENV)/bin/python -m pytest -m "not e2e and not real_litellm" --ignore=tests/test_kube_cluster.py
+	$(VENV)/bin/python -m pytest -m "not e2e and not real_litellm and not kube"
 
 # The product on this machine: local Kubernetes (pods simulated), the real LiteLLM proxy, `pulumi up`, one
 # chat completion; runs until Ctrl-C or `make sandbox-down`.

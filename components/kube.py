@@ -88,6 +88,25 @@ def exec_probe(command: Sequence[str], *, period: int, timeout: int, failures: i
         failure_threshold=failures)
 
 
+# pg_isready only asks whether the server accepts connections, for which host and port are enough. It exits 3
+# ("invalid parameters") on any query parameter libpq does not know, and an external DATABASE_URL may carry
+# Prisma's (`schema`, `connection_limit`, `pgbouncer`, `pool_timeout`, ...), so the query string is dropped.
+WAIT_FOR_DATABASE = 'until pg_isready -q -d "${DATABASE_URL%%[?]*}"; do echo waiting for the database; sleep 3; done'
+
+
+def wait_for_database_container(image: str, env: Sequence[k8s.core.v1.EnvVarArgs]) -> k8s.core.v1.ContainerArgs:
+    """An init container that waits until the PostgreSQL in `DATABASE_URL` (from `env`) accepts connections."""
+    return k8s.core.v1.ContainerArgs(
+        name="wait-for-database",
+        image=image,
+        command=["sh", "-c", WAIT_FOR_DATABASE],
+        env=list(env),
+        resources=k8s.core.v1.ResourceRequirementsArgs(
+            requests={"cpu": "10m", "memory": "32Mi"}, limits={"cpu": "100m", "memory": "64Mi"}),
+        security_context=container_security_context(),
+    )
+
+
 def empty_dir_volume(name: str, size_limit: str = "1Gi") -> k8s.core.v1.VolumeArgs:
     return k8s.core.v1.VolumeArgs(name=name, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=size_limit))
 

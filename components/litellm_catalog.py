@@ -11,6 +11,7 @@ stack's `keys` output and `litemaas handoff` give each key's user.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
@@ -120,11 +121,19 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
                       for u in args.users}
         # teams[].members[]: one resource per (team, user), so reordering is no change and a removed member goes.
-        self.members = {
-            (team.alias, member.user): _member(
-                f"{name}-member-{team.alias}-{member.user}", member, connection, team=self.teams[team.alias],
-                user=self.users.get(member.user) if member.managed else None, opts_for=child_opts)
-            for team in args.teams for member in team.members}
+        pairs = [(team.alias, member.user) for team in args.teams for member in team.members]
+        earlier_names = Counter(f"{name}-member-{team}-{user}" for team, user in pairs)
+        self.members = {}
+        for team in args.teams:
+            for member in team.members:
+                member_name, earlier = member_resource_names(name, team.alias, member.user)
+                # The name stacks have from before, where no other membership shares it (one that does never
+                # deployed: the engine refused the duplicate).
+                aliases = [pulumi.Alias(name=earlier)] if earlier and earlier_names[earlier] == 1 else []
+                self.members[(team.alias, member.user)] = _member(
+                    member_name, member, connection, team=self.teams[team.alias],
+                    user=self.users.get(member.user) if member.managed else None, opts_for=child_opts,
+                    aliases=aliases)
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
@@ -224,12 +233,26 @@ def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulu
                 metadata=dict(config.metadata), opts=opts)
 
 
+def member_resource_names(prefix: str, team: str, user: str) -> tuple[str, Optional[str]]:
+    """The membership's resource name, and the earlier name it replaces (None: unchanged).
+
+    `<prefix>-member-<team>-<user>` while the user id holds no '-': the last '-' splits it, and these are the
+    names existing stacks have. Otherwise (`ml` + `ops-bob` and `ml-ops` + `bob` would both be `member-ml-ops-bob`)
+    the team alias's length marks the split: `<prefix>-member.<len>.<team>-<user>`, a form no name of the first
+    kind takes, so every (team, user) has its own name."""
+    if "-" not in user:
+        return f"{prefix}-member-{team}-{user}", None
+    return f"{prefix}-member.{len(team)}.{team}-{user}", f"{prefix}-member-{team}-{user}"
+
+
 def _member(name: str, config: MemberConfig, connection: AdminConnection, *, team: Team, user: Optional[User],
-            opts_for) -> TeamMember:
+            opts_for, aliases: Sequence[pulumi.Alias] = ()) -> TeamMember:
+    opts = opts_for(team, *([user] if user is not None else []))
     return TeamMember(name, connection=connection, team_id=team.team_id,
                       user_id=user.user_id if user is not None else config.user, role=config.role,
                       max_budget_in_team=config.max_budget_in_team,
-                      opts=opts_for(team, *([user] if user is not None else [])))
+                      opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=list(aliases)))
+                      if aliases else opts)
 
 
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
@@ -276,7 +299,11 @@ def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
                opts: pulumi.ResourceOptions) -> Guardrail:
     return Guardrail(name, connection=connection, guardrail_name=config.name, provider=config.provider,
                      mode=config.mode, default_on=config.default_on, api_base=config.api_base,
-                     api_key=config.api_key, params=dict(config.params), opts=opts)
+                     api_key=config.api_key, params=pulumi.Output.secret(dict(config.params)) if config.secret_params
+                     else dict(config.params),
+                     # The provider reads params back from LiteLLM: the state's copy is secret too.
+                     opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                         additional_secret_outputs=["params"])) if config.secret_params else opts)
 
 
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,

@@ -200,6 +200,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
         optional_credentials = {
             **({REDIS_URL_KEY: args.redis_url} if args.redis_url is not None else {}),
             **({SLACK_WEBHOOK_KEY: args.alerting.slack_webhook_url} if args.alerting.enabled else {}),
+            **config.secret_extra_env,
         }
         self.secret = k8s.core.v1.Secret(
             f"{name}-credentials",
@@ -229,15 +230,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
         pod_security = kube.pod_security_context(args.openshift, kube.LITELLM_NON_ROOT_UID)
         database_env = (kube.secret_key_env("DATABASE_URL", *args.database_url_secret) if args.database_url_secret
                         else kube.secret_env(["DATABASE_URL"], SECRET_NAME))
-        wait_for_database = k8s.core.v1.ContainerArgs(
-            name="wait-for-database",
-            image=args.wait_image,
-            command=["sh", "-c", 'until pg_isready -q -d "$DATABASE_URL"; do echo waiting for the database; sleep 3; done'],
-            env=database_env,
-            resources=k8s.core.v1.ResourceRequirementsArgs(
-                requests={"cpu": "10m", "memory": "32Mi"}, limits={"cpu": "100m", "memory": "64Mi"}),
-            security_context=kube.container_security_context(),
-        )
+        wait_for_database = kube.wait_for_database_container(args.wait_image, database_env)
         runtime_mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
                           k8s.core.v1.VolumeMountArgs(name="home", mount_path="/var/tmp/litellm")]
         runtime_volumes = [kube.empty_dir_volume("tmp"), kube.empty_dir_volume("home")]

@@ -257,16 +257,8 @@ class LiteMaaSWebApp(pulumi.ComponentResource):
                     spec=k8s.core.v1.PodSpecArgs(
                         automount_service_account_token=False,
                         security_context=pod_security,
-                        init_containers=[k8s.core.v1.ContainerArgs(
-                            name="wait-for-database",
-                            image=args.wait_image,
-                            command=["sh", "-c", 'until pg_isready -q -d "$DATABASE_URL"; do '
-                                     'echo waiting for the database; sleep 3; done'],
-                            env=kube.secret_env(["DATABASE_URL"], BACKEND_SECRET),
-                            resources=k8s.core.v1.ResourceRequirementsArgs(
-                                requests={"cpu": "10m", "memory": "32Mi"}, limits={"cpu": "100m", "memory": "64Mi"}),
-                            security_context=kube.container_security_context(),
-                        )],
+                        init_containers=[kube.wait_for_database_container(
+                            args.wait_image, kube.secret_env(["DATABASE_URL"], BACKEND_SECRET))],
                         containers=[k8s.core.v1.ContainerArgs(
                             name="backend",
                             image=backend.image,

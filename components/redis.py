@@ -5,9 +5,11 @@ and the current window, and the password never leaves the Secret (a config file 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from typing import Optional
+from urllib.parse import quote
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -34,8 +36,25 @@ def maxmemory_bytes(limit: Optional[str]) -> Optional[int]:
     return int(int(match.group(1)) * MEMORY_UNITS.get(match.group(2) or "", 1) * MAXMEMORY_SHARE)
 
 
+def conf_word(value: str) -> str:
+    """One redis.conf argument: as it is when plain (generated passwords stay as they were), else in double
+    quotes with every other byte as `\\xHH` (Redis starts a quoted string at a `"` or `'` anywhere in a word)."""
+    if re.fullmatch(r"[A-Za-z0-9._~!$%&*+,\-/:;<=>?@^`|()\[\]{}#]+", value):
+        return value
+    return '"' + "".join(chr(b) if 0x20 <= b < 0x7f and chr(b) not in "\\\"'" else f"\\x{b:02x}"
+                         for b in value.encode()) + '"'
+
+
+def credentials_digest(password: str, key: Optional[str] = None) -> str:
+    """What rolls the pod when the password changes, without putting it on the pod: a plain hash of a generated
+    (high-entropy) password, an HMAC keyed by a generated key for a chosen one."""
+    if key is None:
+        return hashlib.sha256(password.encode()).hexdigest()[:16]
+    return hmac.new(key.encode(), password.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def redis_conf(password: str, maxmemory: Optional[int]) -> str:
-    lines = [f"requirepass {password}", f"port {PORT}", "bind * -::*", "protected-mode no", "dir /data",
+    lines = [f"requirepass {conf_word(password)}", f"port {PORT}", "bind * -::*", "protected-mode no", "dir /data",
              'save ""', "appendonly no"]
     if maxmemory:
         lines += [f"maxmemory {maxmemory}", "maxmemory-policy volatile-lru"]
@@ -61,10 +80,14 @@ class Redis(pulumi.ComponentResource):
         config = args.config
         selector = kube.selector_labels(COMPONENT)
 
+        digest_key: Optional[pulumi.Output[str]] = None
         if config.password is not None:
             self.password = config.password
+            # A chosen password may be guessable: its digest on the pod is keyed, so whoever can read pods
+            # cannot test guesses against it (generated once, like the migration Job's salt-keyed name).
+            digest_key = random.RandomPassword(f"{name}-digest-key", length=32, special=False, opts=child).result
         else:
-            # Letters and digits only: it travels inside REDIS_URL. No keepers: generated once.
+            # Letters and digits only (nothing to encode in REDIS_URL). No keepers: generated once.
             self.password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child).result
 
         maxmemory = maxmemory_bytes(config.resources.limits.get("memory"))
@@ -79,8 +102,8 @@ class Redis(pulumi.ComponentResource):
 
         # redis-cli reads the password from REDISCLI_AUTH, so it is never on a command line.
         ping = ["sh", "-c", "redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG"]
-        config_digest = pulumi.Output.unsecret(pulumi.Output.from_input(self.password).apply(
-            lambda password: hashlib.sha256(password.encode()).hexdigest()[:16]))
+        config_digest = pulumi.Output.unsecret(pulumi.Output.all(self.password, digest_key).apply(
+            lambda values: credentials_digest(*values)))
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=kube.metadata("redis", args.namespace, COMPONENT),
@@ -138,5 +161,5 @@ class Redis(pulumi.ComponentResource):
         self.host = pulumi.Output.concat("redis.", args.namespace, ".svc")
         # The image serves no TLS; traffic stays inside the namespace behind the NetworkPolicy.
         self.url = pulumi.Output.secret(pulumi.Output.all(self.host, self.password).apply(
-            lambda parts: f"redis://:{parts[1]}@{parts[0]}:{PORT}/0"))
+            lambda parts: f"redis://:{quote(parts[1], safe='')}@{parts[0]}:{PORT}/0"))
         self.register_outputs({"host": self.host, "url": self.url})

@@ -8,7 +8,7 @@ name in a holder's `models` list (see docs/dynamic-providers.md, "Access groups"
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from config.reader import MISSING, Reader, list_items, unique
 
@@ -40,11 +40,23 @@ class AccessGroupsConfig:
 
 def parse_access_groups(top: Reader, declared_models: set[str], models_with_own_groups: Mapping[str, str],
                         key_teams: Mapping[str, str | None], team_models: Mapping[str, tuple[str, ...]],
-                        key_models: Mapping[str, tuple[str, ...]]) -> AccessGroupsConfig:
+                        key_models: Mapping[str, tuple[str, ...]],
+                        file_keys: Sequence[Reader] = ()) -> AccessGroupsConfig:
     """`accessGroups[]` and the `accessGroups` lists of `keys[]` / `teams[]` (their other keys: config.catalog).
 
     models_with_own_groups: model name -> key path of a `modelInfo.access_groups` (a second owner: refused).
+    file_keys: the `keysFrom` entries, whose problems name their file line.
     """
+    file_readers = {r.raw("alias"): r for r in file_keys}
+
+    def fail_key(alias: str, key: str, message: str) -> None:
+        if alias in file_readers:
+            file_readers[alias].fail_key(key, message)
+            return
+        items = top.raw("keys")
+        index = next(i for i, item in enumerate(items) if isinstance(item, dict) and item.get("alias") == alias)
+        top.problems.append(f"litemaas:keys[{index}].{key}: {message}")
+
     groups = []
     names: dict[str, str] = {}
     listed_models = ", ".join(sorted(declared_models)) or "none"
@@ -97,20 +109,15 @@ def parse_access_groups(top: Reader, declared_models: set[str], models_with_own_
             continue  # no team, or a team that allows every model
         outside = [n for n in named if n not in teams.get(team, ())]
         if outside:
-            top.problems.append(f"litemaas:keys[{_index_of(top, alias)}].accessGroups: {', '.join(outside)} not "
-                                f"granted to team {team!r}; add it to `teams[].accessGroups` of the team or drop it here")
+            fail_key(alias, "accessGroups", f"{', '.join(outside)} not granted to team {team!r}; add it to "
+                     "`teams[].accessGroups` of the team or drop it here")
     for alias, team in key_teams.items():
         if team is None or not teams.get(team):
             continue
         allowed = set(team_models.get(team, ())) | set(config.models_of(teams[team]))
         outside = [m for m in key_models.get(alias, ()) if m not in allowed]
         if outside:
-            top.problems.append(f"litemaas:keys[{_index_of(top, alias)}].models: {', '.join(outside)} not allowed "
-                                f"for team {team!r} (neither its models nor its access groups); add them to the "
-                                "team or drop them here")
+            fail_key(alias, "models", f"{', '.join(outside)} not allowed for team {team!r} (neither its models nor "
+                     "its access groups); add them to the team or drop them here")
     return AccessGroupsConfig(tuple(groups), keys, teams)
 
-
-def _index_of(top: Reader, alias: str) -> int:
-    items = top.raw("keys")
-    return next(i for i, item in enumerate(items) if isinstance(item, dict) and item.get("alias") == alias)

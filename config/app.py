@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
-from config.reader import DNS_SUBDOMAIN, HAPROXY_TIMEOUT, MISSING, Reader, ResourcesConfig, check_object_name, \
+from config.reader import DNS_SUBDOMAIN, HAPROXY_TIMEOUT, MISSING, Reader, ResourcesConfig, check_image, check_object_name, \
     check_postgres_url, read_resources, secret_string, secret_url
 
 
@@ -74,10 +74,6 @@ BACKEND_KEYS = ["enabled", "image", "resources", "initialAdminUsers", "defaultUs
 DEFAULT_USER_KEYS = ["maxBudget", "tpmLimit", "rpmLimit"]
 OAUTH_KEYS = ["enabled", "mode", "issuer", "clientId", "clientSecret", "grantMethod", "scopes", "groupsClaim",
               "insecureSkipTlsVerify"]
-
-
-def check_image(example: str):
-    return lambda v: None if ":" in v.rsplit("/", 1)[-1] or "@" in v else f"has no tag; pin a version, e.g. {example}"
 
 
 def check_jwt_duration(value: str) -> Optional[str]:

@@ -10,7 +10,7 @@ import pulumi
 
 from config.team_members import MemberConfig, parse_members
 from config.users import UserConfig, check_key_user
-from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_object_name, check_url, list_items, \
+from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_namespace, check_object_name, check_url, list_items, \
     unique
 
 
@@ -207,8 +207,7 @@ def parse_inference_service(item: Reader, stored_as_secret: bool) -> Optional[In
     section = item.child("inferenceService", INFERENCE_SERVICE_KEYS)
     name = section.string("name", required=True, check=lambda v: None if DNS_LABEL.match(v) else
                           "is not an InferenceService name; use lower-case letters, digits and '-' (max 63)")
-    namespace = section.string("namespace", required=True, check=lambda v: None if DNS_LABEL.match(v) else
-                               "is not a namespace name; use lower-case letters, digits and '-' (max 63)")
+    namespace = section.string("namespace", required=True, check=check_namespace)
     token_secret = None
     if section.raw("tokenSecret") is not MISSING:
         token_secret = section.child("tokenSecret", TOKEN_SECRET_KEYS)
@@ -280,11 +279,6 @@ def parse_delivery(item: Reader) -> Optional[DeliveryConfig]:
     return DeliveryConfig(namespace=namespace, secret_name=secret_name)
 
 
-def check_namespace(value: str) -> Optional[str]:
-    if not DNS_LABEL.match(value):
-        return "is not a namespace name; use lower-case letters, digits and '-' (e.g. alice-notebooks)"
-    return None
-
 
 def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamConfig],
                users: Optional[Mapping[str, "UserConfig"]] = None, more: Sequence[Reader] = (),
@@ -334,7 +328,8 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
             item.fail_key("mcpServers", f"names MCP server(s) the stack does not declare: {', '.join(unknown)}; "
                           f"declared mcpServers: {', '.join(sorted(mcp_servers)) or 'none'}")
         keys.append(KeyConfig(
-            alias=alias or "", models=models, team=team, mcp_servers=granted, user_id=item.string("userId"),
+            alias=alias or "", models=models, team=team, mcp_servers=granted, user_id=item.string(
+                "userId", check=lambda v: None if v.strip() else "is empty; give the LiteLLM user id or remove it"),
             max_budget=max_budget, soft_budget=soft_budget,
             budget_duration=item.string("budgetDuration", check=check_litellm_duration),
             duration=item.string("duration", check=check_litellm_duration),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 
-from config.reader import MISSING, Reader, list_items, unique
+from dynamic_providers.admin_client import is_header_token
+from config.reader import MISSING, Reader, list_items, not_a_token, unique
 
 CREDENTIAL_KEYS = ["name", "provider", "info", "values"]
 
@@ -26,6 +28,11 @@ class CredentialConfig:
         return {**self.info, **({"custom_llm_provider": self.provider} if self.provider else {})}
 
 
+# Credential values that travel as one header or URL (api_key, aws_secret_access_key, api_base, ...); others,
+# such as vertex_credentials (a JSON document), may hold whitespace.
+SINGLE_TOKEN = re.compile(r"(key|token|secret|password|api_base)$", re.IGNORECASE)
+
+
 def parse_credentials(top: Reader, stored_as_secret: bool) -> tuple[CredentialConfig, ...]:
     credentials = []
     names: dict[str, str] = {}
@@ -38,6 +45,8 @@ def parse_credentials(top: Reader, stored_as_secret: bool) -> tuple[CredentialCo
                           "https://…}")
         elif not all(isinstance(v, str) and v for v in values.values()):
             item.fail_key("values", "must map names to non-empty strings (e.g. api_key, api_base)")
+        elif bad := [k for k, v in values.items() if SINGLE_TOKEN.search(k) and not is_header_token(v)]:
+            item.fail_key(f"values.{bad[0]}", not_a_token(item.key_path(f"values.{bad[0]}")))
         elif not stored_as_secret:
             item.fail_key("values", f"is stored in plain text; set it with `pulumi config set --secret --path "
                           f"'{item.key_path('values.api_key')}' …`")

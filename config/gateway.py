@@ -8,7 +8,8 @@ from typing import Mapping, Optional
 import pulumi
 
 from config.admin_api import AdminApiConfig
-from config.reader import ENV_NAME, HAPROXY_TIMEOUT, MISSING, Reader, ResourcesConfig, check_object_name, read_resources, secret_string
+from config.reader import ENV_NAME, HAPROXY_TIMEOUT, KUBERNETES_INT32, MISSING, Reader, check_image, check_namespace, \
+    holds_credential, ResourcesConfig, check_object_name, read_resources, secret_string
 
 
 DEFAULT_LITELLM_IMAGE = "ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"
@@ -47,6 +48,8 @@ class LiteLLMConfig:
     ui_username: str = "admin"
     route_timeout: str = "600s"
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    # extraEnv of a `litellm` stored encrypted: into the gateway's Secret, read with secretKeyRef.
+    secret_extra_env: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     log_level: str = "INFO"
     ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform: who may reach the pods
     # Bring-your-own secrets (e.g. to reattach a kept database); generated once when unset.
@@ -97,8 +100,8 @@ def parse_autoscaling(section: Reader, redis_configured: bool) -> Optional[Autos
         return None
     scaling = section.child("autoscaling", AUTOSCALING_KEYS)
     defaults = AutoscalingConfig()
-    minimum = scaling.integer("minReplicas", defaults.min_replicas, minimum=1)
-    maximum = scaling.integer("maxReplicas", defaults.max_replicas, minimum=1)
+    minimum = scaling.integer("minReplicas", defaults.min_replicas, minimum=1, **KUBERNETES_INT32)
+    maximum = scaling.integer("maxReplicas", defaults.max_replicas, minimum=1, **KUBERNETES_INT32)
     target = scaling.integer("targetCPUUtilization", defaults.target_cpu_utilization, minimum=1)
     if target is not None and target > 100:
         scaling.fail_key("targetCPUUtilization", f"must be a percentage of the CPU request (1-100), got {target}")
@@ -122,7 +125,7 @@ INGRESS_KEYS = ["tlsSecretName", "clusterIssuer"]
 def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = False) -> LiteLLMConfig:
     section = top.child("litellm", LITELLM_KEYS)
     defaults = LiteLLMConfig()
-    replicas = section.integer("replicas", defaults.replicas, minimum=1)
+    replicas = section.integer("replicas", defaults.replicas, minimum=1, **KUBERNETES_INT32)
     allow_without_redis = section.boolean("allowReplicasWithoutRedis", False)
     autoscaling = parse_autoscaling(section, redis_configured)
     if replicas is not None and replicas > 1 and not redis_configured and not allow_without_redis:
@@ -130,7 +133,7 @@ def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = 
                          "--path redis.enabled true` (or `--secret --path redis.url redis://…` for an existing "
                          "one); to accept per-pod limits: `pulumi config set --path "
                          "litellm.allowReplicasWithoutRedis true`")
-    extra_env = {}
+    extra_env, secret_extra_env = {}, {}
     managed_env = managed_gateway_env()
     for name, value in section.mapping("extraEnv").items():
         key = f"extraEnv.{name}"
@@ -140,13 +143,18 @@ def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = 
             section.fail_key(key, "is set by LiteMaaS itself and cannot be overridden; remove it from extraEnv")
         elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
             section.fail_key(key, "must be a string (quote numbers and booleans)")
+        elif stored_as_secret:
+            secret_extra_env[name] = pulumi.Output.secret(str(value))
+        elif holds_credential(name, value):
+            section.fail_key(key, "looks like a credential (its name, or a password in a URL) but is stored in plain "
+                             "text; set it with `pulumi config set --secret --path "
+                             f"'litellm.extraEnv.{name}' …` (it then reaches the pods through a Secret)")
         else:
             extra_env[name] = str(value)
     log_level = section.string("logLevel", defaults.log_level,
                                check=lambda v: None if v in LOG_LEVELS else f"is not a log level; use one of {', '.join(LOG_LEVELS)}")
     return LiteLLMConfig(
-        image=section.string("image", defaults.image, check=lambda v: None if ":" in v.rsplit("/", 1)[-1] or "@" in v
-                             else "has no tag; pin a version, e.g. ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"),
+        image=section.string("image", defaults.image, check=check_image(DEFAULT_LITELLM_IMAGE)),
         replicas=replicas,
         resources=read_resources(section, "resources", defaults.resources),
         ui_username=section.string("uiUsername", defaults.ui_username,
@@ -155,8 +163,9 @@ def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = 
                                      check=lambda v: None if HAPROXY_TIMEOUT.match(v) else
                                      "is not a router timeout; use a whole number with a unit such as 600s, 10m or 1h"),
         extra_env=extra_env,
+        secret_extra_env=secret_extra_env,
         log_level=log_level,
-        ingress_namespaces=section.string_list("ingressNamespaces") or defaults.ingress_namespaces,
+        ingress_namespaces=section.string_list("ingressNamespaces", check=check_namespace) or defaults.ingress_namespaces,
         salt_key=secret_string(section, "saltKey", stored_as_secret, min_length=32),
         ui_password=secret_string(section, "uiPassword", stored_as_secret, min_length=12),
         autoscaling=autoscaling,

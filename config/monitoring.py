@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
-from config.reader import MISSING, Reader, check_litellm_duration, check_simple_duration, \
+from config.reader import MISSING, Reader, check_litellm_duration, check_namespace, check_simple_duration, \
     parse_litellm_duration, secret_string
 
 # The alerts of the PrometheusRule (components/alert_rules.py builds them; a test compares the two), in the order
@@ -135,7 +135,7 @@ def parse_monitoring(top: Reader) -> MonitoringConfig:
         enabled=enabled,
         interval=section.string("interval", defaults.interval, check=check_simple_duration),
         initialize_budget_metrics=section.boolean("initializeBudgetMetrics", defaults.initialize_budget_metrics),
-        prometheus_namespaces=section.string_list("prometheusNamespaces"),
+        prometheus_namespaces=section.string_list("prometheusNamespaces", check=check_namespace),
         alerts=parse_alerts(section.child("alerts", ALERTS_KEYS)),
         grafana=parse_grafana(section) if section.raw("grafana") not in (MISSING, None) else None,
     )

@@ -4,12 +4,16 @@ and the one `ConfigError` that lists them all."""
 from __future__ import annotations
 
 import difflib
+import math
 import re
+from decimal import Decimal
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence
 from urllib.parse import urlsplit
 
 import pulumi
+
+from dynamic_providers.admin_client import is_header_token
 
 from litemaas_common.durations import (  # noqa: F401  (re-exported: config.parse_litellm_duration)
     LITELLM_DURATION,
@@ -28,7 +32,14 @@ QUANTITY = re.compile(r"^[+]?((\d+(\.\d*)?)|(\.\d+))(([KMGTPE]i)|[numkMGTPE]|([e
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
-DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# RFC 1123 as Kubernetes applies it: labels of at most 63 characters, 253 in all.
+DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
+
+
+# Kubernetes' int32 fields (replicas, instances, ...); LiteLLM's limits are BigInt columns.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+KUBERNETES_INT32 = {"maximum": INT32_MAX, "why": "Kubernetes stores it as a 32-bit integer"}
 
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -91,6 +102,9 @@ class Reader:
         if required and not value.strip():
             self.fail_key(key, "must not be empty")
             return default
+        if secret and not is_header_token(value):
+            self.fail_key(key, not_a_token(self.key_path(key)))
+            return default
         if check:
             problem = check(value)
             if problem:
@@ -111,7 +125,9 @@ class Reader:
         self.fail_key(key, f"must be true or false, got {value!r}")
         return default
 
-    def integer(self, key: str, default: Optional[int] = None, *, minimum: int = 0) -> Optional[int]:
+    def integer(self, key: str, default: Optional[int] = None, *, minimum: int = 0,
+                maximum: int = INT64_MAX, why: str = "a 64-bit integer, as LiteLLM stores limits"
+                ) -> Optional[int]:
         value = self.raw(key)
         if value is MISSING or value is None:
             return default
@@ -125,6 +141,9 @@ class Reader:
         if value < minimum:
             self.fail_key(key, f"must be {minimum} or more, got {value}")
             return default
+        if value > maximum:
+            self.fail_key(key, f"must be {maximum} or less ({why}), got {value}")
+            return default
         return value
 
     def number(self, key: str, default: Optional[float] = None, *, positive: bool = False) -> Optional[float]:
@@ -136,7 +155,7 @@ class Reader:
                 value = float(value)
             except ValueError:
                 pass
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             self.fail_key(key, f"must be a number, got {value!r}")
             return default
         if value < 0 or (positive and value == 0):
@@ -153,17 +172,42 @@ class Reader:
             return {}
         return dict(value)
 
-    def string_list(self, key: str) -> tuple[str, ...]:
+    def string_list(self, key: str, *, check: Optional[Callable[[str], Optional[str]]] = None) -> tuple[str, ...]:
         value = self.raw(key)
         if value is MISSING or value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             self.fail_key(key, "must be a list of non-empty strings")
             return ()
+        for index, item in enumerate(value):
+            if check and (problem := check(item)):
+                self.fail_key(f"{key}[{index}]", f"{item!r} {problem}")
+                return ()
         return tuple(value)
 
     def child(self, key: str, known: Sequence[str]) -> "Reader":
         return Reader(self.problems, self.key_path(key), self.mapping(key), known)
+
+
+# Names of values that are credentials (api_key, aws_secret_access_key, AUTH_TOKEN, DB_PASSWORD, ...).
+CREDENTIAL_NAME = re.compile(r"(^|[_-])(api_?key|key|secret|token|password|passwd|credentials?)($|[_-])|"
+                             r"secret_?access_?key", re.IGNORECASE)
+
+
+def holds_credential(name: str, value: Any) -> bool:
+    """A credential by its name, or a URL with a password in it (a proxy URL such as http://user:pw@proxy:3128)."""
+    if CREDENTIAL_NAME.search(name):
+        return True
+    try:
+        return isinstance(value, str) and bool(urlsplit(value).password)
+    except ValueError:
+        return False
+
+
+def not_a_token(key_path: str) -> str:
+    """The problem with a credential that holds whitespace or a control character."""
+    return ("holds whitespace or a control character (a trailing newline from a file or `echo`?), which no header "
+            f"or URL can carry; set it again without them: `pulumi config set --secret --path '{key_path}' …`")
 
 
 def type_name(value: Any) -> str:
@@ -183,6 +227,17 @@ def check_quantity(value: str) -> Optional[str]:
         return ("is not a Kubernetes quantity; use a number with an optional suffix such as "
                 "10Gi, 512Mi (memory, storage) or 500m, 2 (CPU)")
     return None
+
+
+QUANTITY_SUFFIXES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60, "n": Decimal("1e-9"),
+                     "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": 1, "k": 10**3, "M": 10**6, "G": 10**9,
+                     "T": 10**12, "P": 10**15, "E": 10**18}
+
+
+def quantity_value(value: str) -> Decimal:
+    """A Kubernetes quantity (already checked with QUANTITY) as a number, to compare a request with its limit."""
+    number, suffix = re.fullmatch(r"[+]?([\d.]+(?:[eE][+-]?\d+)?)([A-Za-z]*)", value).groups()
+    return Decimal(number) * Decimal(QUANTITY_SUFFIXES[suffix])
 
 
 def check_positive_quantity(value: str) -> Optional[str]:
@@ -220,6 +275,7 @@ def seconds(value: str) -> float:
 def read_resources(parent: Reader, key: str, default: ResourcesConfig) -> ResourcesConfig:
     section = parent.child(key, ["requests", "limits"])
     result = {}
+    given: dict[str, Reader] = {}
     for kind in ("requests", "limits"):
         values = section.child(kind, ["cpu", "memory", "ephemeral-storage"])
         merged = dict(getattr(default, kind))
@@ -227,7 +283,14 @@ def read_resources(parent: Reader, key: str, default: ResourcesConfig) -> Resour
             quantity = values.string(name, check=check_quantity)
             if quantity is not None:
                 merged[name] = quantity
+                given.setdefault(name, values)  # the requests' reader when both are set
         result[kind] = merged
+    for name, request in result["requests"].items():
+        limit = result["limits"].get(name)
+        if limit is not None and name in given and quantity_value(request) > quantity_value(limit):
+            given[name].fail_key(name, f"request {request} is above the limit {limit}, which Kubernetes refuses; "
+                                 f"lower {section.key_path('requests.' + name)} or raise "
+                                 f"{section.key_path('limits.' + name)}")
     return ResourcesConfig(requests=result["requests"], limits=result["limits"])
 
 
@@ -241,6 +304,28 @@ def secret_string(section: Reader, key: str, stored_as_secret: bool, min_length:
         section.fail_key(key, f"is stored in plain text; set it with "
                          f"`pulumi config set --secret --path {section.key_path(key)} …`")
     return pulumi.Output.secret(value)
+
+
+def check_image(example: str) -> Callable[[str], Optional[str]]:
+    """A pinned container image: a tag other than `latest`, or a digest."""
+    def check(value: str) -> Optional[str]:
+        name = value.rsplit("/", 1)[-1]
+        if not value.strip() or any(c.isspace() for c in value):
+            return f"is not an image reference; pin a version, e.g. {example}"
+        if "@" in value:
+            return None
+        if ":" not in name:
+            return f"has no tag (it would pull `latest`, a new version on any restart); pin a version, e.g. {example}"
+        if name.rsplit(":", 1)[1] in ("", "latest"):
+            return f"is not pinned (`latest` changes on any restart); pin a version, e.g. {example}"
+        return None
+    return check
+
+
+def check_namespace(value: str) -> Optional[str]:
+    if not DNS_LABEL.match(value):
+        return "is not a namespace name; use lower-case letters, digits and '-' (at most 63 characters, e.g. ml-team)"
+    return None
 
 
 def check_object_name(value: str) -> Optional[str]:

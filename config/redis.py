@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
-from config.reader import MISSING, Reader, ResourcesConfig, read_resources, secret_string
+from config.reader import MISSING, Reader, ResourcesConfig, check_image, read_resources, secret_string
 
 
 # The Docker library image, Alpine variant, like the bundled PostgreSQL: it runs under any UID (the entrypoint
@@ -62,9 +62,7 @@ def parse_redis(top: Reader, secret_keys: set[str] | frozenset[str]) -> RedisCon
     return RedisConfig(
         enabled=enabled,
         url=pulumi.Output.secret(url) if url is not None else None,
-        image=section.string("image", defaults.image,
-                             check=lambda v: None if ":" in v.rsplit("/", 1)[-1] or "@" in v else
-                             f"has no tag; pin a version, e.g. {DEFAULT_REDIS_IMAGE}"),
+        image=section.string("image", defaults.image, check=check_image(DEFAULT_REDIS_IMAGE)),
         resources=read_resources(section, "resources", defaults.resources),
         password=secret_string(section, "password", "redis" in secret_keys, min_length=16),
     )

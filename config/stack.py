@@ -27,7 +27,7 @@ from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, 
 from config.postgres import PostgresConfig, parse_postgres
 from config.redis import RedisConfig, parse_redis
 from config.users import UserConfig, parse_users
-from config.reader import ConfigError, DNS_LABEL, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_url
+from config.reader import ConfigError, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_namespace, check_url
 
 
 PLATFORMS = ("openshift", "kubernetes")
@@ -86,6 +86,21 @@ TOP_LEVEL_KEYS = [
 ]
 
 
+ROUTE_HOST_KEYS = {"litellm": "hostname", "litemaas-frontend": "--path frontend.hostname"}
+
+
+def check_route_hosts(top: Reader, namespace: str, routes: list[str]) -> None:
+    """The router names a Route without a host `<route>-<namespace>.<apps domain>`; that first label must be a
+    DNS label (63 characters at most), or the Route is never admitted."""
+    longest = max(routes, key=len, default=None)
+    if longest is None or len(f"{longest}-{namespace}") <= 63:
+        return
+    top.fail_key("namespace", f"{namespace!r} is too long for the Route host the router assigns "
+                 f"({longest}-{namespace}.<apps domain>: {len(longest) + 1 + len(namespace)} characters in its first "
+                 f"label, at most 63); use a namespace of at most {62 - len(longest)} characters, or set the host: "
+                 + " and ".join(f"`pulumi config set {ROUTE_HOST_KEYS[r]} <host>`" for r in routes))
+
+
 def raw_stack_config() -> tuple[dict[str, Any], set[str]]:
     """All `litemaas:*` values (objects JSON-decoded) and the names of the secret ones."""
     import json
@@ -123,9 +138,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     top = Reader(problems, "", values, TOP_LEVEL_KEYS)
     defaults = StackConfig()
 
-    namespace = top.string("namespace", defaults.namespace,
-                           check=lambda v: None if DNS_LABEL.match(v) else
-                           "is not a valid namespace name; use lower-case letters, digits and '-' (max 63 characters)")
+    namespace = top.string("namespace", defaults.namespace, check=check_namespace)
     platform = top.string("platform", defaults.platform,
                           check=lambda v: None if v in PLATFORMS else f"is not a platform; use one of {', '.join(PLATFORMS)}")
     hostname = top.string("hostname", check=lambda v: None if DNS_SUBDOMAIN.match(v) else
@@ -176,15 +189,16 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     teams = parse_teams(top, {m.name for m in models}, {u.id: u for u in users}, litellm_enterprise)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
+    file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams}, {u.id: u for u in users},
-                      more=read_keys_from(top, project_dir or os.getcwd()), mcp_servers={s.name for s in mcp_servers},
+                      more=file_keys, mcp_servers={s.name for s in mcp_servers},
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
         top, {m.name for m in models},
         {m.name: f"models[{i}].modelInfo.access_groups" for i, m in enumerate(models) if "access_groups" in m.model_info},
         key_teams={k.alias: k.team for k in keys}, team_models={t.alias: t.models for t in teams},
-        key_models={k.alias: k.models for k in keys})
+        key_models={k.alias: k.models for k in keys}, file_keys=file_keys)
     # credentials[] and budgets[], and the references to them
     credentials = parse_credentials(top, "credentials" in secret_keys)
     check_model_credentials(top, models, credentials)
@@ -200,8 +214,13 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
 
+    if namespace and platform == "openshift":
+        check_route_hosts(top, namespace, [route for route, assigned in (
+            ("litellm", deploy_gateway and hostname is None),
+            ("litemaas-frontend", frontend.enabled and frontend.hostname is None)) if assigned])
+
     if not deploy_gateway:
-        for key in ("redis", "monitoring", "alerting"):
+        for key in ("litellm", "postgres", "redis", "monitoring", "alerting"):
             if top.raw(key) is not MISSING:
                 top.fail_key(key, "configures the deployed gateway and has no effect with deployGateway false; "
                              f"configure the existing LiteLLM itself and `pulumi config rm {key}`")

@@ -168,13 +168,20 @@ _SECRET_FIELD = re.compile(
 
 
 def redact(text: Any, secrets: Iterable[Optional[str]] = ()) -> str:
-    """`text` with known secrets, `sk-...` values, bearer tokens and api_key-like fields replaced by ***."""
+    """`text` with known secrets (also as a repr or JSON string shows them), `sk-...` values, bearer tokens and
+    api_key-like fields replaced by ***."""
     result = str(text)
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
+    shown = {form for s in secrets if s and len(s) >= 4 for form in (s, repr(s)[1:-1], json.dumps(s)[1:-1])}
+    for secret in sorted(shown, key=len, reverse=True):
         result = result.replace(secret, REDACTED)
     result = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", result)
     result = _BEARER.sub(lambda m: m.group(1) + REDACTED, result)
     return _SK_VALUE.sub("sk-" + REDACTED, result)
+
+
+def is_header_token(value: str) -> bool:
+    """Printable, without whitespace: what a credential must be to travel in a header or URL."""
+    return value.isprintable() and not any(c.isspace() for c in value)
 
 
 # --- errors ------------------------------------------------------------------------------------------
@@ -479,7 +486,14 @@ class AdminClient:
         refusal = insecure_transport_problem(url, self.conn.allow_insecure_http)
         if refusal:
             raise self.error(method, path, None, refusal)
-        prepared = self._session.prepare_request(requests.Request(method, url, params=params, json=json))
+        if authenticated and not is_header_token(self.conn.master_key):
+            raise self.error(method, path, None, "the master key holds whitespace or a control character (a "
+                             "trailing newline from a file or `echo`?), which no HTTP header can carry",
+                             hint="set it again without them: `pulumi config set --secret masterKey sk-…`")
+        try:
+            prepared = self._session.prepare_request(requests.Request(method, url, params=params, json=json))
+        except (requests.exceptions.RequestException, ValueError) as exc:  # e.g. InvalidHeader, with the value
+            raise self.error(method, path, None, f"cannot build the request: {_describe_exception(exc)}") from None
         if not authenticated:
             prepared.headers.pop("Authorization", None)
         adapter = (self._retrying if idempotent else self._once) if retries else self._plain

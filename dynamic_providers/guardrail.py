@@ -131,9 +131,9 @@ class Guardrail(LiteLLMResource, module="litellm", name="Guardrail"):
 
     def __init__(self, resource_name: str, *, connection: AdminConnection, guardrail_name: pulumi.Input[str],
                  provider: str, mode: str, default_on: bool = False, api_base: Optional[str] = None,
-                 api_key: Optional[pulumi.Input[str]] = None, params: Optional[Mapping[str, Any]] = None,
+                 api_key: Optional[pulumi.Input[str]] = None, params: Optional[pulumi.Input[Mapping[str, Any]]] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         self._register(resource_name, connection, {
             "guardrail_name": guardrail_name, "provider": provider, "mode": mode, "default_on": default_on or None,
-            "api_base": api_base, "api_key": api_key, "params": dict(params) if params else None,
+            "api_base": api_base, "api_key": api_key, "params": params if isinstance(params, pulumi.Output) else dict(params) if params else None,
         }, opts)

@@ -83,10 +83,33 @@ def litellm_api(real_litellm):
         yield proxy
 
 
+@pytest.fixture
+def postgres_server(tmp_path_factory):
+    """A PostgreSQL server (the real-proxy tooling's, LiteLLM's database migrated) for this test only."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from tests.support.real_litellm import Installation, Postgres
+
+    # Like RealLiteLLM: a directory the `postgres` user can enter when the tests run as root.
+    workdir = Path(tempfile.mkdtemp(prefix="litemaas-postgres-"))
+    os.chmod(workdir, 0o755)
+    server = Postgres(Installation.find(), workdir / "db")
+    server.workdir.mkdir()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(items):
     """Every test that uses the real proxy carries the `real_litellm` marker (`-m "not real_litellm"` skips them)."""
     for item in items:
-        if {"real_litellm", "real_litellm_server", "litellm_api"} & set(getattr(item, "fixturenames", ())):
+        if {"real_litellm", "real_litellm_server", "litellm_api", "postgres_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.real_litellm)
 
 

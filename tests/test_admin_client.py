@@ -6,6 +6,7 @@ answers) are injected in front of it with the bodies the real proxy sends then (
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import uuid
@@ -349,6 +350,27 @@ def test_server_messages_echoing_secrets_are_redacted(litellm_api, caplog):
     text = str(raised.value) + repr(raised.value.args) + caplog.text
     for secret in ("sk-virtual-abcdef123456", master, "upstream-xyz"):
         assert secret not in text
+
+
+@pytest.mark.parametrize("master", ["sk-master-0123456789abcdef\n", "sk-master-0123456789abcdef\r",
+                                    "my master key\r", "sk-tab\tinside-0123456789"])
+def test_a_master_key_that_is_no_header_value_is_one_redacted_error(master):
+    """requests refuses it while preparing the request (InvalidHeader), before anything is sent: the error must
+    be ours, redacted, and say what to fix (config refuses such keys at preview; a provider can still be handed
+    one from an older state)."""
+    with pytest.raises(LiteLLMAdminError) as raised:
+        with AdminClient(Connection(admin_url="http://127.0.0.1:9", master_key=master), wait_ready=False) as api:
+            api.get("/key/list")
+    text = str(raised.value) + repr(raised.value.args)
+    for fragment in (master, master.strip(), repr(master)[1:-1], "master-0123456789", "tab\\tinside", "my master"):
+        assert fragment not in text, text
+    assert "whitespace or a control character" in text and "masterKey" in text
+
+
+def test_redact_removes_secrets_also_in_their_escaped_form():
+    secret = "pass word\r\n\"quoted\""
+    for shown in (secret, repr(secret), json.dumps(secret)):
+        assert "word" not in redact(f"header value: {shown}", [secret])
 
 
 def test_connection_repr_hides_the_master_key():

@@ -56,3 +56,30 @@ def test_guardrails_on_keys_need_the_licence_and_a_declared_guardrail():
                         "keys": [{"alias": "a", "guardrails": ["pii"]}]})
     assert "litemaas:keys[0].guardrails: names guardrail(s) the stack does not declare: pii; declared guardrails: cf" \
         in message
+
+
+BEDROCK = {"name": "bedrock", "provider": "bedrock", "mode": "pre_call",
+           "params": {"guardrailIdentifier": "gr-1", "aws_region_name": "eu-west-1",
+                      "aws_secret_access_key": "aws-secret-value"}}
+
+
+def test_a_credential_in_plain_params_is_refused_and_never_shown():
+    message = error_of({"guardrails": [BEDROCK]}, secret_keys=())
+    assert "litemaas:guardrails[0].params.aws_secret_access_key: is a credential stored in plain text" in message
+    assert "pulumi config set --secret --path 'guardrails[0].params.aws_secret_access_key'" in message
+    assert "aws-secret-value" not in message
+
+
+def test_params_with_a_credential_are_a_secret_input(mocked):
+    import json
+
+    from tests.support.pulumi_program import has_secret_envelope
+
+    recorder = mocked.run({"guardrails": [BEDROCK, CONTENT_FILTER]}, secret_keys=("guardrails",)).recorder
+    bedrock, content_filter = (recorder.one("pulumi-python:dynamic/litellm:Guardrail", f"catalog-guardrail-{n}")
+                               for n in ("bedrock", "cf"))
+    assert has_secret_envelope(bedrock.inputs["params"])
+    assert "aws-secret-value" not in json.dumps({k: v for k, v in bedrock.inputs.items() if k != "params"})
+    assert "params" in bedrock.request.additionalSecretOutputs  # the copy the provider reads back
+    assert not has_secret_envelope(content_filter.inputs["params"])  # no credential: stays readable in diffs
+    assert "params" not in content_filter.request.additionalSecretOutputs

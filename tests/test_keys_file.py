@@ -263,3 +263,17 @@ def test_a_cli_preview_plans_the_keys_of_a_csv_beside_pulumi_yaml(tmp_path):
 def test_access_groups_are_refused_in_the_file_not_ignored(tmp_path):
     message = error_from(tmp_path, "keys.csv", "alias,accessGroups\nalice,fast\n")
     assert "keysFrom keys.csv line 2 (alice): accessGroups is not read from keysFrom" in message
+
+
+@pytest.mark.parametrize("with_keys", [False, True], ids=["only-keysFrom", "beside-keys"])
+def test_a_file_key_outside_its_teams_access_groups_is_one_error_with_its_line(tmp_path, with_keys):
+    """The team grants models through an access group only; a file key asks for another model."""
+    (tmp_path / "keys.csv").write_text("alias,team,models\nalice,ml,mistral\n")
+    values = {"models": MODELS, "accessGroups": [{"name": "small", "models": ["granite"]}],
+              "teams": [{"alias": "ml", "accessGroups": ["small"]}], "keysFrom": "keys.csv",
+              **({"keys": [{"alias": "carol", "team": "ml", "models": ["granite"]}]} if with_keys else {})}
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(values, set(), str(tmp_path))
+    problems = str(raised.value).splitlines()[1:]
+    assert problems == ["  - litemaas:keysFrom keys.csv line 2 (alice): models mistral not allowed for team 'ml' "
+                        "(neither its models nor its access groups); add them to the team or drop them here"]

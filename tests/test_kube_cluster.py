@@ -23,6 +23,8 @@ from tests.support.kube_cluster import (
     LocalCluster, ensure_binaries,
 )
 
+pytestmark = pytest.mark.kube
+
 NAMESPACE = "litemaas-kube-test"
 WORKLOAD_TIMEOUT = 120
 

@@ -564,8 +564,47 @@ def test_a_replaced_team_member_is_removed_before_it_is_added_again(catalog_mock
     _, catalog = build(catalog_mocks, teams=teams, keys=())
 
     def check(_):
-        request = catalog_mocks.requests["catalog-member-ml-svc-ci"]
+        request = catalog_mocks.requests["catalog-member.2.ml-svc-ci"]
         assert request.deleteBeforeReplaceDefined and request.deleteBeforeReplace
+
+    return catalog.members[("ml", "svc-ci")].urn.apply(check)
+
+
+@pulumi.runtime.test
+def test_memberships_whose_names_would_run_together_get_their_own_resources(catalog_mocks):
+    """`ml` + `ops-bob` and `ml-ops` + `bob` were both `member-ml-ops-bob` (the engine refused the duplicate)."""
+    from config import MemberConfig
+
+    teams = (TeamConfig(alias="ml", members=(MemberConfig(user="ops-bob"), MemberConfig(user="alice"))),
+             TeamConfig(alias="ml-ops", members=(MemberConfig(user="bob"),)))
+    _, catalog = build(catalog_mocks, teams=teams, keys=())
+
+    def check(_):
+        seen = catalog_mocks.seen
+        by_member = {(plain(seen[n].inputs)["team_id"], plain(seen[n].inputs)["user_id"]): n
+                     for n in seen if seen[n].typ == MEMBER_T}
+        assert by_member == {("generated-catalog-team-ml", "ops-bob"): "catalog-member.2.ml-ops-bob",
+                             ("generated-catalog-team-ml", "alice"): "catalog-member-ml-alice",
+                             ("generated-catalog-team-ml-ops", "bob"): "catalog-member-ml-ops-bob"}
+        # The old name is taken by the other membership here: no alias to it.
+        request = catalog_mocks.requests["catalog-member.2.ml-ops-bob"]
+        assert not request.aliases and not request.aliasURNs
+
+    return pulumi.Output.all(*[m.urn for m in catalog.members.values()]).apply(check)
+
+
+@pulumi.runtime.test
+def test_a_renamed_membership_keeps_its_state_through_an_alias(catalog_mocks):
+    """A user id with '-' is named with the team's length now; its earlier name is an alias, so an existing stack
+    sees the same resource (no delete and re-add of the membership)."""
+    from config import MemberConfig
+
+    teams = (TeamConfig(alias="ml", members=(MemberConfig(user="svc-ci"),)),)
+    _, catalog = build(catalog_mocks, teams=teams, keys=())
+
+    def check(_):
+        request = catalog_mocks.requests["catalog-member.2.ml-svc-ci"]
+        assert [a.spec.name for a in request.aliases] == ["catalog-member-ml-svc-ci"] and not request.aliasURNs
 
     return catalog.members[("ml", "svc-ci")].urn.apply(check)
 

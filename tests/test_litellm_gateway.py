@@ -1,13 +1,17 @@
 """LiteLLM gateway component: credentials, migration ordering, probes, exposure, security."""
 
 import json
+import os
+import subprocess
 
 import pytest
 
+from components.kube import WAIT_FOR_DATABASE
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
 from config import IngressConfig, LiteLLMConfig
-from tests.support.manifests import restricted_v2_violations, validate
+from tests.support.manifests import pod_templates, restricted_v2_violations, validate
 from tests.support.pulumi_program import has_secret_envelope
+from tests.support.real_litellm import free_port
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 JOB = "kubernetes:batch/v1:Job"
@@ -98,6 +102,66 @@ def test_the_migration_entrypoint_exists_in_the_pinned_litellm():
     version = dist.name.removeprefix("litellm-").removesuffix(".dist-info")
     assert DEFAULT_LITELLM_IMAGE.endswith(f"-v{version}-stable")
     assert "run_server" in (site / MIGRATION_SCRIPT).read_text()
+
+
+# Prisma's connection parameters the README documents for postgres.externalDatabaseUrl, plus a libpq one.
+PRISMA_PARAMETERS = ["schema=litellm", "connection_limit=5", "pgbouncer=true", "pool_timeout=20",
+                     "schema=litellm&connection_limit=5&pgbouncer=true&sslmode=disable"]
+
+
+def wait_commands(mocked, database_url: str) -> dict[str, list[str]]:
+    """The wait-for-database init containers of the migration Job and the LiteMaaS backend, for a stack whose
+    gateway and backend use external databases at `database_url`."""
+    recorder = mocked.run({"postgres": {"externalDatabaseUrl": database_url},
+                           "backend": {"enabled": True, "databaseUrl": database_url}},
+                          secret_keys=("postgres", "backend")).recorder
+    commands = {}
+    for registration in recorder.kubernetes():
+        for pod in pod_templates(registration.manifest):
+            for init in pod.get("initContainers", []):
+                if init["name"] == "wait-for-database":
+                    commands[registration.name] = init["command"]
+    return commands
+
+
+def test_every_database_wait_runs_the_same_command(mocked):
+    commands = wait_commands(mocked, "postgresql://litellm:pw@db.example.com:5432/litellm?schema=litellm")
+    assert set(commands) == {"litellm-migration", "litemaas-app-backend"}
+    assert all(command == ["sh", "-c", WAIT_FOR_DATABASE] for command in commands.values())
+
+
+def run_wait(command: list[str], database_url: str, postgres_bin) -> subprocess.Popen:
+    env = {"DATABASE_URL": database_url, "PATH": f"{postgres_bin}:{os.environ['PATH']}"}
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.mark.parametrize("parameters", PRISMA_PARAMETERS)
+def test_the_database_wait_ends_on_a_url_with_prisma_parameters(mocked, postgres_server, parameters):
+    """pg_isready refuses Prisma's parameters (exit 3, "invalid connection option") on every try; the wait must
+    not loop until the Job's deadline on a database that is up."""
+    url = f"postgresql://postgres:p%40ss%3Fw%23rd@127.0.0.1:{postgres_server.port}/litellm?{parameters}"
+    pg_isready = str(postgres_server.install.postgres_bin / "pg_isready")
+    if "schema" in parameters:  # the failure this guards against is real for this pg_isready
+        assert subprocess.run([pg_isready, "-q", "-d", url]).returncode == 3
+    for name, command in wait_commands(mocked, url).items():
+        wait = run_wait(command, url, postgres_server.install.postgres_bin)
+        try:
+            output, _ = wait.communicate(timeout=60)
+        finally:
+            wait.kill()
+        assert wait.returncode == 0, f"{name}: {output}"
+        assert "waiting for the database" not in output
+
+
+def test_the_database_wait_waits_while_nothing_listens(postgres_server):
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/litellm?schema=litellm&connection_limit=5"
+    wait = run_wait(["sh", "-c", WAIT_FOR_DATABASE], url, postgres_server.install.postgres_bin)
+    try:
+        assert [wait.stdout.readline() for _ in range(2)] == ["waiting for the database\n"] * 2
+        assert wait.poll() is None
+    finally:
+        wait.kill()
+        wait.communicate()
 
 
 def test_a_new_image_gets_a_new_migration_job(mocked):
@@ -366,3 +430,35 @@ def test_the_network_policy_admits_prometheus_when_monitoring(mocked, openshift,
     peers = policy["spec"]["ingress"][0]["from"]
     assert {"namespaceSelector": {"matchExpressions": [
         {"key": "kubernetes.io/metadata.name", "operator": "In", "values": scrapers}]}} in peers
+
+
+PROXY_WITH_PASSWORD = "http://svc-proxy:pr0xy-pa55@proxy.example.com:3128"
+
+
+def test_extra_env_of_an_encrypted_litellm_reaches_the_pods_through_the_secret(mocked):
+    """`pulumi config set --secret --path litellm.extraEnv.HTTPS_PROXY …` encrypts the whole `litellm` object: its
+    values must stay secret in the Deployment and the state."""
+    import json as json_text
+    recorder = mocked.run({"litellm": {"extraEnv": {"HTTPS_PROXY": PROXY_WITH_PASSWORD, "NO_PROXY": ".svc"}}},
+                          secret_keys=("litellm",)).recorder
+    deployment = recorder.one(DEPLOYMENT, "litellm-deployment")
+    env = {e["name"]: e for e in container(recorder)["env"]}
+    assert env["HTTPS_PROXY"] == {"name": "HTTPS_PROXY", "valueFrom": {"secretKeyRef": {
+        "name": "litellm-credentials", "key": "HTTPS_PROXY"}}}
+    assert "valueFrom" in env["NO_PROXY"]  # no telling which value the admin encrypted: all of them
+    assert "pr0xy-pa55" not in json_text.dumps(deployment.inputs)
+    secret = recorder.one(SECRET, "litellm-credentials")
+    assert has_secret_envelope(secret.inputs["stringData"])
+    assert secret.manifest["stringData"]["HTTPS_PROXY"] == PROXY_WITH_PASSWORD
+    # A new value rolls the pods (the spec itself does not change).
+    other = mocked.run({"litellm": {"extraEnv": {"HTTPS_PROXY": PROXY_WITH_PASSWORD + "0", "NO_PROXY": ".svc"}}},
+                       secret_keys=("litellm",)).recorder
+    digest = "litemaas.io/credentials-digest"
+    assert deployment.manifest["spec"]["template"]["metadata"]["annotations"][digest] != \
+        other.one(DEPLOYMENT, "litellm-deployment").manifest["spec"]["template"]["metadata"]["annotations"][digest]
+
+
+def test_plain_extra_env_stays_plain(mocked):
+    recorder = mocked.run({"litellm": {"extraEnv": {"HTTPS_PROXY": "http://proxy.example.com:3128"}}}).recorder
+    env = {e["name"]: e for e in container(recorder)["env"]}
+    assert env["HTTPS_PROXY"] == {"name": "HTTPS_PROXY", "value": "http://proxy.example.com:3128"}

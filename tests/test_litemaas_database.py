@@ -1,11 +1,8 @@
 """The LiteMaaS app's own database: the creation Job under mocks, and its script run for real against PostgreSQL."""
 
 import os
-import shutil
 import subprocess
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -52,24 +49,6 @@ def test_the_backend_starts_after_the_database_job(mocked):
 # --- the Job's script, for real ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def postgres():
-    """A PostgreSQL server (the real-proxy tooling's, LiteLLM's database migrated) for this test only."""
-    from tests.support.real_litellm import Installation, Postgres
-
-    # Like RealLiteLLM: a directory the `postgres` user can enter when the tests run as root.
-    workdir = Path(tempfile.mkdtemp(prefix="litemaas-app-db-"))
-    os.chmod(workdir, 0o755)
-    server = Postgres(Installation.find(), workdir / "db")
-    server.workdir.mkdir()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
 def run_init_job(job: dict, db, password: str) -> subprocess.CompletedProcess:
     """The Job's own command and environment; only where the server is and its credentials differ."""
     (pod,) = pod_templates(job)
@@ -84,46 +63,46 @@ def run_init_job(job: dict, db, password: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.real_litellm  # needs the real-proxy tooling's PostgreSQL (scripts/real-litellm)
-def test_the_job_creates_the_role_and_database_once_and_keeps_their_data(mocked, postgres):
+def test_the_job_creates_the_role_and_database_once_and_keeps_their_data(mocked, postgres_server):
     _, job = database_job(mocked)
-    assert postgres.rows("SELECT count(*) FROM pg_database WHERE datname = 'litemaas_db'") == [["0"]]
-    litellm_tables = postgres.rows("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+    assert postgres_server.rows("SELECT count(*) FROM pg_database WHERE datname = 'litemaas_db'") == [["0"]]
+    litellm_tables = postgres_server.rows("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
 
-    first = run_init_job(job, postgres, "first-password-" + uuid.uuid4().hex)
+    first = run_init_job(job, postgres_server, "first-password-" + uuid.uuid4().hex)
     assert first.returncode == 0, first.stderr
     assert "role litemaas and database litemaas_db ready" in first.stdout
-    assert postgres.rows("SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'litemaas_db'") \
+    assert postgres_server.rows("SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'litemaas_db'") \
         == [["litemaas"]]
-    assert postgres.rows("SELECT rolsuper, rolcreatedb, rolcanlogin FROM pg_roles WHERE rolname = 'litemaas'") == \
+    assert postgres_server.rows("SELECT rolsuper, rolcreatedb, rolcanlogin FROM pg_roles WHERE rolname = 'litemaas'") == \
         [["f", "f", "t"]]
     # The app's data, as if the backend had run: it must survive every later run of the Job.
-    postgres.psql("SET ROLE litemaas; CREATE TABLE users (name text); INSERT INTO users VALUES ('alice')",
+    postgres_server.psql("SET ROLE litemaas; CREATE TABLE users (name text); INSERT INTO users VALUES ('alice')",
                   "litemaas_db")
-    first_hash = postgres.rows("SELECT rolpassword FROM pg_authid WHERE rolname = 'litemaas'")
+    first_hash = postgres_server.rows("SELECT rolpassword FROM pg_authid WHERE rolname = 'litemaas'")
 
     # Again (the app turned off and on, or a new Job on an existing volume), with the password of a new Secret.
-    second = run_init_job(job, postgres, "second-password-" + uuid.uuid4().hex)
+    second = run_init_job(job, postgres_server, "second-password-" + uuid.uuid4().hex)
     assert second.returncode == 0, second.stderr
-    assert postgres.rows("SELECT name FROM users", "litemaas_db") == [["alice"]]
-    assert postgres.rows("SELECT count(*) FROM pg_database WHERE datname = 'litemaas_db'") == [["1"]]
-    assert postgres.rows("SELECT count(*) FROM pg_roles WHERE rolname = 'litemaas'") == [["1"]]
-    assert postgres.rows("SELECT rolpassword FROM pg_authid WHERE rolname = 'litemaas'") != first_hash
+    assert postgres_server.rows("SELECT name FROM users", "litemaas_db") == [["alice"]]
+    assert postgres_server.rows("SELECT count(*) FROM pg_database WHERE datname = 'litemaas_db'") == [["1"]]
+    assert postgres_server.rows("SELECT count(*) FROM pg_roles WHERE rolname = 'litemaas'") == [["1"]]
+    assert postgres_server.rows("SELECT rolpassword FROM pg_authid WHERE rolname = 'litemaas'") != first_hash
     # LiteLLM's database is untouched, and closed to the app's role.
-    assert postgres.rows("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == litellm_tables
-    assert postgres.rows("SELECT has_database_privilege('litemaas', 'litellm', 'CONNECT'), "
+    assert postgres_server.rows("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == litellm_tables
+    assert postgres_server.rows("SELECT has_database_privilege('litemaas', 'litellm', 'CONNECT'), "
                          "has_database_privilege('litemaas', 'litemaas_db', 'CONNECT')") == [["f", "t"]]
 
 
 @pytest.mark.real_litellm
-def test_a_failing_statement_fails_the_job(mocked, postgres):
+def test_a_failing_statement_fails_the_job(mocked, postgres_server):
     """ON_ERROR_STOP: a Job that could not create the database must not report success (Pulumi waits on it)."""
     _, job = database_job(mocked)
-    postgres.psql("CREATE DATABASE litemaas_db")  # exists, but owned by someone else: ALTER OWNER needs the role
-    postgres.psql("CREATE ROLE litemaas NOLOGIN; REVOKE ALL ON DATABASE litemaas_db FROM PUBLIC")
+    postgres_server.psql("CREATE DATABASE litemaas_db")  # exists, but owned by someone else: ALTER OWNER needs the role
+    postgres_server.psql("CREATE ROLE litemaas NOLOGIN; REVOKE ALL ON DATABASE litemaas_db FROM PUBLIC")
     (pod,) = pod_templates(job)
     broken = {**job, "spec": {**job["spec"], "template": {**job["spec"]["template"], "spec": {**pod, "containers": [
         {**pod["containers"][0], "command": ["sh", "-c", pod["containers"][0]["command"][2].replace(
             "ALTER DATABASE %I OWNER TO %I", "ALTER DATABASE %I OWNER TO no_such_role_%I")]}]}}}}
-    done = run_init_job(broken, postgres, "p" * 32)
+    done = run_init_job(broken, postgres_server, "p" * 32)
     assert done.returncode != 0 and "no_such_role_litemaas" in done.stderr
     assert "ready" not in done.stdout

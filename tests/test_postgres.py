@@ -110,3 +110,17 @@ def test_the_claim_is_expanded_in_place_after_the_guard_accepted_it(mocked):
 def test_the_default_storage_class_is_left_to_the_cluster(mocked):
     patch = deploy(mocked).one("kubernetes:core/v1:PersistentVolumeClaimPatch")
     assert "storageClassName" not in patch.manifest["spec"]
+
+
+@pytest.mark.real_litellm  # the real-proxy tooling's PostgreSQL binaries (scripts/real-litellm)
+def test_the_max_connections_ceiling_is_the_servers_own():
+    """config refuses postgres.maxConnections above POSTGRES_MAX_CONNECTIONS: the bound the server enforces."""
+    import subprocess
+
+    from config.postgres import POSTGRES_MAX_CONNECTIONS
+    from tests.support.real_litellm import Installation, _as_db_user
+
+    described = subprocess.run(_as_db_user([str(Installation.find().postgres_bin / "postgres"), "--describe-config"]),
+                               capture_output=True, text=True, check=True).stdout
+    (row,) = [line.split("\t") for line in described.splitlines() if line.startswith("max_connections\t")]
+    assert (int(row[5]), int(row[6])) == (1, POSTGRES_MAX_CONNECTIONS)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.real_litellm import Installation
 
 BIG_LIMIT = 2**53 + 1  # not representable as a double: proves numbers reach PostgreSQL as written
@@ -17,6 +19,7 @@ def test_ready_with_the_database_connected(real_litellm):
     assert real_litellm.url.startswith("http://127.0.0.1:")
 
 
+@pytest.mark.real_litellm  # no proxy fixture, but the installed tooling's engine stand-in
 def test_the_stand_in_answers_as_the_engine_prisma_client_py_expects():
     engine = Installation.find().root / "bin" / "query-engine"
     version = subprocess.run([str(engine), "--version"], capture_output=True, text=True, check=True).stdout

@@ -5,6 +5,7 @@ the gateway component mounts."""
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -64,7 +65,63 @@ def test_the_password_is_generated_once_and_lives_only_in_the_secret(mocked):
     assert f"requirepass {value}\n" in secret.manifest["stringData"]["redis.conf"]
     pod = json.dumps(run.recorder.one(DEPLOYMENT).manifest)
     assert value not in pod  # config file and REDISCLI_AUTH come from the Secret; nothing on a command line
-    assert run.exports["url"] == f"redis://:{value}@redis.ai.svc:6379/0"
+    assert run.exports["url"] == f"redis://:{quote(value, safe='')}@redis.ai.svc:6379/0"
+
+
+# What an admin may choose: everything a URL or redis.conf gives a meaning to (no whitespace: config refuses it).
+CHOSEN_PASSWORD = "p#ss/w?rd@:%41\"quoted'\\x-ünïcode"
+
+
+def chosen_password_run(mocked):
+    import pulumi
+    return deploy(mocked, password=pulumi.Output.secret(CHOSEN_PASSWORD))
+
+
+def test_a_chosen_password_is_encoded_in_the_url(mocked):
+    from urllib.parse import unquote, urlsplit
+    url = chosen_password_run(mocked).exports["url"]
+    parts = urlsplit(url)
+    # What redis-py (LiteLLM's client) does with REDIS_URL.
+    assert (parts.hostname, parts.port, parts.path) == ("redis.ai.svc", 6379, "/0")
+    assert unquote(parts.password) == CHOSEN_PASSWORD
+
+
+def test_a_chosen_password_gets_a_keyed_digest_on_the_pod(mocked):
+    import hashlib
+    run = chosen_password_run(mocked)
+    annotation = run.recorder.one(DEPLOYMENT).manifest["spec"]["template"]["metadata"]["annotations"][
+        "litemaas.io/credentials-digest"]
+    assert annotation != hashlib.sha256(CHOSEN_PASSWORD.encode()).hexdigest()[:16]
+    (key,) = [r for r in run.recorder.of_type("random:index/randomPassword:RandomPassword")]
+    assert key.name == "redis-digest-key"
+    # The same password under another key gives another digest: the annotation depends on the secret key.
+    from components.redis import credentials_digest
+    assert credentials_digest(CHOSEN_PASSWORD, "k" * 32) != credentials_digest(CHOSEN_PASSWORD, "j" * 32)
+
+
+def test_a_generated_password_keeps_its_digest(mocked):
+    """Existing stacks: the annotation of a generated (high-entropy) password is unchanged, so no roll."""
+    import hashlib
+    run = deploy(mocked)
+    value = run.recorder.one(SECRET).manifest["stringData"]["REDISCLI_AUTH"]
+    annotation = run.recorder.one(DEPLOYMENT).manifest["spec"]["template"]["metadata"]["annotations"][
+        "litemaas.io/credentials-digest"]
+    assert annotation == hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+@pytest.mark.real_litellm  # a real redis-server, as the two-pod tests below (installed with apt-get when missing)
+def test_a_chosen_password_is_what_the_real_redis_requires(mocked):
+    """The bundled Redis's own config line, read by a real redis-server; the client's password from REDIS_URL."""
+    from urllib.parse import unquote, urlsplit
+    from tests.support.redis_server import RedisServer
+
+    run = chosen_password_run(mocked)
+    conf = run.recorder.one(SECRET).manifest["stringData"]["redis.conf"]
+    (line,) = [line for line in conf.splitlines() if line.startswith("requirepass ")]
+    client_password = unquote(urlsplit(run.exports["url"]).password)
+    with RedisServer(password=client_password, requirepass=line.removeprefix("requirepass ")) as redis:
+        assert redis.command("PING") == "+PONG"
+        assert redis.command("PING", password=CHOSEN_PASSWORD[:-1]) == "-NOAUTH Authentication required."
 
 
 def test_memory_is_capped_below_the_limit():

@@ -30,8 +30,12 @@ KEYS = [{"alias": f"compat-{i}", "team": "compat-team", "models": ["compat-mock"
 LITELLM_TYPES = ("litellm:Model", "litellm:Team", "litellm:VirtualKey")
 
 
-def earlier_program(destination: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", "--format=tar", BEFORE_SHARED_MECHANISM],
+# The last commit before team memberships got names unique by construction (`member-<team>-<user>` before).
+BEFORE_UNIQUE_MEMBER_NAMES = "e49a5da6aeba30f0e895e087408bc0237c9ab2ae"
+
+
+def earlier_program(destination: Path, commit: str = BEFORE_SHARED_MECHANISM) -> Path:
+    archive = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", "--format=tar", commit],
                              capture_output=True, check=True).stdout
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(destination, filter="data")
@@ -87,6 +91,36 @@ def test_refresh_shrinks_the_outputs_of_an_earlier_stack_and_reads_no_drift(upgr
         assert "master_key" not in resource["outputs"] and "admin_url" not in resource["outputs"], resource["urn"]
     size = lambda resources: sum(len(json.dumps(r)) for r in resources)  # noqa: E731
     assert size(after) < 0.7 * size(before)
+
+
+def test_memberships_renamed_for_unique_names_stay_the_same_resources(tmp_path, real_litellm):
+    """A user id with '-' gets the new `member.<len>.` name; its earlier name is an alias, so the upgraded program
+    sees the same memberships: no change, no LiteLLM call."""
+    with FaultProxy(real_litellm.url) as api:
+        project = PulumiProject(tmp_path, ensure_toolchain(), stack="members",
+                                source=earlier_program(tmp_path / "earlier", BEFORE_UNIQUE_MEMBER_NAMES))
+        project.set_plain({"deployGateway": False, "gatewayUrl": api.url,
+                           "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"},
+                           "users": [{"id": "compat-svc-ci"}, {"id": "compat"}],
+                           "teams": [{"alias": "compat-ml", "members": [{"user": "compat-svc-ci"},
+                                                                        {"user": "compat", "maxBudgetInTeam": 5}]}]})
+        project.set_secret("masterKey", real_litellm.master_key)
+        project.up()
+        members = lambda: {r["urn"].rsplit("::", 1)[1]: r["id"] for r in project.resources()  # noqa: E731
+                           if r["type"].endswith("litellm:TeamMember")}
+        before = members()
+        assert set(before) == {"catalog-member-compat-ml-compat-svc-ci",
+                               "catalog-member-compat-ml-compat"}
+        project.install_program(REPO_ROOT)
+        api.reset_calls()
+        preview = project.preview("--expect-no-changes")
+        assert set(preview["changeSummary"]) == {"same"}, preview["changeSummary"]
+        project.up("--expect-no-changes")
+        assert admin_calls(api) == []
+        assert members() == {"catalog-member.9.compat-ml-compat-svc-ci": before[
+            "catalog-member-compat-ml-compat-svc-ci"], "catalog-member-compat-ml-compat": before[
+            "catalog-member-compat-ml-compat"]}
+        project.destroy()
 
 
 def test_refresh_and_destroy_after_a_master_key_rotation(tmp_path, real_litellm):

@@ -13,6 +13,8 @@ import shutil
 import socket
 import subprocess
 import time
+from urllib.parse import quote
+
 from tests.support.real_litellm import LocalServer, free_port
 
 START_TIMEOUT = 20.0
@@ -40,20 +42,22 @@ def redis_server_binary() -> str:
 class RedisServer(LocalServer):
     log_name = "redis.log"
 
-    def __init__(self) -> None:
-        self.password = secrets.token_hex(16)
+    def __init__(self, password: str | None = None, requirepass: str | None = None) -> None:
+        """`requirepass`: the argument as written in redis.conf (default: the password as it is)."""
+        self.password = password or secrets.token_hex(16)
+        self.requirepass = requirepass or self.password
         self.port = free_port()
 
     @property
     def url(self) -> str:
-        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+        return f"redis://:{quote(self.password, safe='')}@127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         binary = redis_server_binary()
         self.make_workdir("litemaas-redis-")
         # The password goes through a config file, not argv (which `ps` shows).
         config = self.workdir / "redis.conf"
-        config.write_text(f"bind 127.0.0.1\nport {self.port}\nrequirepass {self.password}\nsave \"\"\n"
+        config.write_text(f"bind 127.0.0.1\nport {self.port}\nrequirepass {self.requirepass}\nsave \"\"\n"
                           f"appendonly no\ndir {self.workdir}\nprotected-mode yes\n")
         config.chmod(0o600)
         self.spawn([binary, str(config)])
@@ -66,14 +70,14 @@ class RedisServer(LocalServer):
             time.sleep(0.1)
         raise RedisServerError(f"redis-server did not answer PING within {START_TIMEOUT:.0f} s: {self.log_tail()}")
 
-    def command(self, *argv: str) -> str | None:
+    def command(self, *argv: str, password: str | None = None) -> str | None:
         """One authenticated command over RESP; the first reply line (e.g. `+PONG`, `:3`), None if unreachable."""
         def bulk(*words: str) -> bytes:
             return f"*{len(words)}\r\n".encode() + b"".join(
                 f"${len(w.encode())}\r\n".encode() + w.encode() + b"\r\n" for w in words)
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock:
-                sock.sendall(bulk("AUTH", self.password) + bulk(*argv))
+                sock.sendall(bulk("AUTH", password or self.password) + bulk(*argv))
                 reply = b""
                 while reply.count(b"\r\n") < 2:
                     chunk = sock.recv(4096)
