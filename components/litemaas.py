@@ -24,6 +24,9 @@ from config.stack import METRICS_KEY_ALIAS
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.virtual_key import VirtualKey
 
+NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
+NAMESPACE_PATCH_TYPE = "kubernetes:core/v1:NamespacePatch"
+
 
 class LiteMaaS(pulumi.ComponentResource):
     """Everything one stack deploys; with `deployGateway: false` only the catalog on an existing LiteLLM."""
@@ -49,10 +52,12 @@ class LiteMaaS(pulumi.ComponentResource):
         if config.deploy_gateway:
             namespace: pulumi.Input[str] = config.namespace
             if config.create_namespace and config.postgres.delete_data_on_destroy:
+                # Owned (deleted by `destroy`). The alias makes a switch of deleteDataOnDestroy an update of the
+                # same object: without it `up` would create the patch and then delete the Namespace, data and all.
                 self.namespace_resource = k8s.core.v1.Namespace(
                     f"{name}-namespace",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=config.namespace, labels=kube.labels("litemaas")),
-                    opts=pulumi.ResourceOptions(parent=self))
+                    opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(type_=NAMESPACE_PATCH_TYPE)]))
                 namespace = self.namespace_resource.metadata.name
             elif config.create_namespace:
                 # A kept database volume needs its namespace (deleting it would delete the PVC), so `destroy`
@@ -61,7 +66,8 @@ class LiteMaaS(pulumi.ComponentResource):
                 self.namespace_resource = k8s.core.v1.NamespacePatch(
                     f"{name}-namespace",
                     metadata=k8s.meta.v1.ObjectMetaPatchArgs(name=config.namespace, labels=kube.labels("litemaas")),
-                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
+                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True,
+                                                aliases=[pulumi.Alias(type_=NAMESPACE_TYPE)]))
                 namespace = self.namespace_resource.metadata.name
             self.namespace = pulumi.Output.from_input(namespace)
 

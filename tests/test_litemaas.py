@@ -83,6 +83,14 @@ def test_namespace_is_kept_with_the_database_volume_and_adopted_again(mocked):
     assert not deleted.one(NAMESPACE).request.retainOnDelete
 
 
+def test_switching_delete_data_on_destroy_keeps_the_namespace(mocked):
+    """Namespace and NamespacePatch alias each other: the switch updates the one object, neither deletes it."""
+    kept = deploy(mocked, {}).one(NAMESPACE_PATCH)
+    owned = deploy(mocked, {"postgres": {"deleteDataOnDestroy": True}}).one(NAMESPACE)
+    assert kept.name == owned.name
+    assert NAMESPACE in kept.alias_types and NAMESPACE_PATCH in owned.alias_types
+
+
 def test_existing_namespace_is_used_as_is(mocked):
     recorder = deploy(mocked, {"namespace": "shared-ai", "createNamespace": False})
     assert recorder.of_type(NAMESPACE) == []

@@ -63,6 +63,11 @@ class Registration:
         return list(self.request.dependencies)
 
     @property
+    def alias_types(self) -> set[str]:
+        """Other types the engine takes for this resource (same name and parent): a switch between them is no delete."""
+        return {a.spec.type for a in self.request.aliases if a.spec.type}
+
+    @property
     def manifest(self) -> dict:
         return plain(self.inputs)
 
