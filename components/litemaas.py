@@ -21,11 +21,17 @@ from components.redis import Redis, RedisArgs
 from config import StackConfig
 from config.app import DEFAULT_APP_TLS_SECRET
 from config.stack import METRICS_KEY_ALIAS
+from dynamic_providers.database_home import DatabaseHome
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.virtual_key import VirtualKey
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 NAMESPACE_PATCH_TYPE = "kubernetes:core/v1:NamespacePatch"
+
+
+def database_kind(config: StackConfig) -> str:
+    """`bundled` / `cloudnativepg` (the stack's own, in its namespace) or `external`."""
+    return "external" if config.postgres.external_database_url is not None else config.postgres.mode
 
 
 class LiteMaaS(pulumi.ComponentResource):
@@ -43,6 +49,7 @@ class LiteMaaS(pulumi.ComponentResource):
         models = resolve_models(config.models, kube_read)
         super().__init__("litemaas:index:LiteMaaS", name, None, opts)
         self.namespace_resource = self.postgres = self.gateway = self.backup = self.redis = self.monitoring = None
+        self.database_home = None
         self.app_database = self.web_app = None
         self.web_app_url = self.web_app_admin_api_key = None
         self.namespace = None
@@ -51,13 +58,19 @@ class LiteMaaS(pulumi.ComponentResource):
 
         if config.deploy_gateway:
             namespace: pulumi.Input[str] = config.namespace
+            # Checked before anything in the namespace moves: a new namespace or database kind is refused at preview.
+            self.database_home = DatabaseHome(
+                "database-home", namespace=config.namespace, kind=database_kind(config),
+                acknowledged=config.postgres.acknowledge_new_database, opts=pulumi.ResourceOptions(parent=self))
+            guarded = pulumi.ResourceOptions(parent=self, depends_on=[self.database_home])
             if config.create_namespace and config.postgres.delete_data_on_destroy:
                 # Owned (deleted by `destroy`). The alias makes a switch of deleteDataOnDestroy an update of the
                 # same object: without it `up` would create the patch and then delete the Namespace, data and all.
                 self.namespace_resource = k8s.core.v1.Namespace(
                     f"{name}-namespace",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=config.namespace, labels=kube.labels("litemaas")),
-                    opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(type_=NAMESPACE_PATCH_TYPE)]))
+                    opts=pulumi.ResourceOptions.merge(guarded, pulumi.ResourceOptions(
+                        aliases=[pulumi.Alias(type_=NAMESPACE_PATCH_TYPE)])))
                 namespace = self.namespace_resource.metadata.name
             elif config.create_namespace:
                 # A kept database volume needs its namespace (deleting it would delete the PVC), so `destroy`
@@ -66,8 +79,8 @@ class LiteMaaS(pulumi.ComponentResource):
                 self.namespace_resource = k8s.core.v1.NamespacePatch(
                     f"{name}-namespace",
                     metadata=k8s.meta.v1.ObjectMetaPatchArgs(name=config.namespace, labels=kube.labels("litemaas")),
-                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True,
-                                                aliases=[pulumi.Alias(type_=NAMESPACE_TYPE)]))
+                    opts=pulumi.ResourceOptions.merge(guarded, pulumi.ResourceOptions(
+                        retain_on_delete=True, aliases=[pulumi.Alias(type_=NAMESPACE_TYPE)])))
                 namespace = self.namespace_resource.metadata.name
             self.namespace = pulumi.Output.from_input(namespace)
 
@@ -79,7 +92,7 @@ class LiteMaaS(pulumi.ComponentResource):
                 self.postgres = CloudNativePGDatabase(
                     "postgres",
                     CloudNativePGArgs(namespace=namespace, config=config.postgres, openshift=config.openshift),
-                    opts=pulumi.ResourceOptions(parent=self))
+                    opts=guarded)
                 database_url = self.postgres.database_identity
                 database_url_secret = (APP_SECRET, APP_SECRET_URI_KEY)
                 # The migration needs a primary that accepts connections: Pulumi waits for the Cluster's Ready.
@@ -88,7 +101,7 @@ class LiteMaaS(pulumi.ComponentResource):
                 self.postgres = PostgreSQL(
                     "postgres",
                     PostgreSQLArgs(namespace=namespace, config=config.postgres, openshift=config.openshift),
-                    opts=pulumi.ResourceOptions(parent=self))
+                    opts=guarded)
                 database_url = self.postgres.database_url
                 if config.postgres.backup is not None:
                     self.backup = PostgresBackup(
@@ -118,7 +131,8 @@ class LiteMaaS(pulumi.ComponentResource):
                     protect_salt_key=not config.postgres.delete_data_on_destroy,
                     database_url_secret=database_url_secret, database_dependencies=database_dependencies,
                     redis_url=redis_url, monitoring=config.monitoring, alerting=config.alerting),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (self.postgres, self.redis) if r]))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[
+                    r for r in (self.database_home, self.postgres, self.redis) if r]))
             self.master_key = self.gateway.master_key
             self.gateway_url = (pulumi.Output.from_input(config.gateway_url) if config.gateway_url
                                 else self.gateway.gateway_url)

@@ -74,10 +74,13 @@ class PostgresConfig:
     mode: str = "bundled"
     cloudnativepg: Optional[CloudNativePGConfig] = None  # set in cloudnativepg mode
     backup: Optional[BackupConfig] = None  # no backups unless configured
+    # `<namespace>/<kind>`: accept that this one change points the gateway at another (empty) database.
+    acknowledge_new_database: Optional[str] = None
 
 
 POSTGRES_KEYS = ["image", "storageSize", "storageClass", "resources", "maxConnections", "externalDatabaseUrl",
-                  "deleteDataOnDestroy", "password", "mode", "cloudnativepg", "backup"]
+                  "deleteDataOnDestroy", "password", "mode", "cloudnativepg", "backup",
+                "acknowledgeNewDatabase"]
 CLOUDNATIVEPG_KEYS = ["instances", "apiGroup", "imageName", "operatorNamespace"]
 BACKUP_KEYS = ["schedule", "retain", "storageSize", "storageClass", "resources"]
 
@@ -159,4 +162,5 @@ def parse_postgres(top: Reader, gateway_replicas: int, secret_keys: set[str] | f
         mode=mode,
         cloudnativepg=cloudnativepg,
         backup=backup,
+        acknowledge_new_database=section.string("acknowledgeNewDatabase"),
     )

@@ -77,7 +77,20 @@ def test_2_switching_delete_data_on_destroy_keeps_every_object_that_holds_data(w
     assert uids(cluster) == seen
 
 
-def test_3_destroy_keeps_the_data(world):
+def test_3_a_namespace_change_is_refused_at_preview_unless_acknowledged(world):
+    project, cluster, seen = world
+    project.edit_config(lambda config: config.update({"litemaas:namespace": "e2e-elsewhere"}))
+    refused = project.run("preview", check=False)
+    assert refused.returncode != 0
+    assert "litemaas:namespace:" in refused.output and "pg_dump" in refused.output, refused.output[-3000:]
+    project.edit_config(lambda config: config["litemaas:postgres"].update(
+        acknowledgeNewDatabase="e2e-elsewhere/bundled"))
+    assert "litemaas-namespace" in planned(project).get("create", set())  # a new namespace, the old one kept
+    project.edit_config(lambda config: config.update({"litemaas:namespace": NAMESPACE}))
+    assert uids(cluster) == seen
+
+
+def test_4_destroy_keeps_the_data(world):
     project, cluster, seen = world
     project.destroy()
     assert uids(cluster) == seen

@@ -9,6 +9,7 @@ from tests.support.manifests import pod_templates, restricted_v2_violations, val
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch"
 STS = "kubernetes:apps/v1:StatefulSet"
+HOME = "pulumi-python:dynamic/litemaas:DatabaseHome"
 MODELS = [{"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
            "apiBase": "https://granite.apps.example.com/v1"}]
 
@@ -179,3 +180,20 @@ def test_supplied_credentials_must_be_encrypted(mocked):
     for path in ("litellm.saltKey", "litellm.uiPassword", "postgres.password"):
         assert f"litemaas:{path}: is stored in plain text" in message
     assert "sss" not in message and "ppp" not in message
+
+
+def test_the_database_home_is_checked_before_the_namespace_and_database_move(mocked):
+    """The namespace, the database and the gateway wait for the guard: a refused move registers nothing of them."""
+    recorder = deploy(mocked, {"namespace": "ai", "postgres": {"acknowledgeNewDatabase": "ai/bundled"}})
+    home = recorder.one(HOME)
+    assert {k: home.manifest[k] for k in ("namespace", "kind", "acknowledged")} == \
+        {"namespace": "ai", "kind": "bundled", "acknowledged": "ai/bundled"}
+    for typ, name in ((NAMESPACE_PATCH, "litemaas-namespace"), ("litemaas:index:PostgreSQL", "postgres"),
+                      ("litemaas:index:LiteLLMGateway", "litellm")):
+        assert any(d.endswith("::database-home") for d in recorder.requests[(typ, name)].dependencies), typ
+    external = deploy(mocked, {"postgres": {"externalDatabaseUrl": "postgresql://u:p@db.example.com:5432/litellm"}},
+                      secret_keys=("postgres",))
+    assert external.one(HOME).manifest["kind"] == "external"
+    assert deploy(mocked, {"deployGateway": False, "gatewayUrl": "https://litellm.example.com",
+                           "masterKey": "sk-admin-0123456789abcdef"}, secret_keys=("masterKey",)
+                  ).of_type(HOME) == []
