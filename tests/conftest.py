@@ -1,5 +1,10 @@
 """Shared fixtures. Mocks are installed per test through `mocked`, never at import time."""
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests.support.pulumi_program import MockedPulumi
@@ -88,3 +93,21 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if {"real_litellm", "real_litellm_server", "litellm_api"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.real_litellm)
+
+
+@pytest.fixture
+def postgres():
+    """A PostgreSQL server (the real-proxy tooling's, LiteLLM's database migrated) for this test only."""
+    from tests.support.real_litellm import Installation, Postgres
+
+    # Like RealLiteLLM: a directory the `postgres` user can enter when the tests run as root.
+    workdir = Path(tempfile.mkdtemp(prefix="litemaas-app-db-"))
+    os.chmod(workdir, 0o755)
+    server = Postgres(Installation.find(), workdir / "db")
+    server.workdir.mkdir()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)

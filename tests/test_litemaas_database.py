@@ -1,11 +1,8 @@
 """The LiteMaaS app's own database: the creation Job under mocks, and its script run for real against PostgreSQL."""
 
 import os
-import shutil
 import subprocess
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -50,24 +47,6 @@ def test_the_backend_starts_after_the_database_job(mocked):
 
 
 # --- the Job's script, for real ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def postgres():
-    """A PostgreSQL server (the real-proxy tooling's, LiteLLM's database migrated) for this test only."""
-    from tests.support.real_litellm import Installation, Postgres
-
-    # Like RealLiteLLM: a directory the `postgres` user can enter when the tests run as root.
-    workdir = Path(tempfile.mkdtemp(prefix="litemaas-app-db-"))
-    os.chmod(workdir, 0o755)
-    server = Postgres(Installation.find(), workdir / "db")
-    server.workdir.mkdir()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run_init_job(job: dict, db, password: str) -> subprocess.CompletedProcess:

@@ -1,10 +1,13 @@
 """PostgreSQL component: manifests, security, persistence and the generated password."""
 
+import os
+import subprocess
 from urllib.parse import quote
 
 import pytest
 
-from components.postgres import PGDATA, PostgreSQL, PostgreSQLArgs
+from components.postgres import CREDENTIALS_VERSION_ANNOTATION, PGDATA, SYNC_PASSWORD_SCRIPT, PostgreSQL, \
+    PostgreSQLArgs
 from config import PostgresConfig
 from tests.support.manifests import restricted_v2_violations, validate
 from tests.support.pulumi_program import has_secret_envelope
@@ -110,3 +113,40 @@ def test_the_claim_is_expanded_in_place_after_the_guard_accepted_it(mocked):
 def test_the_default_storage_class_is_left_to_the_cluster(mocked):
     patch = deploy(mocked).one("kubernetes:core/v1:PersistentVolumeClaimPatch")
     assert "storageClassName" not in patch.manifest["spec"]
+
+
+def test_a_new_password_rolls_the_pod_whose_start_sets_the_role_password(mocked):
+    """POSTGRES_PASSWORD is read by initdb only: the pod follows the Secret's version and its hook runs ALTER ROLE."""
+    recorder = deploy(mocked, password="x" * 16)
+    sts = recorder.one(STS)
+    template = sts.inputs["spec"]["template"]
+    assert CREDENTIALS_VERSION_ANNOTATION in template["metadata"]["annotations"]
+    (container,) = sts.manifest["spec"]["template"]["spec"]["containers"]
+    assert container["lifecycle"]["postStart"]["exec"]["command"] == ["sh", "-c", SYNC_PASSWORD_SCRIPT]
+    assert "x" * 16 not in SYNC_PASSWORD_SCRIPT and "POSTGRES_PASSWORD" in SYNC_PASSWORD_SCRIPT
+
+
+@pytest.mark.real_litellm  # needs the real-proxy tooling's PostgreSQL (scripts/real-litellm)
+def test_the_hook_gives_the_role_the_password_of_the_secret(postgres):
+    """Against a real server that checks passwords over TCP, as the image's does: the old one stops working."""
+    postgres.psql("CREATE ROLE litellm LOGIN SUPERUSER PASSWORD 'old-password-0123456789'")
+    hba = postgres.data / "pg_hba.conf"
+    hba.write_text("local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
+                   "host all all 127.0.0.1/32 scram-sha-256\n")
+    postgres.psql("SELECT pg_reload_conf()")
+    new = "n3w'pass\"word $(id) :/@#%\\"
+
+    def login(password: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(postgres.install.postgres_bin / "psql"), "-X", "-h", "127.0.0.1", "-p", str(postgres.port),
+             "-U", "litellm", "-d", "litellm", "-c", "SELECT 1"],
+            env={**os.environ, "PGPASSWORD": password}, capture_output=True, text=True, timeout=30)
+
+    assert login("old-password-0123456789").returncode == 0
+    env = {**os.environ, "POSTGRES_USER": "litellm", "POSTGRES_DB": "litellm", "POSTGRES_PASSWORD": new,
+           "PGHOST": str(postgres.socket_dir), "PGPORT": str(postgres.port),
+           "PATH": f"{postgres.install.postgres_bin}:{os.environ['PATH']}"}
+    hook = subprocess.run(["sh", "-c", SYNC_PASSWORD_SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+    assert hook.returncode == 0 and "password of role litellm set from the Secret" in hook.stdout, hook.stderr
+    assert login(new).returncode == 0
+    assert "password authentication failed" in login("old-password-0123456789").stderr
