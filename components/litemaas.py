@@ -30,8 +30,17 @@ NAMESPACE_PATCH_TYPE = "kubernetes:core/v1:NamespacePatch"
 
 
 def database_kind(config: StackConfig) -> str:
-    """`bundled` / `cloudnativepg` (the stack's own, in its namespace) or `external`."""
+    """`bundled` / `cloudnativepg` (the stack's own, in its namespace), `external`, or `none` (no gateway here)."""
+    if not config.deploy_gateway:
+        return "none"
     return "external" if config.postgres.external_database_url is not None else config.postgres.mode
+
+
+def namespace_object(config: StackConfig) -> str:
+    """`owned` (a Namespace, deleted with the stack), `adopted` (a kept NamespacePatch) or `none`."""
+    if not (config.deploy_gateway and config.create_namespace):
+        return "none"
+    return "owned" if config.postgres.delete_data_on_destroy else "adopted"
 
 
 class LiteMaaS(pulumi.ComponentResource):
@@ -49,20 +58,20 @@ class LiteMaaS(pulumi.ComponentResource):
         models = resolve_models(config.models, kube_read)
         super().__init__("litemaas:index:LiteMaaS", name, None, opts)
         self.namespace_resource = self.postgres = self.gateway = self.backup = self.redis = self.monitoring = None
-        self.database_home = None
         self.app_database = self.web_app = None
         self.web_app_url = self.web_app_admin_api_key = None
         self.namespace = None
         self.admin_username = self.admin_password = None
         catalog_dependencies = []
 
+        # Checked before anything in the namespace moves: a new namespace or database kind is refused at preview.
+        self.database_home = DatabaseHome(
+            "database-home", namespace=config.namespace, kind=database_kind(config),
+            acknowledged=config.postgres.acknowledge_new_database, namespace_object=namespace_object(config),
+            opts=pulumi.ResourceOptions(parent=self))
+        guarded = pulumi.ResourceOptions(parent=self, depends_on=[self.database_home])
         if config.deploy_gateway:
             namespace: pulumi.Input[str] = config.namespace
-            # Checked before anything in the namespace moves: a new namespace or database kind is refused at preview.
-            self.database_home = DatabaseHome(
-                "database-home", namespace=config.namespace, kind=database_kind(config),
-                acknowledged=config.postgres.acknowledge_new_database, opts=pulumi.ResourceOptions(parent=self))
-            guarded = pulumi.ResourceOptions(parent=self, depends_on=[self.database_home])
             if config.create_namespace and config.postgres.delete_data_on_destroy:
                 # Owned (deleted by `destroy`). The alias makes a switch of deleteDataOnDestroy an update of the
                 # same object: without it `up` would create the patch and then delete the Namespace, data and all.

@@ -20,8 +20,8 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from dynamic_providers.provider_base import plain
 
-INPUTS = ("namespace", "kind", "acknowledged")
-# Kinds whose data lives in the stack's namespace.
+INPUTS = ("namespace", "kind", "acknowledged", "namespace_object")
+# Kinds whose data lives in the stack's namespace; `none`: `deployGateway: false`, no database here.
 IN_NAMESPACE = ("bundled", "cloudnativepg")
 ACKNOWLEDGE_KEY = "postgres.acknowledgeNewDatabase"
 
@@ -49,9 +49,10 @@ class DatabaseHomeProvider(ResourceProvider):
             old_ns, old_kind = olds.get("namespace"), olds.get("kind")
             new_ns, new_kind = inputs.get("namespace"), inputs.get("kind")
             moved_namespace = old_ns != new_ns and (old_kind in IN_NAMESPACE or new_kind in IN_NAMESPACE)
-            if (moved_namespace or old_kind != new_kind) and \
-                    inputs.get("acknowledged") != location(new_ns, new_kind):
-                key = "namespace" if moved_namespace else \
+            # From a database of the stack to anything else; from any database to a new one of the stack.
+            new_database = old_kind != new_kind and (old_kind in IN_NAMESPACE or new_kind in IN_NAMESPACE)
+            if (moved_namespace or new_database) and inputs.get("acknowledged") != location(new_ns, new_kind):
+                key = "namespace" if moved_namespace else "deployGateway" if "none" in (old_kind, new_kind) else \
                     "postgres.externalDatabaseUrl" if "external" in (old_kind, new_kind) else "postgres.mode"
                 what = (f"moves the stack from namespace {old_ns!r} to {new_ns!r}" if moved_namespace else
                         f"switches the database from {_kind_name(old_kind)} to {_kind_name(new_kind)}")
@@ -62,6 +63,13 @@ class DatabaseHomeProvider(ResourceProvider):
                     f"{procedure(old_ns, old_kind)} To make this change anyway, set "
                     f"`pulumi config set --path {ACKNOWLEDGE_KEY} {location(new_ns, new_kind)}`, or set the old "
                     f"value back.")))
+            elif olds.get("namespace_object") == "owned" and inputs.get("namespace_object") == "none" and \
+                    old_ns == new_ns:
+                failures.append(CheckFailure("namespace_object", (
+                    f"litemaas:createNamespace: the stack owns namespace {old_ns!r} (postgres.deleteDataOnDestroy is "
+                    "true), so leaving it out of the stack would delete it, and the database in it, now. Switch "
+                    "`postgres.deleteDataOnDestroy` to false first and run `pulumi up` (the namespace is then only "
+                    "adopted and kept), then set `createNamespace` to false.")))
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -82,7 +90,8 @@ class DatabaseHomeProvider(ResourceProvider):
 
 def _kind_name(kind: Optional[str]) -> str:
     return {"bundled": "the bundled PostgreSQL", "cloudnativepg": "the CloudNativePG cluster",
-            "external": "the external database (postgres.externalDatabaseUrl)"}.get(kind or "", repr(kind))
+            "external": "the external database (postgres.externalDatabaseUrl)",
+            "none": "no gateway of this stack (deployGateway: false)"}.get(kind or "", repr(kind))
 
 
 def _left_behind(kind: Optional[str]) -> str:
@@ -93,6 +102,8 @@ class DatabaseHome(pulumi.dynamic.Resource, module="litemaas", name="DatabaseHom
     """Where the gateway's database is, checked against the config at every preview."""
 
     def __init__(self, resource_name: str, *, namespace: str, kind: str, acknowledged: Optional[str],
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 namespace_object: str, opts: Optional[pulumi.ResourceOptions] = None):
+        """`namespace_object`: `owned` (deleted with the stack), `adopted` (a kept patch) or `none`."""
         super().__init__(DatabaseHomeProvider(), resource_name,
-                         {"namespace": namespace, "kind": kind, "acknowledged": acknowledged}, opts)
+                         {"namespace": namespace, "kind": kind, "acknowledged": acknowledged,
+                          "namespace_object": namespace_object}, opts)

@@ -4,7 +4,8 @@ import pytest
 
 from dynamic_providers.database_home import DatabaseHomeProvider
 
-BUNDLED = {"namespace": "litemaas", "kind": "bundled", "acknowledged": None}
+BUNDLED = {"namespace": "litemaas", "kind": "bundled", "acknowledged": None, "namespace_object": "adopted"}
+OWNED = {**BUNDLED, "namespace_object": "owned"}
 
 
 def refusal(olds, news):
@@ -18,7 +19,8 @@ def refusal(olds, news):
     ({**BUNDLED, "kind": "cloudnativepg"}, "litemaas:postgres.mode:"),
     ({**BUNDLED, "kind": "external"}, "litemaas:postgres.externalDatabaseUrl:"),
     ({"namespace": "litemaas-2", "kind": "bundled", "acknowledged": "litemaas-2/cloudnativepg"}, "litemaas:namespace:"),
-], ids=["namespace", "mode", "to-external", "acknowledged-something-else"])
+    ({**BUNDLED, "kind": "none"}, "litemaas:deployGateway:"),
+], ids=["namespace", "mode", "to-external", "acknowledged-something-else", "no-gateway"])
 def test_a_new_database_is_refused_with_the_procedure(news, key):
     reason = refusal(BUNDLED, news)
     assert reason is not None and reason.startswith(key)
@@ -34,7 +36,10 @@ def test_a_new_database_is_refused_with_the_procedure(news, key):
     # an external database does not live in the namespace: the gateway may move
     ({"namespace": "a", "kind": "external", "acknowledged": None},
      {"namespace": "b", "kind": "external", "acknowledged": None}),
-], ids=["create", "same", "acknowledged-namespace", "acknowledged-mode", "external-moves"])
+    ({"namespace": "a", "kind": "external"}, {"namespace": "a", "kind": "none"}),
+    (OWNED, BUNDLED), (BUNDLED, OWNED), (BUNDLED, {**BUNDLED, "namespace_object": "none"}),
+], ids=["create", "same", "acknowledged-namespace", "acknowledged-mode", "external-moves", "external-to-no-gateway",
+        "owned-to-adopted", "adopted-to-owned", "adopted-to-existing"])
 def test_everything_else_passes(olds, news):
     assert refusal(olds, news) is None
 
@@ -42,3 +47,9 @@ def test_everything_else_passes(olds, news):
 def test_a_left_over_acknowledgement_does_not_cover_the_next_move():
     moved = {**BUNDLED, "namespace": "litemaas-2", "acknowledged": "litemaas-2/bundled"}
     assert refusal(moved, {**moved, "namespace": "litemaas-3"}) is not None
+
+
+def test_an_owned_namespace_is_never_dropped_from_the_stack():
+    """createNamespace true -> false while the stack owns the namespace (deleteDataOnDestroy) would delete it now."""
+    reason = refusal(OWNED, {**OWNED, "namespace_object": "none"})
+    assert reason.startswith("litemaas:createNamespace:") and "postgres.deleteDataOnDestroy` to false first" in reason

@@ -186,14 +186,14 @@ def test_the_database_home_is_checked_before_the_namespace_and_database_move(moc
     """The namespace, the database and the gateway wait for the guard: a refused move registers nothing of them."""
     recorder = deploy(mocked, {"namespace": "ai", "postgres": {"acknowledgeNewDatabase": "ai/bundled"}})
     home = recorder.one(HOME)
-    assert {k: home.manifest[k] for k in ("namespace", "kind", "acknowledged")} == \
-        {"namespace": "ai", "kind": "bundled", "acknowledged": "ai/bundled"}
+    assert {k: home.manifest[k] for k in ("namespace", "kind", "acknowledged", "namespace_object")} == \
+        {"namespace": "ai", "kind": "bundled", "acknowledged": "ai/bundled", "namespace_object": "adopted"}
     for typ, name in ((NAMESPACE_PATCH, "litemaas-namespace"), ("litemaas:index:PostgreSQL", "postgres"),
                       ("litemaas:index:LiteLLMGateway", "litellm")):
         assert any(d.endswith("::database-home") for d in recorder.requests[(typ, name)].dependencies), typ
     external = deploy(mocked, {"postgres": {"externalDatabaseUrl": "postgresql://u:p@db.example.com:5432/litellm"}},
                       secret_keys=("postgres",))
     assert external.one(HOME).manifest["kind"] == "external"
-    assert deploy(mocked, {"deployGateway": False, "gatewayUrl": "https://litellm.example.com",
-                           "masterKey": "sk-admin-0123456789abcdef"}, secret_keys=("masterKey",)
-                  ).of_type(HOME) == []
+    gatewayless = deploy(mocked, {"deployGateway": False, "gatewayUrl": "https://litellm.example.com",
+                                  "masterKey": "sk-admin-0123456789abcdef"}, secret_keys=("masterKey",))
+    assert gatewayless.one(HOME).manifest["kind"] == "none"
