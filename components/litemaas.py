@@ -20,6 +20,7 @@ from components.postgres_backup import PostgresBackup, PostgresBackupArgs
 from components.redis import Redis, RedisArgs
 from config import StackConfig
 from config.app import DEFAULT_APP_TLS_SECRET
+from config.postgres import CLOUDNATIVEPG_API_GROUPS
 from config.stack import METRICS_KEY_ALIAS
 from dynamic_providers.database_home import DatabaseHome
 from dynamic_providers.provider_base import AdminConnection
@@ -30,10 +31,16 @@ NAMESPACE_PATCH_TYPE = "kubernetes:core/v1:NamespacePatch"
 
 
 def database_kind(config: StackConfig) -> str:
-    """`bundled` / `cloudnativepg` (the stack's own, in its namespace), `external`, or `none` (no gateway here)."""
+    """`bundled` / `cloudnativepg` / `cloudnativepg-edb` (the stack's own, in its namespace), `external`, or `none`
+    (no gateway here)."""
     if not config.deploy_gateway:
         return "none"
-    return "external" if config.postgres.external_database_url is not None else config.postgres.mode
+    if config.postgres.external_database_url is not None:
+        return "external"
+    if config.postgres.mode == "cloudnativepg" and config.postgres.cloudnativepg is not None and \
+            config.postgres.cloudnativepg.api_group != CLOUDNATIVEPG_API_GROUPS[0]:
+        return "cloudnativepg-edb"  # another operator's Cluster: a new, empty database
+    return config.postgres.mode
 
 
 def namespace_object(config: StackConfig) -> str:

@@ -28,6 +28,12 @@ def test_a_new_database_is_refused_with_the_procedure(news, key):
     assert f"postgres.acknowledgeNewDatabase {news['namespace']}/{news['kind']}" in reason
 
 
+def test_another_cloudnativepg_operator_is_a_new_database():
+    cnpg = {**BUNDLED, "kind": "cloudnativepg"}
+    reason = refusal(cnpg, {**cnpg, "kind": "cloudnativepg-edb"})
+    assert reason.startswith("litemaas:postgres.cloudnativepg.apiGroup:")
+
+
 @pytest.mark.parametrize("olds, news", [
     (None, BUNDLED),  # the first `up`, or the first with this version
     (BUNDLED, BUNDLED),

@@ -8,6 +8,7 @@ keys). Each gets one effect:
 
   kept      the same inputs
   updated   changed in place
+  released  no longer in the stack, left as it is in the cluster (retainOnDelete)
   rolled    the StatefulSet's pod template changed: its pod restarts on the same claim
   rotated   a virtual key issues a new value because the config asked for it (`rotation`)
   replaced  deleted and created again (pulumi-kubernetes' and the providers' own replacement rules)
@@ -20,8 +21,10 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Optional
 
 import dill
@@ -45,7 +48,7 @@ from config.team_members import MEMBER_KEYS
 from config.users import USER_KEYS
 from tests.support.pulumi_program import MockedPulumi, Registration, plain
 
-EFFECTS = ("kept", "updated", "rolled", "rotated", "replaced", "deleted")  # mildest first
+EFFECTS = ("kept", "updated", "released", "rolled", "rotated", "replaced", "deleted")  # mildest first
 REFUSED = "refused"
 
 
@@ -151,6 +154,7 @@ def watched(typ: str) -> bool:
 class Rendered:
     """One run of the program: every registration, or the refusal the config raised."""
 
+    config: dict[str, Any]
     registrations: list[Registration] = field(default_factory=list)
     refusal: Optional[str] = None
 
@@ -167,9 +171,9 @@ def render(config: dict[str, Any], secret_keys: tuple[str, ...], kube_read=None)
         def program():
             LiteMaaS("litemaas", load_stack_config(), kube_read=kube_read)
         try:
-            return Rendered(session.run(config, secret_keys, program=program).recorder.registrations)
+            return Rendered(config, session.run(config, secret_keys, program=program).recorder.registrations)
         except ConfigError as exc:
-            return Rendered(refusal=str(exc))
+            return Rendered(config, refusal=str(exc))
     finally:
         session.close()
 
@@ -180,8 +184,22 @@ def _at(value: Any, path: str) -> Any:
     return value
 
 
-def _provider(registration: Registration):
-    return dill.loads(base64.b64decode(plain(registration.inputs)["__provider"]))
+class _StackConfig:
+    """`pulumi.dynamic.Config` as the provider host hands it over: `get` of a key without the project prefix."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def get(self, key: str) -> Optional[str]:
+        value = self.values.get(key)
+        return value if value is None or isinstance(value, str) else json.dumps(value)
+
+
+def _provider(registration: Registration, config: dict[str, Any]):
+    provider = dill.loads(base64.b64decode(plain(registration.inputs)["__provider"]))
+    if hasattr(provider, "configure"):
+        provider.configure(SimpleNamespace(config=_StackConfig(config)))
+    return provider
 
 
 def _dynamic_inputs(registration: Registration) -> dict[str, Any]:
@@ -196,17 +214,17 @@ def check_failures(before: Rendered, after: Rendered) -> list[str]:
         if not registration.typ.startswith("pulumi-python:dynamic"):
             continue
         previous = olds_by_identity.get(identity)
-        provider = _provider(registration)
+        provider = _provider(registration, after.config)
         olds = provider.check({}, _dynamic_inputs(previous)).inputs if previous is not None else {}
         reasons += [f.reason for f in provider.check(olds, _dynamic_inputs(registration)).failures]
     return reasons
 
 
-def effect(before: Registration, after: Registration) -> str:
+def effect(before: Registration, after: Registration, config: dict[str, Any]) -> str:
     """What the engine does to one object present before and after (same identity, or an alias)."""
     typ = after.typ
     if typ.startswith("pulumi-python:dynamic"):
-        provider = _provider(after)
+        provider = _provider(after, config)
         olds = provider.check({}, _dynamic_inputs(before)).inputs
         news = provider.check(olds, _dynamic_inputs(after)).inputs
         diff = provider.diff("id", olds, news)
@@ -246,7 +264,10 @@ def classify(before: Rendered, after: Rendered) -> dict[str, str]:
         if not watched(typ):
             continue
         successor = new.get((typ, name)) or _taking_over(new.values(), typ, name)
-        effects[f"{typ}::{name}"] = "deleted" if successor is None else effect(registration, successor)
+        if successor is None:
+            effects[f"{typ}::{name}"] = "released" if registration.request.retainOnDelete else "deleted"
+        else:
+            effects[f"{typ}::{name}"] = effect(registration, successor, after.config)
     return effects
 
 
