@@ -14,7 +14,9 @@ keys). Each gets one effect:
   replaced  deleted and created again (pulumi-kubernetes' and the providers' own replacement rules)
   deleted   gone, and nothing of the new program takes it over (no alias)
 
-and a change as a whole is `refused` when the config or a guard's check (what `pulumi preview` runs) fails.
+and a change as a whole is `refused` when the config or a guard's check (what `pulumi preview` runs) fails, or
+when it would delete a protected object (the engine fails the preview: "unable to delete resource ... as it is
+currently marked for protection").
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from tests.support.pulumi_program import MockedPulumi, Registration, plain
 
 EFFECTS = ("kept", "updated", "released", "rolled", "rotated", "replaced", "deleted")  # mildest first
 REFUSED = "refused"
+PROTECTED = "protected"  # would be deleted, but `protect`: the engine refuses the preview
 
 
 def _section(keys, **children) -> dict[str, Any]:
@@ -265,7 +268,8 @@ def classify(before: Rendered, after: Rendered) -> dict[str, str]:
             continue
         successor = new.get((typ, name)) or _taking_over(new.values(), typ, name)
         if successor is None:
-            effects[f"{typ}::{name}"] = "released" if registration.request.retainOnDelete else "deleted"
+            effects[f"{typ}::{name}"] = PROTECTED if registration.request.protect else \
+                "released" if registration.request.retainOnDelete else "deleted"
         else:
             effects[f"{typ}::{name}"] = effect(registration, successor, after.config)
     return effects
@@ -282,4 +286,6 @@ def _taking_over(registrations, typ: str, name: str) -> Optional[Registration]:
 
 def summary(effects: dict[str, str]) -> str:
     """The strongest effect of a change on what holds data."""
+    if PROTECTED in effects.values():
+        return REFUSED
     return max(effects.values(), key=EFFECTS.index, default="kept")
