@@ -263,3 +263,9 @@ def test_a_cli_preview_plans_the_keys_of_a_csv_beside_pulumi_yaml(tmp_path):
 def test_access_groups_are_refused_in_the_file_not_ignored(tmp_path):
     message = error_from(tmp_path, "keys.csv", "alias,accessGroups\nalice,fast\n")
     assert "keysFrom keys.csv line 2 (alice): accessGroups is not read from keysFrom" in message
+
+
+def test_a_csv_renames_a_key_in_place_with_a_previous_alias_column(tmp_path):
+    """The column is text like `alias`: a key once called `1234` keeps its name as written."""
+    (key,) = keys_from(tmp_path, "keys.csv", "alias,previousAlias,models\nalice,1234,granite\n").keys
+    assert (key.alias, key.previous_alias) == ("alice", "1234")
