@@ -31,10 +31,7 @@ NAMESPACE_PATCH_TYPE = "kubernetes:core/v1:NamespacePatch"
 
 
 def database_kind(config: StackConfig) -> str:
-    """`bundled` / `cloudnativepg` / `cloudnativepg-edb` (the stack's own, in its namespace), `external`, or `none`
-    (no gateway here)."""
-    if not config.deploy_gateway:
-        return "none"
+    """`bundled` / `cloudnativepg` / `cloudnativepg-edb` (the stack's own, in its namespace) or `external`."""
     if config.postgres.external_database_url is not None:
         return "external"
     if config.postgres.mode == "cloudnativepg" and config.postgres.cloudnativepg is not None and \
@@ -45,7 +42,7 @@ def database_kind(config: StackConfig) -> str:
 
 def namespace_object(config: StackConfig) -> str:
     """`owned` (a Namespace, deleted with the stack), `adopted` (a kept NamespacePatch) or `none`."""
-    if not (config.deploy_gateway and config.create_namespace):
+    if not config.create_namespace:
         return "none"
     return "owned" if config.postgres.delete_data_on_destroy else "adopted"
 
@@ -71,14 +68,16 @@ class LiteMaaS(pulumi.ComponentResource):
         self.admin_username = self.admin_password = None
         catalog_dependencies = []
 
-        # Checked before anything in the namespace moves: a new namespace or database kind is refused at preview.
-        self.database_home = DatabaseHome(
-            "database-home", namespace=config.namespace, kind=database_kind(config),
-            acknowledged=config.postgres.acknowledge_new_database, namespace_object=namespace_object(config),
-            opts=pulumi.ResourceOptions(parent=self))
-        guarded = pulumi.ResourceOptions(parent=self, depends_on=[self.database_home])
+        self.database_home = None
         if config.deploy_gateway:
             namespace: pulumi.Input[str] = config.namespace
+            # Checked before anything in the namespace moves: a new namespace or database is refused at preview.
+            # (`deployGateway: false` drops it unchecked, but the protected salt key stops that preview.)
+            self.database_home = DatabaseHome(
+                "database-home", namespace=config.namespace, kind=database_kind(config),
+                acknowledged=config.postgres.acknowledge_new_database, namespace_object=namespace_object(config),
+                opts=pulumi.ResourceOptions(parent=self))
+            guarded = pulumi.ResourceOptions(parent=self, depends_on=[self.database_home])
             if config.create_namespace and config.postgres.delete_data_on_destroy:
                 # Owned (deleted by `destroy`). The alias makes a switch of deleteDataOnDestroy an update of the
                 # same object: without it `up` would create the patch and then delete the Namespace, data and all.

@@ -21,7 +21,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from dynamic_providers.provider_base import plain
 
 INPUTS = ("namespace", "kind", "acknowledged", "namespace_object")
-# Kinds whose data lives in the stack's namespace; `none`: `deployGateway: false`, no database here.
+# Kinds whose data lives in the stack's namespace.
 IN_NAMESPACE = ("bundled", "cloudnativepg", "cloudnativepg-edb")
 ACKNOWLEDGE_KEY = "postgres.acknowledgeNewDatabase"
 
@@ -52,8 +52,7 @@ class DatabaseHomeProvider(ResourceProvider):
             # From a database of the stack to anything else; from any database to a new one of the stack.
             new_database = old_kind != new_kind and (old_kind in IN_NAMESPACE or new_kind in IN_NAMESPACE)
             if (moved_namespace or new_database) and inputs.get("acknowledged") != location(new_ns, new_kind):
-                key = "namespace" if moved_namespace else "deployGateway" if "none" in (old_kind, new_kind) else \
-                    "postgres.externalDatabaseUrl" if "external" in (old_kind, new_kind) else \
+                key = "namespace" if moved_namespace else "postgres.externalDatabaseUrl" if "external" in (old_kind, new_kind) else \
                     "postgres.cloudnativepg.apiGroup" if {old_kind, new_kind} == {"cloudnativepg", "cloudnativepg-edb"} \
                     else "postgres.mode"
                 what = (f"moves the stack from namespace {old_ns!r} to {new_ns!r}" if moved_namespace else
@@ -93,8 +92,7 @@ class DatabaseHomeProvider(ResourceProvider):
 def _kind_name(kind: Optional[str]) -> str:
     return {"bundled": "the bundled PostgreSQL", "cloudnativepg": "the CloudNativePG cluster",
             "cloudnativepg-edb": "the EDB Postgres for Kubernetes cluster",
-            "external": "the external database (postgres.externalDatabaseUrl)",
-            "none": "no gateway of this stack (deployGateway: false)"}.get(kind or "", repr(kind))
+            "external": "the external database (postgres.externalDatabaseUrl)"}.get(kind or "", repr(kind))
 
 
 def _left_behind(kind: Optional[str]) -> str:

@@ -173,7 +173,7 @@ CASES: dict[str, tuple[str, object, str]] = {
     "credentials[].values": ("gatewayless", {"api_key": "sk-upstream-shared-9999"}, "kept"),
     "deployGateway": ("full", E(deployGateway=False, gatewayUrl="https://litellm.example.com", hostname=DELETE,
                                 litellm=DELETE, postgres=DELETE, redis=DELETE, monitoring=DELETE, alerting=DELETE),
-                      "refused"),
+                      "deleted"),
     "frontend.enabled": ("app", False, "kept"),
     "frontend.hostname": ("app", "ai.apps.example.com", "kept"),
     "frontend.image": ("app", "quay.io/rh-aiservices-bu/litemaas-frontend:0.4.1", "kept"),
@@ -369,6 +369,9 @@ CASES: dict[str, tuple[str, object, str]] = {
 }
 # The changes that replace or remove something that holds data, on purpose; README lists them with these reasons.
 DOCUMENTED: dict[str, str] = {
+    "deployGateway": "`false` takes the deployment out of the stack as `destroy` would (the database claim, the "
+                     "backup claim and the namespace are kept unless `postgres.deleteDataOnDestroy`; a generated salt "
+                     "key is protected, which stops the preview) and manages the catalog on `gatewayUrl`",
     "backend.databaseUrl": "the app moves to that database; the generated password of its own database in the "
                            "bundled PostgreSQL is dropped (the database `litemaas_db` stays; going back generates a "
                            "new password, which the app's database Job sets on its role)",

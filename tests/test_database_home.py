@@ -19,8 +19,7 @@ def refusal(olds, news):
     ({**BUNDLED, "kind": "cloudnativepg"}, "litemaas:postgres.mode:"),
     ({**BUNDLED, "kind": "external"}, "litemaas:postgres.externalDatabaseUrl:"),
     ({"namespace": "litemaas-2", "kind": "bundled", "acknowledged": "litemaas-2/cloudnativepg"}, "litemaas:namespace:"),
-    ({**BUNDLED, "kind": "none"}, "litemaas:deployGateway:"),
-], ids=["namespace", "mode", "to-external", "acknowledged-something-else", "no-gateway"])
+], ids=["namespace", "mode", "to-external", "acknowledged-something-else"])
 def test_a_new_database_is_refused_with_the_procedure(news, key):
     reason = refusal(BUNDLED, news)
     assert reason is not None and reason.startswith(key)
@@ -42,9 +41,8 @@ def test_another_cloudnativepg_operator_is_a_new_database():
     # an external database does not live in the namespace: the gateway may move
     ({"namespace": "a", "kind": "external", "acknowledged": None},
      {"namespace": "b", "kind": "external", "acknowledged": None}),
-    ({"namespace": "a", "kind": "external"}, {"namespace": "a", "kind": "none"}),
     (OWNED, BUNDLED), (BUNDLED, OWNED), (BUNDLED, {**BUNDLED, "namespace_object": "none"}),
-], ids=["create", "same", "acknowledged-namespace", "acknowledged-mode", "external-moves", "external-to-no-gateway",
+], ids=["create", "same", "acknowledged-namespace", "acknowledged-mode", "external-moves",
         "owned-to-adopted", "adopted-to-owned", "adopted-to-existing"])
 def test_everything_else_passes(olds, news):
     assert refusal(olds, news) is None
