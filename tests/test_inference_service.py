@@ -9,7 +9,6 @@ import copy
 
 import pytest
 
-from components.inference_service import isvc_path
 from config import ConfigError, parse_stack_config
 from tests.support.fake_cluster import FakeCluster
 from tests.support.pulumi_program import has_secret_envelope, plain
