@@ -14,7 +14,11 @@ keys). Each gets one effect:
   replaced  deleted and created again (pulumi-kubernetes' and the providers' own replacement rules)
   deleted   gone, and nothing of the new program takes it over (no alias)
 
-and a change as a whole is `refused` when the config or a guard's check (what `pulumi preview` runs) fails, or
+A Secret whose data changes counts as updated: pulumi-kubernetes may replace it under the same name to change its
+data, with the values the config gives; the generated values themselves are the pulumi-random resources, whose
+every input change counts as replaced.
+
+A change as a whole is `refused` when the config or a guard's check (what `pulumi preview` runs) fails, or
 when it would delete a protected object (the engine fails the preview: "unable to delete resource ... as it is
 currently marked for protection").
 """
