@@ -63,7 +63,7 @@ def test_3_up_renames_in_place_and_the_value_keeps_working(world):
     litellm.reset_calls()
     project.up()
     writes = sorted((c.method, c.path) for c in litellm.calls if c.method != "GET")
-    assert writes == [("POST", "/key/update"), ("POST", "/team/update")], writes
+    assert writes == [("PATCH", f"/team/{seen['team']}"), ("POST", "/key/update")], writes
     key = live_key(litellm, "alice")
     assert (key["token"], key["team_id"]) == (seen["token"], seen["team"])
     assert project.outputs(show_secrets=True)["keys"]["alice"]["key"] == seen["value"]
