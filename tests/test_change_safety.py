@@ -467,6 +467,13 @@ def test_documented_removals_are_the_ones_the_matrix_finds():
     assert {key for key, (_, _, expected) in CASES.items() if expected in ("replaced", "deleted")} == set(DOCUMENTED)
 
 
+# What the objects' effect does not say: shown under the table.
+CAVEATS: dict[str, str] = {
+    "litellm.saltKey": "the Secret is updated in place, but the gateway can no longer read the model credentials "
+                       "LiteLLM stored encrypted with the old salt key; change it only to reattach a database that "
+                       "was written with the new one (not refused yet: see Troubleshooting)",
+}
+
 HEADINGS = {
     "kept": "**Nothing** that holds data changes",
     "updated": "**Updated in place** (Secrets, claims, LiteLLM objects keep their identity and values)",
@@ -487,7 +494,7 @@ def readme_table() -> str:
         keys = [f"`{key}`" for key, (_, _, expected) in sorted(CASES.items()) if expected == effect]
         if keys:
             rows.append(f"| {heading} | {', '.join(keys)} |")
-    notes = [f"- `{key}`: {reason}." for key, reason in sorted(DOCUMENTED.items())]
+    notes = [f"- `{key}`: {reason}." for key, reason in sorted({**DOCUMENTED, **CAVEATS}.items())]
     return "\n".join([README_START, "", *rows, "", *notes, "", README_END])
 
 
