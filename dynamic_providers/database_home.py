@@ -52,15 +52,13 @@ class DatabaseHomeProvider(ResourceProvider):
             # From a database of the stack to anything else; from any database to a new one of the stack.
             new_database = old_kind != new_kind and (old_kind in IN_NAMESPACE or new_kind in IN_NAMESPACE)
             if (moved_namespace or new_database) and inputs.get("acknowledged") != location(new_ns, new_kind):
-                key = "namespace" if moved_namespace else "postgres.externalDatabaseUrl" if "external" in (old_kind, new_kind) else \
-                    "postgres.cloudnativepg.apiGroup" if {old_kind, new_kind} == {"cloudnativepg", "cloudnativepg-edb"} \
-                    else "postgres.mode"
+                key = "namespace" if moved_namespace else _kind_key(old_kind, new_kind)
                 what = (f"moves the stack from namespace {old_ns!r} to {new_ns!r}" if moved_namespace else
                         f"switches the database from {_kind_name(old_kind)} to {_kind_name(new_kind)}")
                 failures.append(CheckFailure("kind", (
                     f"litemaas:{key}: this change {what}: the gateway would start on a new, empty database and "
                     f"every model, team and key it serves now (and so every user's key) would be gone from its "
-                    f"view; the old {_kind_name(old_kind)} is left behind{_left_behind(old_kind)}. "
+                    f"view; {_kind_name(old_kind)} is left behind{_left_behind(old_kind)}. "
                     f"{procedure(old_ns, old_kind)} To make this change anyway, set "
                     f"`pulumi config set --path {ACKNOWLEDGE_KEY} {location(new_ns, new_kind)}`, or set the old "
                     f"value back.")))
@@ -87,6 +85,15 @@ class DatabaseHomeProvider(ResourceProvider):
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to delete: it only remembers."""
+
+
+def _kind_key(old_kind: Optional[str], new_kind: Optional[str]) -> str:
+    """The config key that switched the database's kind."""
+    if "external" in (old_kind, new_kind):
+        return "postgres.externalDatabaseUrl"
+    if {old_kind, new_kind} == {"cloudnativepg", "cloudnativepg-edb"}:
+        return "postgres.cloudnativepg.apiGroup"
+    return "postgres.mode"
 
 
 def _kind_name(kind: Optional[str]) -> str:
