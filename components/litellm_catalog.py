@@ -3,7 +3,8 @@
 Every child waits for what the caller made the catalog depend on (the gateway Deployment), keys wait for
 their team and for the models they name, teams for their models. Resource names are derived from the
 model name / team alias / key alias, so renaming one of those in the stack config replaces that resource
-(a new key value for a renamed key alias). A key with `deliverTo` also gets a Secret in the user's namespace
+(a new key value for a renamed key alias) unless the entry names its `previousAlias`: then the old name is a
+Pulumi alias, the engine sees the same resource, and the rename is an update in place (the key keeps its value). A key with `deliverTo` also gets a Secret in the user's namespace
 (OPENAI_API_KEY, OPENAI_BASE_URL, LITEMAAS_MODELS) that follows every rotation; `key_details` is what the
 stack's `keys` output and `litemaas handoff` give each key's user.
 """
@@ -114,8 +115,9 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             granted = groups.teams.get(t.alias, ())
             servers = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
-                                        child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
-                                                   *self._named_labels(t), *servers),
+                                        renamed(child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
+                                                           *self._named_labels(t), *servers),
+                                                f"{name}-team-", t.previous_alias),
                                         access_groups=granted, mcp_servers=[s.server_id for s in servers])
         # users[]: before the keys that name them (keys[].user), deleted after them.
         self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
@@ -129,11 +131,14 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 member_name, earlier = member_resource_names(name, team.alias, member.user)
                 # The name stacks have from before, where no other membership shares it (one that does never
                 # deployed: the engine refused the duplicate).
-                aliases = [pulumi.Alias(name=earlier)] if earlier and earlier_names[earlier] == 1 else []
+                former = [earlier] if earlier and earlier_names[earlier] == 1 else []
+                if team.previous_alias:
+                    # A renamed team (previousAlias) keeps its memberships: their names under the old alias.
+                    former += [n for n in member_resource_names(name, team.previous_alias, member.user) if n]
                 self.members[(team.alias, member.user)] = _member(
                     member_name, member, connection, team=self.teams[team.alias],
                     user=self.users.get(member.user) if member.managed else None, opts_for=child_opts,
-                    aliases=aliases)
+                    aliases=[pulumi.Alias(name=n) for n in former])
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
@@ -153,7 +158,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                                         team_id=team.team_id if team is not None else None,
                                         user_id=user.user_id if user is not None else key.user_id,
                                         budget_id=budget.budget_id if budget is not None else None,
-                                        mcp_servers=[s.server_id for s in servers], opts=child_opts(*depends),
+                                        mcp_servers=[s.server_id for s in servers],
+                                        opts=renamed(child_opts(*depends), f"{name}-key-", key.previous_alias),
                                         access_groups=granted)
 
         # fallbacks: a rule after its model and its targets, so it is deleted before them
@@ -165,7 +171,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
 
         self.delivered = {
             key.alias: self._deliver(f"{name}-deliver-{key.alias}", key.alias, key.deliver_to, self.keys[key.alias],
-                                     args.admin_url)
+                                     args.admin_url, f"{name}-deliver-{key.previous_alias}" if key.previous_alias else None)
             for key in args.keys if key.deliver_to is not None
         }
 
@@ -188,7 +194,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 *[self.guardrails[g] for g in config.guardrails if g in self.guardrails]]
 
     def _deliver(self, name: str, alias: str, target: DeliveryConfig, key: VirtualKey,
-                 gateway_url: pulumi.Input[str]) -> k8s.core.v1.Secret:
+                 gateway_url: pulumi.Input[str], previous_name: Optional[str] = None) -> k8s.core.v1.Secret:
         """The key where it is used: mount it with `envFrom: [{secretRef: {name: <secretName>}}]`."""
         return k8s.core.v1.Secret(
             name,
@@ -204,7 +210,14 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             },
             # A rotation changes the data: pulumi-kubernetes replaces the Secret under the same name (in place with
             # `kubernetes:enableSecretMutable`).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[key]))
+            opts=renamed(pulumi.ResourceOptions(parent=self, depends_on=[key]), "", previous_name))
+
+
+def renamed(opts: pulumi.ResourceOptions, prefix: str, previous: Optional[str]) -> pulumi.ResourceOptions:
+    """`opts`, plus the resource's name before a rename (`previousAlias`) as an alias when there is one."""
+    if not previous:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=prefix + previous)]))
 
 
 def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,

@@ -20,9 +20,31 @@ from components.postgres_backup import PostgresBackup, PostgresBackupArgs
 from components.redis import Redis, RedisArgs
 from config import StackConfig
 from config.app import DEFAULT_APP_TLS_SECRET
+from config.postgres import CLOUDNATIVEPG_API_GROUPS
 from config.stack import METRICS_KEY_ALIAS
+from dynamic_providers.database_home import DatabaseHome
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.virtual_key import VirtualKey
+
+NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
+NAMESPACE_PATCH_TYPE = "kubernetes:core/v1:NamespacePatch"
+
+
+def database_kind(config: StackConfig) -> str:
+    """`bundled` / `cloudnativepg` / `cloudnativepg-edb` (the stack's own, in its namespace) or `external`."""
+    if config.postgres.external_database_url is not None:
+        return "external"
+    if config.postgres.mode == "cloudnativepg" and config.postgres.cloudnativepg is not None and \
+            config.postgres.cloudnativepg.api_group != CLOUDNATIVEPG_API_GROUPS[0]:
+        return "cloudnativepg-edb"  # another operator's Cluster: a new, empty database
+    return config.postgres.mode
+
+
+def namespace_object(config: StackConfig) -> str:
+    """`owned` (a Namespace, deleted with the stack), `adopted` (a kept NamespacePatch) or `none`."""
+    if not config.create_namespace:
+        return "none"
+    return "owned" if config.postgres.delete_data_on_destroy else "adopted"
 
 
 class LiteMaaS(pulumi.ComponentResource):
@@ -46,13 +68,24 @@ class LiteMaaS(pulumi.ComponentResource):
         self.admin_username = self.admin_password = None
         catalog_dependencies = []
 
+        self.database_home = None
         if config.deploy_gateway:
             namespace: pulumi.Input[str] = config.namespace
+            # Checked before anything in the namespace moves: a new namespace or database is refused at preview.
+            # (`deployGateway: false` drops it unchecked, but the protected salt key stops that preview.)
+            self.database_home = DatabaseHome(
+                "database-home", namespace=config.namespace, kind=database_kind(config),
+                acknowledged=config.postgres.acknowledge_new_database, namespace_object=namespace_object(config),
+                opts=pulumi.ResourceOptions(parent=self))
+            guarded = pulumi.ResourceOptions(parent=self, depends_on=[self.database_home])
             if config.create_namespace and config.postgres.delete_data_on_destroy:
+                # Owned (deleted by `destroy`). The alias makes a switch of deleteDataOnDestroy an update of the
+                # same object: without it `up` would create the patch and then delete the Namespace, data and all.
                 self.namespace_resource = k8s.core.v1.Namespace(
                     f"{name}-namespace",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=config.namespace, labels=kube.labels("litemaas")),
-                    opts=pulumi.ResourceOptions(parent=self))
+                    opts=pulumi.ResourceOptions.merge(guarded, pulumi.ResourceOptions(
+                        aliases=[pulumi.Alias(type_=NAMESPACE_PATCH_TYPE)])))
                 namespace = self.namespace_resource.metadata.name
             elif config.create_namespace:
                 # A kept database volume needs its namespace (deleting it would delete the PVC), so `destroy`
@@ -61,7 +94,8 @@ class LiteMaaS(pulumi.ComponentResource):
                 self.namespace_resource = k8s.core.v1.NamespacePatch(
                     f"{name}-namespace",
                     metadata=k8s.meta.v1.ObjectMetaPatchArgs(name=config.namespace, labels=kube.labels("litemaas")),
-                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
+                    opts=pulumi.ResourceOptions.merge(guarded, pulumi.ResourceOptions(
+                        retain_on_delete=True, aliases=[pulumi.Alias(type_=NAMESPACE_TYPE)])))
                 namespace = self.namespace_resource.metadata.name
             self.namespace = pulumi.Output.from_input(namespace)
 
@@ -73,7 +107,7 @@ class LiteMaaS(pulumi.ComponentResource):
                 self.postgres = CloudNativePGDatabase(
                     "postgres",
                     CloudNativePGArgs(namespace=namespace, config=config.postgres, openshift=config.openshift),
-                    opts=pulumi.ResourceOptions(parent=self))
+                    opts=guarded)
                 database_url = self.postgres.database_identity
                 database_url_secret = (APP_SECRET, APP_SECRET_URI_KEY)
                 # The migration needs a primary that accepts connections: Pulumi waits for the Cluster's Ready.
@@ -82,7 +116,7 @@ class LiteMaaS(pulumi.ComponentResource):
                 self.postgres = PostgreSQL(
                     "postgres",
                     PostgreSQLArgs(namespace=namespace, config=config.postgres, openshift=config.openshift),
-                    opts=pulumi.ResourceOptions(parent=self))
+                    opts=guarded)
                 database_url = self.postgres.database_url
                 if config.postgres.backup is not None:
                     self.backup = PostgresBackup(
@@ -112,7 +146,8 @@ class LiteMaaS(pulumi.ComponentResource):
                     protect_salt_key=not config.postgres.delete_data_on_destroy,
                     database_url_secret=database_url_secret, database_dependencies=database_dependencies,
                     redis_url=redis_url, monitoring=config.monitoring, alerting=config.alerting),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (self.postgres, self.redis) if r]))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[
+                    r for r in (self.database_home, self.postgres, self.redis) if r]))
             self.master_key = self.gateway.master_key
             self.gateway_url = (pulumi.Output.from_input(config.gateway_url) if config.gateway_url
                                 else self.gateway.gateway_url)

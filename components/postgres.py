@@ -30,6 +30,30 @@ CLAIM = "data-postgres-0"
 PASSWORD_SPECIALS = "!#%*()-_=+[]{}:?"
 
 
+# The postgres container's postStart hook: the role's password follows the Secret. POSTGRES_PASSWORD is read only
+# by initdb, so without this a new `postgres.password` (or a kept volume reattached with another one) would lock
+# the gateway out. Over the local socket, which the image's initdb trusts, so the old password is never needed;
+# `\getenv` (psql 15+) keeps the password off every command line. It waits for the server (also the entrypoint's
+# temporary one of the first start) and never fails the container: the worst case is the old behaviour.
+SYNC_PASSWORD_SQL = r"""
+\set ON_ERROR_STOP on
+\getenv password POSTGRES_PASSWORD
+ALTER ROLE CURRENT_USER PASSWORD :'password';
+"""
+SYNC_PASSWORD_SCRIPT = f"""\
+for attempt in $(seq 1 150); do
+  if psql -X -q -U "$POSTGRES_USER" -d "$POSTGRES_DB" >/dev/null 2>&1 <<'SQL'
+{SYNC_PASSWORD_SQL.strip()}
+SQL
+  then echo "password of role $POSTGRES_USER set from the Secret"; exit 0; fi
+  sleep 2
+done
+echo "could not set the password of role $POSTGRES_USER from the Secret" >&2
+"""
+# On the pod template: the Secret's resourceVersion, which changes with every new password (the Secret is replaced
+# or updated), so the pod restarts with it and the hook runs. Carries nothing derived from the password.
+CREDENTIALS_VERSION_ANNOTATION = "litemaas.io/postgres-credentials-version"
+
 # The variables libpq clients (pg_dump, psql) read, from the database's own Secret: nothing secret in a pod spec.
 LIBPQ_CREDENTIAL_ENV = {"PGUSER": "POSTGRES_USER", "PGPASSWORD": "POSTGRES_PASSWORD", "PGDATABASE": "POSTGRES_DB"}
 
@@ -109,7 +133,8 @@ class PostgreSQL(pulumi.ComponentResource):
                 persistent_volume_claim_retention_policy=k8s.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
                     when_deleted=retention, when_scaled="Retain"),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels, annotations={
+                        CREDENTIALS_VERSION_ANNOTATION: self.secret.metadata.resource_version}),
                     spec=k8s.core.v1.PodSpecArgs(
                         automount_service_account_token=False,
                         security_context=kube.pod_security_context(args.openshift, kube.postgres_uid(config.image)),
@@ -126,6 +151,8 @@ class PostgreSQL(pulumi.ComponentResource):
                             startup_probe=kube.exec_probe(ready_check, period=5, timeout=5, failures=60),
                             readiness_probe=kube.exec_probe(ready_check, period=10, timeout=5, failures=3),
                             liveness_probe=kube.exec_probe(ready_check, period=15, timeout=5, failures=4),
+                            lifecycle=k8s.core.v1.LifecycleArgs(post_start=k8s.core.v1.LifecycleHandlerArgs(
+                                exec_=k8s.core.v1.ExecActionArgs(command=["sh", "-c", SYNC_PASSWORD_SCRIPT]))),
                             volume_mounts=[
                                 k8s.core.v1.VolumeMountArgs(name="data", mount_path=DATA_MOUNT),
                                 # The entrypoint writes its socket and lock files here as the assigned UID.

@@ -15,6 +15,8 @@ from config import BackupConfig
 COMPONENT = "postgres-backup"
 CLAIM = "postgres-backups"
 BACKUP_DIR = "/backups"
+CLAIM_TYPE = "kubernetes:core/v1:PersistentVolumeClaim"
+CLAIM_PATCH_TYPE = "kubernetes:core/v1:PersistentVolumeClaimPatch"
 # Written under a temporary name and renamed once complete and readable, so a failed or cut-off dump never
 # counts as one of the `retain` kept backups (and never pushes a good one out). Names sort by time (UTC),
 # so "the newest N" needs no file dates. pg_restore --list proves the archive's table of contents reads back.
@@ -61,11 +63,12 @@ class PostgresBackup(pulumi.ComponentResource):
             access_modes=["ReadWriteOnce"], storage_class_name=config.storage_class,
             resources=k8s.core.v1.VolumeResourceRequirementsArgs(requests={"storage": config.storage_size}))
         # The dumps must outlive the database's own volume troubles and `pulumi destroy` (unless told
-        # otherwise); a kept claim is adopted again by the next `up` through server-side apply.
+        # otherwise); a kept claim is adopted again by the next `up` through server-side apply. Each type aliases
+        # the other, so switching deleteDataOnDestroy updates the claim instead of deleting it after the switch.
         if args.delete_data_on_destroy:
             self.claim = k8s.core.v1.PersistentVolumeClaim(
                 f"{name}-claim", metadata=kube.metadata(CLAIM, args.namespace, COMPONENT), spec=claim_spec,
-                opts=pulumi.ResourceOptions(parent=self))
+                opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(type_=CLAIM_PATCH_TYPE)]))
         else:
             self.claim = k8s.core.v1.PersistentVolumeClaimPatch(
                 f"{name}-claim",
@@ -74,7 +77,8 @@ class PostgresBackup(pulumi.ComponentResource):
                     access_modes=["ReadWriteOnce"], storage_class_name=config.storage_class,
                     resources=k8s.core.v1.VolumeResourceRequirementsPatchArgs(
                         requests={"storage": config.storage_size})),
-                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True,
+                                            aliases=[pulumi.Alias(type_=CLAIM_TYPE)]))
 
         env = [*libpq_admin_env(args.host),
                *kube.plain_env({"BACKUP_DIR": BACKUP_DIR, "BACKUP_RETAIN": str(config.retain)})]

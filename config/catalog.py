@@ -81,6 +81,7 @@ class TeamConfig:
     # Enterprise-only on teams in 1.108.7; names checked against tags[] / guardrails[] (config/tag.py).
     tags: tuple[str, ...] = ()
     guardrails: tuple[str, ...] = ()
+    previous_alias: Optional[str] = None  # the alias before a rename: the same LiteLLM team, updated in place
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class KeyConfig:
     tags: tuple[str, ...] = ()
     guardrails: tuple[str, ...] = ()
     mcp_servers: tuple[str, ...] = ()  # names of the stack's mcpServers[] the key may use
+    previous_alias: Optional[str] = None  # the alias before a rename: the same key (and value), updated in place
 
 
 @dataclass(frozen=True)
@@ -136,13 +138,13 @@ TOKEN_SECRET_KEYS = ["name", "key"]
 
 
 TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id",
-             "accessGroups", "members", "tags", "guardrails"]  # accessGroups: read by config.access_groups
+             "accessGroups", "members", "tags", "guardrails", "previousAlias"]  # accessGroups: config.access_groups
 
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
              "tpmLimit", "rpmLimit", "maxParallelRequests", "metadata", "blocked", "rotation", "rotateEvery",
              "rotationGracePeriod", "renew", "adopt", "tokenHash", "deliverTo", "mcpServers",
-             "accessGroups", "user", "budget", "tags", "guardrails"]  # accessGroups: read by config.access_groups
+             "accessGroups", "user", "budget", "tags", "guardrails", "previousAlias"]  # accessGroups: config.access_groups
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -235,7 +237,8 @@ def parse_teams(top: Reader, declared_models: set[str], users: Optional[Mapping[
     teams = []
     aliases: dict[str, str] = {}
     ids: dict[str, str] = {}
-    for item in list_items(top, "teams", TEAM_KEYS):
+    items = list_items(top, "teams", TEAM_KEYS)
+    for item in items:
         alias = item.string("alias", required=True)
         unique(item, "alias", alias, aliases, "team alias")
         team_id = item.string("id")
@@ -249,7 +252,9 @@ def parse_teams(top: Reader, declared_models: set[str], users: Optional[Mapping[
             metadata=item.mapping("metadata"), id=team_id,
             members=parse_members(item, users or {}, enterprise),
             tags=item.string_list("tags"), guardrails=item.string_list("guardrails"),
+            previous_alias=item.string("previousAlias"),
         ))
+    check_previous_aliases(items, teams, "team")
     return tuple(teams)
 
 
@@ -289,7 +294,8 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
     aliases: dict[str, str] = {}
     hashes: dict[str, str] = {}
     secrets: dict[tuple[str, str], str] = {}
-    for item in [*list_items(top, "keys", KEY_KEYS), *more]:
+    items = [*list_items(top, "keys", KEY_KEYS), *more]
+    for item in items:
         alias = item.string("alias", required=True)
         unique(item, "alias", alias, aliases, "key alias")
         if alias in reserved:
@@ -344,5 +350,25 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
             user=check_key_user(item, users or {}),
             budget=item.string("budget"),
             tags=item.string_list("tags"), guardrails=item.string_list("guardrails"),
+            previous_alias=item.string("previousAlias"),
         ))
+    check_previous_aliases(items, keys, "key")
     return tuple(keys)
+
+
+def check_previous_aliases(items: Sequence[Reader], entries: Sequence[TeamConfig | KeyConfig], kind: str) -> None:
+    """A `previousAlias` names what this entry was called; it cannot also be an entry of today or another's past."""
+    current = {e.alias for e in entries}
+    claimed: dict[str, str] = {}
+    for item, entry in zip(items, entries):
+        previous = entry.previous_alias
+        if previous is None:
+            continue
+        if previous in current:
+            item.fail_key("previousAlias", f"{previous!r} is the alias of a {kind} of this stack; previousAlias names "
+                          f"the alias this {kind} had before a rename (remove it once the rename is applied)")
+        elif previous in claimed:
+            item.fail_key("previousAlias", f"{previous!r} is already the previousAlias of {kind} {claimed[previous]!r}; "
+                          f"one old {kind} can become only one new one")
+        else:
+            claimed[previous] = entry.alias

@@ -27,7 +27,7 @@ OBJECT_COLUMNS = {"deliverTo": DELIVERY_KEYS, "metadata": None}
 
 
 # Columns whose text stays text (a user id `12345` is not a number); the others are typed as YAML types them.
-TEXT_COLUMNS = frozenset({"alias", "team", "userId", "budgetDuration", "duration", "rotateEvery",
+TEXT_COLUMNS = frozenset({"alias", "previousAlias", "team", "userId", "budgetDuration", "duration", "rotateEvery",
                           "rotationGracePeriod", "tokenHash"})
 
 

@@ -101,10 +101,12 @@ class PostgresConfig:
     mode: str = "bundled"
     cloudnativepg: Optional[CloudNativePGConfig] = None  # set in cloudnativepg mode
     backup: Optional[BackupConfig] = None  # no backups unless configured
+    # `<namespace>/<kind>`: accept that this one change points the gateway at another (empty) database.
+    acknowledge_new_database: Optional[str] = None
 
 
 POSTGRES_KEYS = ["image", "storageSize", "storageClass", "resources", "maxConnections", "externalDatabaseUrl",
-                  "deleteDataOnDestroy", "password", "mode", "cloudnativepg", "backup"]
+                  "deleteDataOnDestroy", "password", "mode", "cloudnativepg", "backup", "acknowledgeNewDatabase"]
 # What configures a deployed PostgreSQL; postgres.image stays in use (pg_isready in the init containers).
 BUNDLED_ONLY_KEYS = ["password", "storageSize", "storageClass", "resources", "maxConnections"]
 CLOUDNATIVEPG_KEYS = ["instances", "apiGroup", "imageName", "operatorNamespace"]
@@ -197,4 +199,5 @@ def parse_postgres(top: Reader, gateway_replicas: int, secret_keys: set[str] | f
         mode=mode,
         cloudnativepg=cloudnativepg,
         backup=backup,
+        acknowledge_new_database=section.string("acknowledgeNewDatabase"),
     )

@@ -816,6 +816,11 @@ class AdminClient:
     def budget_delete(self, budget_id: str) -> bool:
         return self.post("/budget/delete", {"id": budget_id}, idempotent=True) is not None
 
+    def budget_row_delete(self, budget_id: Optional[str]) -> None:
+        """Remove the budget row LiteLLM made for an object it has just deleted (a tag, a team membership)."""
+        if budget_id:
+            self.absent_as_none(lambda: self.budget_delete(budget_id))
+
 
     # litellm:Tag. LiteLLM wraps every tag error in a 500 whose detail starts with the real status
     # ("404: Tag x not found", "400: Tag x already exists"): unwrapped here so the shared classification applies.

@@ -4,7 +4,8 @@ The id is the tag's `name` (LiteLLM's primary key), chosen by the program, so a 
 lost answer the name is looked up before trying again. A new name replaces the tag. Everything else updates in
 place with `/tag/update`, which REPLACES description and models (omitted = cleared), so both are sent every time;
 the budget fields (an inline budget row LiteLLM creates for the tag) are partial: only the changed ones are sent,
-null clears. `/tag/info` shows the budget row under `litellm_budget_table`.
+null clears. `/tag/info` shows the budget row under `litellm_budget_table`; a delete removes that row after the
+tag (LiteLLM's /tag/delete keeps it).
 
 API: `TagProvider` is pickled by reference into every Tag's state; the module path `dynamic_providers.tag` and
 the class names are stable API. Never rename or move them.
@@ -52,7 +53,11 @@ class TagProvider(ObjectProvider):
         return api.tag_update({**body, "name": object_id})
 
     def send_delete(self, api, object_id, props):
-        return api.tag_delete(object_id)
+        # /tag/delete leaves the budget row LiteLLM made for the tag's limits; nothing else points at it.
+        found = api.tag_info(object_id)
+        deleted = api.tag_delete(object_id)
+        api.budget_row_delete(((found or {}).get("litellm_budget_table") or {}).get("budget_id"))
+        return deleted
 
     def update_body(self, olds, news, changed):
         body = super().update_body(olds, news, changed)

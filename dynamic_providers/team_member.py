@@ -95,7 +95,13 @@ class TeamMemberProvider(ObjectProvider):
 
     def send_delete(self, api, object_id, props):
         team_id, _, user_id = object_id.partition("/")
-        return api.team_member_delete(team_id, user_id)
+        # /team/member_delete leaves the membership's budget row (max_budget_in_team); only the membership uses it.
+        team = api.team_members(team_id) or {}
+        membership = next((m for m in team.get("team_memberships") or []
+                           if isinstance(m, dict) and m.get("user_id") == user_id), {})
+        deleted = api.team_member_delete(team_id, user_id)
+        api.budget_row_delete(membership.get("budget_id"))
+        return deleted
 
 
 class TeamMember(LiteLLMResource, module="litellm", name="TeamMember"):

@@ -1,5 +1,10 @@
 """Shared fixtures. Mocks are installed per test through `mocked`, never at import time."""
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests.support.pulumi_program import MockedPulumi

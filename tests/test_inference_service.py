@@ -9,8 +9,8 @@ import copy
 
 import pytest
 
-from components.inference_service import isvc_path
 from config import ConfigError, parse_stack_config
+from tests.support.fake_cluster import FakeCluster
 from tests.support.pulumi_program import has_secret_envelope, plain
 
 MODEL_T = "pulumi-python:dynamic/litellm:Model"
@@ -29,26 +29,6 @@ AUTH_ISVC = {**ISVC, "metadata": {**ISVC["metadata"], "annotations": {"security.
 TOKEN_SECRET = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
                 "metadata": {"name": "litellm-granite-8b-sa", "namespace": "models"},
                 "data": {"token": base64.b64encode(b"eyJ-sa-token").decode(), "namespace": "bW9kZWxz"}}
-
-
-class FakeCluster:
-    """Answers the program's GETs from a dict of objects (path -> object) and records them."""
-
-    def __init__(self, *objects: dict) -> None:
-        self.objects = {}
-        self.reads: list[str] = []
-        for obj in objects:
-            self.add(obj)
-
-    def add(self, obj: dict) -> None:
-        meta = obj["metadata"]
-        path = (isvc_path(type("Ref", (), {"namespace": meta["namespace"], "name": meta["name"]}))
-                if obj["kind"] == "InferenceService" else f"/api/v1/namespaces/{meta['namespace']}/secrets/{meta['name']}")
-        self.objects[path] = copy.deepcopy(obj)
-
-    def get(self, path: str):
-        self.reads.append(path)
-        return copy.deepcopy(self.objects.get(path))
 
 
 def stack(models, secret_keys=("masterKey", "models")):

@@ -277,3 +277,9 @@ def test_a_file_key_outside_its_teams_access_groups_is_one_error_with_its_line(t
     problems = str(raised.value).splitlines()[1:]
     assert problems == ["  - litemaas:keysFrom keys.csv line 2 (alice): models mistral not allowed for team 'ml' "
                         "(neither its models nor its access groups); add them to the team or drop them here"]
+
+
+def test_a_csv_renames_a_key_in_place_with_a_previous_alias_column(tmp_path):
+    """The column is text like `alias`: a key once called `1234` keeps its name as written."""
+    (key,) = keys_from(tmp_path, "keys.csv", "alias,previousAlias,models\nalice,1234,granite\n").keys
+    assert (key.alias, key.previous_alias) == ("alice", "1234")

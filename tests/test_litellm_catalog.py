@@ -12,6 +12,7 @@ import pytest
 from pulumi.runtime import mocks as runtime_mocks
 
 from config import KeyConfig, ModelConfig, TeamConfig
+from tests.support.config_errors import error_of
 from tests.support.pulumi_program import SECRET_SIG, SIG_KEY, RunInline, has_secret_envelope, plain
 
 MODEL_T = "pulumi-python:dynamic/litellm:Model"
@@ -711,3 +712,41 @@ def test_an_mcp_server_is_adopted_by_its_id_alone(catalog_mocks):
         assert not {"server_name", "url"} & set(seen.inputs)
 
     return found.urn.apply(check)
+
+
+RENAMED = {
+    "deployGateway": False, "gatewayUrl": "https://litellm.example.com", "masterKey": MASTER,
+    "models": [{"name": "m", "model": "openai/m", "apiBase": "https://m.example.com/v1"}],
+    "teams": [{"alias": "data-science", "previousAlias": "data-sceince", "models": ["m"],
+               "members": [{"user": "bob"}]}],
+    "keys": [{"alias": "alice", "previousAlias": "alic", "team": "data-science", "models": ["m"],
+              "deliverTo": {"namespace": "alice-ns", "secretName": "litellm-key"}}],
+}
+
+
+def test_a_renamed_alias_is_the_same_resource_updated_in_place(mocked):
+    """`previousAlias` becomes a Pulumi alias of the old resource name: the engine updates, never replaces (a
+    replaced key would get a new value and the user's old one would stop working)."""
+    recorder = mocked.run(RENAMED, secret_keys=("masterKey",)).recorder
+    expected = {(KEY_T, "catalog-key-alice"): "catalog-key-alic",
+                (TEAM_T, "catalog-team-data-science"): "catalog-team-data-sceince",
+                ("pulumi-python:dynamic/litellm:TeamMember", "catalog-member-data-science-bob"):
+                    "catalog-member-data-sceince-bob",
+                ("kubernetes:core/v1:Secret", "catalog-deliver-alice"): "catalog-deliver-alic"}
+    for (typ, name), old in expected.items():
+        request = recorder.one(typ, name).request
+        assert [a.spec.name for a in request.aliases] == [old], name
+    assert recorder.one(KEY_T).manifest["key_alias"] == "alice"
+    plain_run = mocked.run({**RENAMED, "keys": [{k: v for k, v in RENAMED["keys"][0].items() if k != "previousAlias"}]},
+                           secret_keys=("masterKey",)).recorder
+    assert list(plain_run.one(KEY_T).request.aliases) == []
+
+
+@pytest.mark.parametrize("keys, message", [
+    ([{"alias": "alice", "previousAlias": "bob"}, {"alias": "bob"}], "is the alias of a key of this stack"),
+    ([{"alias": "a1", "previousAlias": "old"}, {"alias": "a2", "previousAlias": "old"}], "already the previousAlias"),
+])
+def test_a_previous_alias_names_one_old_key_only(mocked, keys, message):
+    error = error_of({"deployGateway": False, "gatewayUrl": "https://litellm.example.com", "keys": keys,
+                      "masterKey": MASTER}, {"masterKey"})
+    assert "litemaas:keys[" in error and ".previousAlias:" in error and message in error

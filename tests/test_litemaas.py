@@ -9,6 +9,7 @@ from tests.support.manifests import pod_templates, restricted_v2_violations, val
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch"
 STS = "kubernetes:apps/v1:StatefulSet"
+HOME = "pulumi-python:dynamic/litemaas:DatabaseHome"
 MODELS = [{"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
            "apiBase": "https://granite.apps.example.com/v1"}]
 
@@ -82,6 +83,14 @@ def test_namespace_is_kept_with_the_database_volume_and_adopted_again(mocked):
     deleted = deploy(mocked, {"postgres": {"deleteDataOnDestroy": True}})
     assert deleted.of_type(NAMESPACE_PATCH) == []
     assert not deleted.one(NAMESPACE).request.retainOnDelete
+
+
+def test_switching_delete_data_on_destroy_keeps_the_namespace(mocked):
+    """Namespace and NamespacePatch alias each other: the switch updates the one object, neither deletes it."""
+    kept = deploy(mocked, {}).one(NAMESPACE_PATCH)
+    owned = deploy(mocked, {"postgres": {"deleteDataOnDestroy": True}}).one(NAMESPACE)
+    assert kept.name == owned.name
+    assert NAMESPACE in kept.alias_types and NAMESPACE_PATCH in owned.alias_types
 
 
 def test_existing_namespace_is_used_as_is(mocked):
@@ -172,3 +181,20 @@ def test_supplied_credentials_must_be_encrypted(mocked):
     for path in ("litellm.saltKey", "litellm.uiPassword", "postgres.password"):
         assert f"litemaas:{path}: is stored in plain text" in message
     assert "sss" not in message and "ppp" not in message
+
+
+def test_the_database_home_is_checked_before_the_namespace_and_database_move(mocked):
+    """The namespace, the database and the gateway wait for the guard: a refused move registers nothing of them."""
+    recorder = deploy(mocked, {"namespace": "ai", "postgres": {"acknowledgeNewDatabase": "ai/bundled"}})
+    home = recorder.one(HOME)
+    assert {k: home.manifest[k] for k in ("namespace", "kind", "acknowledged", "namespace_object")} == \
+        {"namespace": "ai", "kind": "bundled", "acknowledged": "ai/bundled", "namespace_object": "adopted"}
+    for typ, name in ((NAMESPACE_PATCH, "litemaas-namespace"), ("litemaas:index:PostgreSQL", "postgres"),
+                      ("litemaas:index:LiteLLMGateway", "litellm")):
+        assert any(d.endswith("::database-home") for d in recorder.requests[(typ, name)].dependencies), typ
+    external = deploy(mocked, {"postgres": {"externalDatabaseUrl": "postgresql://u:p@db.example.com:5432/litellm"}},
+                      secret_keys=("postgres",))
+    assert external.one(HOME).manifest["kind"] == "external"
+    gatewayless = deploy(mocked, {"deployGateway": False, "gatewayUrl": "https://litellm.example.com",
+                                  "masterKey": "sk-admin-0123456789abcdef"}, secret_keys=("masterKey",))
+    assert gatewayless.of_type(HOME) == []  # an earlier gatewayless stack previews with no change

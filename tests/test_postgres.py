@@ -1,10 +1,13 @@
 """PostgreSQL component: manifests, security, persistence and the generated password."""
 
+import os
+import subprocess
 from urllib.parse import quote
 
 import pytest
 
-from components.postgres import PGDATA, PostgreSQL, PostgreSQLArgs
+from components.postgres import CREDENTIALS_VERSION_ANNOTATION, PGDATA, SYNC_PASSWORD_SCRIPT, PostgreSQL, \
+    PostgreSQLArgs
 from config import PostgresConfig
 from tests.support.manifests import restricted_v2_violations, validate
 from tests.support.pulumi_program import has_secret_envelope
@@ -124,3 +127,40 @@ def test_the_max_connections_ceiling_is_the_servers_own():
                                capture_output=True, text=True, check=True).stdout
     (row,) = [line.split("\t") for line in described.splitlines() if line.startswith("max_connections\t")]
     assert (int(row[5]), int(row[6])) == (1, POSTGRES_MAX_CONNECTIONS)
+
+
+def test_a_new_password_rolls_the_pod_whose_start_sets_the_role_password(mocked):
+    """POSTGRES_PASSWORD is read by initdb only: the pod follows the Secret's version and its hook runs ALTER ROLE."""
+    recorder = deploy(mocked, password="x" * 16)
+    sts = recorder.one(STS)
+    template = sts.inputs["spec"]["template"]
+    assert CREDENTIALS_VERSION_ANNOTATION in template["metadata"]["annotations"]
+    (container,) = sts.manifest["spec"]["template"]["spec"]["containers"]
+    assert container["lifecycle"]["postStart"]["exec"]["command"] == ["sh", "-c", SYNC_PASSWORD_SCRIPT]
+    assert "x" * 16 not in SYNC_PASSWORD_SCRIPT and "POSTGRES_PASSWORD" in SYNC_PASSWORD_SCRIPT
+
+
+@pytest.mark.real_litellm  # needs the real-proxy tooling's PostgreSQL (scripts/real-litellm)
+def test_the_hook_gives_the_role_the_password_of_the_secret(postgres_server):
+    """Against a real server that checks passwords over TCP, as the image's does: the old one stops working."""
+    postgres_server.psql("CREATE ROLE litellm LOGIN SUPERUSER PASSWORD 'old-password-0123456789'")
+    hba = postgres_server.data / "pg_hba.conf"
+    hba.write_text("local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
+                   "host all all 127.0.0.1/32 scram-sha-256\n")
+    postgres_server.psql("SELECT pg_reload_conf()")
+    new = "n3w'pass\"word $(id) :/@#%\\"
+
+    def login(password: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(postgres_server.install.postgres_bin / "psql"), "-X", "-h", "127.0.0.1", "-p", str(postgres_server.port),
+             "-U", "litellm", "-d", "litellm", "-c", "SELECT 1"],
+            env={**os.environ, "PGPASSWORD": password}, capture_output=True, text=True, timeout=30)
+
+    assert login("old-password-0123456789").returncode == 0
+    env = {**os.environ, "POSTGRES_USER": "litellm", "POSTGRES_DB": "litellm", "POSTGRES_PASSWORD": new,
+           "PGHOST": str(postgres_server.socket_dir), "PGPORT": str(postgres_server.port),
+           "PATH": f"{postgres_server.install.postgres_bin}:{os.environ['PATH']}"}
+    hook = subprocess.run(["sh", "-c", SYNC_PASSWORD_SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+    assert hook.returncode == 0 and "password of role litellm set from the Secret" in hook.stdout, hook.stderr
+    assert login(new).returncode == 0
+    assert "password authentication failed" in login("old-password-0123456789").stderr

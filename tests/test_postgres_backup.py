@@ -90,6 +90,15 @@ def test_the_backup_claim_outlives_destroy_unless_data_may_go(mocked, delete_dat
     assert bool(claim.request.retainOnDelete) is (not delete_data)
 
 
+def test_switching_delete_data_on_destroy_keeps_the_backup_claim(mocked):
+    """The claim and its patch alias each other: the switch updates the claim instead of deleting it afterwards."""
+    claim_type, patch_type = "kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:core/v1:PersistentVolumeClaimPatch"
+    kept = deploy(mocked, {"postgres": {"backup": BACKUP}}).one(patch_type, "postgres-backup-claim")
+    owned = deploy(mocked, {"postgres": {"backup": BACKUP, "deleteDataOnDestroy": True}}).one(claim_type)
+    assert kept.name == owned.name
+    assert claim_type in kept.alias_types and patch_type in owned.alias_types
+
+
 def test_no_backup_unless_configured(mocked):
     assert deploy(mocked, {}).of_type(CRON_JOB) == []
 

@@ -135,3 +135,20 @@ def test_a_tag_naming_a_stack_model_is_no_drift_on_that_model(provider, litellm_
     assert name in row  # the side effect happened
     read = models.read(model_id, model_outs)
     assert models.diff(model_id, read.outs, model_inputs).changes is False
+
+
+def budget_rows(backend):
+    return sorted(row[0] for row in backend.db.rows('SELECT budget_id FROM "LiteLLM_BudgetTable"'))
+
+
+def test_delete_removes_the_budget_row_the_tag_made(provider, litellm_api, name):
+    """LiteLLM makes a budget row for a tag's limits and keeps it after /tag/delete: the tag's delete removes it,
+    so `destroy` leaves nothing behind. Deleting again (a retry) is still a success."""
+    backend = litellm_api.backend
+    before = budget_rows(backend)
+    _, _, outs = created(provider, news_for(litellm_api, name))
+    made = [b for b in budget_rows(backend) if b not in before]
+    assert len(made) == 1 and tag_info(backend, name)["litellm_budget_table"]["budget_id"] == made[0]
+    provider.delete(name, outs)
+    assert name not in tag_names(backend) and budget_rows(backend) == before
+    provider.delete(name, outs)

@@ -141,3 +141,16 @@ def test_a_new_team_at_preview_leaves_the_id_unknown(provider):
     assert provider.diff("t-1/alice-t-1", olds, {**olds, "role": "admin"}).delete_before_replace is False
     replaced = provider.diff("t-1/alice-t-1", olds, checked(provider, olds, {**olds, "team_id": "t-2"}))
     assert "team_id" in replaced.replaces and replaced.delete_before_replace is True
+
+
+def test_delete_removes_the_members_budget_row(provider, litellm_api, team):
+    """maxBudgetInTeam lives in a budget row LiteLLM keeps after /team/member_delete: the membership's delete
+    removes it, so `destroy` leaves nothing behind."""
+    backend = litellm_api.backend
+    rows = lambda: sorted(r[0] for r in backend.db.rows('SELECT budget_id FROM "LiteLLM_BudgetTable"'))  # noqa: E731
+    before = rows()
+    _, member, outs = created(provider, news_for(litellm_api, team))
+    assert len(rows()) == len(before) + 1
+    provider.delete(member, outs)
+    assert members(backend, team) == {} and rows() == before
+    provider.delete(member, outs)

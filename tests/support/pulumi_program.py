@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
+import json
 import runpy
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -63,6 +65,11 @@ class Registration:
         return list(self.request.dependencies)
 
     @property
+    def alias_types(self) -> set[str]:
+        """Other types the engine takes for this resource (same name and parent): a switch between them is no delete."""
+        return {a.spec.type for a in self.request.aliases if a.spec.type}
+
+    @property
     def manifest(self) -> dict:
         return plain(self.inputs)
 
@@ -83,6 +90,10 @@ class Recorder(pulumi.runtime.Mocks):
         if args.typ == "random:index/randomPassword:RandomPassword" and not self.preview:
             # Distinctive per resource, with URL-reserved characters to exercise percent-encoding.
             state["result"] = {SIG_KEY: SECRET_SIG, "value": f"{args.name}-Gen3rated:/@#%"}
+        if args.typ.startswith("kubernetes:") and not args.typ.startswith("kubernetes:index") and not self.preview:
+            # Like the API server's: a new value whenever the object's content changes.
+            digest = hashlib.sha256(json.dumps(plain(args.inputs), sort_keys=True, default=str).encode()).hexdigest()
+            state["metadata"] = {**plain(state.get("metadata") or {}), "resourceVersion": digest[:12]}
         if args.typ == "kubernetes:route.openshift.io/v1:Route" and not self.preview:
             spec = dict(plain(state.get("spec") or {}))
             meta = plain(state.get("metadata") or {})
@@ -134,8 +145,6 @@ class MockedPulumi:
     def run(self, config: dict[str, Any], secret_keys: tuple[str, ...] = (), *, preview: bool = False,
             program: Optional[Callable[[], Any]] = None) -> ProgramRun:
         """Run `program` (default: the real `__main__.py`) with `litemaas:` config values (JSON-able)."""
-        import json
-
         recorder = Recorder(preview=preview)
         pulumi.runtime.set_mocks(recorder, project=PROJECT, stack="test", preview=preview)
         monitor = pulumi.runtime.settings.get_monitor()
