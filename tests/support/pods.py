@@ -255,18 +255,28 @@ class GatewayPod(RealLiteLLM):
 
     def credential_errors(self, master_key: str, salt_key: str,
                           stored: Optional[tuple[str, str]] = None) -> list[str]:
-        """What is wrong between the credentials the stack stored and what this pod enforces: the stack's master
-        key must be accepted and another refused; `stored` (model id, its api_key) must decrypt with the salt key."""
+        """What is wrong between the credentials the stack stored in the cluster and what this pod does with them:
+        the stack's master key must be accepted and another refused; what the pod encrypts now, and `stored`
+        (a model id and its api_key, written earlier), must decrypt with the stack's salt key."""
         errors = []
         if self.admin("GET", "/key/list", key=master_key).status_code != 200:
             errors.append("the gateway refuses the stack's master key")
         if self.admin("GET", "/key/list", key="sk-not-the-master-key").status_code not in (400, 401, 403):
             errors.append("the gateway accepts any key as admin: it runs without the stack's master key")
-        if stored is not None:
-            model_id, api_key = stored
-            self.salt_key = salt_key
-            if (self.stored_model(model_id) or {}).get("litellm_params", {}).get("api_key") != api_key:
-                errors.append(f"the stored credential of model {model_id} does not decrypt with the stack's salt key")
+        probe = self.admin("POST", "/model/new", key=master_key, json={
+            "model_name": "litemaas-salt-probe", "litellm_params": {"model": "openai/probe", "api_key": "sk-probe"}})
+        checks = [stored] if stored else []
+        if probe.ok:
+            checks.append((probe.json()["model_id"], "sk-probe"))
+        self.salt_key = salt_key
+        try:
+            for model_id, api_key in checks:
+                if (self.stored_model(model_id) or {}).get("litellm_params", {}).get("api_key") != api_key:
+                    errors.append(f"the stored credential of model {model_id} does not decrypt with the stack's "
+                                  "salt key")
+        finally:
+            if probe.ok:
+                self.admin("POST", "/model/delete", key=master_key, json={"id": probe.json()["model_id"]})
         return errors
 
 
@@ -397,6 +407,20 @@ class SimulatedWorkloads:
         self.say(f"the litellm pod is ready on {pod.url}")
         if old is not None:
             old.stop()
+
+    def wait_until_current(self, timeout: float = 300) -> None:
+        """Until the pod runs the Deployment's current template, or PodStartError with what failed."""
+        errors = len(self.errors)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.errors) > errors:
+                raise PodStartError("; ".join(self.errors[errors:]))
+            deployment = self._get("apps/v1", "Deployment", "litellm")
+            if deployment is not None and json.dumps(deployment["spec"]["template"], sort_keys=True) == \
+                    self.pod_template:
+                return
+            time.sleep(self.poll)
+        raise PodStartError(f"the litellm pod does not run the Deployment's template after {timeout:.0f} s")
 
     def _stop_pod(self) -> None:
         self.front.upstream = "http://127.0.0.1:9"
