@@ -93,3 +93,114 @@ def test_service_names_of_the_namespace_point_at_their_local_stand_ins():
     assert map_services("redis://redis.ns.svc.cluster.local:6379", "ns", services) == \
         "redis://redis.ns.svc.cluster.local:6379"  # no stand-in: unreachable, as without that Service
     assert map_services("postgres.other.svc:5432", "ns", services) == "postgres.other.svc:5432"
+
+
+# --- the real proxy started from a spec (the gateway's shape: args, env from Secrets, a ConfigMap file) -------
+
+MASTER, SALT, DB_PASSWORD = "sk-master-" + "m" * 20, "salt-" + "s" * 40, "db-pass-(1)!"
+
+
+def gateway_spec(config_key: str = "config.yaml", env_names: dict[str, str] | None = None) -> dict:
+    names = {"LITELLM_MASTER_KEY": "LITELLM_MASTER_KEY", "LITELLM_SALT_KEY": "LITELLM_SALT_KEY",
+             "DATABASE_URL": "DATABASE_URL", **(env_names or {})}
+    return {"spec": {"template": {"spec": {
+        "containers": [{
+            "name": "litellm", "image": "ghcr.io/berriai/litellm-database:main-v1.108.7",
+            "args": ["--port", "4000", "--config", "/etc/litellm/config.yaml"],
+            "ports": [{"name": "http", "containerPort": 4000}],
+            "env": [{"name": name, **secret_ref("litellm-credentials", key)} for key, name in names.items() if name]
+            + [{"name": "HOME", "value": "/var/tmp/litellm"}, {"name": "STORE_MODEL_IN_DB", "value": "True"},
+               {"name": "DISABLE_SCHEMA_UPDATE", "value": "true"}],
+            "readinessProbe": {"httpGet": {"path": "/health/readiness", "port": "http"}},
+            "volumeMounts": [{"name": "config", "mountPath": "/etc/litellm", "readOnly": True},
+                             {"name": "home", "mountPath": "/var/tmp/litellm"}]}],
+        "volumes": [{"name": "config", "configMap": {"name": "litellm-config", "items": [
+            {"key": config_key, "path": config_key}]}}, {"name": "home", "emptyDir": {}}]}}}}
+
+
+@pytest.fixture(scope="module")
+def database():
+    import os
+    import shutil
+    import tempfile
+
+    from tests.support.pods import init_database
+    from tests.support.real_litellm import Installation, Postgres
+
+    workdir = Path(tempfile.mkdtemp(prefix="litemaas-pods-"))
+    os.chmod(workdir, 0o755)  # PostgreSQL runs as `postgres` under root
+    db = Postgres(Installation.find(), workdir / "db")
+    db.workdir.mkdir()
+    db.start()
+    try:
+        api = FakeApi({"postgres-credentials": {"POSTGRES_USER": "litellm", "POSTGRES_DB": "litellm",
+                                                "POSTGRES_PASSWORD": DB_PASSWORD}}, {})
+        statefulset = {"spec": {"template": {"spec": {"containers": [{"name": "postgres", "env": [
+            {"name": k, **secret_ref("postgres-credentials", k)}
+            for k in ("POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD")]}]}}}}
+        init_database(api, NAMESPACE, statefulset, db)
+        init_database(api, NAMESPACE, statefulset, db)  # an initialised volume: nothing changes
+        yield db
+    finally:
+        db.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def start_gateway(database, tmp_path, spec: dict, password: str = DB_PASSWORD, config: str = "{}\n"):
+    from urllib.parse import quote
+
+    from tests.support.pods import GatewayPod, gateway_launch
+    from tests.support.real_litellm import Installation
+
+    url = f"postgresql://litellm:{quote(password, safe='')}@postgres.{NAMESPACE}.svc:5432/litellm?sslmode=disable"
+    api = FakeApi({"litellm-credentials": {"LITELLM_MASTER_KEY": MASTER, "LITELLM_SALT_KEY": SALT,
+                                           "DATABASE_URL": url}}, {"litellm-config": {"config.yaml": config}})
+    launch = gateway_launch(api, NAMESPACE, spec, Installation.find(), {("postgres", 5432): database.port}, tmp_path)
+    pod = GatewayPod(launch, database)
+    try:
+        pod.start()
+    except BaseException:
+        pod.stop()
+        raise
+    return pod
+
+
+@pytest.mark.real_litellm
+def test_the_proxy_runs_with_the_spec_credentials_and_its_config_file(database, tmp_path):
+    config = '{"general_settings": {"user_api_key_cache_ttl": 7}}\n'
+    pod = start_gateway(database, tmp_path, gateway_spec(), config=config)
+    try:
+        assert pod.credential_errors(MASTER, SALT) == []
+        assert "--config" in pod.launch.argv and tmp_path in Path(pod.launch.argv[-3]).parents
+        assert Path(pod.launch.argv[-3]).read_text() == config
+        assert pod.launch.env["HOME"] == str(tmp_path / "volumes" / "home")
+    finally:
+        pod.stop()
+
+
+@pytest.mark.real_litellm
+@pytest.mark.parametrize("spec, password, failure", [
+    (gateway_spec(env_names={"DATABASE_URL": ""}), DB_PASSWORD, "database is not connected"),
+    (gateway_spec(), "another-password", "exited|database is not connected"),  # the volume's role keeps its first password
+    (gateway_spec(config_key="config.yml"), DB_PASSWORD, "has no key config.yml"),
+], ids=["no DATABASE_URL", "wrong database password", "wrong config key"])
+def test_a_spec_the_proxy_cannot_run_with_fails_the_pod(database, tmp_path, spec, password, failure):
+    with pytest.raises(PodStartError, match=failure):
+        start_gateway(database, tmp_path, spec, password)
+
+
+@pytest.mark.real_litellm
+def test_a_misnamed_master_key_variable_stops_the_proxy(database, tmp_path):
+    with pytest.raises(PodStartError, match="no master key is set"):
+        start_gateway(database, tmp_path, gateway_spec(env_names={"LITELLM_MASTER_KEY": "LITELLM_MASTERKEY"}))
+
+
+@pytest.mark.real_litellm
+def test_a_misnamed_salt_key_variable_is_caught_by_the_credential_check(database, tmp_path):
+    """LiteLLM then encrypts with the master key: what it stores does not decrypt with the Secret's salt key."""
+    pod = start_gateway(database, tmp_path, gateway_spec(env_names={"LITELLM_SALT_KEY": "SALT_KEY"}))
+    try:
+        errors = pod.credential_errors(MASTER, SALT)
+    finally:
+        pod.stop()
+    assert len(errors) == 1 and "does not decrypt with the stack's salt key" in errors[0], errors

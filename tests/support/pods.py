@@ -41,6 +41,8 @@ from tests.support.kube_cluster import KubeApi
 from tests.support.real_litellm import START_TIMEOUT, Installation, Postgres, RealLiteLLM, free_port
 
 LITELLM_DEFAULT_PORT = 4000
+# How long a proxy may answer its probe before its database connects (Prisma connects right after start).
+NO_DATABASE_GRACE = 15.0
 # What the LiteLLM image brings besides the proxy (its Dockerfile's ENV): offline cost map, no telemetry.
 IMAGE_ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "CHECKPOINT_DISABLE": "1", "NO_PROXY": "*"}
 _VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
@@ -234,7 +236,7 @@ class GatewayPod(RealLiteLLM):
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         """The readiness probe's path answers 200, and the proxy reports its database connected."""
         deadline = time.monotonic() + timeout
-        last = "no answer yet"
+        last, answering_since = "no answer yet", 0.0
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise PodStartError(f"the container exited with {self._process.returncode} (CrashLoopBackOff):\n"
@@ -244,6 +246,12 @@ class GatewayPod(RealLiteLLM):
                 if answer.status_code == 200 and answer.json().get("db") == "connected":
                     return
                 last = f"{answer.status_code} {answer.text[:200]}"
+                if answer.status_code == 200:
+                    # LiteLLM answers its probe without a database; every admin call would fail.
+                    answering_since = answering_since or time.monotonic()
+                    if time.monotonic() - answering_since > NO_DATABASE_GRACE:
+                        raise PodStartError(f"the proxy answers but its database is not connected: {last}\n"
+                                            f"{self.log_tail()}")
             except (requests.RequestException, ValueError) as exc:
                 last = type(exc).__name__
             time.sleep(0.5)
@@ -329,6 +337,7 @@ class SimulatedWorkloads:
         self.poll = poll
         self.install = Installation.find()
         self.workdir = Path(tempfile.mkdtemp(prefix="litemaas-pods-"))
+        self.workdir.chmod(0o755)  # PostgreSQL runs as `postgres` under root
         self.db = Postgres(self.install, self.workdir / "postgres")
         self.pod: Optional[GatewayPod] = None
         self.pod_template: Optional[str] = None
