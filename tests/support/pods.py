@@ -353,7 +353,8 @@ class SimulatedWorkloads:
         except BaseException:
             shutil.rmtree(self.workdir, ignore_errors=True)
             raise
-        self.front.upstream = "http://127.0.0.1:9"  # no ready pod behind the Service yet
+        self._no_endpoints = None
+        self._route_to(None)
         self._thread = threading.Thread(target=self._watch, name="simulated-workloads", daemon=True)
         self._thread.start()
         return self
@@ -411,7 +412,7 @@ class SimulatedWorkloads:
             pod.stop()
             raise
         old, self.pod, self.pod_template = self.pod, pod, template
-        self.front.upstream, self.front.backend = pod.url, pod
+        self._route_to(pod)
         self.started += 1
         self.say(f"the litellm pod is ready on {pod.url}")
         if old is not None:
@@ -431,8 +432,20 @@ class SimulatedWorkloads:
             time.sleep(self.poll)
         raise PodStartError(f"the litellm pod does not run the Deployment's template after {timeout:.0f} s")
 
+    def _route_to(self, pod: Optional[GatewayPod]) -> None:
+        """The Route's answer: the ready pod, or 503 as OpenShift's router answers for a Service without one."""
+        if pod is None:
+            if self._no_endpoints is None:
+                self._no_endpoints = self.front.fail("*", "/**", status=503, times=-1,
+                                                     body="Application is not available")
+            return
+        self.front.upstream, self.front.backend = pod.url, pod
+        if self._no_endpoints is not None:
+            self._no_endpoints.times = 0
+            self._no_endpoints = None
+
     def _stop_pod(self) -> None:
-        self.front.upstream = "http://127.0.0.1:9"
+        self._route_to(None)
         pod, self.pod, self.pod_template = self.pod, None, None
         if pod is not None:
             with contextlib.suppress(Exception):
