@@ -103,8 +103,9 @@ def run(keep_running: bool) -> None:
             try:
                 print(project.up().stdout, flush=True)
             except PulumiError:
-                if pods.errors:  # the reason the gateway never answered, as a kubelet would report it
-                    raise PodStartError("; ".join(pods.errors)) from None
+                reasons = pods.errors + ([pods.waiting] if pods.waiting else [])
+                if reasons:  # why the gateway never answered, as a kubelet would report it
+                    raise PodStartError("; ".join(reasons)) from None
                 raise
             check_gateway(cluster, pods)
             outputs = project.outputs(show_secrets=True)

@@ -341,7 +341,8 @@ class SimulatedWorkloads:
         self.db = Postgres(self.install, self.workdir / "postgres")
         self.pod: Optional[GatewayPod] = None
         self.pod_template: Optional[str] = None
-        self.errors: list[str] = []
+        self.errors: list[str] = []  # pods that crashed or never became ready
+        self.waiting: Optional[str] = None  # why no pod could be started at the last poll (e.g. a missing Secret)
         self.started = 0
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -391,14 +392,17 @@ class SimulatedWorkloads:
                     continue
                 try:
                     self._roll(deployment, template)
-                    failed_template = None
-                except Exception as exc:  # noqa: BLE001 - reported like a failing pod; the next template retries
-                    failed_template = template
+                    failed_template = self.waiting = None
+                except PodStartError as exc:
+                    if "CreateContainerConfigError" in str(exc):
+                        raise  # retried at the next poll, as a kubelet does, until the Secret or key exists
+                    failed_template = template  # crashed or never ready: the next template is tried
                     self.errors.append(f"litellm pod: {exc}")
                     self.say(f"the litellm pod failed to start: {exc}")
-            except Exception as exc:  # noqa: BLE001 - the API server may be stopping; keep the first report
-                self.errors.append(f"watcher: {exc}")
-                database_ready = database_ready and "postgres" not in str(exc)
+            except Exception as exc:  # noqa: BLE001 - what the pod waits for; the API server may be stopping
+                if str(exc) != self.waiting:
+                    self.say(f"waiting: {exc}")
+                self.waiting = str(exc)
 
     def _roll(self, deployment: dict[str, Any], template: str) -> None:
         self.say("starting the litellm pod from the Deployment's spec ...")
