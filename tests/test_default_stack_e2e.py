@@ -67,9 +67,12 @@ def cluster_credentials(cluster) -> dict[str, str]:
 
 
 def generated_in_state(project) -> dict[str, str]:
+    """RandomPassword name -> its result, from `pulumi stack export --show-secrets` (secret envelopes opened)."""
     state = json.loads(project.run("stack", "export", "--show-secrets").stdout)
-    return {r["urn"].rsplit("::", 1)[1]: r["outputs"]["result"] for r in state["deployment"]["resources"]
-            if r["type"] == "random:index/randomPassword:RandomPassword"}
+    results = {r["urn"].rsplit("::", 1)[1]: r["outputs"]["result"] for r in state["deployment"]["resources"]
+               if r["type"] == "random:index/randomPassword:RandomPassword"}
+    return {name: json.loads(value["plaintext"]) if isinstance(value, dict) else value
+            for name, value in results.items()}
 
 
 def assert_only_ciphertext(project, credentials: dict[str, str]) -> None:
