@@ -182,7 +182,7 @@ def drop_env(name: str):
 
 
 @pytest.mark.parametrize("change, failure", [
-    (drop_env("DATABASE_URL"), "never ready"),
+    (drop_env("DATABASE_URL"), "database is not connected"),
     (rename_env("LITELLM_MASTER_KEY", "LITELLM_MASTERKEY"), "no master key is set"),
     (rename_env("LITELLM_SALT_KEY", "LITELLM_SALT"), "does not decrypt with the stack's salt key"),
 ], ids=["no DATABASE_URL", "master key env name", "salt key env name"])
