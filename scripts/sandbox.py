@@ -131,11 +131,13 @@ def run(keep_running: bool) -> None:
             line = hand_driving_line(project, cluster)
             print(line, flush=True)
             if not keep_running:  # `check`: the line must work as printed
-                shown = subprocess.run(["bash", "-c", f"{line} && pulumi stack output --json"], capture_output=True,
-                                       text=True, env={"PATH": os.environ["PATH"], "HOME": os.environ["HOME"]})
-                if shown.returncode != 0 or json.loads(shown.stdout)["gatewayUrl"] != outputs["gatewayUrl"]:
+                shown = subprocess.run(["bash", "-c", f"{line} && pulumi stack output --json && litemaas -q spend"],
+                                       capture_output=True, text=True,
+                                       env={"PATH": os.environ["PATH"], "HOME": os.environ["HOME"]})
+                if shown.returncode != 0 or f'"gatewayUrl": "{outputs["gatewayUrl"]}"' not in shown.stdout \
+                        or "alice-notebook" not in shown.stdout.split("}")[-1]:
                     raise RuntimeError(f"the line above does not drive the stack:\n{shown.stdout}{shown.stderr}")
-                say("the line above drives the stack: `pulumi stack output` through it answered")
+                say("the line above drives the stack: `pulumi stack output` and `litemaas spend` through it answered")
             if keep_running:
                 say(f"running; the stack's program and state are in {workdir}. Ctrl-C or `make sandbox-down` stops "
                     "everything.")

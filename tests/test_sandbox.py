@@ -34,7 +34,7 @@ def test_the_sandbox_generates_the_credentials_serves_a_chat_completion_and_stop
     ports = [int(port) for port in ANNOUNCED.findall(output)]
     assert len(ports) == 4, output[-3000:]  # the API server, PostgreSQL, the gateway and its pod
     assert "starting the litellm pod from the Deployment's spec" in output
-    assert "the line above drives the stack" in output
+    assert "the line above drives the stack: `pulumi stack output` and `litemaas spend`" in output
     (line,) = [line for line in output.splitlines() if line.startswith("cd ") and "PULUMI_BACKEND_URL=" in line]
     for name in ("PULUMI_CONFIG_PASSPHRASE=", "KUBECONFIG=", "PATH="):
         assert name in line
