@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 
 import pytest
 
 from tests.support.fault_proxy import FaultProxy
 from tests.support.kube_cluster import LocalCluster, ensure_binaries
 from tests.support.pods import SimulatedWorkloads
-from tests.support.pulumi_cli import PulumiProject, ensure_toolchain
+from tests.support.pulumi_cli import REPO_ROOT, PulumiProject, ensure_toolchain
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real_litellm]
 
 NAMESPACE = "newcomer"
+README = REPO_ROOT / "README.md"
 PROVIDER_KEY = "sk-provider-newcomer-123"
 MODELS = [{"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
            "apiBase": "https://granite.apps.example.com/v1"}]
@@ -84,6 +86,20 @@ def assert_only_ciphertext(project, credentials: dict[str, str]) -> None:
             assert form not in plain_outputs, f"{name} is in a plain output"
 
 
+def readme_teardown_commands() -> list[str]:
+    """The shell lines of the README's "Tearing down" block, as an admin copies them."""
+    section = README.read_text().split("## Tearing down", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line.split("   #")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def run_as_admin(project, command: str) -> str:
+    done = subprocess.run(["bash", "-c", command], cwd=project.dir, env=project.env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    return done.stdout.strip()
+
+
 def model_id(pod, name: str) -> str:
     return next(m["model_info"]["id"] for m in pod.models() if m["model_name"] == name)
 
@@ -134,11 +150,18 @@ def test_4_destroy_stops_at_the_protected_salt_key_then_keeps_the_data(world, sa
     # A model added by hand in the admin UI: its credential stays in the kept database, under the salt key.
     by_hand = pod.admin_json("POST", "/model/new", json={
         "model_name": "by-hand", "litellm_params": {"model": "openai/by-hand", "api_key": "sk-by-hand-456"}})
-    saved.update(credentials=generated_in_state(project), by_hand=(by_hand["model_id"], "sk-by-hand-456"))
     refused = project.run("destroy", "--yes", check=False)
     assert refused.returncode != 0 and "litellm-salt-key" in refused.output and "protected" in refused.output
-    project.run("state", "unprotect", "--all", "--yes")
-    project.destroy()
+    teardown = readme_teardown_commands()
+    assert [c.split(" |")[0] for c in teardown] == ["pulumi stack export --show-secrets"] * 2 + [
+        "pulumi state unprotect --all --yes", "pulumi destroy"]
+    salt_key, db_password = (run_as_admin(project, command) for command in teardown[:2])
+    assert {"litellm-salt-key": salt_key, "postgres-password": db_password} == {
+        k: v for k, v in generated_in_state(project).items() if k in ("litellm-salt-key", "postgres-password")}
+    saved.update(salt_key=salt_key, db_password=db_password, master_key=generated_in_state(project)[
+        "litellm-master-key"], by_hand=(by_hand["model_id"], "sk-by-hand-456"))
+    for command in teardown[2:]:
+        run_as_admin(project, command.replace("pulumi destroy", "pulumi destroy --yes --non-interactive"))
     claims = cluster.api.get(f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims")["items"]
     assert [c["metadata"]["name"] for c in claims] == ["data-postgres-0"]
     assert cluster.api.get_or_none(f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/litellm") is None
@@ -147,15 +170,14 @@ def test_4_destroy_stops_at_the_protected_salt_key_then_keeps_the_data(world, sa
 
 def test_5_reattach_with_the_saved_values_keeps_the_stored_credentials_readable(world, saved):
     project, cluster, pods = world
-    before = saved["credentials"]
-    project.set_secret("litellm.saltKey", before["litellm-salt-key"])
-    project.set_secret("postgres.password", before["postgres-password"])
+    project.set_secret("litellm.saltKey", saved["salt_key"])
+    project.set_secret("postgres.password", saved["db_password"])
     project.up()
     credentials = cluster_credentials(cluster)
-    assert credentials["litellm-salt-key"] == before["litellm-salt-key"]
-    assert credentials["postgres-password"] == before["postgres-password"]
+    assert credentials["litellm-salt-key"] == saved["salt_key"]
+    assert credentials["postgres-password"] == saved["db_password"]
     assert set(generated_in_state(project)) == {"litellm-master-key", "litellm-ui-password"}
-    assert credentials["litellm-master-key"] != "sk-" + before["litellm-master-key"]  # generated again
+    assert credentials["litellm-master-key"] != "sk-" + saved["master_key"]  # generated again
     pod = pods.front.backend
     assert pods.errors == [] and pods.started == 2
     # The kept database's role still has the old password, so the new pod connecting proves it was reused; the
