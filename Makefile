@@ -13,8 +13,9 @@ test: venv policy-venv tools
 unit: venv
 	$(VENV)/bin/python -m pytest -m "not e2e and not real_litellm and not kube"
 
-# The product on this machine: local Kubernetes (pods simulated), the real LiteLLM proxy, `pulumi up`, one
-# chat completion; runs until Ctrl-C or `make sandbox-down`.
+# The product on this machine: local Kubernetes (pods simulated; the gateway's container run as a process from
+# the Deployment's spec), `pulumi up` of a stack with generated credentials, one chat completion; runs until
+# Ctrl-C or `make sandbox-down`.
 sandbox: venv tools
 	$(VENV)/bin/python scripts/sandbox.py up
 

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.e2e
 
 NAMESPACE = "e2e-litemaas"
 SECRETS = {  # and masterKey: the real proxy's
-    # pulumi-random's plugin cannot be built here (docs/toolchain.md), so the stack brings its own credentials
-    # through the documented config keys; generated credentials are covered by the mock tests.
+    # The explicit-credential path: the stack brings its own credentials through the documented config keys, as
+    # the Ansible migration does. Generated ones (a newcomer's stack) are tests/test_default_stack_e2e.py.
     "litellm.saltKey": "salt-" + "s" * 59,
     "litellm.uiPassword": "ui-password-e2e-123",
     "postgres.password": "pg-password-e2e-456",

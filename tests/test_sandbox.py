@@ -14,7 +14,7 @@ from tests.support.pulumi_cli import REPO_ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.real_litellm]
 
 
-ANNOUNCED = re.compile(r"(?:Kubernetes API server|LiteLLM database|gateway URL): +\S+?://[^\s/]*?127\.0\.0\.1:(\d+)")
+ANNOUNCED = re.compile(r"(?:Kubernetes API server|LiteLLM database|gateway URL|the litellm pod):? +\S+?://[^\s/]*?127\.0\.0\.1:(\d+)")
 
 
 def listening(port: int) -> bool:
@@ -22,7 +22,9 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_the_sandbox_serves_a_chat_completion_and_stops_everything():
+def test_the_sandbox_generates_the_credentials_serves_a_chat_completion_and_stops_everything():
+    """Its gateway runs from the Deployment's spec with the generated credentials (checked by the sandbox itself:
+    the Secret's master key enforced, a stored provider key decrypting with the Secret's salt key)."""
     done = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "sandbox.py"), "check"],
                           capture_output=True, text=True, timeout=900, cwd=REPO_ROOT)
     output = done.stdout + done.stderr
@@ -30,5 +32,10 @@ def test_the_sandbox_serves_a_chat_completion_and_stops_everything():
     assert "chat completion as alice: 'Hello from your LiteMaaS sandbox'" in output, output[-6000:]
     assert "alice's key:   sk-" in output and output.rstrip().endswith("sandbox: stopped")
     ports = [int(port) for port in ANNOUNCED.findall(output)]
-    assert len(ports) == 3, output[-3000:]  # the API server, PostgreSQL and the gateway
+    assert len(ports) == 4, output[-3000:]  # the API server, PostgreSQL, the gateway and its pod
+    assert "starting the litellm pod from the Deployment's spec" in output
+    assert "the line above drives the stack: `pulumi stack output` and `litemaas spend`" in output
+    (line,) = [line for line in output.splitlines() if line.startswith("cd ") and "PULUMI_BACKEND_URL=" in line]
+    for name in ("PULUMI_CONFIG_PASSPHRASE=", "KUBECONFIG=", "PATH="):
+        assert name in line
     assert [port for port in ports if listening(port)] == [], "the sandbox left servers running"
