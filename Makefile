@@ -32,7 +32,7 @@ $(STAMP): requirements.txt requirements-dev.txt scripts/install-cli
 tools:
 	scripts/toolchain
 	scripts/kube-tools
-	scripts/real-litellm
+	scripts/real-litellm --all
 	scripts/chromium
 
 bench: venv

@@ -9,9 +9,10 @@ import pulumi
 
 from config.admin_api import AdminApiConfig
 from config.reader import ENV_NAME, HAPROXY_TIMEOUT, MISSING, Reader, ResourcesConfig, check_object_name, read_resources, secret_string
+from dynamic_providers.litellm_versions import DEFAULT_IMAGE
 
 
-DEFAULT_LITELLM_IMAGE = "ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"
+DEFAULT_LITELLM_IMAGE = DEFAULT_IMAGE
 
 
 DEFAULT_INGRESS_TLS_SECRET = "litellm-tls"  # where cert-manager writes the certificate it issues
@@ -146,7 +147,7 @@ def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = 
                                check=lambda v: None if v in LOG_LEVELS else f"is not a log level; use one of {', '.join(LOG_LEVELS)}")
     return LiteLLMConfig(
         image=section.string("image", defaults.image, check=lambda v: None if ":" in v.rsplit("/", 1)[-1] or "@" in v
-                             else "has no tag; pin a version, e.g. ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"),
+                             else f"has no tag; pin a version, e.g. {DEFAULT_IMAGE}"),
         replicas=replicas,
         resources=read_resources(section, "resources", defaults.resources),
         ui_username=section.string("uiUsername", defaults.ui_username,
