@@ -12,7 +12,8 @@ import pytest
 from tests.support.fault_proxy import FaultProxy
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain
 
-pytestmark = pytest.mark.e2e
+# Part of the compatibility suite: every kind at once, through the real CLI, on each tested LiteLLM version.
+pytestmark = [pytest.mark.e2e, pytest.mark.every_litellm_version]
 
 CREDENTIAL_KEY = "sk-upstream-e2e-credential-0001"
 MCP_TOKEN = "mcp-token-e2e-0002"

@@ -2,6 +2,8 @@
 
 import pytest
 
+from config import ConfigError, parse_stack_config
+
 from dynamic_providers.litellm_versions import (COMPAT_VERSION, DEFAULT_IMAGE, DEFAULT_VERSION, TESTED_VERSIONS, Version,
                                                 image_version, parse_version, version_warning)
 
@@ -42,3 +44,23 @@ def test_the_warning_says_where_a_version_lies():
     assert "older than the tested range" in version_warning(Version(1, 80, 0))
     assert "between the tested versions" in version_warning(Version(1, 108, 10))
     assert "did not report its LiteLLM version" in version_warning(None)
+
+
+@pytest.mark.usefixtures("mocked")
+@pytest.mark.parametrize("image", ["ghcr.io/berriai/litellm-non_root:v1.108.5",
+                                   "ghcr.io/berriai/litellm-non_root:main-v1.80.11-stable"])
+def test_the_config_refuses_an_image_older_than_the_tested_versions(image):
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config({"litellm": {"image": image}})
+    message = str(raised.value)
+    assert f"litemaas:litellm.image: '{image}' names LiteLLM" in message
+    assert "older than the versions LiteMaaS is tested with (1.108.7, 1.108.14)" in message
+    assert f"use {DEFAULT_IMAGE} or a newer tested tag" in message
+
+
+@pytest.mark.usefixtures("mocked")
+@pytest.mark.parametrize("image", [f"ghcr.io/berriai/litellm-non_root:v{COMPAT_VERSION}",
+                                   "ghcr.io/berriai/litellm-non_root:v1.110.2",  # newer: status warns, not refused
+                                   "mirror.example/litellm@sha256:" + "b" * 64])
+def test_the_config_takes_tested_newer_and_digest_images(image):
+    assert parse_stack_config({"litellm": {"image": image}}).litellm.image == image
