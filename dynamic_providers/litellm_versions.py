@@ -1,8 +1,10 @@
 """The LiteLLM versions LiteMaaS is tested with, and everything that differs between LiteLLM versions.
 
-One place: the default image, the tested range, reading a version out of an image reference or the gateway's
-`/health/readiness` answer, and the table of version-dependent behaviour. The test tooling installs
-`DEFAULT_VERSION` and `COMPAT_VERSION` (`scripts/real-litellm` reads these two lines).
+One place: the default image, the tested range, and reading a version out of an image reference or out of what
+the gateway reports (`/health/readiness/details` → `litellm_version`). The test tooling installs `DEFAULT_VERSION`
+and `COMPAT_VERSION` (`scripts/real-litellm` reads these two lines). No admin behaviour differs between the tested
+versions (README: LiteLLM versions), so nothing is selected by version yet; a difference goes here, selected by
+the version the gateway reports.
 """
 
 from __future__ import annotations
@@ -76,35 +78,3 @@ def version_warning(version: Optional[Version]) -> Optional[str]:
         return f"LiteLLM {version} lies between the tested versions {tested} but was not tested itself"
     side = "older" if version < low else "newer"
     return f"LiteLLM {version} is {side} than the tested range ({tested}): upgrade tested only within it"
-
-
-@dataclass(frozen=True)
-class Behaviour:
-    """One admin-facing behaviour that changed between LiteLLM versions."""
-
-    name: str
-    since: Version
-    what: str
-
-
-# What changed for admins, from LiteLLM's release notes; the providers select by the version the gateway
-# reports (`admin_client.LiteLLMAdminClient.litellm_version()`), the config by the image's tag.
-BEHAVIOURS = (
-    Behaviour("fallback_targets_are_lists", Version(1, 109, 0),
-              "fallback targets must be lists (a bare string target is refused, LiteLLM #48943)"),
-    Behaviour("rpm_cap_needs_pre_call_check", Version(1, 109, 0),
-              "a model's hard rpm cap is enforced only with `optional_pre_call_checks: [enforce_model_rate_limits]` "
-              "(LiteLLM #48873)"),
-    Behaviour("disk_cache_removed", Version(1, 109, 0), "the `disk` cache backend is gone (LiteLLM #48114)"),
-    Behaviour("router_refuses_bad_config", Version(1, 110, 0),
-              "the router refuses at start-up a config it cannot take (LiteLLM #50178)"),
-    Behaviour("unmanaged_general_settings_ignored", Version(1, 110, 0),
-              "stored `general_settings` keys no settings API manages stop applying (LiteLLM #48967)"),
-)
-_BEHAVIOURS = {behaviour.name: behaviour for behaviour in BEHAVIOURS}
-
-
-def has(name: str, version: Optional[Version]) -> bool:
-    """Whether LiteLLM `version` shows behaviour `name`; an unknown version counts as the default's."""
-    behaviour = _BEHAVIOURS[name]
-    return (version or Version.parse(DEFAULT_VERSION)) >= behaviour.since
