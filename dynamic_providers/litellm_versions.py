@@ -21,6 +21,10 @@ DEFAULT_VERSION = "1.108.7"
 # tests run on it as well.
 COMPAT_VERSION = "1.108.14"
 TESTED_VERSIONS = (DEFAULT_VERSION, COMPAT_VERSION)
+# The newest release of the minor line before the LTS that runs with its own pins (no 1.107 is served): a stack
+# made on it is upgraded to COMPAT_VERSION by the minor upgrade test (real schema migrations in between). Not a
+# version the config takes: only the starting point of that test.
+MINOR_UPGRADE_FROM = "1.106.12"
 
 # The tag LiteLLM's release workflow publishes since 1.84 (`v<version>`, on litellm, litellm-database and
 # litellm-non_root alike); `main-v<version>-stable` is the naming of the releases before it.
