@@ -44,7 +44,7 @@ $(POLICY_STAMP): policy/requirements.txt
 tools:
 	scripts/toolchain
 	scripts/kube-tools
-	scripts/real-litellm
+	scripts/real-litellm --all
 	scripts/prometheus
 	scripts/chromium
 

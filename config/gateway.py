@@ -10,15 +10,30 @@ import pulumi
 from config.admin_api import AdminApiConfig
 from config.reader import ENV_NAME, HAPROXY_TIMEOUT, KUBERNETES_INT32, MISSING, Reader, check_image, check_namespace, \
     holds_credential, ResourcesConfig, check_object_name, read_resources, secret_string
+from dynamic_providers.litellm_versions import DEFAULT_IMAGE, TESTED_VERSIONS, image_version, tested_range
 
 
-DEFAULT_LITELLM_IMAGE = "ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable"
+DEFAULT_LITELLM_IMAGE = DEFAULT_IMAGE
 
 
 DEFAULT_INGRESS_TLS_SECRET = "litellm-tls"  # where cert-manager writes the certificate it issues
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def check_litellm_image(image: str) -> Optional[str]:
+    """A pinned image, of a LiteLLM version not older than the tested ones (None when it is fine)."""
+    unpinned = check_image(DEFAULT_IMAGE)(image)
+    if unpinned is not None:
+        return unpinned
+    version, oldest = image_version(image), tested_range()[0]
+    if version is not None and version < oldest:
+        # Older than every tested version: the providers were not tested against its admin API, and going back
+        # below a schema that a newer LiteLLM's migration Job made is not possible (migrations only go forward).
+        return (f"names LiteLLM {version}, older than the versions LiteMaaS is tested with "
+                f"({', '.join(TESTED_VERSIONS)}); use {DEFAULT_IMAGE} or a newer tested tag (README: LiteLLM versions)")
+    return None
 
 
 def managed_gateway_env() -> frozenset[str]:
@@ -154,7 +169,7 @@ def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = 
     log_level = section.string("logLevel", defaults.log_level,
                                check=lambda v: None if v in LOG_LEVELS else f"is not a log level; use one of {', '.join(LOG_LEVELS)}")
     return LiteLLMConfig(
-        image=section.string("image", defaults.image, check=check_image(DEFAULT_LITELLM_IMAGE)),
+        image=section.string("image", defaults.image, check=check_litellm_image),
         replicas=replicas,
         resources=read_resources(section, "resources", defaults.resources),
         ui_username=section.string("uiUsername", defaults.ui_username,

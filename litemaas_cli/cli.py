@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence
 
 from dynamic_providers.admin_client import (PLAIN_HTTP_REFUSED, AdminClient, LiteLLMAdminError, RetryPolicy, hash_key,
                                             redact)
+from dynamic_providers.litellm_versions import parse_version, version_warning
 from litemaas_cli import render, reports
 from litemaas_common.handoff import day, handoff_message, money, openai_base_url
 from litemaas_cli.reports import Check
@@ -125,6 +126,8 @@ def cmd_status(session: Session, api: AdminClient) -> int:
     document = {
         "gateway": target.url, "stack": target.stack, "status": details.get("status"),
         "version": details.get("litellm_version"), "database": database,
+        # Why the version is outside what LiteMaaS was tested with (None when it was tested).
+        "version_warning": version_warning(parse_version(details.get("litellm_version"))),
         "live": {"models": len(models), "teams": len(teams), "keys": len(keys)},
         "declared": None if declared is None else {"models": len(declared.models), "teams": len(declared.teams),
                                                    "keys": len(declared.keys)},
@@ -142,6 +145,8 @@ def _status_text(doc: dict[str, Any]) -> str:
     lines = [f"gateway:   {doc['gateway']}{stack}",
              f"health:    {doc['status']}, LiteLLM {doc['version'] or 'unknown'}",
              f"database:  {doc['database']}"]
+    if doc["version_warning"]:
+        lines.insert(2, f"warning:   {doc['version_warning']} (README: LiteLLM versions)")
     for kind in ("models", "teams", "keys"):
         declared = f", {doc['declared'][kind]} declared" if doc["declared"] else ""
         lines.append(f"{kind + ':':<10} {doc['live'][kind]} live{declared}")

@@ -62,20 +62,61 @@ def fast_retries(monkeypatch):
     admin_client.reset_readiness_cache()
 
 
-@pytest.fixture(scope="session")
-def real_litellm_server():
-    """The real LiteLLM proxy and PostgreSQL, started once per test session (~35 s) and stopped at its end."""
-    from tests.support.real_litellm import RealLiteLLM
+class RealLiteLLMPool:
+    """One real LiteLLM proxy per LiteLLM version, each started on first use (~35 s) and stopped at the end."""
 
-    with RealLiteLLM() as server:
-        yield server
+    def __init__(self):
+        self.servers = {}
+
+    def get(self, version: str):
+        from tests.support.real_litellm import RealLiteLLM
+
+        if version not in self.servers:
+            server = RealLiteLLM(version=version)
+            server.__enter__()
+            self.servers[version] = server
+        return self.servers[version]
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_litellm_pool():
+    pool = RealLiteLLMPool()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module")
+def litellm_version(request):
+    """The LiteLLM version this test runs against: the default image's, or each tested version for the tests
+    marked `every_litellm_version` (the compatibility suite)."""
+    from dynamic_providers.litellm_versions import DEFAULT_VERSION
+
+    return getattr(request, "param", DEFAULT_VERSION)
+
+
+@pytest.fixture(scope="session")
+def real_litellm_server(real_litellm_pool):
+    """The real LiteLLM proxy (the default image's version) and PostgreSQL, started once per session."""
+    from dynamic_providers.litellm_versions import DEFAULT_VERSION
+
+    return real_litellm_pool.get(DEFAULT_VERSION)
+
+
+@pytest.fixture(scope="module")
+def litellm_server(real_litellm_pool, litellm_version):
+    """The session's real LiteLLM proxy of this test's `litellm_version` (no reset: module fixtures reset it)."""
+    return real_litellm_pool.get(litellm_version)
 
 
 @pytest.fixture
-def real_litellm(real_litellm_server):
+def real_litellm(litellm_server):
     """The real LiteLLM proxy with a clean database for this test."""
-    real_litellm_server.reset()
-    yield real_litellm_server
+    litellm_server.reset()
+    yield litellm_server
 
 
 @pytest.fixture
@@ -111,10 +152,23 @@ def postgres_server(tmp_path_factory):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def pytest_generate_tests(metafunc):
+    """`@pytest.mark.every_litellm_version`: the test runs on every tested LiteLLM version (ids `litellm-<v>`)."""
+    if metafunc.definition.get_closest_marker("every_litellm_version") is None:
+        return
+    if "litellm_version" not in metafunc.fixturenames:
+        return  # a test of a marked module that needs no proxy
+    from dynamic_providers.litellm_versions import TESTED_VERSIONS
+
+    metafunc.parametrize("litellm_version", TESTED_VERSIONS, indirect=True, scope="module",
+                         ids=[f"litellm-{version}" for version in TESTED_VERSIONS])
+
+
 def pytest_collection_modifyitems(items):
     """Every test that uses the real proxy carries the `real_litellm` marker (`-m "not real_litellm"` skips them)."""
     for item in items:
-        if {"real_litellm", "real_litellm_server", "litellm_api", "postgres_server"} & set(getattr(item, "fixturenames", ())):
+        if {"real_litellm", "real_litellm_server", "litellm_server", "litellm_api", "real_litellm_pool",
+                "postgres_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.real_litellm)
 
 

@@ -57,6 +57,7 @@ def test_diff_rename_replaces_limits_update_in_place(provider, name):
         assert (result.changes, result.replaces) == (True, []), change
 
 
+@pytest.mark.every_litellm_version
 def test_lifecycle(provider, litellm_api, name):
     backend = litellm_api.backend
     inputs, bid, outs = created(provider, news_for(litellm_api, name))
@@ -83,6 +84,7 @@ def test_update_of_a_budget_deleted_by_hand_says_so(provider, litellm_api, name)
         provider.update(bid, outs, checked(provider, inputs, news_for(litellm_api, name, max_budget=1.0)))
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_hand_edits(provider, litellm_api, name):
     inputs, bid, outs = created(provider, news_for(litellm_api, name))
     litellm_api.backend.admin_json("POST", "/budget/update", json={"budget_id": bid, "max_budget": 99.0})
@@ -90,6 +92,7 @@ def test_refresh_sees_hand_edits(provider, litellm_api, name):
     assert read.outs["max_budget"] == 99.0 and provider.diff(bid, read.outs, inputs).changes is True
 
 
+@pytest.mark.every_litellm_version
 def test_import_by_id(provider, litellm_api, name):
     litellm_api.backend.admin_json("POST", "/budget/new", json={"budget_id": name, "tpm_limit": 7, "max_budget": 3})
     read = provider.read(name, connection(litellm_api))

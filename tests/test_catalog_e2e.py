@@ -12,7 +12,8 @@ import pytest
 from tests.support.fault_proxy import FaultProxy
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain
 
-pytestmark = pytest.mark.e2e
+# Part of the compatibility suite: every kind at once, through the real CLI, on each tested LiteLLM version.
+pytestmark = [pytest.mark.e2e, pytest.mark.every_litellm_version]
 
 CREDENTIAL_KEY = "sk-upstream-e2e-credential-0001"
 MCP_TOKEN = "mcp-token-e2e-0002"
@@ -54,16 +55,23 @@ def litellm_resources(project: PulumiProject) -> dict[str, str]:
             if r["type"].startswith("pulumi-python:dynamic/litellm:")}
 
 
+def catalog_project(tmp_path, gateway_url: str, master_key: str, catalog: dict = CATALOG,
+                    stack: str = "catalog") -> PulumiProject:
+    """A stack of `catalog` (with its credential and MCP secrets) against the gateway at `gateway_url`."""
+    project = PulumiProject(tmp_path, ensure_toolchain(), stack=stack)
+    project.set_plain({"deployGateway": False, "gatewayUrl": gateway_url,
+                       "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"}, **catalog})
+    project.set_secret("masterKey", master_key)
+    project.set_secret("credentials[0].name", "e2e-upstream")
+    project.set_secret("credentials[0].values.api_key", CREDENTIAL_KEY)
+    project.set_secret("mcpServers[0].authValue", MCP_TOKEN)
+    return project
+
+
 @pytest.fixture()
 def catalog(tmp_path, real_litellm):
     with FaultProxy(real_litellm.url) as api:
-        project = PulumiProject(tmp_path, ensure_toolchain(), stack="catalog")
-        project.set_plain({"deployGateway": False, "gatewayUrl": api.url,
-                           "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"}, **CATALOG})
-        project.set_secret("masterKey", real_litellm.master_key)
-        project.set_secret("credentials[0].name", "e2e-upstream")
-        project.set_secret("credentials[0].values.api_key", CREDENTIAL_KEY)
-        project.set_secret("mcpServers[0].authValue", MCP_TOKEN)
+        project = catalog_project(tmp_path, api.url, real_litellm.master_key)
         yield project, api, real_litellm
         project.destroy()
 

@@ -19,7 +19,11 @@ import requests
 
 from litemaas_cli import cli
 from tests.support import browser
+from tests.support.fault_proxy import FaultProxy
 from tests.support.real_litellm import RealLiteLLM, free_port
+
+# The admin command is part of the compatibility suite: every test runs on each tested LiteLLM version.
+pytestmark = pytest.mark.every_litellm_version
 
 CALL_COST = 0.048  # 8 prompt tokens at 0.001 and 20 completion tokens at 0.002 (mock answer "hi")
 
@@ -53,8 +57,8 @@ def wait_for(probe, what: str, timeout: float = 60):
 
 
 @pytest.fixture(scope="module")
-def world(real_litellm_server) -> World:
-    litellm = real_litellm_server
+def world(litellm_server) -> World:
+    litellm = litellm_server
     litellm.reset()
     tag = uuid.uuid4().hex[:6]  # the proxy's router and key caches outlive the database reset
     model, other = f"mock-{tag}", f"other-{tag}"
@@ -115,16 +119,34 @@ def lines_of(text: str, name: str) -> str:
 # --- status -----------------------------------------------------------------------------------------
 
 
-def test_status_reports_health_version_database_and_counts(litemaas):
+def test_status_reports_health_version_database_and_counts(litemaas, world):
     result = litemaas("status")
     assert result.code == 0, result.err
-    assert "health:    healthy, LiteLLM 1.108.7" in result.out
+    assert f"health:    healthy, LiteLLM {world.litellm.version}" in result.out
+    assert "warning:" not in result.out  # a tested version
     assert "database:  connected" in result.out
     assert "models:    2 live" in result.out and "teams:     1 live" in result.out and "keys:      4 live" in result.out
     assert "not compared (no stack" in result.out
     document = json.loads(litemaas("status", "--json").out)
     assert document["live"] == {"models": 2, "teams": 1, "keys": 4}
-    assert document["version"] == "1.108.7" and document["database"] == "connected"
+    assert document["version"] == world.litellm.version and document["database"] == "connected"
+    assert document["version_warning"] is None
+
+
+def test_status_warns_about_a_version_outside_the_tested_range(litemaas, world):
+    """A gateway reporting LiteLLM 1.110.2 (the answer of the real proxy, version replaced, through the fault proxy)."""
+    details = world.litellm.admin_json("GET", "/health/readiness/details")
+    with FaultProxy(world.litellm.url) as proxy:
+        proxy.fail("GET", "/health/readiness/details", status=200, times=-1,
+                   body={**details, "litellm_version": "1.110.2"})
+        result = litemaas("status", url=proxy.url)
+        document = json.loads(litemaas("status", "--json", url=proxy.url).out)
+    assert result.code == 0, result.err  # a warning, not a failure: the admin may be mid-upgrade
+    assert "health:    healthy, LiteLLM 1.110.2" in result.out
+    assert lines_of(result.out, "warning:") == (
+        "warning:   LiteLLM 1.110.2 is newer than the tested range (1.108.7, 1.108.14): upgrade tested only within it "
+        "(README: LiteLLM versions)")
+    assert document["version_warning"].startswith("LiteLLM 1.110.2 is newer than the tested range")
 
 
 # --- spend ------------------------------------------------------------------------------------------

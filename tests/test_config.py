@@ -7,6 +7,7 @@ import pytest
 
 from config import (ConfigError, load_stack_config, max_connections_needed, parse_litellm_duration,
                           parse_stack_config)
+from dynamic_providers.litellm_versions import DEFAULT_VERSION
 
 # Secret config values become Outputs, which need the event loop the mocks fixture provides.
 pytestmark = pytest.mark.usefixtures("mocked")
@@ -29,7 +30,8 @@ def test_defaults_describe_an_openshift_deployment():
     assert (config.namespace, config.platform, config.create_namespace, config.deploy_gateway) == \
         ("litemaas", "openshift", True, True)
     assert config.litellm.ui_username == "admin" and config.litellm.route_timeout == "600s"
-    assert config.litellm.image.rsplit(":", 1)[1].startswith("main-v")
+    # The tag LiteLLM's release workflow publishes (`v<version>` since 1.84), of the version the tests run.
+    assert config.litellm.image == f"ghcr.io/berriai/litellm-non_root:v{DEFAULT_VERSION}"
     assert config.postgres.storage_size == "10Gi" and config.postgres.delete_data_on_destroy is False
     assert config.postgres.max_connections >= max_connections_needed(config.litellm.replicas)
     assert config.admin_api.readiness_timeout == 600 and config.admin_api.verify_tls is True

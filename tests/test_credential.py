@@ -62,6 +62,7 @@ def test_diff_rename_replaces_values_and_info_update_in_place(provider, name):
     assert "credential_values" in CredentialProvider.secret_outputs()
 
 
+@pytest.mark.every_litellm_version
 def test_lifecycle_update_keeps_full_info_and_deletes_removed_values(provider, litellm_api, name):
     backend = litellm_api.backend
     inputs, cid, outs = created(provider, news_for(litellm_api, name))
@@ -91,6 +92,7 @@ def test_lifecycle_update_keeps_full_info_and_deletes_removed_values(provider, l
     assert stored(backend, name) == [] and provider.read(name, result.outs).id == ""
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_detects_a_value_changed_by_hand_without_exposing_it(provider, litellm_api, name):
     backend = litellm_api.backend
     inputs, _, outs = created(provider, news_for(litellm_api, name))
@@ -105,6 +107,7 @@ def test_refresh_detects_a_value_changed_by_hand_without_exposing_it(provider, l
     assert provider.read(name, outs).outs["credential_values"] == VALUES
 
 
+@pytest.mark.every_litellm_version
 def test_import_by_name(provider, litellm_api, name):
     litellm_api.backend.admin_json("POST", "/credentials", json={
         "credential_name": name, "credential_info": {"k": "v"}, "credential_values": {"api_key": "sk-abcdefgh1234"}})

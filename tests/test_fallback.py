@@ -82,6 +82,7 @@ def test_ids_round_trip_and_bad_ids_are_explained():
 
 
 # --- against the real proxy ------------------------------------------------------------------------
+@pytest.mark.every_litellm_version
 def test_lifecycle_and_the_rule_really_fires(provider, litellm_api, uid):
     backend = litellm_api.backend
     primary, good = f"fb-bad-{uid}", f"fb-good-{uid}"
@@ -114,6 +115,7 @@ def test_context_window_rule_fires(provider, litellm_api, uid):
     assert answer.json()["choices"][0]["message"]["content"] == f"hi from {big}"
 
 
+@pytest.mark.every_litellm_version
 def test_update_in_place_drift_deleted_by_hand_and_import(provider, litellm_api, uid):
     backend = litellm_api.backend
     a, b, c = (f"fu-{n}-{uid}" for n in "abc")
@@ -175,6 +177,7 @@ def test_a_lost_answer_is_written_again_and_leaves_one_rule(provider, litellm_ap
     assert id_ == f"general:{a}" and stored_rules(backend) == {a: [b]}
 
 
+@pytest.mark.every_litellm_version
 def test_a_replacement_by_type_creates_the_new_rule_and_deletes_only_the_old(provider, litellm_api, uid):
     backend = litellm_api.backend
     a, b = f"fr-a-{uid}", f"fr-b-{uid}"

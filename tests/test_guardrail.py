@@ -63,6 +63,7 @@ def test_diff_new_provider_replaces_the_rest_in_place(provider, name):
         assert (result.changes, result.replaces) == (True, []), change
 
 
+@pytest.mark.every_litellm_version
 def test_lifecycle_and_enforcement_on_a_chat(provider, litellm_api, name):
     backend = litellm_api.backend
     inputs, gid, outs = created(provider, news_for(litellm_api, name))
@@ -112,6 +113,7 @@ def test_the_api_key_is_secret_and_never_written_from_a_read(provider, litellm_a
     assert "sk-guard-0123456789abcd" not in caplog.text
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_hand_edits(provider, litellm_api, name):
     backend = litellm_api.backend
     inputs, gid, outs = created(provider, news_for(litellm_api, name))
@@ -136,6 +138,7 @@ def test_lost_create_answer_ends_with_one_guardrail(provider, litellm_api, name)
     assert rows == [[gid]] and len(litellm_api.calls_to("POST", "/guardrails")) == 1
 
 
+@pytest.mark.every_litellm_version
 def test_import_by_id(provider, litellm_api, name):
     row = litellm_api.backend.admin_json("POST", "/guardrails", json={"guardrail": {
         "guardrail_name": name, "litellm_params": {"guardrail": "litellm_content_filter", "mode": "pre_call",

@@ -9,6 +9,7 @@ import pytest
 from components.kube import WAIT_FOR_DATABASE
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
 from config import IngressConfig, LiteLLMConfig
+from dynamic_providers.litellm_versions import DEFAULT_VERSION, TESTED_VERSIONS
 from tests.support.manifests import pod_templates, restricted_v2_violations, validate
 from tests.support.pulumi_program import has_secret_envelope
 from tests.support.real_litellm import free_port
@@ -90,17 +91,18 @@ def test_deployment_waits_for_the_migration_job(mocked):
 
 
 @pytest.mark.real_litellm
-def test_the_migration_entrypoint_exists_in_the_pinned_litellm():
-    """The Job runs a file of LiteLLM's source tree; litellm 1.108.7 (the default image's version, the one the real
-    proxy of the tests runs) ships it."""
+@pytest.mark.parametrize("version", TESTED_VERSIONS)
+def test_the_migration_entrypoint_exists_in_each_tested_litellm(version):
+    """The Job runs a file of LiteLLM's source tree; every tested version ships it, and the default image names the
+    version the real proxy of the tests runs."""
     from components.litellm_gateway import MIGRATION_SCRIPT
     from config import DEFAULT_LITELLM_IMAGE
     from tests.support.real_litellm import Installation
 
-    (site,) = (Installation.find().root / "venv" / "lib").glob("python3*/site-packages")
+    (site,) = (Installation.find(version).root / "venv" / "lib").glob("python3*/site-packages")
     (dist,) = site.glob("litellm-*.dist-info")
-    version = dist.name.removeprefix("litellm-").removesuffix(".dist-info")
-    assert DEFAULT_LITELLM_IMAGE.endswith(f"-v{version}-stable")
+    assert dist.name.removeprefix("litellm-").removesuffix(".dist-info") == version
+    assert DEFAULT_LITELLM_IMAGE == f"ghcr.io/berriai/litellm-non_root:v{DEFAULT_VERSION}"
     assert "run_server" in (site / MIGRATION_SCRIPT).read_text()
 
 
@@ -165,8 +167,8 @@ def test_the_database_wait_waits_while_nothing_listens(postgres_server):
 
 
 def test_a_new_image_gets_a_new_migration_job(mocked):
-    first = deploy(mocked, image="ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable").one(JOB)
-    second = deploy(mocked, image="ghcr.io/berriai/litellm-non_root:main-v1.110.0-stable").one(JOB)
+    first = deploy(mocked, image="ghcr.io/berriai/litellm-non_root:v1.108.7").one(JOB)
+    second = deploy(mocked, image="ghcr.io/berriai/litellm-non_root:v1.108.14").one(JOB)
     assert first.manifest["metadata"]["name"] != second.manifest["metadata"]["name"]
     assert first.name == second.name  # same Pulumi resource: the change is a replacement
 

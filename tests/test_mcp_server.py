@@ -95,6 +95,7 @@ def test_auth_value_is_a_secret_output(provider):
 # --- lifecycle -----------------------------------------------------------------------------------
 
 
+@pytest.mark.every_litellm_version
 def test_lifecycle_with_the_auth_value_written_only(provider, litellm_api, name):
     backend = litellm_api.backend
     inputs, server_id, outs = created(provider, news_for(litellm_api, name))
@@ -148,6 +149,7 @@ def test_a_name_taken_ignoring_case_is_refused(provider, litellm_api, name):
 # --- drift and import ----------------------------------------------------------------------------
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_hand_edits_and_deletion(provider, litellm_api, name):
     backend = litellm_api.backend
     inputs, server_id, outs = created(provider, news_for(litellm_api, name))
@@ -161,6 +163,7 @@ def test_refresh_sees_hand_edits_and_deletion(provider, litellm_api, name):
     assert provider.read(server_id, outs).id == ""
 
 
+@pytest.mark.every_litellm_version
 def test_import_from_the_id_alone(provider, litellm_api, name):
     server_id = f"legacy_{uuid.uuid4().hex[:8]}"
     litellm_api.backend.admin_json("POST", "/v1/mcp/server", json={

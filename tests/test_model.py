@@ -189,6 +189,7 @@ def test_diff_ignores_server_filled_outputs_and_reports_unknowns(provider):
 # --- lifecycle -----------------------------------------------------------------------------------
 
 
+@pytest.mark.every_litellm_version
 def test_full_lifecycle_and_call_counts(provider, litellm_api):
     inputs, model_id, outs = create(provider, litellm_api, extra_params={"merge_reasoning_content_in_choices": True})
     row = litellm_api.backend.stored_model(model_id)
@@ -226,6 +227,7 @@ def test_full_lifecycle_and_call_counts(provider, litellm_api):
     assert [c.status for c in litellm_api.calls_to("POST", "/model/delete")] == [200, 400]
 
 
+@pytest.mark.every_litellm_version
 def test_replacement_creates_the_new_model_before_deleting_the_old(provider, litellm_api):
     inputs, old_id, outs = create(provider, litellm_api)
     news = checked(provider, inputs, program(inputs, api_base=None))
@@ -275,6 +277,7 @@ def test_rename_is_an_update(provider, litellm_api):
 # --- drift and import ----------------------------------------------------------------------------
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_changes_made_by_hand(provider, litellm_api):
     flag = {"merge_reasoning_content_in_choices": True}
     inputs, model_id, outs = create(provider, litellm_api, extra_params=flag)
@@ -292,6 +295,7 @@ def test_refresh_sees_changes_made_by_hand(provider, litellm_api):
     assert provider.read(model_id, outs).outs == outs
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_a_model_deleted_by_hand(provider, litellm_api):
     _, model_id, outs = create(provider, litellm_api)
     delete_model(litellm_api, model_id)
@@ -362,6 +366,7 @@ def test_refresh_tolerates_params_a_proxy_does_not_echo(provider, litellm_api):
     assert read.id == model_id and read.outs == outs
 
 
+@pytest.mark.every_litellm_version
 def test_import_from_the_id_alone(provider, litellm_api):
     name = unique("deepseek-chat")
     model_id = seed_model(litellm_api, name, {"model": "deepseek/deepseek-chat", "api_key": "sk-deepseek-123456",

@@ -59,6 +59,7 @@ def test_diff_new_name_replaces_everything_else_in_place(provider, name):
         assert (result.changes, result.replaces) == (True, []), change
 
 
+@pytest.mark.every_litellm_version
 def test_lifecycle_update_keeps_description_and_models(provider, litellm_api, name):
     backend = litellm_api.backend
     inputs, tag_id, outs = created(provider, news_for(litellm_api, name))
@@ -85,6 +86,7 @@ def test_lifecycle_update_keeps_description_and_models(provider, litellm_api, na
     assert name not in tag_names(backend) and provider.read(name, outs).id == ""
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_hand_edits(provider, litellm_api, name):
     backend = litellm_api.backend
     inputs, _, outs = created(provider, news_for(litellm_api, name))
@@ -112,6 +114,7 @@ def test_lost_create_answer_ends_with_one_tag(provider, litellm_api, name):
     assert litellm_api.calls_to("POST", "/tag/update") == []  # the found tag already matches
 
 
+@pytest.mark.every_litellm_version
 def test_import_by_name(provider, litellm_api, name):
     litellm_api.backend.admin_json("POST", "/tag/new", json={"name": name, "description": "legacy",
                                                              "models": ["m"], "tpm_limit": 9})

@@ -94,6 +94,7 @@ def test_diff_updates_in_place(provider):
 # --- lifecycle -----------------------------------------------------------------------------------
 
 
+@pytest.mark.every_litellm_version
 def test_full_lifecycle_and_call_counts(provider, litellm_api):
     backend = litellm_api.backend
     inputs, team_id, outs = create(provider, litellm_api)
@@ -135,6 +136,7 @@ def test_connection_only_change_sends_nothing(provider, litellm_api):
 # --- drift and import ----------------------------------------------------------------------------
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_hand_edits_and_deletion(provider, litellm_api):
     backend = litellm_api.backend
     inputs, team_id, outs = create(provider, litellm_api)
@@ -160,6 +162,7 @@ def test_server_filled_values_are_not_drift(provider, litellm_api):
     assert provider.diff(team_id, provider.read(team_id, outs).outs, inputs).changes is False
 
 
+@pytest.mark.every_litellm_version
 def test_import_from_the_id_alone(provider, litellm_api, uid):
     legacy = f"legacy-{uid}"
     litellm_api.backend.admin_json("POST", "/team/new", json={

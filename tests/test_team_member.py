@@ -60,6 +60,7 @@ def test_diff_role_and_budget_in_place_team_and_user_replace(provider):
     assert set(provider.diff("t-1/alice-t-1", olds, moved).replaces) == {"user_id", "member_id"}
 
 
+@pytest.mark.every_litellm_version
 def test_lifecycle_update_in_place_and_delete(provider, litellm_api, team):
     backend = litellm_api.backend
     inputs, member_id, outs = created(provider, news_for(litellm_api, team))
@@ -83,6 +84,7 @@ def test_a_member_without_a_role_is_added_as_a_user(provider, litellm_api, team)
     assert provider.diff(member_id, provider.read(member_id, outs).outs, inputs).changes is False
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_hand_edits_and_removal(provider, litellm_api, team):
     backend = litellm_api.backend
     inputs, member_id, outs = created(provider, news_for(litellm_api, team))
@@ -106,6 +108,7 @@ def test_update_of_a_member_removed_by_hand_writes_no_orphan_row(provider, litel
                                AND user_id = '{inputs["user_id"]}'""") == [["0"]]
 
 
+@pytest.mark.every_litellm_version
 def test_import_by_team_and_user(provider, litellm_api, team):
     litellm_api.backend.admin_json("POST", "/team/member_add", json={
         "team_id": team, "member": {"user_id": "carol", "role": "user"}, "max_budget_in_team": 2.0})

@@ -86,6 +86,7 @@ def test_diff_in_place_and_replacement(provider, uid):
 # --- lifecycle -----------------------------------------------------------------------------------
 
 
+@pytest.mark.every_litellm_version
 def test_lifecycle_update_in_place_and_delete(provider, litellm_api, uid):
     backend = litellm_api.backend
     inputs, user_id, outs = created(provider, news_for(litellm_api, uid))
@@ -105,6 +106,7 @@ def test_lifecycle_update_in_place_and_delete(provider, litellm_api, uid):
     provider.delete(user_id, news)  # already gone: no error
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_hand_edits_and_deletion(provider, litellm_api, uid):
     backend = litellm_api.backend
     inputs, user_id, outs = created(provider, news_for(litellm_api, uid))
@@ -126,6 +128,7 @@ def test_update_never_resurrects_a_user_deleted_by_hand(provider, litellm_api, u
     assert user_row(backend, user_id) is None and litellm_api.calls_to("POST", "/user/update") == []
 
 
+@pytest.mark.every_litellm_version
 def test_import_from_the_id_alone(provider, litellm_api, uid):
     legacy = f"legacy-{uid}"
     litellm_api.backend.admin_json("POST", "/user/new", json={

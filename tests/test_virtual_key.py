@@ -114,6 +114,7 @@ def test_diff_never_replaces(provider):
 # --- lifecycle -----------------------------------------------------------------------------------
 
 
+@pytest.mark.every_litellm_version
 def test_full_lifecycle_and_call_counts(provider, litellm_api):
     backend = litellm_api.backend
     inputs, token, outs = create(provider, litellm_api)
@@ -180,6 +181,7 @@ def test_connection_only_change_sends_nothing(provider, litellm_api):
     assert litellm_api.calls == [] and result.outs["key"] == outs["key"] and result.outs["request_timeout"] == 9.0
 
 
+@pytest.mark.every_litellm_version
 def test_a_forced_replacement_frees_the_alias_for_the_new_key(provider, litellm_api):
     """`delete_before_replace`: LiteLLM lets a new key take the alias of a deleted (archived) one."""
     backend = litellm_api.backend
@@ -194,6 +196,7 @@ def test_a_forced_replacement_frees_the_alias_for_the_new_key(provider, litellm_
 # --- drift and import ----------------------------------------------------------------------------
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_hand_edits(provider, litellm_api):
     inputs, token, outs = create(provider, litellm_api)
     litellm_api.backend.admin_json("POST", "/key/update", json={
@@ -217,6 +220,7 @@ def test_server_values_for_undeclared_fields_are_not_drift(provider, litellm_api
     assert provider.diff(token, read.outs, inputs).changes is False
 
 
+@pytest.mark.every_litellm_version
 def test_refresh_sees_deleted_and_cascade_deleted_keys(provider, litellm_api):
     backend = litellm_api.backend
     _, token, outs = create(provider, litellm_api)
@@ -235,6 +239,7 @@ def test_refresh_sees_deleted_and_cascade_deleted_keys(provider, litellm_api):
     assert [c.status for c in litellm_api.calls_to("POST", "/key/delete")] == [404]
 
 
+@pytest.mark.every_litellm_version
 def test_import_from_the_token_alone(provider, litellm_api):
     made = litellm_api.backend.admin_json("POST", "/key/generate", json={
         "key_alias": "legacy", "models": ["m1"], "max_budget": 10.0, "budget_duration": "7d",
@@ -393,6 +398,7 @@ def test_expired_key_is_shown_on_refresh_and_renew_extends_it(provider, litellm_
     assert provider.diff(token, read.outs, settled).changes is False
 
 
+@pytest.mark.every_litellm_version
 def test_rotation_keeps_the_old_value_for_the_grace_period(provider, litellm_api):
     backend = litellm_api.backend
     inputs, token, outs = create(provider, litellm_api, rotation="1", rotation_grace_period="2s", team_id=None)
@@ -426,6 +432,7 @@ def test_rotation_keeps_the_old_value_for_the_grace_period(provider, litellm_api
     assert live_tokens(backend) == []
 
 
+@pytest.mark.every_litellm_version
 def test_rotation_without_grace_revokes_at_once_and_rotate_every(provider, litellm_api):
     backend = litellm_api.backend
     inputs, token, outs = create(provider, litellm_api, rotate_every="3s", rotation_grace_period="0")

@@ -16,7 +16,8 @@ import pytest
 
 from tests.support.pulumi_cli import REPO_ROOT, PulumiProject, ensure_toolchain
 
-pytestmark = pytest.mark.e2e
+# Part of the compatibility suite: the whole workflow runs on each tested LiteLLM version.
+pytestmark = [pytest.mark.e2e, pytest.mark.every_litellm_version]
 
 MOCK_ANSWER = "Hello from LiteMaaS"
 MODELS = [
@@ -44,18 +45,18 @@ def handoff(project: PulumiProject, alias: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, real_litellm_server):
-    real_litellm_server.reset()
+def world(tmp_path_factory, litellm_server):
+    litellm_server.reset()
     project = PulumiProject(tmp_path_factory.mktemp("workflow"), ensure_toolchain())
     project.set_plain({
-        "deployGateway": False, "gatewayUrl": real_litellm_server.url,
+        "deployGateway": False, "gatewayUrl": litellm_server.url,
         "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"},
         "models": MODELS, "teams": TEAMS, "keys": KEYS,
     })
-    project.set_secret("masterKey", real_litellm_server.master_key)
+    project.set_secret("masterKey", litellm_server.master_key)
     project.up()
     outputs = project.outputs(show_secrets=True)
-    yield project, real_litellm_server, outputs
+    yield project, litellm_server, outputs
     project.destroy()
 
 

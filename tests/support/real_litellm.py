@@ -1,6 +1,7 @@
-"""The real LiteLLM proxy (1.108.7) on a real PostgreSQL, on 127.0.0.1, for tests and the sandbox.
+"""The real LiteLLM proxy on a real PostgreSQL, on 127.0.0.1, for tests and the sandbox.
 
-Everything comes from `scripts/real-litellm` (linked at `.tools/real-litellm`): the proxy's venv, the query-engine
+Everything comes from `scripts/real-litellm` (linked at `.tools/real-litellm-<version>`, and `.tools/real-litellm`
+for the default image's version): the proxy's venv, the query-engine
 stand-in over Prisma's WebAssembly engine, and a data directory with LiteLLM's migrations already applied. A
 server copies that template (no 40 s migration per start), starts PostgreSQL and the proxy on free ports with
 random master and salt keys, and waits until `/health/readiness` reports the database connected.
@@ -26,8 +27,11 @@ from typing import Any
 
 import requests
 
+from dynamic_providers.litellm_versions import DEFAULT_VERSION
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-INSTALL = REPO_ROOT / ".tools" / "real-litellm"
+TOOLS = REPO_ROOT / ".tools"
+INSTALL = TOOLS / "real-litellm"
 START_TIMEOUT = 180.0
 # The LiteLLM image ships its `proxy-runtime` extra (prometheus-client>=0.20.0,<1.0); the installed proxy venv does
 # not, so a proxy with the `prometheus` callback gets this pinned copy on its PYTHONPATH (installed once here).
@@ -61,12 +65,20 @@ class Installation:
     root: Path
 
     @classmethod
-    def find(cls) -> "Installation":
-        root = INSTALL.resolve() if INSTALL.exists() else None
+    def find(cls, version: str | None = None) -> "Installation":
+        """The install of LiteLLM `version` (default: the default image's)."""
+        link = TOOLS / f"real-litellm-{version}" if version and version != DEFAULT_VERSION else INSTALL
+        root = link.resolve() if link.exists() else None
         if root is None or not (root / "stamp").is_file():
-            raise RealLiteLLMError(f"the real LiteLLM proxy is not installed at {INSTALL}: run scripts/real-litellm "
-                                   "(make test does)")
+            what = f"scripts/real-litellm {version}" if version and version != DEFAULT_VERSION else "scripts/real-litellm"
+            raise RealLiteLLMError(f"the real LiteLLM proxy is not installed at {link}: run {what} (make test does)")
         return cls(root)
+
+    @property
+    def version(self) -> str:
+        """The LiteLLM version installed (what its `/health/readiness` reports as `litellm_version`)."""
+        stored = self.root / "version"
+        return stored.read_text().strip() if stored.is_file() else DEFAULT_VERSION
 
     @property
     def python(self) -> Path:
@@ -84,6 +96,12 @@ class Installation:
     @property
     def template(self) -> Path:
         return self.root / "pgdata-template"
+
+    @property
+    def migrations(self) -> Path:
+        """litellm-proxy-extras' migrations folder: what `prisma migrate deploy` applies for this version."""
+        (found,) = (self.root / "venv" / "lib").glob("python3*/site-packages/litellm_proxy_extras/migrations")
+        return found
 
     def engine_env(self) -> dict[str, str]:
         return {
@@ -147,6 +165,31 @@ class Postgres:
 
     def rows(self, sql: str, database: str = "litellm") -> list[list[str]]:
         return [line.split("\t") for line in self.psql(sql, database).splitlines() if line]
+
+    def migrate(self, install: Installation, database: str = "litellm") -> list[str]:
+        """Apply `install`'s migrations the database lacks, as the gateway's migration Job (`prisma migrate deploy`)
+        does for a new image: in name order, each file as one simple-query message, recorded in
+        `_prisma_migrations`. Answers the names applied. A recorded migration whose file changed is refused, as
+        Prisma refuses it."""
+        import hashlib
+
+        applied = {name: checksum for name, checksum in
+                   self.rows("SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL "
+                             "AND rolled_back_at IS NULL", database)}
+        done = []
+        for folder in sorted(path for path in install.migrations.iterdir() if (path / "migration.sql").is_file()):
+            sql = (folder / "migration.sql").read_bytes()
+            checksum = hashlib.sha256(sql).hexdigest()
+            if folder.name in applied:
+                if applied[folder.name] != checksum:
+                    raise RealLiteLLMError(f"migration {folder.name} was modified after it was applied")
+                continue
+            self.psql(sql.decode(), database)
+            quoted = folder.name.replace("'", "''")
+            self.psql("INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) "
+                      f"VALUES (gen_random_uuid(), '{checksum}', now(), '{quoted}', 1)", database)
+            done.append(folder.name)
+        return done
 
     def snapshot_baseline(self) -> None:
         """Keep a copy of every table's rows as the proxy left them at start-up."""
@@ -249,10 +292,13 @@ class RealLiteLLM(StartedService):
     def __init__(self, *, log_level: str = "ERROR", extra_env: dict[str, str] | None = None,
                  general_settings: dict[str, Any] | None = None, litellm_settings: dict[str, Any] | None = None,
                  router_settings: dict[str, Any] | None = None, share_database_with: "RealLiteLLM | None" = None,
-                 database_url: str | None = None, master_key: str | None = None, salt_key: str | None = None):
+                 database_url: str | None = None, master_key: str | None = None, salt_key: str | None = None,
+                 version: str | None = None):
         """`share_database_with`: a second proxy (another pod) on the first one's running PostgreSQL, with its
-        master and salt keys; the first one owns the database and must outlive this one."""
-        self.install = Installation.find()
+        master and salt keys; the first one owns the database and must outlive this one. `version`: the LiteLLM
+        version to run (installed by `scripts/real-litellm VERSION`; default: the default image's)."""
+        self.install = Installation.find(version)
+        self.version = self.install.version
         self.database_owner = share_database_with
         self.database_url = database_url
         owner = share_database_with
@@ -349,6 +395,17 @@ class RealLiteLLM(StartedService):
         self.db.restore_baseline()
 
     def stop(self) -> None:
+        self.stop_proxy()
+        if self.db is not None:
+            if self.database_owner is None:
+                self.db.stop()
+            self.db = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def stop_proxy(self) -> None:
+        """Stop the proxy and keep its PostgreSQL running (an upgrade: another version's proxy takes over)."""
         if self._process is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._process.pid, signal.SIGTERM)
@@ -362,13 +419,6 @@ class RealLiteLLM(StartedService):
                 self._process.wait(timeout=15)
             self._process = None
             self._log.close()
-        if self.db is not None:
-            if self.database_owner is None:
-                self.db.stop()
-            self.db = None
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
 
     def admin(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> requests.Response:
         """One admin API call with the master key (or `key`)."""
