@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: test unit tools venv policy-venv bench bench-real bench-engine-floor sandbox sandbox-down clean
+.PHONY: test lint unit tools venv policy-venv bench bench-real bench-engine-floor sandbox sandbox-down clean
 
-test: venv policy-venv tools
+test: venv policy-venv tools lint
 	$(VENV)/bin/python -m pytest
 
 # Mock and double tests only (no engine, no API server, no LiteLLM proxy): the quick inner loop.
@@ -21,6 +21,10 @@ sandbox: venv tools
 
 sandbox-down: venv
 	$(VENV)/bin/python scripts/sandbox.py down
+
+# Unused or undefined names and syntax errors (pyproject.toml); `make test` runs it first.
+lint: venv
+	$(VENV)/bin/ruff check .
 
 venv: $(STAMP)
 

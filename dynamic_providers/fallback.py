@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult

@@ -23,8 +23,8 @@ import json
 import logging
 import math
 import time
-from dataclasses import dataclass, fields as dataclass_fields, replace
-from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
+from dataclasses import dataclass, fields as dataclass_fields
+from typing import Any, Callable, ClassVar, Mapping, Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider

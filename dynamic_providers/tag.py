@@ -13,7 +13,7 @@ the class names are stable API. Never rename or move them.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+from typing import Optional, Sequence
 
 import pulumi
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Optional, Sequence
 

@@ -19,7 +19,7 @@ from dynamic_providers.admin_client import (PLAIN_HTTP_REFUSED, AdminClient, Lit
                                             redact)
 from dynamic_providers.litellm_versions import parse_version, version_warning
 from litemaas_cli import render, reports
-from litemaas_common.handoff import day, handoff_message, money, openai_base_url
+from litemaas_common.handoff import day, handoff_message, money
 from litemaas_cli.reports import Check
 from litemaas_cli.target import Target, TargetError, from_stack, from_url
 

@@ -132,10 +132,6 @@ def litellm_api(real_litellm):
 @pytest.fixture
 def postgres_server(tmp_path_factory):
     """A PostgreSQL server (the real-proxy tooling's, LiteLLM's database migrated) for this test only."""
-    import os
-    import shutil
-    import tempfile
-    from pathlib import Path
 
     from tests.support.real_litellm import Installation, Postgres
 

@@ -12,7 +12,6 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests

@@ -2,7 +2,6 @@
 file's line in every problem, all at preview in the one ConfigError."""
 
 import json
-import os
 
 import pytest
 
