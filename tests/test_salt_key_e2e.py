@@ -1,5 +1,5 @@
-"""End to end with the real engine against the local API server: a stack that generated its salt key adopts that
-value in config with no change, refuses another one at preview (naming `litemaas:litellm.saltKey`, showing no
+"""End to end with the real engine against the local API server: a stack made by the program before the guard gets
+the guard on its first `up` and nothing else; it then adopts its generated salt key's value in config with no change, refuses another one at preview (naming `litemaas:litellm.saltKey`, showing no
 key), takes it once acknowledged, and refuses the next change while the acknowledgement is left behind. The state
 never holds a salt key in clear. The steps run in order on one stack; each test is one step.
 """
@@ -12,7 +12,8 @@ import json
 import pytest
 
 from tests.support.kube_cluster import LocalCluster, ensure_binaries
-from tests.support.pulumi_cli import PulumiProject, ensure_toolchain
+from tests.support.pulumi_cli import REPO_ROOT, PulumiProject, ensure_toolchain
+from tests.test_state_compatibility import earlier_program
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +22,7 @@ NEW_SALT_KEY = "salt-e2e-" + "n" * 48
 SECRETS = {"masterKey": "sk-master-salt-key-0123456789", "litellm.uiPassword": "ui-password-salt-123",
            "postgres.password": "pg-password-salt-456"}
 GUARD = "pulumi-python:dynamic/litemaas:SaltKeyGuard"
+BEFORE_THE_GUARD = "196371fcb2f81471b9d2f958139d1169e44277df"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,9 @@ def world(tmp_path_factory):
     bin_dir = ensure_toolchain()
     ensure_binaries()
     with LocalCluster() as cluster:
-        project = PulumiProject(tmp_path_factory.mktemp("salt-key"), bin_dir, extra_env=cluster.env())
+        workdir = tmp_path_factory.mktemp("salt-key")
+        project = PulumiProject(workdir, bin_dir, extra_env=cluster.env(),
+                                source=earlier_program(workdir / "earlier", BEFORE_THE_GUARD))
         project.set_plain({"namespace": NAMESPACE, "platform": "openshift",
                            "hostname": "litellm.apps.salt.example.com", "postgres": {"storageSize": "1Gi"}})
         for path, value in SECRETS.items():
@@ -57,9 +61,17 @@ def set_salt_key(project, value: str) -> None:
     project.set_secret("litellm.saltKey", value)
 
 
-def test_1_up_generates_the_salt_key_and_records_it_only_as_ciphertext(world):
+def test_1_an_earlier_stack_gets_the_guard_and_nothing_else(world):
     project, cluster, seen = world
     project.up()
+    project.install_program(REPO_ROOT)
+    assert changes(project) == {"litellm-salt-key-guard": "create"}
+    project.up()
+    project.up("--expect-no-changes")
+
+
+def test_2_the_guard_holds_the_generated_salt_key_only_as_ciphertext(world):
+    project, cluster, seen = world
     seen["generated"] = generated_salt_key(project)
     assert secret_salt_key(cluster) == seen["generated"]
     exported = project.run("stack", "export").stdout
@@ -68,7 +80,7 @@ def test_1_up_generates_the_salt_key_and_records_it_only_as_ciphertext(world):
     assert "ciphertext" in guard["inputs"]["salt_key"] and "ciphertext" in guard["outputs"]["salt_key"]
 
 
-def test_2_setting_the_generated_value_in_config_changes_nothing(world):
+def test_3_setting_the_generated_value_in_config_changes_nothing(world):
     project, cluster, seen = world
     set_salt_key(project, seen["generated"])
     planned = changes(project)
@@ -78,7 +90,7 @@ def test_2_setting_the_generated_value_in_config_changes_nothing(world):
     assert secret_salt_key(cluster) == seen["generated"]
 
 
-def test_3_another_salt_key_is_refused_at_preview_with_the_safe_path_and_no_key(world):
+def test_4_another_salt_key_is_refused_at_preview_with_the_safe_path_and_no_key(world):
     project, cluster, seen = world
     set_salt_key(project, NEW_SALT_KEY)
     refused = project.run("preview", check=False)
@@ -90,7 +102,7 @@ def test_3_another_salt_key_is_refused_at_preview_with_the_safe_path_and_no_key(
     assert secret_salt_key(cluster) == seen["generated"]
 
 
-def test_4_acknowledged_the_new_salt_key_is_applied(world):
+def test_5_acknowledged_the_new_salt_key_is_applied(world):
     project, cluster, seen = world
     project.edit_config(lambda config: config["litemaas:litellm"].update(acknowledgeNewSaltKey=True))
     project.up()
@@ -98,7 +110,7 @@ def test_4_acknowledged_the_new_salt_key_is_applied(world):
     assert NEW_SALT_KEY not in project.run("stack", "export").stdout
 
 
-def test_5_a_left_over_acknowledgement_does_not_cover_the_next_change(world):
+def test_6_a_left_over_acknowledgement_does_not_cover_the_next_change(world):
     project, cluster, seen = world
     set_salt_key(project, seen["generated"])
     refused = project.run("preview", check=False)
@@ -108,7 +120,7 @@ def test_5_a_left_over_acknowledgement_does_not_cover_the_next_change(world):
     assert changes(project) == {}
 
 
-def test_6_destroy(world):
+def test_7_destroy(world):
     project, cluster, seen = world
     project.destroy()
     assert project.resources() == []
