@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
+from dynamic_providers.salt_key import SaltKeyGuard
 from config import AlertingConfig, IngressConfig, LiteLLMConfig, MonitoringConfig
 
 COMPONENT = "litellm"
@@ -183,13 +184,19 @@ class LiteLLMGateway(pulumi.ComponentResource):
         else:
             self.master_key = pulumi.Output.secret(args.master_key)
         # The salt key encrypts every credential LiteLLM stores; a new one makes them unreadable, so it is
-        # generated once, never has keepers, and is protected while the database outlives the stack.
-        if config.salt_key is not None:
-            self.salt_key = config.salt_key
-        else:
-            self.salt_key = random.RandomPassword(
-                f"{name}-salt-key", length=64, special=False,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect_salt_key)).result
+        # generated once, never has keepers, and is protected while it is the one in use and the database
+        # outlives the stack. It is generated even when `litellm.saltKey` is set: a stack that generated one can
+        # then adopt that very value in config (the protected resource stays), and the guard below refuses any
+        # other value at preview.
+        generated_salt_key = random.RandomPassword(
+            f"{name}-salt-key", length=64, special=False,
+            opts=pulumi.ResourceOptions(parent=self,
+                                        protect=args.protect_salt_key and config.salt_key is None)).result
+        self.salt_key = config.salt_key if config.salt_key is not None else generated_salt_key
+        self.salt_key_guard = SaltKeyGuard(
+            f"{name}-salt-key-guard", salt_key=self.salt_key,
+            source="generated" if config.salt_key is None else "config",
+            acknowledged=config.acknowledge_new_salt_key, namespace=args.namespace, opts=child)
         if config.ui_password is not None:
             self.admin_password = config.ui_password
         else:
@@ -214,7 +221,8 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 **({} if args.database_url_secret else {"DATABASE_URL": args.database_url}),
                 **optional_credentials,
             },
-            opts=child)
+            # Nothing takes a new salt key before the guard has accepted it (`up --skip-preview` included).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.salt_key_guard]))
 
         settings = proxy_config(args.redis_url is not None, args.monitoring, args.alerting)
         self.config_map = None

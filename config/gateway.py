@@ -69,6 +69,8 @@ class LiteLLMConfig:
     ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)  # kubernetes platform: who may reach the pods
     # Bring-your-own secrets (e.g. to reattach a kept database); generated once when unset.
     salt_key: Optional[pulumi.Output[str]] = None
+    # A change of the effective salt key is refused at preview unless this is set for that `up`.
+    acknowledge_new_salt_key: bool = False
     ui_password: Optional[pulumi.Output[str]] = None
     autoscaling: Optional[AutoscalingConfig] = None
     # Several pods without a shared Redis: each enforces limits and budgets on its own (accepted explicitly).
@@ -98,7 +100,7 @@ class IngressConfig:
 
 
 LITELLM_KEYS = ["image", "replicas", "resources", "uiUsername", "routeTimeout", "extraEnv", "logLevel",
-                 "ingressNamespaces", "saltKey", "uiPassword", "autoscaling", "allowReplicasWithoutRedis"]
+                 "ingressNamespaces", "saltKey", "acknowledgeNewSaltKey", "uiPassword", "autoscaling", "allowReplicasWithoutRedis"]
 
 
 AUTOSCALING_KEYS = ["minReplicas", "maxReplicas", "targetCPUUtilization"]
@@ -182,6 +184,7 @@ def parse_litellm(top: Reader, stored_as_secret: bool, redis_configured: bool = 
         log_level=log_level,
         ingress_namespaces=section.string_list("ingressNamespaces", check=check_namespace) or defaults.ingress_namespaces,
         salt_key=secret_string(section, "saltKey", stored_as_secret, min_length=32),
+        acknowledge_new_salt_key=section.boolean("acknowledgeNewSaltKey", False),
         ui_password=secret_string(section, "uiPassword", stored_as_secret, min_length=12),
         autoscaling=autoscaling,
         allow_replicas_without_redis=allow_without_redis,

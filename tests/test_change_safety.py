@@ -238,7 +238,8 @@ CASES: dict[str, tuple[str, object, str]] = {
     "litellm.replicas": ("full", 3, "kept"),
     "litellm.resources": ("full", {**RESOURCES, "limits": {"cpu": "2", "memory": "2Gi"}}, "kept"),
     "litellm.routeTimeout": ("full", "900s", "kept"),
-    "litellm.saltKey": ("full", "salt-" + "z" * 40, "updated"),
+    "litellm.acknowledgeNewSaltKey": ("full", True, "kept"),
+    "litellm.saltKey": ("full", "salt-" + "z" * 40, "refused"),
     "litellm.uiPassword": ("full", "ui-password-9999", "updated"),
     "litellm.uiUsername": ("full", "root", "updated"),
     "litellmEnterprise": ("gatewayless", E(litellmEnterprise=False, **{"keys[0].tags": DELETE, "keys[0].guardrails": DELETE,
@@ -381,6 +382,9 @@ CASES: dict[str, tuple[str, object, str]] = {
     # the credentials again, on a stack that generated them
     "masterKey (set, was generated)": ("generated", E(masterKey=MASTER), "deleted"),
     "litellm.saltKey (set, was generated)": ("generated", E(**{"litellm.saltKey": "salt-" + "k" * 40}), "refused"),
+    "litellm.saltKey (removed: generated)": ("full", E(**{"litellm.saltKey": DELETE}), "refused"),
+    "litellm.saltKey (acknowledged)": ("full", E(**{"litellm.saltKey": "salt-" + "z" * 40,
+                                                    "litellm.acknowledgeNewSaltKey": True}), "updated"),
     "litellm.uiPassword (set, was generated)": ("generated", E(**{"litellm.uiPassword": "ui-password-0123"}), "deleted"),
     "postgres.password (set, was generated)": ("generated", E(**{"postgres.password": "pg-password-0123456789"}), "deleted"),
     "postgres.password (removed: generated)": ("full", E(**{"postgres.password": DELETE}), "rolled"),
@@ -489,9 +493,13 @@ def test_documented_removals_are_the_ones_the_matrix_finds():
 
 # What the objects' effect does not say: shown under the table.
 CAVEATS: dict[str, str] = {
-    "litellm.saltKey": "the Secret is updated in place, but the gateway can no longer read the model credentials "
-                       "LiteLLM stored encrypted with the old salt key; change it only to reattach a database that "
-                       "was written with the new one (not refused yet: see Troubleshooting)",
+    "litellm.saltKey": "set, changed or removed (a generated one would replace it) on a stack that has one, it is "
+                       "refused at preview by `litemaas:SaltKeyGuard`: the gateway could no longer read the model "
+                       "credentials LiteLLM stored encrypted with the old salt key. Setting exactly the value the "
+                       "stack generated is accepted (no change). See Troubleshooting",
+    "litellm.saltKey (acknowledged)": "with `litellm.acknowledgeNewSaltKey: true` the Secret is updated in place "
+                                      "and the pods roll, but every model and credential with a stored secret "
+                                      "must be created again under the new salt key (Troubleshooting)",
 }
 
 HEADINGS = {

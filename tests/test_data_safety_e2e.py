@@ -13,7 +13,7 @@ from tests.support.pulumi_cli import PulumiProject, ensure_toolchain
 pytestmark = pytest.mark.e2e
 
 NAMESPACE = "e2e-data-safety"
-SECRETS = {  # no generated credentials: the stack needs no random provider and no gateway to call
+SECRETS = {  # no generated credentials (the salt key is generated but unused) and no gateway to call
     "masterKey": "sk-master-data-safety-0123456789",
     "litellm.saltKey": "salt-" + "d" * 59,
     "litellm.uiPassword": "ui-password-safety-123",

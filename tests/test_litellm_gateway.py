@@ -464,3 +464,26 @@ def test_plain_extra_env_stays_plain(mocked):
     recorder = mocked.run({"litellm": {"extraEnv": {"HTTPS_PROXY": "http://proxy.example.com:3128"}}}).recorder
     env = {e["name"]: e for e in container(recorder)["env"]}
     assert env["HTTPS_PROXY"] == {"name": "HTTPS_PROXY", "value": "http://proxy.example.com:3128"}
+
+
+def test_a_configured_salt_key_leaves_the_generated_one_unprotected_and_unused(mocked):
+    """Adopting the generated value in config keeps the resource (protect cannot stop the `up`); only the guard
+    decides whether the effective salt key may change."""
+    import pulumi
+    configured = "configured-salt-" + "c" * 32
+    recorder = deploy(mocked, salt_key=pulumi.Output.secret(configured))
+    assert recorder.one(RANDOM, "litellm-salt-key").request.protect is False
+    assert recorder.one(SECRET).manifest["stringData"]["LITELLM_SALT_KEY"] == configured
+
+
+def test_the_salt_key_guard_holds_the_effective_key_as_a_secret_before_the_secret_takes_it(mocked):
+    import pulumi
+    for kwargs, source, value in [({}, "generated", "litellm-salt-key-Gen3rated:/@#%"),
+                                  ({"salt_key": pulumi.Output.secret("s" * 40), "acknowledge_new_salt_key": True},
+                                   "config", "s" * 40)]:
+        recorder = deploy(mocked, **kwargs)
+        guard = recorder.one("pulumi-python:dynamic/litemaas:SaltKeyGuard", "litellm-salt-key-guard")
+        assert has_secret_envelope(guard.inputs["salt_key"]) and guard.inputs["salt_key"]["value"] == value
+        assert guard.inputs["source"] == source and guard.inputs["acknowledged"] == ("salt_key" in kwargs)
+        assert "salt_key" in guard.request.additionalSecretOutputs
+        assert any(d.endswith("::litellm-salt-key-guard") for d in recorder.one(SECRET).dependencies)

@@ -166,7 +166,9 @@ BRING_YOUR_OWN = {"masterKey": "sk-" + "m" * 40,
 
 def test_supplied_credentials_replace_every_generated_one(mocked):
     recorder = deploy(mocked, BRING_YOUR_OWN, secret_keys=("masterKey", "litellm", "postgres"))
-    assert recorder.of_type("random:index/randomPassword:RandomPassword") == []
+    # Only the salt key is still generated, unprotected and unused: a stack that generated it may adopt its value.
+    [salt] = recorder.of_type("random:index/randomPassword:RandomPassword")
+    assert salt.name == "litellm-salt-key" and not salt.request.protect
     gateway_secret = next(r for r in recorder.of_type("kubernetes:core/v1:Secret")
                           if r.manifest["metadata"]["name"] == "litellm-credentials").manifest["stringData"]
     assert gateway_secret["LITELLM_SALT_KEY"] == "s" * 64 and gateway_secret["UI_PASSWORD"] == "u" * 24
