@@ -40,12 +40,14 @@ class AccessGroupsConfig:
 
 def parse_access_groups(top: Reader, declared_models: set[str], models_with_own_groups: Mapping[str, str],
                         key_teams: Mapping[str, str | None], team_models: Mapping[str, tuple[str, ...]],
-                        key_models: Mapping[str, tuple[str, ...]]) -> AccessGroupsConfig:
+                        key_models: Mapping[str, tuple[str, ...]],
+                        inherited: tuple[AccessGroupConfig, ...] = ()) -> AccessGroupsConfig:
     """`accessGroups[]` and the `accessGroups` lists of `keys[]` / `teams[]` (their other keys: config.catalog).
 
     models_with_own_groups: model name -> key path of a `modelInfo.access_groups` (a second owner: refused).
+    inherited: a tenant stack's groups, which its platform stack declares.
     """
-    groups = []
+    groups = list(inherited)
     names: dict[str, str] = {}
     listed_models = ", ".join(sorted(declared_models)) or "none"
     for item in list_items(top, "accessGroups", ACCESS_GROUP_KEYS):

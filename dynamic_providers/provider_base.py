@@ -43,6 +43,10 @@ from dynamic_providers.admin_client import (
 
 log = logging.getLogger("litemaas.litellm_admin")
 PROVIDER_KEY = "__provider"
+# Ownership: the stack that creates an object stamps its full name in the object's metadata (keys, teams), so a
+# tenant stack never takes over an object another stack owns. The name travels as an input the diff ignores:
+# stacks made before the stamp existed show no change.
+OWNER_INPUT, OWNER_MARKER = "owner_stack", "litemaas_stack"
 # How the stack config names the connection settings (the program validates them at preview; see config/).
 STACK_URL, STACK_MASTER_KEY, STACK_ADMIN_API = "gatewayUrl", "masterKey", "adminApi"
 _ADMIN_API_SETTINGS = {"requestTimeout": "request_timeout", "readinessTimeout": "readiness_timeout",
@@ -498,10 +502,31 @@ def declared(props: Mapping[str, Any], name: str) -> bool:
     return value is not None and value != [] and value != {}
 
 
+def stack_owner() -> str:
+    """This stack's full name (`organization/litemaas/dev`), as `platformStack` and stack references name it."""
+    try:
+        organization = pulumi.get_organization()
+    except Exception:  # noqa: BLE001 - engines and mocks without an organization
+        organization = "organization"
+    return f"{organization}/{pulumi.get_project()}/{pulumi.get_stack()}"
+
+
+def owner_of(found: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The stack stamped on a LiteLLM object (None: made outside any stack, or before the stamp existed)."""
+    return ((found or {}).get("metadata") or {}).get(OWNER_MARKER) or None
+
+
+def stamped(metadata: Optional[Mapping[str, Any]], props: Mapping[str, Any]) -> dict[str, Any]:
+    """`metadata` with this stack's ownership stamp (kept when already there)."""
+    stamp = {OWNER_MARKER: props[OWNER_INPUT]} if props.get(OWNER_INPUT) else {}
+    return {**stamp, **dict(metadata or {})}
+
+
 class LiteLLMResource(pulumi.dynamic.Resource):
     """Registration shared by every kind: the connection inputs, the table's secret outputs, `get` by id."""
 
     provider_class: ClassVar[type[LiteLLMProvider]]
+    marks_owner: ClassVar[bool] = False  # the kind keeps metadata: objects are stamped with the creating stack
 
     def _register(self, resource_name: str, connection: AdminConnection, props: Mapping[str, Any],
                   opts: Optional[pulumi.ResourceOptions], **options: Any) -> None:
@@ -514,6 +539,8 @@ class LiteLLMResource(pulumi.dynamic.Resource):
         # until the program ends and waits on all of them again each time one resolves, so at thousands of keys
         # each undeclared name costs time growing with N². None values never reach the state either way.
         values.update({name: None for name in self.output_attributes() if name not in values})
+        if self.marks_owner and "id" not in options and (opts is None or opts.id is None):
+            values[OWNER_INPUT] = stack_owner()
         pulumi.dynamic.Resource.__init__(self, provider(), resource_name, values,
                                          pulumi.ResourceOptions.merge(own, opts))
 
