@@ -133,8 +133,10 @@ def test_6_a_model_the_platform_adds_is_usable_by_a_tenant_key_after_the_tenants
 
 
 def litemaas(project: PulumiProject, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "litemaas"), "-q", "--cwd", str(project.dir), *args],
-                          env=project.env, capture_output=True, text=True, timeout=300)
+    # This checkout's CLI (the shared venv's `litemaas` script may be another checkout's).
+    return subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-m", "litemaas_cli", "-q", "--cwd",
+                           str(project.dir), *args], env={**project.env, "PYTHONPATH": str(REPO_ROOT)},
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_7_spend_all_sums_the_platform_and_its_tenants_and_stack_reports_one_tenant(estate):
@@ -173,3 +175,16 @@ def test_8_destroying_a_tenant_removes_exactly_its_objects(estate):
     estate["b"].destroy()
     assert aliases(estate["litellm"]) == {"a1": "organization/litemaas/tenant-a"}
     assert estate["litellm"].admin_json("GET", "/v2/team/list", params={"team_alias": "course-a"})["teams"]
+
+
+def test_9_the_platforms_destroy_refuses_while_a_tenant_still_uses_its_models(estate):
+    platform, tenant_a = estate["platform"], estate["a"]
+    with pytest.raises(PulumiError) as refused:
+        platform.destroy()
+    assert "model 'granite-mock' was not deleted: tenant stacks still use it: organization/litemaas/tenant-a " \
+           "(key a1, team course-a)" in str(refused.value)
+    assert client(tenant_a, "a1").chat.completions.create(model="granite-mock", messages=HELLO)
+    tenant_a.destroy()
+    platform.destroy()
+    assert aliases(estate["litellm"]) == {}
+    assert estate["litellm"].admin_json("GET", "/model/info")["data"] == []
