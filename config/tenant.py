@@ -53,7 +53,9 @@ def read_platform(stack: str) -> PlatformConfig:
     """
     from pulumi.runtime.sync_await import _sync_await
 
-    reference = pulumi.StackReference("platform", stack_name=stack)
+    # Named after the config key: the engine's own error for a stack that does not exist (it stops the program
+    # before the read returns) then reads `pulumi:pulumi:StackReference (platformStack): … unknown stack "…"`.
+    reference = pulumi.StackReference(PLATFORM_STACK, stack_name=stack)
     try:
         outputs: Optional[Mapping[str, Any]] = _sync_await(reference.outputs.future())
     except Exception as exc:  # noqa: BLE001 - the engine's error, made one line naming the key

@@ -188,3 +188,13 @@ def test_9_the_platforms_destroy_refuses_while_a_tenant_still_uses_its_models(es
     platform.destroy()
     assert aliases(estate["litellm"]) == {}
     assert estate["litellm"].admin_json("GET", "/model/info")["data"] == []
+
+
+def test_a_platform_stack_that_does_not_exist_is_one_error_naming_the_key(tmp_path):
+    tenant = PulumiProject(tmp_path, ensure_toolchain(), stack="orphan")
+    tenant.set_plain({"platformStack": "organization/litemaas/nowhere", "keys": KEYS_A[:0]})
+    refused = tenant.run("preview", check=False)
+    assert refused.returncode != 0
+    # The engine stops the program when the read fails: its one line names the key and the stack.
+    assert 'pulumi:pulumi:StackReference (platformStack):\n    error: Preview failed: unknown stack ' \
+           '"organization/litemaas/nowhere"' in refused.output
