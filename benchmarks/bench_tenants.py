@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_real import MODELS, floor, timed  # noqa: E402
+from benchmarks.bench_real import MODELS, floor, print_markdown, timed  # noqa: E402
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain  # noqa: E402
 from tests.support.real_litellm import RealLiteLLM, stop_on_sigterm  # noqa: E402
 
@@ -85,22 +85,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         row["up/floor"] = row["estate up"] / row["floor create"]
         row["up ms/key"] = 1000 * row["estate up"] / row["keys"]
-    print("| " + " | ".join(columns) + " |")
-    print("|" + "|".join("---:" for _ in columns) + "|")
-    for row in rows:
-        cells = []
-        for column in columns:
-            value = row[column]
-            if column in ("keys", "tenants", "concurrent"):
-                cells.append(f"{value:,}")
-            elif column == "up/floor":
-                cells.append(f"{value:.1f}×")
-            elif column == "up ms/key":
-                cells.append(f"{value:.0f}")
-            else:
-                cells.append(f"{value:.1f} s")
-        print("| " + " | ".join(cells) + " |")
-
+    print_markdown(columns, rows, counts=lambda c: c in ("keys", "tenants", "concurrent"),
+                   whole=lambda c: c == "up ms/key")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
