@@ -373,6 +373,8 @@ class LiteLLMProvider(ResourceProvider):
     fields: ClassVar[tuple[Field, ...]] = ()
     # Inputs that exist only to keep an id stable (e.g. a generated model id); compared like any other.
     internal_inputs: ClassVar[tuple[str, ...]] = ()
+    # The kind keeps metadata: objects are stamped with the creating stack (OWNER_INPUT, never compared).
+    marks_owner: ClassVar[bool] = False
     # The provider travels in every resource's state: plain (96 bytes), not a secret (262), as it holds nothing.
     serialize_as_secret_always = False
     _stack: Optional[StackConnection] = None  # set by configure in the provider host; never pickled (class default)
@@ -497,6 +499,18 @@ def settle_id(olds: Mapping[str, Any], inputs: dict[str, Any], id_field: str, ne
     inputs[id_field] = previous if previous and not olds.get(fixed) and keep else new_id()
 
 
+def refreshed_inputs(provider: "LiteLLMProvider", props: Mapping[str, Any], outs: Mapping[str, Any],
+                     names: set[str]) -> Optional[dict[str, Any]]:
+    """The inputs a refresh stores: the refreshed values of `names`, or None (the engine keeps the stored inputs)
+    for an object stored before the ownership stamp existed: its outputs lack the owner, and inputs without it
+    would differ from the program's at every `up` after a refresh (a checkpoint per resource)."""
+    stored = any(props.get(f.name) is not None for f in provider.input_fields
+                 if f.name != getattr(provider, "id_field", None))  # not an import (which needs inputs)
+    if provider.marks_owner and stored and not props.get(OWNER_INPUT):
+        return None
+    return {k: v for k, v in outs.items() if k in names | {OWNER_INPUT}}
+
+
 def declared(props: Mapping[str, Any], name: str) -> bool:
     value = props.get(name)
     return value is not None and value != [] and value != {}
@@ -526,7 +540,6 @@ class LiteLLMResource(pulumi.dynamic.Resource):
     """Registration shared by every kind: the connection inputs, the table's secret outputs, `get` by id."""
 
     provider_class: ClassVar[type[LiteLLMProvider]]
-    marks_owner: ClassVar[bool] = False  # the kind keeps metadata: objects are stamped with the creating stack
 
     def _register(self, resource_name: str, connection: AdminConnection, props: Mapping[str, Any],
                   opts: Optional[pulumi.ResourceOptions], **options: Any) -> None:
@@ -539,7 +552,7 @@ class LiteLLMResource(pulumi.dynamic.Resource):
         # until the program ends and waits on all of them again each time one resolves, so at thousands of keys
         # each undeclared name costs time growing with N². None values never reach the state either way.
         values.update({name: None for name in self.output_attributes() if name not in values})
-        if self.marks_owner and "id" not in options and (opts is None or opts.id is None):
+        if provider.marks_owner and (opts is None or opts.id is None):
             values[OWNER_INPUT] = stack_owner()
         pulumi.dynamic.Resource.__init__(self, provider(), resource_name, values,
                                          pulumi.ResourceOptions.merge(own, opts))

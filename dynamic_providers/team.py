@@ -60,6 +60,7 @@ class TeamProvider(ObjectProvider):
     id_field = "team_id"
     identity_field = "team_alias"
     identity_label = "alias"
+    marks_owner = True
     server_owned_keys = {"metadata": _SYSTEM_METADATA}
 
     def send_create(self, api, body):
@@ -136,7 +137,6 @@ class Team(LiteLLMResource, module="litellm", name="Team"):
     """A LiteLLM team. Type token `pulumi-python:dynamic/litellm:Team`."""
 
     provider_class = TeamProvider
-    marks_owner = True
     team_id: pulumi.Output[str]
     team_alias: pulumi.Output[str]
 

@@ -47,6 +47,7 @@ from dynamic_providers.provider_base import (
     declared,
     owner_of,
     plain,
+    refreshed_inputs,
     same,
     stamped,
 )
@@ -208,6 +209,7 @@ class VirtualKeyProvider(LiteLLMProvider):
 
     fields = KEY_FIELDS + LIFECYCLE_FIELDS + COMPUTED_FIELDS
     internal_inputs = BOOKKEEPING_INPUTS
+    marks_owner = True
 
     def changed_fields(self, olds, news):
         """Only what LiteLLM stores counts as a change; the day-2 inputs act through `due_reasons`."""
@@ -378,10 +380,8 @@ class VirtualKeyProvider(LiteLLMProvider):
         if info is None or info.get("status") == "deleted":
             return ReadResult("", {})  # deleted keys are archived and still answer /key/info
         outs = self._refreshed(props, info, token)
-        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k in self._input_keys()})
-
-    def _input_keys(self) -> set[str]:
-        return set(self.input_names) | set(CONNECTION_FIELDS) | {OWNER_INPUT}
+        return ReadResult(id_, outs, inputs=refreshed_inputs(self, props, outs,
+                                                             set(self.input_names) | set(CONNECTION_FIELDS)))
 
     def _refreshed(self, props: dict[str, Any], info: dict[str, Any], token: str) -> dict[str, Any]:
         importing = not props.get("key_alias")
@@ -541,7 +541,6 @@ class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
     """A LiteLLM virtual key. Type token `pulumi-python:dynamic/litellm:VirtualKey`."""
 
     provider_class = VirtualKeyProvider
-    marks_owner = True
     key: pulumi.Output[Optional[str]]  # secret; None for an imported key
     token: pulumi.Output[str]
     key_name: pulumi.Output[str]
