@@ -51,18 +51,14 @@ def read_platform(stack: str) -> PlatformConfig:
     The engine reads a stack reference during preview too; its outputs are known unless the platform has never
     been deployed.
     """
+    # The SDK's own way to block on a future inside the program (what synchronous invokes use): the config is
+    # checked, and refused as one ConfigError, before any resource is declared.
     from pulumi.runtime.sync_await import _sync_await
 
     # Named after the config key: the engine's own error for a stack that does not exist (it stops the program
     # before the read returns) then reads `pulumi:pulumi:StackReference (platformStack): … unknown stack "…"`.
     reference = pulumi.StackReference(PLATFORM_STACK, stack_name=stack)
-    try:
-        outputs: Optional[Mapping[str, Any]] = _sync_await(reference.outputs.future())
-    except Exception as exc:  # noqa: BLE001 - the engine's error, made one line naming the key
-        raise ConfigError(f"Invalid stack config:\n  - {PROJECT}:{PLATFORM_STACK}: cannot read stack {stack!r}: "
-                          f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}. Fix: "
-                          "use the platform stack's full name (`pulumi stack ls --all`, e.g. "
-                          "organization/litemaas/prod) in the same backend, with the same secrets passphrase") from None
+    outputs: Optional[Mapping[str, Any]] = _sync_await(reference.outputs.future())
     outputs = outputs or {}
     missing = [n for n in (GATEWAY_URL_OUTPUT, MASTER_KEY_OUTPUT) if not outputs.get(n)]
     if missing:

@@ -198,3 +198,10 @@ def test_a_platform_stack_that_does_not_exist_is_one_error_naming_the_key(tmp_pa
     # The engine stops the program when the read fails: its one line names the key and the stack.
     assert 'pulumi:pulumi:StackReference (platformStack):\n    error: Preview failed: unknown stack ' \
            '"organization/litemaas/nowhere"' in refused.output
+
+    tenant.another_stack("never-deployed")  # exists, exports nothing yet
+    tenant.set_plain({"platformStack": "organization/litemaas/never-deployed"})
+    refused = tenant.run("preview", check=False)
+    assert refused.returncode != 0
+    assert "litemaas:platformStack: stack 'organization/litemaas/never-deployed' exports no gatewayUrl or " \
+           "masterKey; run `pulumi up` on the platform stack first" in refused.output
