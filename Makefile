@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint unit tools venv policy-venv bench bench-real bench-engine-floor sandbox sandbox-down clean
+.PHONY: test lint unit tools venv policy-venv bench bench-real bench-engine-floor bench-tenants sandbox sandbox-down clean
 
 test: venv policy-venv tools lint
 	$(VENV)/bin/python -m pytest
@@ -62,6 +62,10 @@ bench-real: venv tools
 # The same CLI and backend with a provider that calls nothing: the engine's own cost of one resource per key.
 bench-engine-floor: venv tools
 	$(VENV)/bin/python benchmarks/bench_engine_floor.py
+
+# Tenant stacks: 10 stacks of 200 keys on one platform stack, beside the floor (README figures).
+bench-tenants: venv tools
+	$(VENV)/bin/python benchmarks/bench_tenants.py
 
 clean:
 	rm -rf $(VENV) policy/.venv .tools .pytest_cache

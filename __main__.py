@@ -22,6 +22,11 @@ pulumi.export("adminPassword",
 pulumi.export("masterKey", pulumi.Output.secret(litemaas.master_key))
 pulumi.export("namespace", litemaas.namespace)
 pulumi.export("models", litemaas.catalog.model_names)
+# What a tenant stack (`platformStack`) reads through its StackReference, besides gatewayUrl and masterKey.
+if config.tenant_of is None and config.access_groups.groups:
+    pulumi.export("accessGroups", {g.name: list(g.models) for g in config.access_groups.groups})
+if config.tenant_of is not None:
+    pulumi.export("platformStack", config.tenant_of.stack)  # how `litemaas status --all` finds the tenants
 pulumi.export("teams", litemaas.catalog.team_ids)
 pulumi.export("keys", pulumi.Output.secret(litemaas.catalog.key_details))
 pulumi.export("webAppUrl", litemaas.web_app_url)  # None while backend.enabled is false

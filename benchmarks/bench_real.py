@@ -119,17 +119,24 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         row["destroy/floor"] = row["destroy"] / row["floor delete"]
         row["up ms/key"] = 1000 * row["up"] / max(row["keys"], 1)
         row["destroy ms/key"] = 1000 * row["destroy"] / max(row["keys"], 1)
+    print_markdown(columns, rows, counts=lambda c: c.endswith("calls") or c == "keys",
+                   whole=lambda c: c == "state bytes/key" or c.endswith("ms/key"))
+
+
+def print_markdown(columns: list[str], rows: list[dict[str, Any]], *, counts: Callable[[str], bool],
+                   whole: Callable[[str], bool]) -> None:
+    """The README table: counts as they are, `…/floor` ratios, `whole` numbers rounded, the rest seconds."""
     print("| " + " | ".join(columns) + " |")
     print("|" + "|".join("---:" for _ in columns) + "|")
     for row in rows:
         cells = []
         for column in columns:
             value = row[column]
-            if column.endswith("calls") or column == "keys":
-                cells.append(str(value))
+            if counts(column):
+                cells.append(f"{value:,}")
             elif column.endswith("/floor"):
                 cells.append(f"{value:.1f}×")
-            elif column == "state bytes/key" or column.endswith("ms/key"):
+            elif whole(column):
                 cells.append(f"{value:,.0f}")
             else:
                 cells.append(f"{value:.1f} s")

@@ -158,6 +158,10 @@ class LiteMaaS(pulumi.ComponentResource):
             catalog_dependencies = [self.gateway.deployment]
             if config.backend.enabled:
                 self._web_app(config, namespace)
+        elif config.tenant_of is not None:  # a tenant stack: the platform stack's gateway, read by reference
+            self.master_key = config.tenant_of.master_key
+            self.gateway_url = config.tenant_of.gateway_url
+            self.admin_ui_url = pulumi.Output.concat(self.gateway_url, "/ui")
         else:
             self.master_key = config.master_key
             self.gateway_url = pulumi.Output.from_input(config.gateway_url)

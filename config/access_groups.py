@@ -41,11 +41,13 @@ class AccessGroupsConfig:
 def parse_access_groups(top: Reader, declared_models: set[str], models_with_own_groups: Mapping[str, str],
                         key_teams: Mapping[str, str | None], team_models: Mapping[str, tuple[str, ...]],
                         key_models: Mapping[str, tuple[str, ...]],
-                        file_keys: Sequence[Reader] = ()) -> AccessGroupsConfig:
+                        file_keys: Sequence[Reader] = (),
+                        inherited: tuple[AccessGroupConfig, ...] = ()) -> AccessGroupsConfig:
     """`accessGroups[]` and the `accessGroups` lists of `keys[]` / `teams[]` (their other keys: config.catalog).
 
     models_with_own_groups: model name -> key path of a `modelInfo.access_groups` (a second owner: refused).
     file_keys: the `keysFrom` entries, whose problems name their file line.
+    inherited: a tenant stack's groups, which its platform stack declares.
     """
     file_readers = {r.raw("alias"): r for r in file_keys}
 
@@ -57,7 +59,7 @@ def parse_access_groups(top: Reader, declared_models: set[str], models_with_own_
         index = next(i for i, item in enumerate(items) if isinstance(item, dict) and item.get("alias") == alias)
         top.problems.append(f"litemaas:keys[{index}].{key}: {message}")
 
-    groups = []
+    groups = list(inherited)
     names: dict[str, str] = {}
     listed_models = ", ".join(sorted(declared_models)) or "none"
     for item in list_items(top, "accessGroups", ACCESS_GROUP_KEYS):

@@ -27,6 +27,7 @@ from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, 
 from config.postgres import PostgresConfig, parse_postgres
 from config.redis import RedisConfig, parse_redis
 from config.users import UserConfig, parse_users
+from config.tenant import PLATFORM_STACK, PlatformConfig, check_tenant_keys, read_platform
 from config.reader import ConfigError, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_namespace, check_url
 
 
@@ -72,6 +73,8 @@ class StackConfig:
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     backend: BackendConfig = field(default_factory=BackendConfig)
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
+    # platformStack: a tenant stack on that platform's gateway (config/tenant.py)
+    tenant_of: Optional[PlatformConfig] = None
 
     @property
     def openshift(self) -> bool:
@@ -82,7 +85,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
-    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers",
+    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", PLATFORM_STACK,
 ]
 
 
@@ -127,16 +130,25 @@ def raw_stack_config() -> tuple[dict[str, Any], set[str]]:
 def load_stack_config() -> StackConfig:
     """Read and validate the current stack's `litemaas:*` config; raise one ConfigError listing every problem."""
     values, secret_keys = raw_stack_config()
-    return parse_stack_config(values, secret_keys, project_directory())
+    platform = values.get(PLATFORM_STACK)
+    return parse_stack_config(values, secret_keys, project_directory(),
+                              tenant_of=read_platform(platform) if isinstance(platform, str) and platform else None)
 
 
 def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozenset[str] = frozenset(),
-                       project_dir: Optional[str] = None) -> StackConfig:
+                       project_dir: Optional[str] = None, tenant_of: Optional[PlatformConfig] = None) -> StackConfig:
     """Build a StackConfig from decoded config values (keys without the `litemaas:` prefix); a relative
-    `keysFrom` is read from `project_dir` (default: the current directory)."""
+    `keysFrom` is read from `project_dir` (default: the current directory). `tenant_of`: what the `platformStack`
+    exports (a tenant stack)."""
     problems: list[str] = []
     top = Reader(problems, "", values, TOP_LEVEL_KEYS)
     defaults = StackConfig()
+    platform_stack = top.string(PLATFORM_STACK)
+    if platform_stack is not None:
+        check_tenant_keys(top, platform_stack)
+        tenant_of = tenant_of or PlatformConfig(platform_stack)
+    else:
+        tenant_of = None
 
     namespace = top.string("namespace", defaults.namespace, check=check_namespace)
     platform = top.string("platform", defaults.platform,
@@ -185,20 +197,22 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     if gateway_url and (problem := insecure_transport_problem(gateway_url, admin_api.allow_insecure_http)):
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
-    users = parse_users(top, {m.name for m in models})
-    teams = parse_teams(top, {m.name for m in models}, {u.id: u for u in users}, litellm_enterprise)
+    model_names = set(tenant_of.models) if tenant_of is not None else {m.name for m in models}
+    users = parse_users(top, model_names)
+    teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
     file_keys = read_keys_from(top, project_dir or os.getcwd())
-    keys = parse_keys(top, {m.name for m in models}, {t.alias: t for t in teams}, {u.id: u for u in users},
+    keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
                       more=file_keys, mcp_servers={s.name for s in mcp_servers},
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
-        top, {m.name for m in models},
+        top, model_names,
         {m.name: f"models[{i}].modelInfo.access_groups" for i, m in enumerate(models) if "access_groups" in m.model_info},
         key_teams={k.alias: k.team for k in keys}, team_models={t.alias: t.models for t in teams},
-        key_models={k.alias: k.models for k in keys}, file_keys=file_keys)
+        key_models={k.alias: k.models for k in keys}, file_keys=file_keys,
+        inherited=tenant_of.access_groups if tenant_of else ())
     # credentials[] and budgets[], and the references to them
     credentials = parse_credentials(top, "credentials" in secret_keys)
     check_model_credentials(top, models, credentials)
@@ -236,4 +250,6 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         mcp_servers=mcp_servers,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth, tags=tags, guardrails=guardrails,
-    )
+    ) if tenant_of is None else StackConfig(
+        deploy_gateway=False, admin_api=admin_api, teams=teams, keys=keys, access_groups=access_groups, users=users,
+        budgets=budgets, tenant_of=tenant_of)

@@ -684,6 +684,11 @@ class AdminClient:
         return self.absent_as_none(lambda: self.post("/team/delete", {"team_ids": [team_id]}, idempotent=True)) \
             is not None
 
+    def teams_with_alias(self, alias: str) -> list[dict[str, Any]]:
+        """The teams named `alias` exactly (LiteLLM's filter matches parts of names)."""
+        listing = self.get("/v2/team/list", {"team_alias": alias, "page_size": 100}) or {}
+        return [t for t in listing.get("teams") or [] if isinstance(t, dict) and t.get("team_alias") == alias]
+
     def team_keys(self, team_id: str, size: int = 10) -> dict[str, Any]:
         """The first `size` keys of a team (expired ones included) and `total_count`."""
         return self.get("/key/list", {"team_id": team_id, "return_full_object": "true", "size": size}) or {}

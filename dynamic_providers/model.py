@@ -31,6 +31,7 @@ from dynamic_providers.provider_base import (
     create_confirmed,
     declared,
     is_unknown,
+    owner_of,
     same,
     settle_id,
 )
@@ -344,7 +345,28 @@ class ModelProvider(LiteLLMProvider):
     def delete(self, id_, props):
         props = self.normalised(props)
         with self.client(props) as api:
+            self._refuse_while_tenants_use(api, id_, props.get("model_name"))
             api.model_delete(id_)  # already gone is fine
+
+    @staticmethod
+    def _refuse_while_tenants_use(api, model_id: str, name: Optional[str]) -> None:
+        """A platform stack never deletes the last deployment of a model that keys or teams of other stacks (tenant
+        stacks, by their ownership stamp) still name: their users would be cut off. This stack's own keys and teams
+        are gone or changed before their models (they depend on them)."""
+        if not name or any(m.get("model_name") == name and (m.get("model_info") or {}).get("id") != model_id
+                           for m in api.list_models()):
+            return  # another deployment keeps serving the name (a replacement, or a second deployment)
+        users: dict[str, list[str]] = {}
+        for kind, items in (("key", api.list_keys()), ("team", api.list_teams())):
+            for item in items:
+                stack = owner_of(item)
+                if stack and name in (item.get("models") or []):
+                    users.setdefault(stack, []).append(f"{kind} {item.get(f'{kind}_alias') or '?'!s}")
+        if users:
+            held = "; ".join(f"{stack} ({', '.join(sorted(names))})" for stack, names in sorted(users.items()))
+            raise api.error("POST", "/model/delete", 409, f"model {name!r} was not deleted: tenant stacks still use "
+                            f"it: {held}",
+                            hint="remove it from those stacks (or `pulumi destroy` them) first, then run this again")
 
     def _outputs(self, props: Mapping[str, Any], model_id: str) -> dict[str, Any]:
         return {**self.stored(props), "model_id": model_id}

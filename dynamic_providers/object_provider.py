@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Mapping, Optional
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from dynamic_providers.admin_client import CONNECTION_FIELDS, AdminClient, LiteLLMAdminError
-from dynamic_providers.provider_base import LiteLLMProvider, create_confirmed, declared, settle_id
+from dynamic_providers.provider_base import LiteLLMProvider, create_confirmed, declared, refreshed_inputs, settle_id
 
 
 class ObjectProvider(LiteLLMProvider):
@@ -138,8 +138,8 @@ class ObjectProvider(LiteLLMProvider):
         if found is None:
             return ReadResult("", {})  # gone: refresh drops it from the stack
         outs = self.refreshed(id_, props, found)
-        keys = set(self.input_names) | set(CONNECTION_FIELDS)
-        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k in keys})
+        return ReadResult(id_, outs, inputs=refreshed_inputs(self, props, outs,
+                                                             set(self.input_names) | set(CONNECTION_FIELDS)))
 
     def refreshed(self, object_id: str, props: Mapping[str, Any], found: Mapping[str, Any]) -> dict[str, Any]:
         """Stored outputs with the declared fields replaced by the server's values (import: all of them)."""

@@ -43,6 +43,10 @@ from dynamic_providers.admin_client import (
 
 log = logging.getLogger("litemaas.litellm_admin")
 PROVIDER_KEY = "__provider"
+# Ownership: the stack that creates an object stamps its full name in the object's metadata (keys, teams), so a
+# tenant stack never takes over an object another stack owns. The name travels as an input the diff ignores:
+# stacks made before the stamp existed show no change.
+OWNER_INPUT, OWNER_MARKER = "owner_stack", "litemaas_stack"
 # How the stack config names the connection settings (the program validates them at preview; see config/).
 STACK_URL, STACK_MASTER_KEY, STACK_ADMIN_API = "gatewayUrl", "masterKey", "adminApi"
 _ADMIN_API_SETTINGS = {"requestTimeout": "request_timeout", "readinessTimeout": "readiness_timeout",
@@ -369,6 +373,8 @@ class LiteLLMProvider(ResourceProvider):
     fields: ClassVar[tuple[Field, ...]] = ()
     # Inputs that exist only to keep an id stable (e.g. a generated model id); compared like any other.
     internal_inputs: ClassVar[tuple[str, ...]] = ()
+    # The kind keeps metadata: objects are stamped with the creating stack (OWNER_INPUT, never compared).
+    marks_owner: ClassVar[bool] = False
     # The provider travels in every resource's state: plain (96 bytes), not a secret (262), as it holds nothing.
     serialize_as_secret_always = False
     _stack: Optional[StackConnection] = None  # set by configure in the provider host; never pickled (class default)
@@ -493,9 +499,41 @@ def settle_id(olds: Mapping[str, Any], inputs: dict[str, Any], id_field: str, ne
     inputs[id_field] = previous if previous and not olds.get(fixed) and keep else new_id()
 
 
+def refreshed_inputs(provider: "LiteLLMProvider", props: Mapping[str, Any], outs: Mapping[str, Any],
+                     names: set[str]) -> Optional[dict[str, Any]]:
+    """The inputs a refresh stores: the refreshed values of `names`, or None (the engine keeps the stored inputs)
+    for an object stored before the ownership stamp existed: its outputs lack the owner, and inputs without it
+    would differ from the program's at every `up` after a refresh (a checkpoint per resource)."""
+    stored = any(props.get(f.name) is not None for f in provider.input_fields
+                 if f.name != getattr(provider, "id_field", None))  # not an import (which needs inputs)
+    if provider.marks_owner and stored and not props.get(OWNER_INPUT):
+        return None
+    return {k: v for k, v in outs.items() if k in names | {OWNER_INPUT}}
+
+
 def declared(props: Mapping[str, Any], name: str) -> bool:
     value = props.get(name)
     return value is not None and value != [] and value != {}
+
+
+def stack_owner() -> str:
+    """This stack's full name (`organization/litemaas/dev`), as `platformStack` and stack references name it."""
+    try:
+        organization = pulumi.get_organization()
+    except Exception:  # noqa: BLE001 - engines and mocks without an organization
+        organization = "organization"
+    return f"{organization}/{pulumi.get_project()}/{pulumi.get_stack()}"
+
+
+def owner_of(found: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The stack stamped on a LiteLLM object (None: made outside any stack, or before the stamp existed)."""
+    return ((found or {}).get("metadata") or {}).get(OWNER_MARKER) or None
+
+
+def stamped(metadata: Optional[Mapping[str, Any]], props: Mapping[str, Any]) -> dict[str, Any]:
+    """`metadata` with this stack's ownership stamp (kept when already there)."""
+    stamp = {OWNER_MARKER: props[OWNER_INPUT]} if props.get(OWNER_INPUT) else {}
+    return {**stamp, **dict(metadata or {})}
 
 
 class LiteLLMResource(pulumi.dynamic.Resource):
@@ -514,6 +552,8 @@ class LiteLLMResource(pulumi.dynamic.Resource):
         # until the program ends and waits on all of them again each time one resolves, so at thousands of keys
         # each undeclared name costs time growing with N². None values never reach the state either way.
         values.update({name: None for name in self.output_attributes() if name not in values})
+        if provider.marks_owner and (opts is None or opts.id is None):
+            values[OWNER_INPUT] = stack_owner()
         pulumi.dynamic.Resource.__init__(self, provider(), resource_name, values,
                                          pulumi.ResourceOptions.merge(own, opts))
 

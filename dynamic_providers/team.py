@@ -23,7 +23,8 @@ import pulumi
 from dynamic_providers.admin_client import AdminClient
 from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
+from dynamic_providers.provider_base import OWNER_INPUT, OWNER_MARKER, AdminConnection, Field, LiteLLMResource, \
+    owner_of, stamped
 
 log = logging.getLogger("litemaas.litellm_admin")
 
@@ -44,7 +45,7 @@ TEAM_FIELDS = (
 )
 # Keys LiteLLM manages inside team metadata; never part of the user's declared metadata.
 _SYSTEM_METADATA = frozenset({"team_member_budget_id", "tags", "guardrails", "policies", "prompts",
-                              "model_rpm_limit", "model_tpm_limit"})
+                              "model_rpm_limit", "model_tpm_limit", OWNER_MARKER})  # and the owning stack's stamp
 
 
 class TeamHoldsKeysError(HoldsKeysError):
@@ -59,6 +60,7 @@ class TeamProvider(ObjectProvider):
     id_field = "team_id"
     identity_field = "team_alias"
     identity_label = "alias"
+    marks_owner = True
     server_owned_keys = {"metadata": _SYSTEM_METADATA}
 
     def send_create(self, api, body):
@@ -82,7 +84,25 @@ class TeamProvider(ObjectProvider):
         return _mcp_grant(body)
 
     def create_body(self, props):
-        return _mcp_grant(super().create_body(props))
+        body = super().create_body(props)
+        if props.get(OWNER_INPUT):
+            body["metadata"] = stamped(body.get("metadata"), props)
+        return _mcp_grant(body)
+
+    def create(self, props):
+        self._refuse_other_owners(self.normalised(props))
+        return super().create(props)
+
+    def _refuse_other_owners(self, props) -> None:
+        """LiteLLM allows two teams with one alias; two stacks declaring one team get an error instead."""
+        ours, alias = props.get(OWNER_INPUT), props.get("team_alias")
+        if not ours or not alias:
+            return
+        with self.client(props) as api:
+            theirs = sorted({owner_of(t) for t in api.teams_with_alias(alias)} - {None, ours})
+            if theirs:
+                raise api.error("POST", "/team/new", 409, f"team alias {alias!r} is owned by stack {theirs[0]}",
+                                hint=f"choose another alias here, or declare the team's keys in stack {theirs[0]}")
 
     def server_values(self, found):
         values = super().server_values(found)

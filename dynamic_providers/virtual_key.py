@@ -36,14 +36,19 @@ from dynamic_providers.admin_client import (
     hash_key,
 )
 from dynamic_providers.provider_base import (
+    OWNER_INPUT,
+    OWNER_MARKER,
     AdminConnection,
     Field,
     LiteLLMProvider,
     LiteLLMResource,
     create_confirmed,
     declared,
+    owner_of,
     plain,
+    refreshed_inputs,
     same,
+    stamped,
 )
 
 log = logging.getLogger("litemaas.litellm_admin")
@@ -99,7 +104,7 @@ TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 # Fields LiteLLM keeps inside metadata; never part of the user's declared metadata.
 _METADATA_BACKED = frozenset({"tags", "guardrails", "policies", "prompts", "model_rpm_limit", "model_tpm_limit",
                               "rpm_limit_type", "tpm_limit_type", "enforced_params", "service_account_id",
-                              "logging"})
+                              "logging", OWNER_MARKER})  # and the owning stack's stamp
 _PROXY_ADMIN = "default_user_id"
 
 
@@ -203,6 +208,7 @@ class VirtualKeyProvider(LiteLLMProvider):
 
     fields = KEY_FIELDS + LIFECYCLE_FIELDS + COMPUTED_FIELDS
     internal_inputs = BOOKKEEPING_INPUTS
+    marks_owner = True
 
     def changed_fields(self, olds, news):
         """Only what LiteLLM stores counts as a change; the day-2 inputs act through `due_reasons`."""
@@ -267,7 +273,7 @@ class VirtualKeyProvider(LiteLLMProvider):
     @staticmethod
     def _generate_body(props: Mapping[str, Any], raw: str) -> dict[str, Any]:
         body: dict[str, Any] = {"key": raw, "key_alias": props["key_alias"], "models": list(props.get("models") or []),
-                                "metadata": dict(props.get("metadata") or {})}
+                                "metadata": stamped(props.get("metadata"), props)}
         body.update(_declared_settings(props))
         if props.get("blocked"):
             body["blocked"] = True
@@ -277,11 +283,12 @@ class VirtualKeyProvider(LiteLLMProvider):
         """Take over an existing key: declared fields via `/key/update`, nothing created, the value stays the user's."""
         alias, token_hash = props["key_alias"], props.get("token_hash")
         with self.client(props) as api:
-            found = self._adoptable(api, alias, token_hash)
+            found = self._adoptable(api, alias, token_hash, props.get(OWNER_INPUT))
             token = found["token"]
             metadata = {k: v for k, v in (found.get("metadata") or {}).items() if k not in _METADATA_BACKED}
             metadata.update(props.get("metadata") or {})
             metadata[ADOPTED_MARKER] = utc_now().isoformat()
+            metadata = stamped(metadata, props)
             body: dict[str, Any] = {"key": token, "key_alias": alias, "models": list(props.get("models") or []),
                                     "metadata": metadata, "blocked": bool(props.get("blocked"))}
             body.update(_declared_settings(props))
@@ -293,7 +300,7 @@ class VirtualKeyProvider(LiteLLMProvider):
         return CreateResult(token, outs)
 
     @staticmethod
-    def _adoptable(api: AdminClient, alias: str, token_hash: Optional[str]) -> dict[str, Any]:
+    def _adoptable(api: AdminClient, alias: str, token_hash: Optional[str], owner: Optional[str]) -> dict[str, Any]:
         if token_hash:
             try:
                 found = api.key_info(token_hash)
@@ -316,6 +323,11 @@ class VirtualKeyProvider(LiteLLMProvider):
                 raise api.error("POST", "/key/update", 409, f"{len(rows)} keys share alias {alias!r}",
                                 hint="set keys[].tokenHash to the token of the one to adopt")
             found = rows[0]
+        theirs = owner_of(found)
+        if theirs and theirs != owner:
+            raise api.error("POST", "/key/update", 409, f"key {alias!r} is owned by stack {theirs}",
+                            hint="a stack never adopts another stack's key: remove keys[].adopt, or manage the key "
+                                 f"in stack {theirs}")
         stamp = (found.get("metadata") or {}).get(ADOPTED_MARKER)
         if stamp:
             raise api.error("POST", "/key/update", 409, f"key {alias!r} was already adopted by a stack on {stamp}",
@@ -329,6 +341,11 @@ class VirtualKeyProvider(LiteLLMProvider):
 
         def refuse(exc: LiteLLMAdminError, attempt: int) -> Optional[Exception]:
             if exc.already_exists and attempt == 1:
+                theirs = next((owner_of(r) for r in api.keys_with_alias(alias) if owner_of(r)), None)
+                if theirs and theirs != body["metadata"].get(OWNER_MARKER):
+                    return api.error("POST", "/key/generate", 409, f"key alias {alias!r} is owned by stack {theirs}",
+                                     hint="key aliases are unique on the gateway: choose another alias here, or "
+                                          f"remove the key from stack {theirs} first")
                 return api.error("POST", "/key/generate", 400, exc.message, error_type=exc.error_type,
                                  hint=f"a key with alias {alias!r} already exists on the gateway (made outside "
                                       "this stack, or left by an interrupted run); delete it in the LiteLLM UI "
@@ -362,10 +379,8 @@ class VirtualKeyProvider(LiteLLMProvider):
         if info is None or info.get("status") == "deleted":
             return ReadResult("", {})  # deleted keys are archived and still answer /key/info
         outs = self._refreshed(props, info, token)
-        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k in self._input_keys()})
-
-    def _input_keys(self) -> set[str]:
-        return set(self.input_names) | set(CONNECTION_FIELDS)
+        return ReadResult(id_, outs, inputs=refreshed_inputs(self, props, outs,
+                                                             set(self.input_names) | set(CONNECTION_FIELDS)))
 
     def _refreshed(self, props: dict[str, Any], info: dict[str, Any], token: str) -> dict[str, Any]:
         importing = not props.get("key_alias")
@@ -435,7 +450,7 @@ class VirtualKeyProvider(LiteLLMProvider):
             if name == "models":
                 value = list(value or [])
             elif name == "metadata":
-                value = dict(value or {})
+                value = stamped(value, olds if olds.get(OWNER_INPUT) else news)
                 if olds.get("held_by_user"):  # an adopted key stays marked, so no second stack adopts it
                     value.setdefault(ADOPTED_MARKER, olds.get("issued_at") or "yes")
             elif name == "blocked":

@@ -21,7 +21,7 @@ from dynamic_providers.litellm_versions import parse_version, version_warning
 from litemaas_cli import render, reports
 from litemaas_common.handoff import day, handoff_message, money
 from litemaas_cli.reports import Check
-from litemaas_cli.target import Target, TargetError, from_stack, from_url
+from litemaas_cli.target import Target, TargetError, estate, from_stack, from_url
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_AUTH, EXIT_API = 1, 2, 3, 4, 5
 # A person is waiting: two quick retries, not the providers' patient backoff.
@@ -120,9 +120,18 @@ def cmd_status(session: Session, api: AdminClient) -> int:
     if database == "connected":
         session.progress("reading models, teams and keys")
         models, teams, keys = api.list_models(), api.list_teams(), api.list_keys()
+    all_teams, all_keys = teams, keys
     declared = target.declared
+    if target.stack:  # objects other stacks made are theirs, not drift of this one
+        teams, keys = _own(target.stack, teams), _own(target.stack, keys)
+    if target.platform_stack and declared is not None:  # a tenant's models are its platform's
+        declared = replace(declared, models=[m.get("model_name") for m in models])
     drift = reports.drift(declared, models, teams, keys) if declared is not None and database == "connected" else None
     missing = any(d["missing"] for d in drift.values()) if drift else False
+    tenants = None
+    if session.args.all:
+        tenants = _tenant_status(session, all_teams, all_keys)
+        missing = missing or any(t["missing"] for t in tenants.values())
     document = {
         "gateway": target.url, "stack": target.stack, "status": details.get("status"),
         "version": details.get("litellm_version"), "database": database,
@@ -132,6 +141,7 @@ def cmd_status(session: Session, api: AdminClient) -> int:
         "declared": None if declared is None else {"models": len(declared.models), "teams": len(declared.teams),
                                                    "keys": len(declared.keys)},
         "drift": drift,
+        **({"tenants": tenants} if tenants is not None else {}),
     }
     if session.args.json:
         session.emit(json.dumps(document, indent=2) + "\n")
@@ -165,7 +175,43 @@ def _status_text(doc: dict[str, Any]) -> str:
             lines += [f"  {kind:<6} {name}" for kind, name in extra]
         if not missing and not extra:
             lines.append("declared vs live: in sync")
+    if doc.get("tenants") is not None:
+        lines.append(f"tenant stacks: {len(doc['tenants'])}")
+        for name, tenant in doc["tenants"].items():
+            gaps = f", missing: {' '.join(tenant['missing'])}" if tenant["missing"] else ""
+            lines.append(f"  {name}: {tenant['live']['keys']}/{tenant['declared']['keys']} keys, "
+                         f"{tenant['live']['teams']}/{tenant['declared']['teams']} teams live{gaps}")
     return "\n".join(lines) + "\n"
+
+
+def _own(stack: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `stack` made, and what no stack stamped (made by hand, or before stacks stamped their objects)."""
+    return [i for i in items if reports.owner(i) is None or reports.owned_by(stack, i)]
+
+
+def _estate(session: Session) -> dict[str, dict[str, Any]]:
+    target = session.target
+    if not target.stack or target.platform_stack:
+        raise CliError("--all needs the platform stack: run it in the platform's project with `--stack PLATFORM` "
+                       f"(stack {target.stack} is a tenant of {target.platform_stack})" if target.platform_stack else
+                       "--all needs the platform stack (--stack NAME), not --url", EXIT_USAGE)
+    try:
+        return estate(Path(session.args.cwd).resolve(), target.stack, session.progress)
+    except TargetError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def _tenant_status(session: Session, teams: list[dict[str, Any]], keys: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per tenant stack: declared vs live keys and teams (live: stamped with the tenant's name)."""
+    found = {}
+    for name, outputs in _estate(session).items():
+        live_keys = {k.get("key_alias") for k in keys if reports.owned_by(name, k)}
+        live_teams = {t.get("team_alias") for t in teams if reports.owned_by(name, t)}
+        declared_teams = sorted(outputs.get("teams") or {})
+        found[name] = {"declared": {"keys": len(outputs["keys"]), "teams": len(declared_teams)},
+                       "live": {"keys": len(live_keys), "teams": len(live_teams)},
+                       "missing": sorted({*(set(outputs["keys"]) - live_keys), *(set(declared_teams) - live_teams)})}
+    return found
 
 
 # --- spend ------------------------------------------------------------------------------------------
@@ -180,13 +226,23 @@ def cmd_spend(session: Session, api: AdminClient) -> int:
     session.progress(f"reading request logs since {start.strftime(stamp)} UTC")
     logs = api.spend_logs(start.strftime(stamp), (now + timedelta(minutes=1)).strftime(stamp),
                           progress=session.progress)
-    keys = api.list_keys() if args.by in ("key", "user") else []
-    teams = api.list_teams() if args.by in ("key", "team") else []
-    users = api.list_users() if args.by == "user" else []
-    rows = reports.spend_rows(args.by, logs=logs, keys=keys, teams=teams, users=users,
+    by = "stack" if args.all else args.by
+    keys = api.list_keys() if by in ("key", "user", "stack") or session.target.platform_stack else []
+    teams = api.list_teams() if by in ("key", "team") else []
+    users = api.list_users() if by == "user" else []
+    if session.target.platform_stack:  # a tenant's report: its own keys and teams, and their requests only
+        stack = session.target.stack
+        keys, teams = [k for k in keys if reports.owned_by(stack, k)], [t for t in teams if reports.owned_by(stack, t)]
+        tokens = {k.get("token") for k in keys}
+        logs = [log for log in logs if log.get("api_key") in tokens]
+    rows = reports.spend_rows(by, logs=logs, keys=keys, teams=teams, users=users,
                               master_token=hash_key(session.target.master_key))
+    if args.all:  # every stack of the estate has a row, spent or not
+        named = {r.name.rsplit("/", 1)[-1] for r in rows}
+        rows += [reports.SpendRow(name=name, id=name) for name in [session.target.stack, *_estate(session)]
+                 if name not in named]
     totals = reports.spend_totals(rows)
-    document = {"gateway": session.target.url, "by": args.by, "period": args.period,
+    document = {"gateway": session.target.url, "by": by, "period": args.period,
                 "start": start.strftime(stamp), "end": now.strftime(stamp),
                 "rows": [r.as_dict() for r in rows], "totals": totals}
     if args.json:
@@ -197,7 +253,7 @@ def cmd_spend(session: Session, api: AdminClient) -> int:
         Path(args.html).write_text(render.spend_html(document, rows), encoding="utf-8")
         session.progress(f"wrote {args.html} ({len(rows)} rows)")
     else:
-        session.emit(render.spend_table(args.by, args.period, rows, totals))
+        session.emit(render.spend_table(by, args.period, rows, totals))
     return 0
 
 
@@ -401,11 +457,13 @@ def parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="health, version, database, counts, declared vs live")
     status.add_argument("--json", action="store_true")
+    status.add_argument("--all", action="store_true", help="also every tenant stack of this platform stack")
     status.set_defaults(run=cmd_status)
 
     spend = commands.add_parser("spend", help="spend against budget, sorted by spend, with totals")
     spend.add_argument("--by", choices=reports.SPEND_GROUPS, default="key")
     spend.add_argument("--period", default="30d", help="request logs of this long ago until now (default 30d)")
+    spend.add_argument("--all", action="store_true", help="by stack: this platform stack and all its tenant stacks")
     formats = spend.add_mutually_exclusive_group()
     formats.add_argument("--json", action="store_true")
     formats.add_argument("--csv", action="store_true")

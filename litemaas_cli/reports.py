@@ -9,7 +9,20 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from litemaas_common.handoff import as_datetime, day, money
 
-SPEND_GROUPS = ("key", "team", "user", "model")
+SPEND_GROUPS = ("key", "team", "user", "model", "stack")
+OWNER_MARKER = "litemaas_stack"  # the stack that made a key or team (dynamic_providers.provider_base)
+NO_STACK = "(no stack)"
+
+
+def owner(item: Mapping[str, Any]) -> Optional[str]:
+    """The stack stamped on a key or team, None when made outside any stack (or before stacks stamped)."""
+    return (item.get("metadata") or {}).get(OWNER_MARKER) or None
+
+
+def owned_by(stack: str, item: Mapping[str, Any]) -> bool:
+    """Whether `stack` (`tenant-a` or `organization/litemaas/tenant-a`) made this key or team."""
+    stamp = owner(item)
+    return stamp is not None and (stamp == stack or ("/" not in stack and stamp.rsplit("/", 1)[-1] == stack))
 
 
 @dataclass(frozen=True)
@@ -110,10 +123,21 @@ def spend_rows(by: str, *, logs: Iterable[Mapping], keys: Sequence[Mapping] = ()
         for key in keys:  # users named on keys need no user row in LiteLLM
             if key.get("user_id") and key["user_id"] not in rows:
                 rows[key["user_id"]] = SpendRow(name=key["user_id"], id=key["user_id"])
+    elif by == "stack":
+        stacks: dict[str, list[Mapping[str, Any]]] = {}
+        for key in keys:
+            stacks.setdefault(owner(key) or NO_STACK, []).append(key)
+        for stack, owned in stacks.items():
+            budgets = [k["max_budget"] for k in owned if k.get("max_budget") is not None]
+            rows[stack] = SpendRow(name=stack, id=stack, budget_spend=sum(float(k.get("spend") or 0) for k in owned),
+                                   max_budget=sum(budgets) if budgets else None)
     elif by != "model":
         raise ValueError(f"unknown grouping {by!r}; use one of {', '.join(SPEND_GROUPS)}")
+    key_owner = {k.get("token"): owner(k) or NO_STACK for k in keys}
     for log in logs:
         group, name = _log_group(by, log, team_alias)
+        if by == "stack":
+            group = name = key_owner.get(log.get("api_key") or "", NO_STACK)
         if by == "key" and master_token and group == master_token:
             name = "(master key)"
         row = rows.setdefault(group, SpendRow(name=name, id=group))

@@ -34,6 +34,7 @@ class Target:
     verify_tls: bool = True
     ca_bundle: Optional[str] = None
     allow_insecure_http: bool = False
+    platform_stack: Optional[str] = None  # a tenant stack: the platform stack it runs on
 
     def connection(self, timeout: float) -> Connection:
         return Connection(admin_url=self.url.rstrip("/"), master_key=self.master_key, request_timeout=timeout,
@@ -85,14 +86,43 @@ def _config_value(config: dict[str, Any], name: str) -> Any:
     return value
 
 
+def _workspace(project: Path):
+    from pulumi import automation as auto
+
+    return auto.LocalWorkspace(work_dir=str(project), pulumi_command=auto.PulumiCommand(root=pulumi_root()))
+
+
+def estate(cwd: Path, platform: str, progress: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """The tenant stacks of `platform` in this backend (stack name -> plain outputs): those whose `platformStack`
+    output names it."""
+    from pulumi import automation as auto
+
+    project = find_project(cwd)
+    try:
+        workspace = _workspace(project)
+        progress("listing the stacks (pulumi stack ls)")
+        tenants = {}
+        for summary in workspace.list_stacks():
+            if summary.name.rsplit("/", 1)[-1] == platform.rsplit("/", 1)[-1]:
+                continue
+            progress(f"reading the outputs of stack {summary.name}")
+            outputs = {name: value.value for name, value in workspace.stack_outputs(summary.name).items()}
+            named = outputs.get("platformStack")
+            if named and (named == platform or named.rsplit("/", 1)[-1] == platform.rsplit("/", 1)[-1]):
+                tenants[summary.name] = {k: v for k, v in outputs.items() if k in ("teams", "platformStack")}
+                tenants[summary.name]["keys"] = sorted(outputs.get("keys") or {})
+    except auto.CommandError as exc:
+        raise TargetError(f"pulumi could not list the stacks in {project}: {_cli_error(exc)}") from None
+    return tenants
+
+
 def from_stack(cwd: Path, stack: Optional[str], progress: Callable[[str], None]) -> Target:
     """Read the gateway URL, master key and declared catalog from a stack's outputs (and its adminApi config)."""
     from pulumi import automation as auto
 
     project = find_project(cwd)
     try:
-        command = auto.PulumiCommand(root=pulumi_root())
-        workspace = auto.LocalWorkspace(work_dir=str(project), pulumi_command=command)
+        workspace = _workspace(project)
         if stack is None:
             progress("finding the current stack (pulumi stack ls)")
             current = workspace.stack()
@@ -121,6 +151,7 @@ def from_stack(cwd: Path, stack: Optional[str], progress: Callable[[str], None])
         config={name: _config_value(config, name) for name in ("keys", "teams", "models")},
         verify_tls=admin_api.get("verifyTls", True) is not False, ca_bundle=ca_bundle,
         allow_insecure_http=admin_api.get("allowInsecureHttp") is True,
+        platform_stack=outputs.get("platformStack"),
     )
 
 

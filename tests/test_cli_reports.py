@@ -79,3 +79,27 @@ def test_handoff_message_with_and_without_the_key():
 
 def test_money_has_no_float_noise():
     assert [money(v) for v in (25, 0.048, 0.1 + 0.2, 0.00001, None)] == ["25", "0.048", "0.3", "0", "-"]
+
+
+def test_spend_by_stack_groups_keys_and_requests_by_the_ownership_stamp():
+    stamp = lambda stack: {"litemaas_stack": f"organization/litemaas/{stack}"}  # noqa: E731
+    keys = [{"token": "t1", "key_alias": "a1", "spend": 1.5, "max_budget": 5, "metadata": stamp("tenant-a")},
+            {"token": "t2", "key_alias": "a2", "spend": 0.5, "max_budget": 5, "metadata": stamp("tenant-a")},
+            {"token": "t3", "key_alias": "b1", "spend": 2.0, "metadata": stamp("tenant-b")},
+            {"token": "t4", "key_alias": "by-hand", "spend": 0.0}]
+    logs = [{"api_key": "t1", "spend": 1.0}, {"api_key": "t3", "spend": 2.0}, {"api_key": "t3", "spend": 0.5},
+            {"api_key": "gone", "spend": 0.25}]
+    rows = {r.name: r for r in reports.spend_rows("stack", logs=logs, keys=keys)}
+    assert set(rows) == {"organization/litemaas/tenant-a", "organization/litemaas/tenant-b", reports.NO_STACK}
+    tenant_a, tenant_b = rows["organization/litemaas/tenant-a"], rows["organization/litemaas/tenant-b"]
+    assert (tenant_a.spend, tenant_a.requests, tenant_a.budget_spend, tenant_a.max_budget) == (1.0, 1, 2.0, 10)
+    assert (tenant_b.spend, tenant_b.requests, tenant_b.max_budget) == (2.5, 2, None)
+    assert (rows[reports.NO_STACK].spend, rows[reports.NO_STACK].requests) == (0.25, 1)  # by hand, or deleted
+    assert reports.spend_totals(list(rows.values()))["spend"] == 3.75
+
+
+def test_owned_by_matches_the_full_or_the_short_stack_name_only():
+    key = {"metadata": {"litemaas_stack": "organization/litemaas/tenant-a"}}
+    assert reports.owned_by("tenant-a", key) and reports.owned_by("organization/litemaas/tenant-a", key)
+    assert not reports.owned_by("a", key) and not reports.owned_by("organization/other/tenant-b", key)
+    assert not reports.owned_by("tenant-a", {"metadata": {}}) and reports.owner({}) is None

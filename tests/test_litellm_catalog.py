@@ -327,7 +327,7 @@ def test_a_key_tracks_only_the_outputs_its_class_declares_and_the_inputs_given(c
     declared = {n for klass in VirtualKey.__mro__[:VirtualKey.__mro__.index(LiteLLMResource)]
                 for n in vars(klass).get("__annotations__", {}) if n != "provider_class"}
     assert {"key", "token", "key_name", "expires", "retired"} <= declared
-    given = {"key_alias", "models", "max_budget", "admin_url", "master_key"}
+    given = {"key_alias", "models", "max_budget", "admin_url", "master_key", "owner_stack"}
     assert tracked <= len(declared | given) + 4  # urn, id and the secret wrappers of the connection
     assert not hasattr(key, "tpm_limit") and not hasattr(key, "rotate_every")
     return key.urn

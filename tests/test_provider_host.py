@@ -19,6 +19,7 @@ from dynamic_providers.model import ModelProvider
 from dynamic_providers.team import TeamProvider
 from dynamic_providers.virtual_key import VirtualKeyProvider
 from tests.support.provider_host import UNKNOWN, HostError, ProviderHost, engine_provider, urn_for
+from tests.support.providers import TEST_STACK
 
 UPSTREAM = "upstream-host-secret-0123"
 MODEL_URN = urn_for("dynamic/litellm:Model", "granite")
@@ -34,7 +35,7 @@ def host():
 
 def connection(api, **extra):
     return {"admin_url": api.url, "master_key": api.backend.master_key, "request_timeout": 5, "readiness_timeout": 5,
-            **extra}
+            "owner_stack": TEST_STACK, **extra}
 
 
 def unique(prefix):

@@ -80,6 +80,9 @@ def test_an_earlier_stack_previews_and_ups_with_no_change_and_no_litellm_call(up
     # The current program no longer sends what the stack config holds: the stored inputs shrink at once.
     for resource in after.values():
         assert not {"master_key", "admin_url", "request_timeout", "verify_tls"} & set(resource["inputs"])
+    # The ownership stamp arrives as an input the diff ignores: stored, no change shown, no call made.
+    assert {r["inputs"].get("owner_stack") for r in after.values() if not r["type"].endswith("litellm:Model")} == \
+        {"organization/litemaas/compat"}
 
 
 def test_refresh_shrinks_the_outputs_of_an_earlier_stack_and_reads_no_drift(upgraded):
@@ -89,6 +92,8 @@ def test_refresh_shrinks_the_outputs_of_an_earlier_stack_and_reads_no_drift(upgr
     after = litellm_resources(project)
     for resource in after:
         assert "master_key" not in resource["outputs"] and "admin_url" not in resource["outputs"], resource["urn"]
+    assert all(r["inputs"].get("owner_stack") for r in after if not r["type"].endswith("litellm:Model"))
+    project.up("--expect-no-changes")  # the refreshed inputs still hold it: no checkpoint churn
     size = lambda resources: sum(len(json.dumps(r)) for r in resources)  # noqa: E731
     assert size(after) < 0.7 * size(before)
 

@@ -11,7 +11,7 @@ import pytest
 from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.team import TeamHoldsKeysError, TeamProvider
 from dynamic_providers.virtual_key import VirtualKeyProvider
-from tests.support.providers import checked, connection, created, next_program_inputs
+from tests.support.providers import TEST_STACK, checked, connection, created, next_program_inputs
 
 pytestmark = pytest.mark.usefixtures("fast_retries")
 
@@ -101,8 +101,10 @@ def test_full_lifecycle_and_call_counts(provider, litellm_api):
     info = team_info(backend, team_id)
     assert (info["team_alias"], info["max_budget"], info["budget_duration"], info["rpm_limit"]) == \
         ("ml-research", 500.0, "1mo", 600)
-    assert info["models"] == ["granite-8b-instruct"] and info["metadata"] == {"cost_center": "42", "owner": "ml"}
-    assert admin_calls(litellm_api) == [("POST", "/team/new")]
+    assert info["models"] == ["granite-8b-instruct"] and info["metadata"] == {"cost_center": "42", "owner": "ml",
+                                                                 "litemaas_stack": TEST_STACK}
+    # One read first: a team with this alias owned by another stack is refused, never shared.
+    assert admin_calls(litellm_api) == [("GET", "/v2/team/list"), ("POST", "/team/new")]
 
     litellm_api.reset_calls()
     read = provider.read(team_id, outs)
@@ -116,7 +118,8 @@ def test_full_lifecycle_and_call_counts(provider, litellm_api):
     assert [(c.method, c.path, c.status) for c in calls] == [("PATCH", f"/team/{team_id}", 200)]
     assert calls[0].body == {"max_budget": 750.0, "metadata": {"cost_center": None, "tier": "gold"}}
     info = team_info(backend, team_id)  # LiteLLM applied the RFC 7386 merge: cost_center removed
-    assert info["metadata"] == {"owner": "ml", "tier": "gold"} and info["max_budget"] == 750.0
+    assert info["metadata"] == {"owner": "ml", "tier": "gold", "litemaas_stack": TEST_STACK}  # the stamp stays
+    assert info["max_budget"] == 750.0
 
     provider.delete(team_id, outs)
     provider.delete(team_id, outs)  # already gone = success

@@ -16,7 +16,7 @@ import pytest
 from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.virtual_key import VirtualKeyProvider
 from pulumi.output import Unknown
-from tests.support.providers import checked, connection, created
+from tests.support.providers import TEST_STACK, checked, connection, created
 
 pytestmark = pytest.mark.usefixtures("fast_retries")
 
@@ -149,10 +149,11 @@ def test_full_lifecycle_and_call_counts(provider, litellm_api):
     updated = provider.update(token, updated.outs, news)
     body = litellm_api.calls_to("POST", "/key/update")[0].body
     assert body == {"key": token, "key_alias": "alice-2", "models": [], "soft_budget": None, "duration": None,
-                    "metadata": {"owner": "alice", "cost_center": "42"}, "blocked": True}
+                    # LiteLLM replaces the metadata: the owning stack's stamp is sent again with it.
+                    "metadata": {"litemaas_stack": TEST_STACK, "owner": "alice", "cost_center": "42"}, "blocked": True}
     info = key_info(backend, token)
     assert (info["key_alias"], info["models"], info["expires"], info["blocked"]) == ("alice-2", [], None, True)
-    assert info["metadata"] == {"owner": "alice", "cost_center": "42"}
+    assert info["metadata"] == {"litemaas_stack": TEST_STACK, "owner": "alice", "cost_center": "42"}
     assert info["litellm_budget_table"]["soft_budget"] is None and updated.outs.get("expires") is None
     assert provider.read(token, updated.outs).outs == updated.outs
 
@@ -414,7 +415,8 @@ def test_rotation_keeps_the_old_value_for_the_grace_period(provider, litellm_api
     assert works(backend, outs["key"]) and works(backend, new_raw)  # both during the grace period
     info = key_info(backend, new_token)
     assert info["key_alias"] == "alice" and info["models"] == ["granite-8b-instruct"] and info["max_budget"] == 25.0
-    assert info["tpm_limit"] == 10000 and info["budget_duration"] == "30d" and info["metadata"] == {"owner": "alice"}
+    assert info["tpm_limit"] == 10000 and info["budget_duration"] == "30d" and \
+        info["metadata"] == {"litemaas_stack": TEST_STACK, "owner": "alice"}  # the new value stamped too
     assert info["litellm_budget_table"]["soft_budget"] == 20.0
     assert info["spend"] == 1.25  # carried over
     assert alias_of(backend, token).startswith("alice.rotated-")

@@ -17,12 +17,16 @@ def checked(provider, olds, news):
     return result.inputs
 
 
+TEST_STACK = "organization/litemaas/test"
+
+
 def connection(api, **fields):
     """Connection inputs for a provider talking to `api` (the fault proxy in front of the real LiteLLM, whose
     `backend` holds the master key, or the double), plus the resource's own fields (None dropped)."""
     master_key = getattr(getattr(api, "backend", None), "master_key", MASTER)
+    # As the program sends them: every resource names its stack (kinds that stamp metadata use it).
     props = {"admin_url": api.url, "master_key": master_key, "request_timeout": 2.0, "readiness_timeout": 1.0,
-             **fields}
+             "owner_stack": TEST_STACK, **fields}
     return {k: v for k, v in props.items() if v is not None}
 
 

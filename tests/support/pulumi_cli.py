@@ -6,6 +6,7 @@ never touch the working tree; the copy uses the repository's `.venv`.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -95,7 +96,20 @@ class PulumiProject:
         for name in PROGRAM_FILES:
             shutil.copy2(source / name, self.dir / name)
 
+    def another_stack(self, name: str) -> "PulumiProject":
+        """A second stack of this project in the same backend (a tenant beside its platform)."""
+        self.explicit_stack = True  # `stack init` selects the new stack: name this one from now on
+        other = copy.copy(self)
+        other.stack, other.explicit_stack = name, True
+        other.run("stack", "init", name, "--secrets-provider", "passphrase")
+        return other
+
+    explicit_stack = False  # True: every command names the stack (`--stack`), whichever one is selected
+
     def run(self, *args: str, check: bool = True, timeout: float = 900) -> CommandResult:
+        if self.explicit_stack and args[:2] != ("stack", "init"):
+            at = 2 if args[0] in ("stack", "config") and len(args) > 1 and not args[1].startswith("-") else 1
+            args = (*args[:at], "--stack", self.stack, *args[at:])
         argv = ["pulumi", "--non-interactive", *args]
         completed = subprocess.run(argv, cwd=self.dir, env=self.env, capture_output=True, text=True,
                                    timeout=timeout)
