@@ -68,7 +68,7 @@ def say(message: str) -> None:
 def hand_driving_line(project: PulumiProject, cluster: LocalCluster) -> str:
     """One shell line that points `pulumi` and `litemaas` at this stack (backend, passphrase, tools, cluster)."""
     names = ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_HOME", "PULUMI_SKIP_UPDATE_CHECK",
-             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "PULUMI_PYTHON_CMD", "KUBECONFIG")
+             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "KUBECONFIG")
     path = f"{project.env['PATH'].split(os.pathsep)[0]}:{REPO_ROOT / '.venv' / 'bin'}:$PATH"
     exports = " ".join(f"{name}={shlex.quote(project.env[name])}" for name in names)
     return f"cd {shlex.quote(str(project.dir))} && export {exports} PATH={path}"
