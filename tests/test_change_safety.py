@@ -309,6 +309,8 @@ CASES: dict[str, tuple[str, object, str]] = {
     "monitoring.interval": ("full", "60s", "kept"),
     "monitoring.prometheusNamespaces": ("full", ["monitoring"], "kept"),
     "namespace": ("full", "litemaas-2", "refused"),
+    # A platform stack cannot become a tenant: its platform settings are refused in a tenant (config.tenant).
+    "platformStack": ("full", "organization/litemaas/prod", "refused"),
     "oauth.clientId": ("app", "litemaas-app-2", "kept"),
     "oauth.clientSecret": ("oidc", "oidc-secret-9999999999", "updated"),
     "oauth.enabled": ("app", E(**{"oauth.enabled": False, "frontend.enabled": False}), "deleted"),
