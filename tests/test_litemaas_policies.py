@@ -291,3 +291,19 @@ def test_monitoring():
     assert run("litemaas-monitoring", []) == []  # deployGateway false: the existing gateway is not ours
     [message] = run("litemaas-monitoring", [deployment()])
     assert "set litemaas:monitoring.enabled true" in message
+
+
+def test_a_tenant_stack_gets_the_key_rules_with_its_own_paths_and_no_production_rule():
+    # A tenant (platformStack) declares teams, users, budgets and keys, and deploys no Kubernetes object.
+    tenant = StackPaths.from_config({"litemaas:platformStack": "organization/litemaas/platform",
+                                     "litemaas:keys": json.dumps([{"alias": "p1"}]),
+                                     "litemaas:keysFrom": "workshop.csv"})
+    reference = Resource("pulumi:pulumi:StackReference", "platformStack",
+                         {"name": "organization/litemaas/platform", "outputs": {"gatewayUrl": "http://gw"}}, "urn:ref")
+    keys = [key("p1"), key("p2", urn="urn:key:p2")]
+    for name in ("litemaas-gateway-replicas-need-redis", "litemaas-database-backups", "litemaas-monitoring"):
+        assert run(name, [reference, *keys], paths=tenant) == [], name
+    [inline] = run("litemaas-key-expiry", keys[0], paths=tenant)
+    [from_file] = run("litemaas-key-expiry", keys[1], paths=tenant)
+    assert inline.startswith("key 'p1' never expires: set litemaas:keys[0].duration (e.g. 90d")
+    assert from_file.startswith("key 'p2' never expires: set litemaas:keysFrom workshop.csv (p2): duration")

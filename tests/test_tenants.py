@@ -13,7 +13,7 @@ import time
 import openai
 import pytest
 
-from tests.support.pulumi_cli import REPO_ROOT, PulumiError, PulumiProject, ensure_toolchain
+from tests.support.pulumi_cli import REPO_ROOT, PulumiError, PulumiProject, deployed_platform, ensure_toolchain
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +32,8 @@ HELLO = [{"role": "user", "content": "Hello"}]
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory, real_litellm_server):
     real_litellm_server.reset()
-    platform = PulumiProject(tmp_path_factory.mktemp("tenants"), ensure_toolchain(), stack="platform")
-    platform.set_plain({"deployGateway": False, "gatewayUrl": real_litellm_server.url, "adminApi": ADMIN_API,
-                        "models": [GRANITE]})
-    platform.set_secret("masterKey", real_litellm_server.master_key)
-    platform.up()
+    platform = deployed_platform(tmp_path_factory.mktemp("tenants"), real_litellm_server,
+                                 {"adminApi": ADMIN_API, "models": [GRANITE]})
     tenant_a = platform.another_stack("tenant-a")
     tenant_a.set_plain({"platformStack": PLATFORM, "adminApi": ADMIN_API, "teams": TEAM_A, "keys": KEYS_A})
     tenant_a.up()

@@ -158,3 +158,15 @@ class PulumiProject:
 
     def resources(self) -> list[dict]:
         return self.export()["deployment"].get("resources") or []
+
+
+def deployed_platform(workdir: Path, litellm, config: dict[str, Any]) -> PulumiProject:
+    """A `deployGateway: false` platform stack `platform` on the real proxy `litellm`, after its `up`.
+
+    Tenant stacks go beside it (`another_stack`) and read it as `organization/litemaas/platform`.
+    """
+    platform = PulumiProject(workdir, ensure_toolchain(), stack="platform")
+    platform.set_plain({"deployGateway": False, "gatewayUrl": litellm.url, **config})
+    platform.set_secret("masterKey", litellm.master_key)
+    platform.up()
+    return platform
