@@ -195,7 +195,11 @@ CREDENTIAL_NAME = re.compile(r"(^|[_-])(api_?key|key|secret|token|password|passw
 
 
 def holds_credential(name: str, value: Any) -> bool:
-    """A credential by its name, or a URL with a password in it (a proxy URL such as http://user:pw@proxy:3128)."""
+    """A credential by its name, or a URL with a password in it (a proxy URL such as http://user:pw@proxy:3128).
+
+    LiteLLM's `os.environ/NAME` is a reference to the gateway's environment, not a value: never a credential."""
+    if isinstance(value, str) and value.startswith("os.environ/"):
+        return False
     if CREDENTIAL_NAME.search(name):
         return True
     try:

@@ -70,6 +70,13 @@ def test_a_credential_in_plain_params_is_refused_and_never_shown():
     assert "aws-secret-value" not in message
 
 
+def test_an_environment_reference_in_plain_params_is_no_credential():
+    """`os.environ/NAME` is LiteLLM's reference to the gateway's environment: the value never enters the config."""
+    bedrock = {**BEDROCK, "params": {**BEDROCK["params"], "aws_secret_access_key": "os.environ/AWS_SECRET"}}
+    (guardrail,) = parse_stack_config({"guardrails": [bedrock]}, set()).guardrails
+    assert guardrail.params["aws_secret_access_key"] == "os.environ/AWS_SECRET"
+
+
 def test_params_with_a_credential_are_a_secret_input(mocked):
     import json
 

@@ -54,15 +54,14 @@ VIOLATIONS = [
     ("mandatory", "litemaas-no-plain-http",
      "model 'plain' sends prompts and its provider key to granite.example.com over plain HTTP, outside the cluster: "
      "use https:// in litemaas:models[2].apiBase"),
-    ("mandatory", "litemaas-no-plain-credentials",
-     "guardrail 'words' has a credential in plain text in litemaas:guardrails[0].params.presidio_api_key"),
+    # litemaas-no-plain-credentials never fires through the program: its config refuses a plain credential first
+    # (tests/test_config_guardrail.py); the rule is defence in depth, tested as a function (test_litemaas_policies).
     ("advisory", "litemaas-gateway-replicas-need-redis", "the gateway runs 2 pods without Redis"),
     ("advisory", "litemaas-database-backups", "the bundled PostgreSQL holds every key, team and spend record but "
      "has no backup: set litemaas:postgres.backup"),
     ("advisory", "litemaas-monitoring", "the gateway is not monitored (no ServiceMonitor): set "
      "litemaas:monitoring.enabled true"),
 ]
-GUARDRAIL_SECRET = "plain-presidio-token-123"
 
 
 def violating(config: dict) -> None:
@@ -71,8 +70,6 @@ def violating(config: dict) -> None:
         "litemaas:postgres": {"storageSize": "1Gi"},
         "litemaas:models": [GRANITE, {**DEEPSEEK, "outputCostPerToken": None},
                             {"name": "plain", "model": "hosted_vllm/x", "apiBase": "http://granite.example.com/v1"}],
-        "litemaas:guardrails": [{"name": "words", "provider": "presidio", "mode": "pre_call",
-                                 "params": {"presidio_api_key": GUARDRAIL_SECRET}}],
         "litemaas:keys": [{"alias": "nolimit", "models": ["granite"]},
                           {"alias": "everything", "maxBudget": 5, "duration": "1d"},
                           {"alias": "big", "models": ["granite"], "maxBudget": 5000, "duration": "1d"}],
@@ -143,7 +140,6 @@ def test_each_policy_violated_fails_the_preview_or_warns_with_its_message(stack_
     assert result.returncode != 0
     assert_reported(result.output, VIOLATIONS)
     assert {policy for _, policy in reported(result.output)} == {policy for _, policy, _ in VIOLATIONS}
-    assert GUARDRAIL_SECRET not in result.output
 
 
 def test_advisory_violations_alone_do_not_fail_the_preview(stack_config):
