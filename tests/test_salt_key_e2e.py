@@ -37,6 +37,10 @@ def world(tmp_path_factory):
                            "hostname": "litellm.apps.salt.example.com", "postgres": {"storageSize": "1Gi"}})
         for path, value in SECRETS.items():
             project.set_secret(path, value)
+        # That program's default image: the default's tag changed since (README, LiteLLM versions), which would
+        # roll the gateway on the first `up`; pinned, the first `up` shows the guard alone. (`litellm` is stored
+        # encrypted because of uiPassword, so the path is set the same way.)
+        project.set_secret("litellm.image", "ghcr.io/berriai/litellm-non_root:main-v1.108.7-stable")
         yield project, cluster, {}
 
 
