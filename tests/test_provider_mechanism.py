@@ -21,6 +21,7 @@ from pulumi.runtime import rpc
 from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
+from tests.support.every_kind import every_kind_config
 from tests.support.providers import MASTER
 
 pytestmark = pytest.mark.usefixtures("fast_retries")
@@ -345,6 +346,24 @@ def test_a_registered_resource_marks_its_secret_fields_and_the_master_key_secret
     assert all(sent[name].get(rpc._special_sig_key) == rpc._special_secret_sig for name in ("token", "master_key",
                                                                                              "headers"))
     assert sent["name"] == "g1" and "size" not in sent  # undeclared inputs are not sent
+
+
+# What the program registers today for each kind: a declaration that derives them must give the same.
+SECRET_OUTPUTS = {
+    "Model": {"api_key", "master_key"}, "Credential": {"credential_values", "values_mask", "master_key"},
+    "Fallback": {"master_key"}, "Budget": {"master_key"}, "User": {"master_key"}, "Team": {"master_key"},
+    "TeamMember": {"master_key"}, "Tag": {"master_key"}, "Guardrail": {"api_key", "master_key"},
+    "McpServer": {"auth_value", "master_key"}, "VirtualKey": {"key", "master_key"},
+}
+
+
+def test_every_kind_of_the_program_registers_its_secret_outputs(mocked):
+    config = {"deployGateway": False, "gatewayUrl": "https://litellm.example.com", "masterKey": MASTER,
+              **every_kind_config()}
+    run = mocked.run(config, secret_keys=("masterKey", "credentials", "mcpServers"))
+    registered = {r.typ.rsplit(":", 1)[1]: set(r.request.additionalSecretOutputs) for r in run.recorder.registrations
+                  if r.typ.startswith("pulumi-python:dynamic/litellm:")}
+    assert registered == SECRET_OUTPUTS
 
 
 # create, and confirming it after a lost answer ------------------------------------------------------------
