@@ -32,6 +32,8 @@ TOKEN = "tok-never-shown-again-0123456789"
 CONNECTION = {"admin_url": ADMIN_URL, "master_key": MASTER}
 LOST = "Connection reset by peer"
 
+# The two kinds' declarations: when the way a kind is declared changes, only these change; the tests below speak to
+# the provider's check/diff/create/read/update/delete and to the calls it sends.
 GADGET_FIELDS = (
     Field("gadget_id", "str"),
     Field("name", "str", required=True),
@@ -374,6 +376,14 @@ def test_create_sends_the_declared_fields_in_the_apis_names(admin):
     assert verb == "create" and body == {"gadget_id": object_id, "name": "g1", "size": 3, "members": ["a", "b"],
                                          "region": "eu", "displayName": "Gadget one", "token": TOKEN}
     assert outs["serial"] == "serial-1" and outs["token"] == TOKEN and object_id == inputs["gadget_id"]
+
+
+def test_create_sends_whole_numbers_that_crossed_grpc_as_floats_as_ints(admin):
+    provider = GadgetProvider()
+    inputs = checked(provider, gadget(settings={"retries": 2}))
+    provider.create({**inputs, "size": 3.0, "settings": {"retries": 2.0}})  # how the engine hands them back
+    [(_, body)] = admin.calls
+    assert type(body["size"]) is int and type(body["settings"]["retries"]) is int
 
 
 def test_a_lost_answer_of_a_saved_create_is_found_and_kept_as_one_object(admin):
