@@ -161,11 +161,14 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(items):
-    """Every test that uses the real proxy carries the `real_litellm` marker (`-m "not real_litellm"` skips them)."""
+    """Every test that uses the real proxy carries the `real_litellm` marker (`-m "not real_litellm"` skips them);
+    every test of a module that starts the local Kubernetes API server (`LocalCluster`) carries `kube`."""
     for item in items:
         if {"real_litellm", "real_litellm_server", "litellm_server", "litellm_api", "real_litellm_pool",
                 "postgres_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.real_litellm)
+        if hasattr(getattr(item, "module", None), "LocalCluster"):
+            item.add_marker(pytest.mark.kube)
 
 
 @pytest.fixture(scope="session")

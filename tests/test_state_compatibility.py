@@ -1,8 +1,9 @@
 """Stacks made by earlier code keep working: an `up` of the current program changes nothing, and the state shrinks.
 
-The earlier program is the tree of `BEFORE_SHARED_MECHANISM` (the last commit before the kinds moved onto one
-mechanism and the connection moved to the stack config), taken from this repository's history. It `up`s a catalog
-against the real LiteLLM proxy with the real CLI; then the current program replaces it in the same project.
+The earlier program is a tree from this repository's history: `LAST_RELEASE` (what users run today) for a catalog
+of every kind, `BEFORE_SHARED_MECHANISM` (the last commit before the kinds moved onto one mechanism and the
+connection moved to the stack config) for models, teams and keys. It `up`s the catalog against the real LiteLLM
+proxy with the real CLI; then the current program replaces it in the same project.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.every_kind import EVERY_KIND, EVERY_KIND_SECRETS, EVERY_LITELLM_TYPE
 from tests.support.fault_proxy import FaultProxy
 from tests.support.pulumi_cli import REPO_ROOT, PulumiProject, ensure_toolchain
 from tests.support.real_litellm import RealLiteLLM
@@ -22,6 +24,8 @@ from tests.support.real_litellm import RealLiteLLM
 pytestmark = pytest.mark.e2e
 
 BEFORE_SHARED_MECHANISM = "eb59312d9e99fcb4b2606424a8203c25bba66857"
+# The last release: its resource classes and state shapes are the ones users' stacks hold today.
+LAST_RELEASE = "3705f132674c2fa54ef700dedf83e3c6b1ba7b08"
 MODELS = [{"name": "compat-mock", "model": "openai/compat-mock", "extraParams": {"mock_response": "ok"},
            "inputCostPerToken": 0.001}]
 TEAMS = [{"alias": "compat-team", "models": ["compat-mock"], "maxBudget": 10}]
@@ -144,3 +148,33 @@ def test_refresh_and_destroy_after_a_master_key_rotation(tmp_path, real_litellm)
         project.refresh("--expect-no-changes")
         project.destroy()
         assert rotated.keys() == [] and rotated.teams() == []
+
+
+def test_a_last_release_stack_of_every_kind_previews_and_ups_with_no_change_and_no_litellm_call(tmp_path,
+                                                                                               real_litellm):
+    """The gate of a refactor of the kinds: a stack the last release made, every kind in it, is the same stack to
+    the current program. Allowed LiteLLM traffic on `preview` and `up`: none at all, not even `/health/*`
+    (check and diff decide without the server; nothing changes, so nothing is created, read or written)."""
+    with FaultProxy(real_litellm.url) as api:
+        project = PulumiProject(tmp_path, ensure_toolchain(), stack="every",
+                                source=earlier_program(tmp_path / "earlier", LAST_RELEASE))
+        project.set_plain({"deployGateway": False, "gatewayUrl": api.url,
+                           "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"}, **EVERY_KIND})
+        project.set_secret("masterKey", real_litellm.master_key)
+        for path, value in EVERY_KIND_SECRETS.items():
+            project.set_secret(path, value)
+        project.up()
+        ids = lambda: {(r["type"].rsplit(":", 1)[1], r["urn"]): r["id"] for r in project.resources()  # noqa: E731
+                       if r["type"].startswith("pulumi-python:dynamic/litellm:")}
+        before = ids()
+        assert {kind for kind, _ in before} == EVERY_LITELLM_TYPE
+        project.install_program(REPO_ROOT)
+        api.reset_calls()
+        preview = project.preview("--expect-no-changes")
+        assert set(preview["changeSummary"]) == {"same"}, preview["changeSummary"]
+        project.up("--expect-no-changes")
+        assert [f"{c.method} {c.path}" for c in api.calls] == []
+        assert ids() == before  # nothing replaced, nothing added or dropped
+        # A refresh loads the providers the last release pickled into the outputs (by module path and class name)
+        # and reads every kind with the current code: no drift.
+        project.refresh("--expect-no-changes")
