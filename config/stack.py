@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 import pulumi
-from pulumi.runtime import config as runtime_config
 
-from dynamic_providers.admin_client import insecure_transport_problem
+from litemaas_common.connection_rules import insecure_transport_problem
+from litemaas_common.sdk_patches import stack_config
 
 from config.admin_api import AdminApiConfig, parse_admin_api
 from config.app import BackendConfig, FrontendConfig, OAuthConfig, parse_app
@@ -108,7 +108,7 @@ def raw_stack_config() -> tuple[dict[str, Any], set[str]]:
     """All `litemaas:*` values (objects JSON-decoded) and the names of the secret ones."""
     import json
 
-    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    merged, is_secret = stack_config()
     values: dict[str, Any] = {}
     secret: set[str] = set()
     prefix = f"{PROJECT}:"
@@ -122,7 +122,7 @@ def raw_stack_config() -> tuple[dict[str, Any], set[str]]:
             except ValueError:
                 pass
         values[key] = value
-        if runtime_config.is_config_secret(full_key) or full_key in runtime_config.get_config_secret_keys_env():
+        if is_secret(full_key):
             secret.add(key)
     return values, secret
 

@@ -51,14 +51,13 @@ def read_platform(stack: str) -> PlatformConfig:
     The engine reads a stack reference during preview too; its outputs are known unless the platform has never
     been deployed.
     """
-    # The SDK's own way to block on a future inside the program (what synchronous invokes use): the config is
-    # checked, and refused as one ConfigError, before any resource is declared.
-    from pulumi.runtime.sync_await import _sync_await
+    # Blocking here, the config is checked (and refused as one ConfigError) before any resource is declared.
+    from litemaas_common.sdk_patches import wait_for
 
     # Named after the config key: the engine's own error for a stack that does not exist (it stops the program
     # before the read returns) then reads `pulumi:pulumi:StackReference (platformStack): … unknown stack "…"`.
     reference = pulumi.StackReference(PLATFORM_STACK, stack_name=stack)
-    outputs: Optional[Mapping[str, Any]] = _sync_await(reference.outputs.future())
+    outputs: Optional[Mapping[str, Any]] = wait_for(reference.outputs.future())
     outputs = outputs or {}
     missing = [n for n in (GATEWAY_URL_OUTPUT, MASTER_KEY_OUTPUT) if not outputs.get(n)]
     if missing:

@@ -7,7 +7,7 @@ import pytest
 
 from config import (ConfigError, load_stack_config, max_connections_needed, parse_litellm_duration,
                           parse_stack_config)
-from dynamic_providers.litellm_versions import DEFAULT_VERSION
+from litemaas_common.litellm_versions import DEFAULT_VERSION
 
 # Secret config values become Outputs, which need the event loop the mocks fixture provides.
 pytestmark = pytest.mark.usefixtures("mocked")

@@ -172,11 +172,12 @@ class Rendered:
 def render(config: dict[str, Any], secret_keys: tuple[str, ...], kube_read=None) -> Rendered:
     """The real program (LiteMaaS from the stack config) under mocks; a ConfigError is a refusal."""
     from components.litemaas import LiteMaaS
+    from resolve import resolve_stack_config
 
     session = MockedPulumi()
     try:
         def program():
-            LiteMaaS("litemaas", load_stack_config(), kube_read=kube_read)
+            LiteMaaS("litemaas", resolve_stack_config(load_stack_config(), kube_read))
         try:
             return Rendered(config, session.run(config, secret_keys, program=program).recorder.registrations)
         except ConfigError as exc:
