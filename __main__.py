@@ -6,13 +6,12 @@ from pathlib import Path
 import pulumi
 
 from components.litemaas import LiteMaaS
-from config import load_stack_config
 from litemaas_common import sdk_patches
-from resolve import resolve_stack_config
+from resolve import load_stack_config
 
 # 1.6 KB less state per resource, and the end-of-program wait without its N² loop; see the module.
 sdk_patches.install(Path(__file__).resolve().parent)
-config = resolve_stack_config(load_stack_config())  # parsed and checked, then the InferenceServices read
+config = load_stack_config()  # read, checked, and what it names read from the platform stack and the cluster
 litemaas = LiteMaaS("litemaas", config)
 
 pulumi.export("gatewayUrl", litemaas.gateway_url)

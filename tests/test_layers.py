@@ -162,3 +162,16 @@ def test_the_private_name_finder_sees_attribute_and_import_uses(tmp_path: Path) 
     assert private_sdk_names(module) == ["line 2: from pulumi.runtime.sync_await import _sync_await",
                                          "line 4: rpc._special_sig_key",
                                          "line 5: pulumi.runtime.settings._get_rpc_manager"]
+
+
+def test_the_e2e_projects_copy_every_package_the_program_imports() -> None:
+    from tests.support.pulumi_cli import PROGRAM_DIRS
+
+    graph = import_graph()
+    reached, todo = set(), ["__main__"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo.extend(target for _, target in graph.get(module, ()))
+    assert {layer(m) for m in reached} - {"__main__"} <= set(PROGRAM_DIRS)
