@@ -55,7 +55,7 @@ class LiteMaaS(pulumi.ComponentResource):
     namespace: Optional[pulumi.Output[str]]
 
     def __init__(self, name: str, config: StackConfig, opts: Optional[pulumi.ResourceOptions] = None):
-        """`config` resolved (`resolve.resolve_stack_config`): its InferenceService models already read."""
+        """`config` as `resolve.load_stack_config` gives it: checked, its InferenceService models already read."""
         super().__init__("litemaas:index:LiteMaaS", name, None, opts)
         self.namespace_resource = self.postgres = self.gateway = self.backup = self.redis = self.monitoring = None
         self.app_database = self.web_app = None

@@ -145,7 +145,7 @@ def private_sdk_names(path: Path) -> list[str]:
                 root = root.value
             if isinstance(root, ast.Name) and root.id in sdk_aliases:
                 found.append(f"line {node.lineno}: {ast.unparse(node)}")
-    return found
+    return sorted(found, key=lambda text: int(text.split(":")[0].split()[1]))
 
 
 @pytest.mark.parametrize("name", sorted(n for n in project_modules() if n != SDK_PATCHES))
