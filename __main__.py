@@ -1,17 +1,17 @@
-"""LiteMaaS stack: read the validated stack config, build the platform, export what admins hand out."""
+"""LiteMaaS stack: read the validated stack config, resolve what it names, build the platform, export what admins
+hand out."""
 
 from pathlib import Path
 
 import pulumi
 
 from components.litemaas import LiteMaaS
-from config import load_stack_config
-from litemaas_common.output_waits import wait_linearly
-from litemaas_common.stack_traces import keep_project_frames
+from litemaas_common import sdk_patches
+from resolve import load_stack_config
 
-keep_project_frames(Path(__file__).resolve().parent)  # 1.6 KB less state per resource; see the module
-wait_linearly()  # the SDK's end-of-program wait without its N² loop; see the module
-config = load_stack_config()
+# 1.6 KB less state per resource, and the end-of-program wait without its N² loop; see the module.
+sdk_patches.install(Path(__file__).resolve().parent)
+config = load_stack_config()  # read, checked, and what it names read from the platform stack and the cluster
 litemaas = LiteMaaS("litemaas", config)
 
 pulumi.export("gatewayUrl", litemaas.gateway_url)

@@ -16,16 +16,13 @@ import pulumi_random as random
 from components import kube
 from dynamic_providers.salt_key import SaltKeyGuard
 from config import AlertingConfig, IngressConfig, LiteLLMConfig, MonitoringConfig
+from config.gateway import CREDENTIAL_KEYS, REDIS_URL_KEY, RUNTIME_DIRS, SLACK_WEBHOOK_KEY, gateway_settings
 
 COMPONENT = "litellm"
 PORT = 4000
 SECRET_NAME = "litellm-credentials"
 # LiteLLM's standalone migration entrypoint, relative to the image's working directory /app.
 MIGRATION_SCRIPT = "litellm/proxy/prisma_migration.py"
-CREDENTIAL_KEYS = ["LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "UI_USERNAME", "UI_PASSWORD", "DATABASE_URL"]
-# Optional credentials, in the same Secret when the feature is on.
-REDIS_URL_KEY = "REDIS_URL"
-SLACK_WEBHOOK_KEY = "SLACK_WEBHOOK_URL"  # LiteLLM's Slack alerting reads exactly this variable
 CONFIG_MAP_NAME = "litellm-config"
 CONFIG_DIR = "/etc/litellm"
 CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
@@ -36,26 +33,6 @@ METRICS_PATH = "/metrics/"
 CERT_MANAGER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 # Where OpenShift runs the Prometheus of user-workload monitoring (it scrapes ServiceMonitors of user namespaces).
 OPENSHIFT_USER_WORKLOAD_MONITORING = "openshift-user-workload-monitoring"
-# Under an arbitrary UID the image's HOME (/app) is not writable: point HOME, TMPDIR and the caches at an
-# emptyDir. PRISMA_BINARY_CACHE_DIR stays as the image sets it, because hiding baked engines forces a
-# download that fails offline.
-RUNTIME_DIRS = {"HOME": "/var/tmp/litellm", "TMPDIR": "/tmp", "XDG_CACHE_HOME": "/var/tmp/litellm/.cache",
-                "NPM_CONFIG_CACHE": "/var/tmp/litellm/.npm"}
-
-
-def gateway_settings(log_level: str) -> dict[str, str]:
-    """The plain environment the gateway sets itself (besides the credentials from the Secret)."""
-    return {
-        "STORE_MODEL_IN_DB": "True",
-        "DISABLE_SCHEMA_UPDATE": "true",  # the migration Job owns the schema
-        "LITELLM_MODE": "PRODUCTION",
-        "LITELLM_LOG": log_level,
-        **RUNTIME_DIRS,
-    }
-
-
-# Every variable this component sets (the migration Job's are a subset); `litellm.extraEnv` may not set these.
-MANAGED_ENV = frozenset(CREDENTIAL_KEYS) | frozenset(gateway_settings("INFO")) | {REDIS_URL_KEY, SLACK_WEBHOOK_KEY}
 
 
 def proxy_config(redis: bool, monitoring: MonitoringConfig, alerting: AlertingConfig) -> dict:

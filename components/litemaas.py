@@ -9,7 +9,6 @@ import pulumi_kubernetes as k8s
 
 from components import kube
 from components.cloudnative_pg import APP_SECRET, APP_SECRET_URI_KEY, CloudNativePGArgs, CloudNativePGDatabase
-from components.inference_service import Read, resolve_models
 from components.litellm_catalog import LiteLLMCatalog, LiteLLMCatalogArgs
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
 from components.monitoring import GatewayMonitoring, GatewayMonitoringArgs
@@ -55,11 +54,8 @@ class LiteMaaS(pulumi.ComponentResource):
     master_key: pulumi.Output[str]
     namespace: Optional[pulumi.Output[str]]
 
-    def __init__(self, name: str, config: StackConfig, opts: Optional[pulumi.ResourceOptions] = None,
-                 kube_read: Optional[Read] = None):
-        """`kube_read` GETs Kubernetes objects for `models[].inferenceService` (default: the deploy credentials)."""
-        # Before any resource: a missing or unready InferenceService is a config error at preview.
-        models = resolve_models(config.models, kube_read)
+    def __init__(self, name: str, config: StackConfig, opts: Optional[pulumi.ResourceOptions] = None):
+        """`config` as `resolve.load_stack_config` gives it: checked, its InferenceService models already read."""
         super().__init__("litemaas:index:LiteMaaS", name, None, opts)
         self.namespace_resource = self.postgres = self.gateway = self.backup = self.redis = self.monitoring = None
         self.app_database = self.web_app = None
@@ -172,7 +168,7 @@ class LiteMaaS(pulumi.ComponentResource):
             LiteLLMCatalogArgs(admin_url=self.gateway_url, master_key=self.master_key,
                                admin_url_in_stack_config=config.gateway_url is not None,
                                master_key_in_stack_config=config.master_key is not None,
-                               models=models, teams=config.teams, keys=config.keys,
+                               models=config.models, teams=config.teams, keys=config.keys,
                                fallbacks=config.fallbacks, access_groups=config.access_groups,
                                users=config.users, credentials=config.credentials, budgets=config.budgets,
                                tags=config.tags, guardrails=config.guardrails, mcp_servers=config.mcp_servers),

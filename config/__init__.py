@@ -22,7 +22,7 @@ from config.postgres import DEFAULT_POSTGRES_IMAGE, BackupConfig, CloudNativePGC
     max_connections_needed
 from config.redis import DEFAULT_REDIS_IMAGE, RedisConfig
 from config.reader import PROJECT, ConfigError, ResourcesConfig, parse_litellm_duration
-from config.stack import StackConfig, load_stack_config, parse_stack_config
+from config.stack import StackConfig, parse_stack_config
 from config.users import UserConfig
 from config.team_members import MemberConfig
 from config.tag import TagConfig
@@ -37,7 +37,7 @@ __all__ = [
     "AccessGroupConfig", "AccessGroupsConfig",
     "FrontendConfig", "MonitoringConfig", "OAuthConfig", "RedisConfig",
     "IngressConfig", "KeyConfig", "McpServerConfig", "LiteLLMConfig", "ModelConfig", "PROJECT", "PostgresConfig",
-    "ResourcesConfig", "StackConfig", "TeamConfig", "UserConfig", "MemberConfig", "load_stack_config",
+    "ResourcesConfig", "StackConfig", "TeamConfig", "UserConfig", "MemberConfig",
     "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
     "BudgetConfig", "CredentialConfig", "TagConfig", "GuardrailConfig",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from dynamic_providers.admin_client import PEM_CERTIFICATE, ca_bundle_problem
+from litemaas_common.connection_rules import PEM_CERTIFICATE, ca_bundle_problem
 
 from config.reader import Reader, check_simple_duration, seconds
 

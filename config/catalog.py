@@ -12,10 +12,7 @@ from config.team_members import MemberConfig, parse_members
 from config.users import UserConfig, check_key_user
 from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_namespace, check_object_name, check_url, list_items, \
     unique
-
-
-ENTERPRISE_HINT = ("is a LiteLLM Enterprise feature in 1.108.7 (the proxy refuses it without a licence); drop it, or "
-                   "set `pulumi config set litellmEnterprise true` if the gateway runs with LITELLM_LICENSE")
+from config.references import check_models_declared
 
 
 # Pricing keys LiteLLM drops from model_info; they belong in litellm_params.
@@ -147,14 +144,6 @@ KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "bud
              "accessGroups", "user", "budget", "tags", "guardrails", "previousAlias"]  # accessGroups: config.access_groups
 DELIVERY_KEYS = ["namespace", "secretName"]
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
-
-
-def check_models_declared(reader: Reader, models: tuple[str, ...], declared: set[str]) -> None:
-    unknown = [m for m in models if m not in declared]
-    if unknown:
-        listed = ", ".join(sorted(declared)) or "none"
-        reader.fail_key("models", f"names model(s) the stack does not declare: {', '.join(unknown)}; "
-                        f"declared models: {listed}")
 
 
 def parse_models(top: Reader, stored_as_secret: bool) -> tuple[ModelConfig, ...]:

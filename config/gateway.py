@@ -10,7 +10,7 @@ import pulumi
 from config.admin_api import AdminApiConfig
 from config.reader import ENV_NAME, HAPROXY_TIMEOUT, KUBERNETES_INT32, MISSING, Reader, check_image, check_namespace, \
     holds_credential, ResourcesConfig, check_object_name, read_resources, secret_string
-from dynamic_providers.litellm_versions import DEFAULT_IMAGE, TESTED_VERSIONS, image_version, tested_range
+from litemaas_common.litellm_versions import DEFAULT_IMAGE, TESTED_VERSIONS, image_version, tested_range
 
 
 DEFAULT_LITELLM_IMAGE = DEFAULT_IMAGE
@@ -36,11 +36,36 @@ def check_litellm_image(image: str) -> Optional[str]:
     return None
 
 
+# The gateway container's environment, set by components/litellm_gateway.py: declared here, below the component,
+# because `litellm.extraEnv` is checked against it at preview.
+CREDENTIAL_KEYS = ["LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "UI_USERNAME", "UI_PASSWORD", "DATABASE_URL"]
+# Optional credentials, in the same Secret when the feature is on.
+REDIS_URL_KEY = "REDIS_URL"
+SLACK_WEBHOOK_KEY = "SLACK_WEBHOOK_URL"  # LiteLLM's Slack alerting reads exactly this variable
+# Under an arbitrary UID the image's HOME (/app) is not writable: point HOME, TMPDIR and the caches at an
+# emptyDir. PRISMA_BINARY_CACHE_DIR stays as the image sets it, because hiding baked engines forces a
+# download that fails offline.
+RUNTIME_DIRS = {"HOME": "/var/tmp/litellm", "TMPDIR": "/tmp", "XDG_CACHE_HOME": "/var/tmp/litellm/.cache",
+                "NPM_CONFIG_CACHE": "/var/tmp/litellm/.npm"}
+
+
+def gateway_settings(log_level: str) -> dict[str, str]:
+    """The plain environment the gateway sets itself (besides the credentials from the Secret)."""
+    return {
+        "STORE_MODEL_IN_DB": "True",
+        "DISABLE_SCHEMA_UPDATE": "true",  # the migration Job owns the schema
+        "LITELLM_MODE": "PRODUCTION",
+        "LITELLM_LOG": log_level,
+        **RUNTIME_DIRS,
+    }
+
+
+# Every variable the gateway component sets (the migration Job's are a subset); `litellm.extraEnv` may not set these.
+MANAGED_ENV = frozenset(CREDENTIAL_KEYS) | frozenset(gateway_settings("INFO")) | {REDIS_URL_KEY, SLACK_WEBHOOK_KEY}
+
+
 def managed_gateway_env() -> frozenset[str]:
     """The environment variables the gateway component sets; `litellm.extraEnv` must not override them."""
-    # The component owns the list; imported here, not at the top, because the components import this module.
-    from components.litellm_gateway import MANAGED_ENV
-
     return MANAGED_ENV
 
 

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from config.reader import Reader, check_url, holds_credential, list_items, unique
-from dynamic_providers.guardrail import MODES as GUARDRAIL_MODES  # LiteLLM 1.108.7's GuardrailEventHooks
+from litemaas_common.litellm_vocabulary import GUARDRAIL_MODES
 GUARDRAIL_KEYS = ["name", "provider", "mode", "defaultOn", "apiBase", "apiKey", "params"]
 _FIRST_CLASS = {"guardrail": "provider", "mode": "mode", "default_on": "defaultOn", "api_base": "apiBase",
                 "api_key": "apiKey"}

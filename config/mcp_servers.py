@@ -8,7 +8,8 @@ from typing import Collection, Optional
 import pulumi
 
 from config.reader import Reader, list_items, secret_string, unique
-from dynamic_providers.mcp_server import AUTH_TYPES, TRANSPORTS, mcp_name_problem, mcp_url_problem
+from litemaas_common.litellm_vocabulary import MCP_AUTH_TYPES as AUTH_TYPES, MCP_TRANSPORTS as TRANSPORTS, \
+    mcp_name_problem, mcp_url_problem
 
 # No static headers: LiteLLM returns their values in clear, so they are no place for a token (use authValue).
 MCP_SERVER_KEYS = ["name", "alias", "url", "transport", "authType", "authValue", "description", "id", "teams"]

@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 import pulumi
-from pulumi.runtime import config as runtime_config
 
-from dynamic_providers.admin_client import insecure_transport_problem
+from litemaas_common.connection_rules import insecure_transport_problem
+from litemaas_common.sdk_patches import stack_config
 
 from config.admin_api import AdminApiConfig, parse_admin_api
 from config.app import BackendConfig, FrontendConfig, OAuthConfig, parse_app
 from config.catalog import KeyConfig, ModelConfig, TeamConfig, parse_keys, parse_models, parse_teams
 from config.fallbacks import FallbackConfig, parse_fallbacks
 from config.access_groups import AccessGroupsConfig, parse_access_groups
-from config.keys_file import KEYS_FROM, project_directory, read_keys_from
+from config.keys_file import KEYS_FROM, read_keys_from
 from config.credential import CredentialConfig, check_model_credentials, parse_credentials
 from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.guardrail import GuardrailConfig, parse_guardrails
@@ -27,7 +27,7 @@ from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, 
 from config.postgres import PostgresConfig, parse_postgres
 from config.redis import RedisConfig, parse_redis
 from config.users import UserConfig, parse_users
-from config.tenant import PLATFORM_STACK, PlatformConfig, check_tenant_keys, read_platform
+from config.tenant import PLATFORM_STACK, PlatformConfig, check_tenant_keys
 from config.reader import ConfigError, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_namespace, check_url
 
 
@@ -108,7 +108,7 @@ def raw_stack_config() -> tuple[dict[str, Any], set[str]]:
     """All `litemaas:*` values (objects JSON-decoded) and the names of the secret ones."""
     import json
 
-    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    merged, is_secret = stack_config()
     values: dict[str, Any] = {}
     secret: set[str] = set()
     prefix = f"{PROJECT}:"
@@ -122,17 +122,9 @@ def raw_stack_config() -> tuple[dict[str, Any], set[str]]:
             except ValueError:
                 pass
         values[key] = value
-        if runtime_config.is_config_secret(full_key) or full_key in runtime_config.get_config_secret_keys_env():
+        if is_secret(full_key):
             secret.add(key)
     return values, secret
-
-
-def load_stack_config() -> StackConfig:
-    """Read and validate the current stack's `litemaas:*` config; raise one ConfigError listing every problem."""
-    values, secret_keys = raw_stack_config()
-    platform = values.get(PLATFORM_STACK)
-    return parse_stack_config(values, secret_keys, project_directory(),
-                              tenant_of=read_platform(platform) if isinstance(platform, str) and platform else None)
 
 
 def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozenset[str] = frozenset(),

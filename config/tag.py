@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from config.catalog import ENTERPRISE_HINT, check_models_declared
+from config.references import ENTERPRISE_HINT, check_models_declared
 from config.reader import Reader, check_litellm_duration, list_items, unique
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Mapping, Optional
 
 from config.reader import Reader, list_items, unique
+from config.references import ENTERPRISE_HINT
 
 MEMBER_KEYS = ["user", "role", "maxBudgetInTeam"]
 MEMBER_ROLES = ("user", "admin")
@@ -22,8 +23,6 @@ class MemberConfig:
 
 
 def parse_members(team: Reader, users: Mapping[str, object], enterprise: bool) -> tuple[MemberConfig, ...]:
-    from config.catalog import ENTERPRISE_HINT
-
     members = []
     seen: dict[str, str] = {}
     for item in list_items(team, "members", MEMBER_KEYS):

@@ -2,20 +2,18 @@
 
 The platform stack is the one that runs (or names) the gateway and declares models, credentials, guardrails and the
 rest; it exports what a tenant needs (`gatewayUrl`, `masterKey` as a secret, `models`, `accessGroups`). A tenant
-reads them through a `pulumi.StackReference` at preview, so a model or access group the platform lacks is a config
-error naming the tenant's key, before anything is created.
+reads them through a `pulumi.StackReference` at preview (`resolve.platform`), so a model or access group the platform
+lacks is a config error naming the tenant's key, before anything is created.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
-
-import pulumi
+from typing import Any
 
 from config.access_groups import AccessGroupConfig
 from config.keys_file import KEYS_FROM
-from config.reader import ConfigError, PROJECT, Reader
+from config.reader import Reader
 
 PLATFORM_STACK = "platformStack"
 # What a tenant may declare; everything else configures the gateway or the platform's shared objects.
@@ -43,32 +41,3 @@ def check_tenant_keys(top: Reader, platform: str) -> None:
             top.fail_key(key, f"is a platform setting; a tenant stack (platformStack {platform!r}) declares only "
                          f"{', '.join(k for k in TENANT_KEYS if k != PLATFORM_STACK)}. Fix: set it in the platform "
                          f"stack and `pulumi config rm {key}` here")
-
-
-def read_platform(stack: str) -> PlatformConfig:
-    """The platform stack's outputs through a StackReference, waited for now so the config can be checked at preview.
-
-    The engine reads a stack reference during preview too; its outputs are known unless the platform has never
-    been deployed.
-    """
-    # The SDK's own way to block on a future inside the program (what synchronous invokes use): the config is
-    # checked, and refused as one ConfigError, before any resource is declared.
-    from pulumi.runtime.sync_await import _sync_await
-
-    # Named after the config key: the engine's own error for a stack that does not exist (it stops the program
-    # before the read returns) then reads `pulumi:pulumi:StackReference (platformStack): … unknown stack "…"`.
-    reference = pulumi.StackReference(PLATFORM_STACK, stack_name=stack)
-    outputs: Optional[Mapping[str, Any]] = _sync_await(reference.outputs.future())
-    outputs = outputs or {}
-    missing = [n for n in (GATEWAY_URL_OUTPUT, MASTER_KEY_OUTPUT) if not outputs.get(n)]
-    if missing:
-        raise ConfigError(f"Invalid stack config:\n  - {PROJECT}:{PLATFORM_STACK}: stack {stack!r} exports no "
-                          f"{' or '.join(missing)}; run `pulumi up` on the platform stack first (a LiteMaaS "
-                          "platform stack exports them)")
-    groups = outputs.get(ACCESS_GROUPS_OUTPUT) or {}
-    return PlatformConfig(
-        stack=stack, models=frozenset(outputs.get(MODELS_OUTPUT) or ()),
-        access_groups=tuple(AccessGroupConfig(name, tuple(models)) for name, models in sorted(groups.items())),
-        gateway_url=reference.get_output(GATEWAY_URL_OUTPUT),
-        master_key=pulumi.Output.secret(reference.get_output(MASTER_KEY_OUTPUT)))
-

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from config.reader import Reader, check_litellm_duration, list_items, unique
+from config.references import check_models_declared
 
 USER_KEYS = ["id", "email", "role", "maxBudget", "budgetDuration", "models", "metadata"]
 # The roles LiteLLM 1.108.7 accepts without a licence (the master key may grant any of them).
@@ -28,8 +29,6 @@ class UserConfig:
 
 
 def parse_users(top: Reader, declared_models: set[str]) -> tuple[UserConfig, ...]:
-    from config.catalog import check_models_declared
-
     users = []
     ids: dict[str, str] = {}
     emails: dict[str, str] = {}

@@ -22,7 +22,6 @@ Design rules (see docs/dynamic-providers.md):
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import os
@@ -33,11 +32,16 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+# Re-exported: the providers and the command import these from here.
+from litemaas_common.connection_rules import (  # noqa: F401
+    PEM_CERTIFICATE, PLAIN_HTTP_REFUSED, ca_bundle_problem, insecure_transport_problem, is_header_token)
+from litemaas_common.redaction import REDACTED, redact
 
 log = logging.getLogger("litemaas.litellm_admin")
 
@@ -58,7 +62,6 @@ CONNECTION_FIELDS = ("admin_url", "master_key", "request_timeout", "readiness_ti
                      "allow_insecure_http", "ca_bundle")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-REDACTED = "***"
 
 
 @dataclass(frozen=True)
@@ -106,46 +109,6 @@ class Connection:
 
 # --- transport rules ---------------------------------------------------------------------------------
 
-# Plain HTTP is fine where nobody else is on the wire: this host, or the cluster's service network.
-_IN_CLUSTER_SUFFIXES = (".svc", ".svc.cluster.local")
-PLAIN_HTTP_REFUSED = "refusing to send the master key over plain HTTP"
-PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
-
-
-def _local_or_in_cluster(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith(_IN_CLUSTER_SUFFIXES):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def insecure_transport_problem(url: str, allow_insecure_http: bool = False) -> Optional[str]:
-    """Why credentials must not be sent to `url` (plain http:// off this host and off the cluster), or None."""
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname or allow_insecure_http or _local_or_in_cluster(parts.hostname):
-        return None
-    return (f"{PLAIN_HTTP_REFUSED} to {parts.hostname}: anyone on the path could read it. Use an https:// URL "
-            "(on Kubernetes: ingress.tlsSecretName or ingress.clusterIssuer), a port-forward "
-            "(http://127.0.0.1:4000) or an in-cluster address (http://litellm.<namespace>.svc:4000); or accept "
-            "plain HTTP with `pulumi config set --path adminApi.allowInsecureHttp true`")
-
-
-def ca_bundle_problem(value: str) -> Optional[str]:
-    """Why `value` (inline PEM or a file path) is not a usable CA bundle, or None."""
-    import ssl
-
-    if PEM_CERTIFICATE not in value and not os.path.isfile(value):
-        return "is neither PEM certificates (-----BEGIN CERTIFICATE-----) nor an existing file"
-    try:
-        ssl.create_default_context(**({"cadata": value} if PEM_CERTIFICATE in value else {"cafile": value}))
-    except (ssl.SSLError, OSError, ValueError) as exc:
-        return f"holds no usable PEM certificate ({exc})"
-    return None
-
-
 def _environment_ca() -> Optional[str]:
     """OpenSSL's own variables, which `requests` ignores (it reads REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE)."""
     cert_file, cert_dir = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
@@ -154,34 +117,6 @@ def _environment_ca() -> Optional[str]:
     if cert_dir and os.path.isdir(cert_dir):
         return cert_dir
     return None
-
-
-# --- redaction ---------------------------------------------------------------------------------------
-
-_SK_VALUE = re.compile(r"sk-[A-Za-z0-9_\-]{4,}")
-_BEARER = re.compile(r"(Bearer\s+)[^\s\"',}]+", re.IGNORECASE)
-_SECRET_FIELD = re.compile(
-    r"""(["']?(?:api_key|master_key|key|new_key|authorization|password|secret|client_secret|aws_secret_access_key)["']?"""
-    r"""\s*[:=]\s*)(["'])(.*?)\2""",
-    re.IGNORECASE,
-)
-
-
-def redact(text: Any, secrets: Iterable[Optional[str]] = ()) -> str:
-    """`text` with known secrets (also as a repr or JSON string shows them), `sk-...` values, bearer tokens and
-    api_key-like fields replaced by ***."""
-    result = str(text)
-    shown = {form for s in secrets if s and len(s) >= 4 for form in (s, repr(s)[1:-1], json.dumps(s)[1:-1])}
-    for secret in sorted(shown, key=len, reverse=True):
-        result = result.replace(secret, REDACTED)
-    result = _SECRET_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", result)
-    result = _BEARER.sub(lambda m: m.group(1) + REDACTED, result)
-    return _SK_VALUE.sub("sk-" + REDACTED, result)
-
-
-def is_header_token(value: str) -> bool:
-    """Printable, without whitespace: what a credential must be to travel in a header or URL."""
-    return value.isprintable() and not any(c.isspace() for c in value)
 
 
 # --- errors ------------------------------------------------------------------------------------------

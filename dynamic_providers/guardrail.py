@@ -24,10 +24,8 @@ from pulumi.dynamic import CheckFailure, CreateResult
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMProvider, LiteLLMResource, \
     create_confirmed
+from litemaas_common.litellm_vocabulary import GUARDRAIL_MODES as MODES
 
-# GuardrailEventHooks of 1.108.7 (types/guardrails.py); anything else is a 400 at create.
-MODES = ("pre_call", "post_call", "during_call", "logging_only", "pre_mcp_call", "during_mcp_call", "post_mcp_call",
-         "realtime_input_transcription")
 GUARDRAIL_FIELDS = (
     Field("guardrail_name", "str", required=True),
     Field("provider", "str", required=True, replaces=True, api_name="guardrail"),

@@ -15,15 +15,15 @@ API: `McpServerProvider` is pickled by reference into every McpServer's state; t
 
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping, Optional
-from urllib.parse import urlsplit
 
 import pulumi
 from pulumi.dynamic import CheckFailure
 
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource, has_unknown
+from litemaas_common.litellm_vocabulary import MCP_AUTH_TYPES as AUTH_TYPES, MCP_TRANSPORTS as TRANSPORTS, \
+    mcp_name_problem, mcp_url_problem
 
 MCP_SERVER_FIELDS = (
     Field("server_name", "str", required=True),
@@ -35,31 +35,6 @@ MCP_SERVER_FIELDS = (
     Field("description", "str"),
     Field("server_id", "str"),
 )
-# stdio needs a command on the gateway pod (and LITELLM_ENABLE_MCP_STDIO): not something a stack declares.
-TRANSPORTS = ("sse", "http")
-# The auth types that take one value (`credentials.auth_value`); the OAuth and AWS ones need more than a value.
-AUTH_TYPES = ("none", "api_key", "bearer_token", "basic", "authorization", "token")
-# LiteLLM's tool prefix: what it accepts in server_name and alias (no '-', the prefix separator; no spaces).
-MCP_NAME = re.compile(r"^[A-Za-z0-9_.]+$")
-
-
-def mcp_name_problem(value: str) -> Optional[str]:
-    """Why LiteLLM would refuse `value` as an MCP server name or alias, with the fix (after the quoted value)."""
-    if "-" in value:
-        return ("contains '-', which LiteLLM uses to join the server name to its tool names; "
-                f"use '_' instead (e.g. {value.replace('-', '_')!r})")
-    if not MCP_NAME.match(value):
-        return "is not an MCP tool prefix; use letters, digits, '_' and '.' only"
-    return None
-
-
-def mcp_url_problem(value: str) -> Optional[str]:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "is not an http(s) URL; use e.g. https://mcp.example.com/mcp"
-    return None
-
-
 class McpServerProvider(ObjectProvider):
     """CRUD for `litellm:McpServer` against the LiteLLM admin API. Stateless; pickled by reference."""
 

@@ -40,6 +40,7 @@ from dynamic_providers.admin_client import (
     ca_bundle_problem,
     insecure_transport_problem,
 )
+from litemaas_common.sdk_patches import is_secret_envelope
 
 log = logging.getLogger("litemaas.litellm_admin")
 PROVIDER_KEY = "__provider"
@@ -150,7 +151,7 @@ def has_unknown(value: Any) -> bool:
 def plain(value: Any) -> Any:
     """Drop secret envelopes (the host sends plaintext, but direct callers and tests may not)."""
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        if is_secret_envelope(value):
             return plain(value.get("value"))
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -50,6 +50,7 @@ from dynamic_providers.provider_base import (
     same,
     stamped,
 )
+from litemaas_common.durations import parse_litellm_duration
 
 log = logging.getLogger("litemaas.litellm_admin")
 
@@ -145,8 +146,6 @@ def is_expired(expires: Any, now: Optional[datetime] = None) -> bool:
 
 def grace_seconds(value: Optional[str]) -> int:
     """`rotation_grace_period` in seconds: a LiteLLM duration, or `0` (revoke the old value at once)."""
-    from config import parse_litellm_duration
-
     value = value or DEFAULT_GRACE_PERIOD
     return 0 if value.strip() == "0" else parse_litellm_duration(value)
 
@@ -161,8 +160,6 @@ def _age(seconds: float) -> str:
 
 def rotation_reason(olds: Mapping[str, Any], inputs: Mapping[str, Any], now: datetime) -> Optional[str]:
     """Why the next update issues a new value (None: it does not). `olds` are the stored inputs."""
-    from config import parse_litellm_duration
-
     if not same(olds.get("rotation"), inputs.get("rotation")):
         return f"rotation changed from {olds.get('rotation')!r} to {inputs.get('rotation')!r}"
     every, issued = inputs.get("rotate_every"), parse_instant(olds.get("issued_at"))

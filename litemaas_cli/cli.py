@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 from dynamic_providers.admin_client import (PLAIN_HTTP_REFUSED, AdminClient, LiteLLMAdminError, RetryPolicy, hash_key,
                                             redact)
-from dynamic_providers.litellm_versions import parse_version, version_warning
+from litemaas_common.litellm_versions import parse_version, version_warning
 from litemaas_cli import render, reports
 from litemaas_common.handoff import day, handoff_message, money
 from litemaas_cli.reports import Check

@@ -93,7 +93,7 @@ def real_litellm_pool():
 def litellm_version(request):
     """The LiteLLM version this test runs against: the default image's, or each tested version for the tests
     marked `every_litellm_version` (the compatibility suite)."""
-    from dynamic_providers.litellm_versions import DEFAULT_VERSION
+    from litemaas_common.litellm_versions import DEFAULT_VERSION
 
     return getattr(request, "param", DEFAULT_VERSION)
 
@@ -101,7 +101,7 @@ def litellm_version(request):
 @pytest.fixture(scope="session")
 def real_litellm_server(real_litellm_pool):
     """The real LiteLLM proxy (the default image's version) and PostgreSQL, started once per session."""
-    from dynamic_providers.litellm_versions import DEFAULT_VERSION
+    from litemaas_common.litellm_versions import DEFAULT_VERSION
 
     return real_litellm_pool.get(DEFAULT_VERSION)
 
@@ -154,7 +154,7 @@ def pytest_generate_tests(metafunc):
         return
     if "litellm_version" not in metafunc.fixturenames:
         return  # a test of a marked module that needs no proxy
-    from dynamic_providers.litellm_versions import TESTED_VERSIONS
+    from litemaas_common.litellm_versions import TESTED_VERSIONS
 
     metafunc.parametrize("litellm_version", TESTED_VERSIONS, indirect=True, scope="module",
                          ids=[f"litellm-{version}" for version in TESTED_VERSIONS])

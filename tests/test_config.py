@@ -5,9 +5,10 @@ import json
 import pulumi
 import pytest
 
-from config import (ConfigError, load_stack_config, max_connections_needed, parse_litellm_duration,
+from config import (ConfigError, max_connections_needed, parse_litellm_duration,
                           parse_stack_config)
-from dynamic_providers.litellm_versions import DEFAULT_VERSION
+from litemaas_common.litellm_versions import DEFAULT_VERSION
+from resolve import load_stack_config
 
 # Secret config values become Outputs, which need the event loop the mocks fixture provides.
 pytestmark = pytest.mark.usefixtures("mocked")

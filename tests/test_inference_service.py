@@ -10,6 +10,7 @@ import copy
 import pytest
 
 from config import ConfigError, parse_stack_config
+from resolve import resolve_stack_config
 from tests.support.fake_cluster import FakeCluster
 from tests.support.pulumi_program import has_secret_envelope, plain
 
@@ -39,7 +40,7 @@ def run(mocked, cluster, models, **kwargs):
     from components.litemaas import LiteMaaS
 
     config = stack(models, **kwargs)
-    return mocked.run({}, program=lambda: LiteMaaS("litemaas", config, kube_read=cluster.get)).recorder
+    return mocked.run({}, program=lambda: LiteMaaS("litemaas", resolve_stack_config(config, cluster.get))).recorder
 
 
 def isvc_model(name="granite", **reference):
@@ -142,7 +143,8 @@ def test_every_model_problem_is_reported_in_one_error_and_nothing_is_declared(mo
     config = stack([isvc_model(), {"name": "other", "inferenceService": {"name": "absent", "namespace": "ml"}}])
     recorder = None
     with pytest.raises(ConfigError) as raised:
-        recorder = mocked.run({}, program=lambda: LiteMaaS("litemaas", config, kube_read=FakeCluster(AUTH_ISVC).get))
+        recorder = mocked.run({}, program=lambda: LiteMaaS("litemaas",
+                                                           resolve_stack_config(config, FakeCluster(AUTH_ISVC).get)))
     message = str(raised.value)
     assert "models[0].inferenceService: InferenceService models/granite-8b requires a token" in message
     assert "models[1].inferenceService: InferenceService ml/absent" in message

@@ -205,7 +205,7 @@ def test_a_relative_path_is_read_from_the_project_directory(tmp_path, monkeypatc
 def test_load_stack_config_reads_keys_from_the_project_directory(tmp_path, monkeypatch):
     import pulumi
 
-    from config import load_stack_config
+    from resolve import load_stack_config
 
     (tmp_path / "keys.yaml").write_text("- alias: alice\n  models: [granite]\n")
     monkeypatch.chdir(tmp_path)

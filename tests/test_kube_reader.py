@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 import yaml
 
-from components.kube_reader import KubeReader, KubeReadError
+from resolve.kube_reader import KubeReader, KubeReadError
 from tests.support.json_http import send_json, serving
 
 
@@ -21,6 +21,9 @@ def api():
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
             seen.append((self.path, self.headers.get("Authorization", "")))
+            if self.path == "/echo":  # a gateway in front of the API server that repeats the request's headers
+                send_json(self, 502, {"authorization": self.headers.get("Authorization")})
+                return
             status = {"/ok": 200, "/forbidden": 403}.get(self.path, 404)
             send_json(self, status, {"kind": "Thing", "path": self.path})
 
@@ -69,3 +72,26 @@ def test_unusable_kubeconfigs_say_why(api):
         KubeReader.from_environment(kubeconfig(server, {}), context="other")
     with pytest.raises(KubeReadError, match="cannot reach the Kubernetes API"):
         KubeReader.from_environment(kubeconfig("http://127.0.0.1:1", {})).get("/ok")
+
+
+def test_the_bearer_token_never_reaches_an_error_message(api):
+    """A token that cannot travel in a header (requests names the header value in its error) and an error page
+    that echoes the request: the KubeReadError shows neither token."""
+    server, _ = api
+    with pytest.raises(KubeReadError) as refused:
+        KubeReader.from_environment(kubeconfig(server, {"token": "sha256~unsendable token\n"})).get("/ok")
+    assert "unsendable" not in str(refused.value) and "***" in str(refused.value)
+    with pytest.raises(KubeReadError, match=r"HTTP 502") as echoed:
+        KubeReader.from_environment(kubeconfig(server, {"token": "sha256~echoed-token"})).get("/echo")
+    assert "echoed-token" not in str(echoed.value)
+
+
+def test_an_exec_plugin_failure_does_not_show_its_token(api):
+    """client-go plugins get their secrets as arguments too; a failing plugin's message (the command line) is
+    shown without the token it printed or was given."""
+    server, _ = api
+    exec_spec = {"command": sys.executable, "args": ["-c", "import sys; print('no json'); sys.exit(3)",
+                                                     "--token=sha256~plugin-arg-token"]}
+    with pytest.raises(KubeReadError, match="exec credential plugin") as failed:
+        KubeReader.from_environment(kubeconfig(server, {"exec": exec_spec}))
+    assert "plugin-arg-token" not in str(failed.value)

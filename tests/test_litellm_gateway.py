@@ -9,7 +9,7 @@ import pytest
 from components.kube import WAIT_FOR_DATABASE
 from components.litellm_gateway import LiteLLMGateway, LiteLLMGatewayArgs
 from config import IngressConfig, LiteLLMConfig
-from dynamic_providers.litellm_versions import DEFAULT_VERSION, TESTED_VERSIONS
+from litemaas_common.litellm_versions import DEFAULT_VERSION, TESTED_VERSIONS
 from tests.support.manifests import pod_templates, restricted_v2_violations, validate
 from tests.support.pulumi_program import has_secret_envelope
 from tests.support.real_litellm import free_port

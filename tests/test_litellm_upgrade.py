@@ -18,7 +18,7 @@ import time
 import openai
 import pytest
 
-from dynamic_providers.litellm_versions import COMPAT_VERSION, DEFAULT_VERSION, MINOR_UPGRADE_FROM
+from litemaas_common.litellm_versions import COMPAT_VERSION, DEFAULT_VERSION, MINOR_UPGRADE_FROM
 from tests.support.fault_proxy import FaultProxy
 from tests.support.real_litellm import Installation, RealLiteLLM
 from tests.support.json_http import serving

@@ -4,7 +4,7 @@ import pytest
 
 from config import ConfigError, parse_stack_config
 
-from dynamic_providers.litellm_versions import (COMPAT_VERSION, DEFAULT_IMAGE, DEFAULT_VERSION, TESTED_VERSIONS, Version,
+from litemaas_common.litellm_versions import (COMPAT_VERSION, DEFAULT_IMAGE, DEFAULT_VERSION, TESTED_VERSIONS, Version,
                                                 image_version, parse_version, version_warning)
 
 

@@ -4,6 +4,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from dynamic_providers.salt_key import ACKNOWLEDGE_KEY, SaltKeyGuardProvider
+from litemaas_common.sdk_patches import secret_envelope
 
 OLD_KEY, NEW_KEY = "old-salt-" + "o" * 40, "new-salt-" + "n" * 40
 GENERATED = {"salt_key": OLD_KEY, "source": "generated", "acknowledged": False, "namespace": "ai"}
@@ -52,7 +53,7 @@ def test_a_left_over_acknowledgement_does_not_cover_the_next_change():
 
 
 def test_secret_envelopes_are_compared_by_value():
-    envelope = {rpc._special_sig_key: rpc._special_secret_sig, "value": OLD_KEY}
+    envelope = secret_envelope(OLD_KEY)
     assert refusal({**GENERATED, "salt_key": envelope}, GENERATED) is None
     assert refusal({**GENERATED, "salt_key": envelope}, {**GENERATED, "salt_key": NEW_KEY}) is not None
 

@@ -5,11 +5,9 @@ program-side settings of the stack program apply here too (one stack frame per r
 import pulumi
 
 from dynamic_providers.null_key import NullKey
-from litemaas_common.output_waits import wait_linearly
-from litemaas_common.stack_traces import keep_project_frames
+from litemaas_common import sdk_patches
 
-keep_project_frames()
-wait_linearly()
+sdk_patches.install()
 
 config = pulumi.Config()
 count = config.require_int("keys")

@@ -35,7 +35,7 @@ from typing import Any, Optional
 
 import dill
 
-from config import ConfigError, load_stack_config
+from config import ConfigError
 from config.access_groups import ACCESS_GROUP_KEYS
 from config.admin_api import ADMIN_API_KEYS
 from config.app import BACKEND_KEYS, DEFAULT_USER_KEYS, FRONTEND_KEYS, OAUTH_KEYS
@@ -172,11 +172,12 @@ class Rendered:
 def render(config: dict[str, Any], secret_keys: tuple[str, ...], kube_read=None) -> Rendered:
     """The real program (LiteMaaS from the stack config) under mocks; a ConfigError is a refusal."""
     from components.litemaas import LiteMaaS
+    from resolve import load_stack_config
 
     session = MockedPulumi()
     try:
         def program():
-            LiteMaaS("litemaas", load_stack_config(), kube_read=kube_read)
+            LiteMaaS("litemaas", load_stack_config(kube_read))
         try:
             return Rendered(config, session.run(config, secret_keys, program=program).recorder.registrations)
         except ConfigError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from components.inference_service import isvc_path
+from resolve.inference_service import isvc_path
 
 
 class FakeCluster:

@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pulumi
-from pulumi.runtime import rpc
-
-SIG_KEY, SECRET_SIG = rpc._special_sig_key, rpc._special_secret_sig
+from litemaas_common.sdk_patches import SECRET_SIG, SECRET_SIG_KEY as SIG_KEY
 PROJECT = "litemaas"
 ROOT = Path(__file__).resolve().parents[2]
 

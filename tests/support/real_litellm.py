@@ -27,7 +27,7 @@ from typing import Any
 
 import requests
 
-from dynamic_providers.litellm_versions import DEFAULT_VERSION
+from litemaas_common.litellm_versions import DEFAULT_VERSION
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLS = REPO_ROOT / ".tools"

@@ -20,10 +20,12 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import requests
 import yaml
+
+from litemaas_common.redaction import redact
 
 IN_CLUSTER_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 TIMEOUT = 30
@@ -36,24 +38,30 @@ class KubeReadError(Exception):
 class KubeReader:
     """GET Kubernetes objects by REST path; a missing object is None."""
 
-    def __init__(self, server: str, session: requests.Session) -> None:
+    def __init__(self, server: str, session: requests.Session, secrets: Sequence[str] = ()) -> None:
+        """`secrets`: the credentials the session carries, masked in every error (requests names an unsendable
+        header's value in its own, and a proxy's error page may echo the request)."""
         self.server = server.rstrip("/")
         self.session = session
+        self.secrets = tuple(secrets)
 
     def get(self, path: str) -> Optional[dict[str, Any]]:
         try:
             response = self.session.get(self.server + path, timeout=TIMEOUT)
         except requests.RequestException as exc:
-            raise KubeReadError(f"cannot reach the Kubernetes API at {self.server}: {exc}") from None
+            raise self._error(f"cannot reach the Kubernetes API at {self.server}: {exc}") from None
         if response.status_code == 404:
             return None
         if response.status_code in (401, 403):
-            raise KubeReadError(f"the Kubernetes API refused GET {path} (HTTP {response.status_code}); the "
-                                "credentials Pulumi deploys with need `get` on it")
+            raise self._error(f"the Kubernetes API refused GET {path} (HTTP {response.status_code}); the "
+                              "credentials Pulumi deploys with need `get` on it")
         if response.status_code >= 400:
-            raise KubeReadError(f"GET {path} on the Kubernetes API answered HTTP {response.status_code}: "
-                                f"{response.text[:300]}")
+            raise self._error(f"GET {path} on the Kubernetes API answered HTTP {response.status_code}: "
+                              f"{response.text[:300]}")
         return response.json()
+
+    def _error(self, message: str) -> KubeReadError:
+        return KubeReadError(redact(message, self.secrets))
 
     @classmethod
     def from_environment(cls, kubeconfig: Optional[str] = None, context: Optional[str] = None) -> "KubeReader":
@@ -110,7 +118,7 @@ def _from_kubeconfig(document: Mapping[str, Any], context_name: Optional[str]) -
         session.headers["Authorization"] = f"Bearer {token}"
     if not cluster.get("server"):
         raise KubeReadError("the kubeconfig's cluster has no server")
-    return KubeReader(cluster["server"], session)
+    return KubeReader(cluster["server"], session, secrets=[token] if token else [])
 
 
 def _pem(user: Mapping[str, Any], key: str) -> Optional[str]:
@@ -120,14 +128,29 @@ def _pem(user: Mapping[str, Any], key: str) -> Optional[str]:
 
 
 def _exec_credential(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """Run a client-go credential plugin; its ExecCredential status as kubeconfig user fields."""
-    env = {**os.environ, **{e["name"]: e["value"] for e in spec.get("env") or []}}
+    """Run a client-go credential plugin; its ExecCredential status as kubeconfig user fields.
+
+    A failure names the command, never its arguments or environment (plugins take secrets there too); its stderr
+    is shown with those values masked."""
+    extra_env = {e["name"]: e["value"] for e in spec.get("env") or []}
+    args = [str(a) for a in spec.get("args") or []]
+    hidden = [*args, *(v.split("=", 1)[-1] for v in args), *map(str, extra_env.values())]
     try:
-        completed = subprocess.run([spec["command"], *(spec.get("args") or [])], env=env, capture_output=True,
+        completed = subprocess.run([spec["command"], *args], env={**os.environ, **extra_env}, capture_output=True,
                                    text=True, timeout=TIMEOUT, check=True)
         status = json.loads(completed.stdout).get("status") or {}
-    except (OSError, subprocess.SubprocessError, ValueError) as exc:
-        raise KubeReadError(f"the kubeconfig's exec credential plugin {spec.get('command')!r} failed: {exc}") from None
+    except subprocess.CalledProcessError as exc:
+        stderr = (exc.stderr or "").strip()[-300:]
+        reason = f"exited with status {exc.returncode}" + (f": {stderr}" if stderr else "")
+    except subprocess.TimeoutExpired:
+        reason = f"did not finish within {TIMEOUT} s"
+    except (OSError, ValueError, AttributeError) as exc:
+        reason = str(exc) if isinstance(exc, OSError) else "did not print an ExecCredential (JSON with a status)"
+    else:
+        reason = None
+    if reason is not None:
+        raise KubeReadError(f"the kubeconfig's exec credential plugin {spec.get('command')!r} failed: "
+                            f"{redact(reason, hidden)}") from None
     fields: dict[str, Any] = {"token": status.get("token")}
     for field, kubeconfig_key in (("clientCertificateData", "client-certificate"), ("clientKeyData", "client-key")):
         if status.get(field):
@@ -144,8 +167,9 @@ def _in_cluster() -> KubeReader:
     session = requests.Session()
     session.trust_env = False
     session.verify = str(IN_CLUSTER_ACCOUNT / "ca.crt")
-    session.headers["Authorization"] = f"Bearer {token_file.read_text().strip()}"
-    return KubeReader(f"https://{host}:{port}", session)
+    token = token_file.read_text().strip()
+    session.headers["Authorization"] = f"Bearer {token}"
+    return KubeReader(f"https://{host}:{port}", session, secrets=[token])
 
 
 _TEMP_DIR: list[str] = []

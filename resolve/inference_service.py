@@ -167,7 +167,7 @@ def resolve_models(models: Sequence[ModelConfig], read: Optional[Read] = None) -
 
 
 def _resolve_guarded(model: ModelConfig, read: Read, problems: list[str]) -> ModelConfig:
-    from components.kube_reader import KubeReadError
+    from resolve.kube_reader import KubeReadError
 
     try:
         return resolve(model, read, problems)
@@ -178,7 +178,7 @@ def _resolve_guarded(model: ModelConfig, read: Read, problems: list[str]) -> Mod
 
 
 def _default_reader(problems: list[str]) -> Optional[Read]:
-    from components.kube_reader import KubeReader, KubeReadError
+    from resolve.kube_reader import KubeReader, KubeReadError
 
     kubernetes = pulumi.Config("kubernetes")
     try:
