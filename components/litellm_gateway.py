@@ -32,6 +32,11 @@ METRICS_PATH = "/metrics/"
 CERT_MANAGER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 # Where OpenShift runs the Prometheus of user-workload monitoring (it scrapes ServiceMonitors of user namespaces).
 OPENSHIFT_USER_WORKLOAD_MONITORING = "openshift-user-workload-monitoring"
+# Labels of the pods that reach the database (the migration Job's and the gateway's), and their writable dirs.
+DATABASE_CLIENT_LABELS = {**kube.labels(COMPONENT), kube.DATABASE_CLIENT_LABEL: "true"}
+RUNTIME_MOUNTS = (k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
+                  k8s.core.v1.VolumeMountArgs(name="home", mount_path="/var/tmp/litellm"))
+RUNTIME_VOLUMES = (kube.empty_dir_volume("tmp"), kube.empty_dir_volume("home"))
 
 
 @dataclass
@@ -181,7 +186,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 active_deadline_seconds=1800,
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(
-                        labels={**_database_client_labels(), "app.kubernetes.io/name": "litellm-migration"}),
+                        labels={**DATABASE_CLIENT_LABELS, "app.kubernetes.io/name": "litellm-migration"}),
                     spec=k8s.core.v1.PodSpecArgs(
                         restart_policy="Never",
                         automount_service_account_token=False,
@@ -197,9 +202,9 @@ class LiteLLMGateway(pulumi.ComponentResource):
                                 "DISABLE_SCHEMA_UPDATE": "false", **RUNTIME_DIRS}),
                             resources=kube.resource_requirements(config.resources),
                             security_context=kube.container_security_context(),
-                            volume_mounts=_runtime_mounts(),
+                            volume_mounts=list(RUNTIME_MOUNTS),
                         )],
-                        volumes=_runtime_volumes(),
+                        volumes=list(RUNTIME_VOLUMES),
                     ),
                 ),
             ),
@@ -209,9 +214,8 @@ class LiteLLMGateway(pulumi.ComponentResource):
                     config_text: Optional[str]) -> None:
         config = args.config
         selector = kube.selector_labels(COMPONENT)
-        labels = {**_database_client_labels(),
-                  **({kube.REDIS_CLIENT_LABEL: "true"} if args.redis_url is not None else {})}
-        mounts, volumes, config_args = _runtime_mounts(), _runtime_volumes(), []
+        labels = {**DATABASE_CLIENT_LABELS, **({kube.REDIS_CLIENT_LABEL: "true"} if args.redis_url is not None else {})}
+        mounts, volumes, config_args = list(RUNTIME_MOUNTS), list(RUNTIME_VOLUMES), []
         if config_text is not None:
             mounts.append(k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_DIR, read_only=True))
             volumes.append(k8s.core.v1.VolumeArgs(
@@ -394,15 +398,3 @@ def _database_env(args: LiteLLMGatewayArgs) -> list[k8s.core.v1.EnvVarArgs]:
         return kube.secret_key_env("DATABASE_URL", *args.database_url_secret)
     return kube.secret_env(["DATABASE_URL"], SECRET_NAME)
 
-
-def _database_client_labels() -> dict[str, str]:
-    return {**kube.labels(COMPONENT), kube.DATABASE_CLIENT_LABEL: "true"}
-
-
-def _runtime_mounts() -> list[k8s.core.v1.VolumeMountArgs]:
-    return [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
-            k8s.core.v1.VolumeMountArgs(name="home", mount_path="/var/tmp/litellm")]
-
-
-def _runtime_volumes() -> list[k8s.core.v1.VolumeArgs]:
-    return [kube.empty_dir_volume("tmp"), kube.empty_dir_volume("home")]

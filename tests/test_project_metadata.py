@@ -37,7 +37,7 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 @pytest.mark.parametrize("requirements_file, declared", [
     ("requirements.txt", PROJECT["dependencies"]),
     ("requirements-dev.txt", PROJECT["optional-dependencies"]["test"]),
-])
+], ids=["runtime", "test"])
 def test_pyproject_names_each_pinned_package_in_a_range_its_pin_satisfies(requirements_file, declared):
     pinned, ranges = pins(ROOT / requirements_file), stated(declared)
     assert sorted(ranges) == sorted(pinned)
