@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 test: venv policy-venv tools lint
 	$(VENV)/bin/python -m pytest
 
-# Mock and double tests only (no engine, no API server, no LiteLLM proxy): the quick inner loop.
+# Tests under mocks only (no engine, no API server, no LiteLLM proxy): the quick inner loop.
 unit: venv
 	$(VENV)/bin/python -m pytest -m "not e2e and not real_litellm and not kube"
 

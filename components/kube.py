@@ -7,6 +7,7 @@ admission, so there the pods name the non-root UIDs their images were built for.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Mapping, Optional, Sequence
 
 import pulumi
@@ -177,6 +178,28 @@ def edge_route(name: str, namespace: pulumi.Input[str], component: str, service:
             "wildcardPolicy": "None",
         },
         opts=opts)
+
+
+def assigned_host(route: str):
+    """spec -> the host the OpenShift router wrote into spec.host; unknown at preview, an error if never assigned."""
+    def host_of(spec: Optional[dict]) -> pulumi.Input[str]:
+        host = (spec or {}).get("host")
+        if host:
+            return host
+        if pulumi.runtime.is_dry_run():
+            return _unknown()
+        raise pulumi.RunError(f"The {route} Route has no host: the API server did not assign one (is this "
+                              "OpenShift?). Set the host in the stack config or use `platform: kubernetes`.")
+    return host_of
+
+
+def _unknown() -> pulumi.Output[str]:
+    """An Output that is unknown during preview, like any value the engine computes later."""
+    loop = asyncio.get_event_loop()
+    value, known = loop.create_future(), loop.create_future()
+    value.set_result(None)
+    known.set_result(False)
+    return pulumi.Output(set(), value, known)
 
 
 def client_ingress_policy(name: str, namespace: pulumi.Input[str], component: str, port: int, client_label: str,

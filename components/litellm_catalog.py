@@ -1,4 +1,4 @@
-"""LiteLLMCatalog: the stack config's models, teams and virtual keys as LiteLLM dynamic resources.
+"""LiteLLMCatalog: the stack config's LiteLLM objects (every kind of dynamic_providers) as dynamic resources.
 
 Every child waits for what the caller made the catalog depend on (the gateway Deployment), keys wait for
 their team and for the models they name, teams for their models. Resource names are derived from the

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -14,9 +13,11 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
+from components.litellm_proxy_settings import (  # noqa: F401 - re-exported: the gateway's settings, imported from here
+    AUTH_CACHE_TTL_SECONDS, CREDENTIAL_KEYS, MANAGED_ENV, REDIS_URL_KEY, RUNTIME_DIRS, SLACK_WEBHOOK_KEY,
+    gateway_settings, proxy_config)
 from dynamic_providers.salt_key import SaltKeyGuard
 from config import AlertingConfig, IngressConfig, LiteLLMConfig, MonitoringConfig
-from config.gateway import CREDENTIAL_KEYS, REDIS_URL_KEY, RUNTIME_DIRS, SLACK_WEBHOOK_KEY, gateway_settings
 
 COMPONENT = "litellm"
 PORT = 4000
@@ -26,54 +27,16 @@ MIGRATION_SCRIPT = "litellm/proxy/prisma_migration.py"
 CONFIG_MAP_NAME = "litellm-config"
 CONFIG_DIR = "/etc/litellm"
 CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
-# How long another pod may still accept a deleted key (see proxy_config).
-AUTH_CACHE_TTL_SECONDS = 10
 # The Prometheus endpoint LiteLLM mounts (a Starlette mount: /metrics answers with a redirect to it).
 METRICS_PATH = "/metrics/"
 CERT_MANAGER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 # Where OpenShift runs the Prometheus of user-workload monitoring (it scrapes ServiceMonitors of user namespaces).
 OPENSHIFT_USER_WORKLOAD_MONITORING = "openshift-user-workload-monitoring"
-
-
-def proxy_config(redis: bool, monitoring: MonitoringConfig, alerting: AlertingConfig) -> dict:
-    """LiteLLM settings that only its config file can carry; credentials only as `os.environ/VAR` references.
-
-    Read by LiteLLM 1.108.7 at start-up (litellm/proxy/proxy_server.py, ProxyConfig.load_config); keys set here
-    are config-owned, so the admin UI cannot override them (it answers 400 for those).
-    """
-    general: dict = {}
-    litellm_settings: dict = {}
-    if redis:
-        # The coordination Redis: cross-pod rpm/tpm limits, spend counters and the pod lock, and the pub/sub
-        # broadcasts that evict a blocked/deleted key and changed models/config on every pod. The explicit block
-        # fails the start when Redis is wrong, where the REDIS_* variables alone fall back to per-pod state after a
-        # failed 2 s ping (proxy_server.py _init_coordination_redis / _init_coordination_redis_env_fallback).
-        general["coordination_redis"] = {"url": f"os.environ/{REDIS_URL_KEY}"}
-        # A blocked key is evicted on every pod through that Redis, but a deleted one only on the pod that
-        # deleted it (management_endpoints/key_management_endpoints.py delete_verification_tokens broadcasts the
-        # JWT mappings only): the other pods keep serving it from their auth cache until it expires (60 s by
-        # default). A shorter cache bounds that; it costs one key lookup per key, pod and period.
-        general["user_api_key_cache_ttl"] = AUTH_CACHE_TTL_SECONDS
-    if monitoring.enabled:
-        litellm_settings["callbacks"] = ["prometheus"]
-        # The default in 1.108.7 (litellm/__init__.py); set anyway so no DB value can turn it off.
-        litellm_settings["require_auth_for_metrics_endpoint"] = True
-        if monitoring.initialize_budget_metrics:
-            litellm_settings["prometheus_initialize_budget_metrics"] = True
-    if alerting.enabled:
-        general.update({
-            "alerting": ["slack"],  # the webhook comes from SLACK_WEBHOOK_URL
-            "alert_types": list(alerting.alert_types),
-            "alerting_threshold": alerting.slow_request_seconds,
-            "alerting_args": {"budget_alert_ttl": alerting.budget_alert_ttl_seconds},
-            "spend_report_frequency": alerting.spend_report_frequency,
-        })
-    config: dict = {}
-    if general:
-        config["general_settings"] = general
-    if litellm_settings:
-        config["litellm_settings"] = litellm_settings
-    return config
+# Labels of the pods that reach the database (the migration Job's and the gateway's), and their writable dirs.
+DATABASE_CLIENT_LABELS = {**kube.labels(COMPONENT), kube.DATABASE_CLIENT_LABEL: "true"}
+RUNTIME_MOUNTS = (k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
+                  k8s.core.v1.VolumeMountArgs(name="home", mount_path="/var/tmp/litellm"))
+RUNTIME_VOLUMES = (kube.empty_dir_volume("tmp"), kube.empty_dir_volume("home"))
 
 
 @dataclass
@@ -116,29 +79,7 @@ def migration_job_name(image: str, database_url: pulumi.Input[str], salt_key: pu
         lambda digest: f"litellm-migrate-{digest}")
 
 
-def assigned_host(route: str):
-    """spec -> the host the OpenShift router wrote into spec.host; unknown at preview, an error if never assigned."""
-    def host_of(spec: Optional[dict]) -> pulumi.Input[str]:
-        host = (spec or {}).get("host")
-        if host:
-            return host
-        if pulumi.runtime.is_dry_run():
-            return _unknown()
-        raise pulumi.RunError(f"The {route} Route has no host: the API server did not assign one (is this "
-                              "OpenShift?). Set the host in the stack config or use `platform: kubernetes`.")
-    return host_of
-
-
-_assigned_host = assigned_host("litellm")  # hostname: `pulumi config set hostname <host>`
-
-
-def _unknown() -> pulumi.Output[str]:
-    """An Output that is unknown during preview, like any value the engine computes later."""
-    loop = asyncio.get_event_loop()
-    value, known = loop.create_future(), loop.create_future()
-    value.set_result(None)
-    known.set_result(False)
-    return pulumi.Output(set(), value, known)
+_assigned_host = kube.assigned_host("litellm")  # hostname: `pulumi config set hostname <host>`
 
 
 class LiteLLMGateway(pulumi.ComponentResource):
@@ -151,10 +92,30 @@ class LiteLLMGateway(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LiteLLMGatewayArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("litemaas:index:LiteLLMGateway", name, None, opts)
+        self._credentials(name, args)
+        optional_credentials = _optional_credentials(args)
+        self._credentials_secret(name, args, optional_credentials)
+        config_text = self._config_file(name, args)
+        self._migration_job(name, args)
+        self._deployment(name, args, optional_credentials, config_text)
+        self._autoscaler(name, args)
+        self._service(name, args)
+        self._disruption_budget(name, args)
+        self._exposure(name, args)
+        self._network_policy(name, args)
+        self.admin_ui_url = pulumi.Output.concat(self.gateway_url, "/ui")
+        self.register_outputs({
+            "gatewayUrl": self.gateway_url,
+            "adminUiUrl": self.admin_ui_url,
+            "adminUsername": self.admin_username,
+            "adminPassword": self.admin_password,
+            "masterKey": self.master_key,
+        })
+
+    def _credentials(self, name: str, args: LiteLLMGatewayArgs) -> None:
+        """The master key, the salt key and its guard, and the admin UI's login."""
         child = pulumi.ResourceOptions(parent=self)
         config = args.config
-        selector = kube.selector_labels(COMPONENT)
-
         if args.master_key is None:
             generated = random.RandomPassword(f"{name}-master-key", length=48, special=False, opts=child)
             self.master_key = pulumi.Output.secret(pulumi.Output.concat("sk-", generated.result))
@@ -181,11 +142,8 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 f"{name}-ui-password", length=24, special=False, opts=child).result
         self.admin_username = pulumi.Output.from_input(config.ui_username)
 
-        optional_credentials = {
-            **({REDIS_URL_KEY: args.redis_url} if args.redis_url is not None else {}),
-            **({SLACK_WEBHOOK_KEY: args.alerting.slack_webhook_url} if args.alerting.enabled else {}),
-            **config.secret_extra_env,
-        }
+    def _credentials_secret(self, name: str, args: LiteLLMGatewayArgs,
+                            optional_credentials: dict[str, pulumi.Input[str]]) -> None:
         self.secret = k8s.core.v1.Secret(
             f"{name}-credentials",
             metadata=kube.metadata(SECRET_NAME, args.namespace, COMPONENT),
@@ -193,7 +151,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
             string_data={
                 "LITELLM_MASTER_KEY": self.master_key,
                 "LITELLM_SALT_KEY": self.salt_key,
-                "UI_USERNAME": config.ui_username,
+                "UI_USERNAME": args.config.ui_username,
                 "UI_PASSWORD": self.admin_password,
                 **({} if args.database_url_secret else {"DATABASE_URL": args.database_url}),
                 **optional_credentials,
@@ -201,33 +159,24 @@ class LiteLLMGateway(pulumi.ComponentResource):
             # Nothing takes a new salt key before the guard has accepted it (`up --skip-preview` included).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.salt_key_guard]))
 
+    def _config_file(self, name: str, args: LiteLLMGatewayArgs) -> Optional[str]:
+        """The ConfigMap of the proxy's config file when a feature needs one; returns the file's text."""
         settings = proxy_config(args.redis_url is not None, args.monitoring, args.alerting)
         self.config_map = None
-        if settings:
-            # JSON is YAML; sorted keys keep the file (and its digest) stable between runs.
-            config_text = json.dumps(settings, indent=2, sort_keys=True) + "\n"
-            self.config_map = k8s.core.v1.ConfigMap(
-                f"{name}-config",
-                metadata=kube.metadata(CONFIG_MAP_NAME, args.namespace, COMPONENT),
-                data={"config.yaml": config_text},
-                opts=child)
+        if not settings:
+            return None
+        # JSON is YAML; sorted keys keep the file (and its digest) stable between runs.
+        config_text = json.dumps(settings, indent=2, sort_keys=True) + "\n"
+        self.config_map = k8s.core.v1.ConfigMap(
+            f"{name}-config",
+            metadata=kube.metadata(CONFIG_MAP_NAME, args.namespace, COMPONENT),
+            data={"config.yaml": config_text},
+            opts=pulumi.ResourceOptions(parent=self))
+        return config_text
 
-        pod_security = kube.pod_security_context(args.openshift, kube.LITELLM_NON_ROOT_UID)
-        database_env = (kube.secret_key_env("DATABASE_URL", *args.database_url_secret) if args.database_url_secret
-                        else kube.secret_env(["DATABASE_URL"], SECRET_NAME))
-        wait_for_database = kube.wait_for_database_container(args.wait_image, database_env)
-        runtime_mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
-                          k8s.core.v1.VolumeMountArgs(name="home", mount_path="/var/tmp/litellm")]
-        runtime_volumes = [kube.empty_dir_volume("tmp"), kube.empty_dir_volume("home")]
-        client_labels = {**kube.labels(COMPONENT), kube.DATABASE_CLIENT_LABEL: "true"}
-        gateway_labels = {**client_labels, **({kube.REDIS_CLIENT_LABEL: "true"} if args.redis_url is not None else {})}
-        gateway_mounts, gateway_volumes, gateway_args = list(runtime_mounts), list(runtime_volumes), []
-        if self.config_map is not None:
-            gateway_mounts.append(k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_DIR, read_only=True))
-            gateway_volumes.append(k8s.core.v1.VolumeArgs(
-                name="config", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=CONFIG_MAP_NAME)))
-            gateway_args = ["--config", CONFIG_FILE]
-
+    def _migration_job(self, name: str, args: LiteLLMGatewayArgs) -> None:
+        config = args.config
+        database_env = _database_env(args)
         self.migration_job = k8s.batch.v1.Job(
             f"{name}-migration",
             metadata=kube.metadata(migration_job_name(config.image, args.database_url, self.salt_key),
@@ -237,12 +186,12 @@ class LiteLLMGateway(pulumi.ComponentResource):
                 active_deadline_seconds=1800,
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(
-                        labels={**client_labels, "app.kubernetes.io/name": "litellm-migration"}),
+                        labels={**DATABASE_CLIENT_LABELS, "app.kubernetes.io/name": "litellm-migration"}),
                     spec=k8s.core.v1.PodSpecArgs(
                         restart_policy="Never",
                         automount_service_account_token=False,
-                        security_context=pod_security,
-                        init_containers=[wait_for_database],
+                        security_context=kube.pod_security_context(args.openshift, kube.LITELLM_NON_ROOT_UID),
+                        init_containers=[kube.wait_for_database_container(args.wait_image, database_env)],
                         containers=[k8s.core.v1.ContainerArgs(
                             name="migrate",
                             image=config.image,
@@ -253,19 +202,30 @@ class LiteLLMGateway(pulumi.ComponentResource):
                                 "DISABLE_SCHEMA_UPDATE": "false", **RUNTIME_DIRS}),
                             resources=kube.resource_requirements(config.resources),
                             security_context=kube.container_security_context(),
-                            volume_mounts=runtime_mounts,
+                            volume_mounts=list(RUNTIME_MOUNTS),
                         )],
-                        volumes=runtime_volumes,
+                        volumes=list(RUNTIME_VOLUMES),
                     ),
                 ),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret, *args.database_dependencies]))
 
+    def _deployment(self, name: str, args: LiteLLMGatewayArgs, optional_credentials: dict[str, pulumi.Input[str]],
+                    config_text: Optional[str]) -> None:
+        config = args.config
+        selector = kube.selector_labels(COMPONENT)
+        labels = {**DATABASE_CLIENT_LABELS, **({kube.REDIS_CLIENT_LABEL: "true"} if args.redis_url is not None else {})}
+        mounts, volumes, config_args = list(RUNTIME_MOUNTS), list(RUNTIME_VOLUMES), []
+        if config_text is not None:
+            mounts.append(k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_DIR, read_only=True))
+            volumes.append(k8s.core.v1.VolumeArgs(
+                name="config", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=CONFIG_MAP_NAME)))
+            config_args = ["--config", CONFIG_FILE]
         managed = gateway_settings(config.log_level)
         # Managed values win over extraEnv (config refuses such names anyway); merging `managed` a second
         # time keeps today's variable order, so existing Deployments see no change.
         env = kube.secret_env([*(k for k in CREDENTIAL_KEYS if k != "DATABASE_URL"), *optional_credentials],
-                              SECRET_NAME) + database_env + kube.plain_env(
+                              SECRET_NAME) + _database_env(args) + kube.plain_env(
             {**managed, **config.extra_env, **managed})
         # Pods read credentials only at start; this digest rolls them when a credential changes without
         # putting any secret material in the spec (a truncated hash of high-entropy values).
@@ -274,10 +234,9 @@ class LiteLLMGateway(pulumi.ComponentResource):
                               *optional_credentials.values())
             .apply(lambda values: hashlib.sha256("\0".join(values).encode()).hexdigest()[:16]))
         pod_annotations = {"litemaas.io/credentials-digest": credentials_digest}
-        if self.config_map is not None:
+        if config_text is not None:
             # LiteLLM reads its config file only at start: a changed file rolls the pods.
             pod_annotations["litemaas.io/config-digest"] = hashlib.sha256(config_text.encode()).hexdigest()[:16]
-        autoscaling = config.autoscaling
 
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
@@ -285,16 +244,16 @@ class LiteLLMGateway(pulumi.ComponentResource):
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 # With autoscaling the HorizontalPodAutoscaler owns the count: the field is left out, so an `up`
                 # never resets it (server-side apply releases the field).
-                replicas=None if autoscaling else config.replicas,
+                replicas=None if config.autoscaling else config.replicas,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(
                     type="RollingUpdate",
                     rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0)),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=gateway_labels, annotations=pod_annotations),
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels, annotations=pod_annotations),
                     spec=k8s.core.v1.PodSpecArgs(
                         automount_service_account_token=False,
-                        security_context=pod_security,
+                        security_context=kube.pod_security_context(args.openshift, kube.LITELLM_NON_ROOT_UID),
                         termination_grace_period_seconds=90,
                         # Replicas on different nodes when the cluster has them; never blocks scheduling.
                         topology_spread_constraints=[k8s.core.v1.TopologySpreadConstraintArgs(
@@ -304,7 +263,7 @@ class LiteLLMGateway(pulumi.ComponentResource):
                         containers=[k8s.core.v1.ContainerArgs(
                             name="litellm",
                             image=config.image,
-                            args=["--port", str(PORT), *gateway_args],
+                            args=["--port", str(PORT), *config_args],
                             ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=PORT)],
                             env=env,
                             resources=kube.resource_requirements(config.resources),
@@ -313,56 +272,65 @@ class LiteLLMGateway(pulumi.ComponentResource):
                             startup_probe=kube.http_probe("/health/readiness", "http", period=10, timeout=5, failures=30),
                             readiness_probe=kube.http_probe("/health/readiness", "http", period=10, timeout=5, failures=3),
                             liveness_probe=kube.http_probe("/health/liveliness", "http", period=15, timeout=5, failures=5),
-                            volume_mounts=gateway_mounts,
+                            volume_mounts=mounts,
                         )],
-                        volumes=gateway_volumes,
+                        volumes=volumes,
                     ),
                 ),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.migration_job]))
 
+    def _autoscaler(self, name: str, args: LiteLLMGatewayArgs) -> None:
+        autoscaling = args.config.autoscaling
         self.autoscaler = None
-        if autoscaling:
-            self.autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                f"{name}-autoscaler",
-                metadata=kube.metadata("litellm", args.namespace, COMPONENT),
-                spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
-                    scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
-                        api_version="apps/v1", kind="Deployment", name="litellm"),
-                    min_replicas=autoscaling.min_replicas,
-                    max_replicas=autoscaling.max_replicas,
-                    metrics=[k8s.autoscaling.v2.MetricSpecArgs(
-                        type="Resource",
-                        resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
-                            name="cpu", target=k8s.autoscaling.v2.MetricTargetArgs(
-                                type="Utilization", average_utilization=autoscaling.target_cpu_utilization)))],
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]))
+        if not autoscaling:
+            return
+        self.autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-autoscaler",
+            metadata=kube.metadata("litellm", args.namespace, COMPONENT),
+            spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+                scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                    api_version="apps/v1", kind="Deployment", name="litellm"),
+                min_replicas=autoscaling.min_replicas,
+                max_replicas=autoscaling.max_replicas,
+                metrics=[k8s.autoscaling.v2.MetricSpecArgs(
+                    type="Resource",
+                    resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
+                        name="cpu", target=k8s.autoscaling.v2.MetricTargetArgs(
+                            type="Utilization", average_utilization=autoscaling.target_cpu_utilization)))],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]))
 
+    def _service(self, name: str, args: LiteLLMGatewayArgs) -> None:
         self.service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=kube.metadata("litellm", args.namespace, COMPONENT),
             spec=k8s.core.v1.ServiceSpecArgs(
-                type="ClusterIP", selector=selector,
+                type="ClusterIP", selector=kube.selector_labels(COMPONENT),
                 ports=[k8s.core.v1.ServicePortArgs(name="http", port=PORT, target_port="http")]),
-            opts=child)
+            opts=pulumi.ResourceOptions(parent=self))
 
+    def _disruption_budget(self, name: str, args: LiteLLMGatewayArgs) -> None:
         self.disruption_budget = None
-        if config.min_pods > 1:
-            # Fixed replicas: one pod always serves. Autoscaling: at the minReplicas floor one pod may still be
-            # drained, and above it as many as the HPA added.
-            self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
-                f"{name}-disruption-budget",
-                metadata=kube.metadata("litellm", args.namespace, COMPONENT),
-                spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
-                    min_available=autoscaling.min_replicas - 1 if autoscaling else 1,
-                    selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
-                opts=child)
+        if args.config.min_pods <= 1:
+            return
+        autoscaling = args.config.autoscaling
+        # Fixed replicas: one pod always serves. Autoscaling: at the minReplicas floor one pod may still be
+        # drained, and above it as many as the HPA added.
+        self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-disruption-budget",
+            metadata=kube.metadata("litellm", args.namespace, COMPONENT),
+            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                min_available=autoscaling.min_replicas - 1 if autoscaling else 1,
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(COMPONENT))),
+            opts=pulumi.ResourceOptions(parent=self))
 
+    def _exposure(self, name: str, args: LiteLLMGatewayArgs) -> None:
+        """A Route (OpenShift) or an Ingress for the host, or none; sets gateway_url."""
         self.route = self.ingress = None
         if args.openshift:
             self.route = kube.edge_route(f"{name}-route", args.namespace, COMPONENT, "litellm",
-                                         timeout=config.route_timeout, host=args.hostname,
+                                         timeout=args.config.route_timeout, host=args.hostname,
                                          opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
             # Without a configured host the router assigns one and writes it back into spec.host.
             host = pulumi.Output.from_input(args.hostname) if args.hostname else self.route.spec.apply(_assigned_host)
@@ -372,27 +340,32 @@ class LiteLLMGateway(pulumi.ComponentResource):
             # stays in-cluster (the stack's gatewayUrl says how the providers reach it).
             self.gateway_url = pulumi.Output.concat("http://litellm.", args.namespace, f".svc:{PORT}")
         else:
-            tls_secret = args.ingress.secret_name
-            issuer = args.ingress.cluster_issuer
-            self.ingress = k8s.networking.v1.Ingress(
-                f"{name}-ingress",
-                metadata=kube.metadata("litellm", args.namespace, COMPONENT,
-                                       annotations={CERT_MANAGER_ISSUER_ANNOTATION: issuer} if issuer else None),
-                spec=k8s.networking.v1.IngressSpecArgs(
-                    ingress_class_name=args.ingress_class_name,
-                    tls=[k8s.networking.v1.IngressTLSArgs(hosts=[args.hostname], secret_name=tls_secret)]
-                    if tls_secret else None,
-                    rules=[k8s.networking.v1.IngressRuleArgs(
-                        host=args.hostname,
-                        http=k8s.networking.v1.HTTPIngressRuleValueArgs(paths=[k8s.networking.v1.HTTPIngressPathArgs(
-                            path="/", path_type="Prefix",
-                            backend=k8s.networking.v1.IngressBackendArgs(
-                                service=k8s.networking.v1.IngressServiceBackendArgs(
-                                    name="litellm", port=k8s.networking.v1.ServiceBackendPortArgs(name="http"))),
-                        )]))]),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
-            self.gateway_url = pulumi.Output.from_input(f"{'https' if tls_secret else 'http'}://{args.hostname}")
+            self._ingress(name, args)
 
+    def _ingress(self, name: str, args: LiteLLMGatewayArgs) -> None:
+        tls_secret = args.ingress.secret_name
+        issuer = args.ingress.cluster_issuer
+        self.ingress = k8s.networking.v1.Ingress(
+            f"{name}-ingress",
+            metadata=kube.metadata("litellm", args.namespace, COMPONENT,
+                                   annotations={CERT_MANAGER_ISSUER_ANNOTATION: issuer} if issuer else None),
+            spec=k8s.networking.v1.IngressSpecArgs(
+                ingress_class_name=args.ingress_class_name,
+                tls=[k8s.networking.v1.IngressTLSArgs(hosts=[args.hostname], secret_name=tls_secret)]
+                if tls_secret else None,
+                rules=[k8s.networking.v1.IngressRuleArgs(
+                    host=args.hostname,
+                    http=k8s.networking.v1.HTTPIngressRuleValueArgs(paths=[k8s.networking.v1.HTTPIngressPathArgs(
+                        path="/", path_type="Prefix",
+                        backend=k8s.networking.v1.IngressBackendArgs(
+                            service=k8s.networking.v1.IngressServiceBackendArgs(
+                                name="litellm", port=k8s.networking.v1.ServiceBackendPortArgs(name="http"))),
+                    )]))]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]))
+        self.gateway_url = pulumi.Output.from_input(f"{'https' if tls_secret else 'http'}://{args.hostname}")
+
+    def _network_policy(self, name: str, args: LiteLLMGatewayArgs) -> None:
+        """Admits the router, the Prometheus that scrapes /metrics when monitoring, and the namespace's pods."""
         admitted = kube.router_peers(args.openshift, args.ingress_namespaces)
         if args.monitoring.enabled:
             # The Prometheus that scrapes /metrics (OpenShift: user-workload monitoring).
@@ -405,14 +378,23 @@ class LiteLLMGateway(pulumi.ComponentResource):
         # Pods of the same namespace (admin tooling, the port-forward workflow, the LiteMaaS backend) may reach
         # the API too.
         admitted.append(k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs()))
-        self.network_policy = kube.ingress_policy(f"{name}-network-policy", args.namespace, COMPONENT, selector,
-                                                  admitted, PORT, child)
+        self.network_policy = kube.ingress_policy(f"{name}-network-policy", args.namespace, COMPONENT,
+                                                  kube.selector_labels(COMPONENT), admitted, PORT,
+                                                  pulumi.ResourceOptions(parent=self))
 
-        self.admin_ui_url = pulumi.Output.concat(self.gateway_url, "/ui")
-        self.register_outputs({
-            "gatewayUrl": self.gateway_url,
-            "adminUiUrl": self.admin_ui_url,
-            "adminUsername": self.admin_username,
-            "adminPassword": self.admin_password,
-            "masterKey": self.master_key,
-        })
+
+def _optional_credentials(args: LiteLLMGatewayArgs) -> dict[str, pulumi.Input[str]]:
+    """Credentials of the features that are on (Redis, Slack) and the secret extraEnv, in the Secret's order."""
+    return {
+        **({REDIS_URL_KEY: args.redis_url} if args.redis_url is not None else {}),
+        **({SLACK_WEBHOOK_KEY: args.alerting.slack_webhook_url} if args.alerting.enabled else {}),
+        **args.config.secret_extra_env,
+    }
+
+
+def _database_env(args: LiteLLMGatewayArgs) -> list[k8s.core.v1.EnvVarArgs]:
+    """DATABASE_URL from the gateway's Secret, or from the database's own Secret when it has one."""
+    if args.database_url_secret:
+        return kube.secret_key_env("DATABASE_URL", *args.database_url_secret)
+    return kube.secret_env(["DATABASE_URL"], SECRET_NAME)
+

@@ -1,7 +1,9 @@
-"""LiteLLM models, virtual keys and teams as Pulumi dynamic-provider resources.
+"""The LiteLLM catalog as Pulumi dynamic-provider resources, one module per kind: `model`, `credential`,
+`fallback`, `team`, `team_member`, `user`, `budget`, `tag`, `guardrail`, `mcp_server`, `virtual_key`; and the
+guards of the deployment (`salt_key`, `database_home`, `database_volume`).
 
-The provider classes are pickled by reference into the stack state, so the module paths
-`dynamic_providers.model`, `dynamic_providers.virtual_key` and `dynamic_providers.team` and the class
-names in them are stable API. Import the resources from those modules; this package imports nothing
-eagerly so that loading one provider in the provider host does not pull in the others.
+The provider classes are pickled by reference into the stack state, so these module paths and the class names
+in them are stable API (docs/dynamic-providers.md lists every kind). Import the resources from those modules;
+this package imports nothing eagerly so that loading one provider in the provider host does not pull in the
+others.
 """

@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult
 
+from dynamic_providers.guard_provider import GuardProvider
 from dynamic_providers.provider_base import plain
 
 INPUTS = ("namespace", "kind", "acknowledged", "namespace_object")
@@ -39,8 +40,10 @@ def procedure(namespace: str, kind: str) -> str:
             "Restore a backup of the external database into the new one first (README, \"Backups and restore\").")
 
 
-class DatabaseHomeProvider(ResourceProvider):
+class DatabaseHomeProvider(GuardProvider):
     """Refuses, at check (so at preview), a change of the database's namespace or kind that is not acknowledged."""
+
+    INPUTS = INPUTS
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         olds, inputs = plain(dict(olds or {})), plain(dict(news or {}))
@@ -71,20 +74,8 @@ class DatabaseHomeProvider(ResourceProvider):
                     "adopted and kept), then set `createNamespace` to false.")))
         return CheckResult(inputs, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        olds, news = plain(dict(olds or {})), plain(dict(news or {}))
-        changed = [k for k in INPUTS if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        props = plain(dict(props))
-        return CreateResult(id_=location(props.get("namespace"), props.get("kind")), outs=props)
-
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=plain(dict(news)))
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to delete: it only remembers."""
+    def resource_id(self, props: dict[str, Any]) -> str:
+        return location(props.get("namespace"), props.get("kind"))
 
 
 def _kind_key(old_kind: Optional[str], new_kind: Optional[str]) -> str:

@@ -15,8 +15,9 @@ import re
 from typing import Any, Optional
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult
 
+from dynamic_providers.guard_provider import GuardProvider
 from dynamic_providers.provider_base import is_unknown, plain
 
 INPUTS = ("namespace", "claim", "statefulset_uid", "storage_size", "storage_class")
@@ -47,8 +48,11 @@ def move_procedure(namespace: str, claim: str) -> str:
             "< litellm.dump`. See README, \"Resizing the database volume\".")
 
 
-class DatabaseVolumeProvider(ResourceProvider):
-    """Refuses, at check (so at preview), the volume changes that cannot be done in place."""
+class DatabaseVolumeProvider(GuardProvider):
+    """Refuses, at check (so at preview), the volume changes that cannot be done in place; the claim's fate
+    on delete is the StatefulSet's retention policy."""
+
+    INPUTS = INPUTS
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         olds, inputs = plain(dict(olds or {})), plain(dict(news or {}))
@@ -72,20 +76,8 @@ class DatabaseVolumeProvider(ResourceProvider):
                     f"{_class_fix(old_class)}. {procedure}")))
         return CheckResult(inputs, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        olds, news = plain(dict(olds or {})), plain(dict(news or {}))
-        changed = [k for k in INPUTS if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        props = plain(dict(props))
-        return CreateResult(id_=f"{props.get('namespace')}/{props.get('claim')}", outs=props)
-
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=plain(dict(news)))
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to delete: the claim's fate is the StatefulSet's retention policy."""
+    def resource_id(self, props: dict[str, Any]) -> str:
+        return f"{props.get('namespace')}/{props.get('claim')}"
 
 
 def _smaller(new: Any, old: Any) -> bool:

@@ -1,4 +1,4 @@
-"""The LiteMaaS policy pack: `pulumi preview --policy-pack policy` (rules in litemaas_policies.py).
+"""The LiteMaaS policy pack: `pulumi preview --policy-pack policy` (rules in litemaas_policies/).
 
 Each rule becomes a pulumi-policy policy with its default enforcement level and its settings as the config schema;
 the organisation overrides both with `--policy-pack-config` (README, "`pulumi preview` on every pull request").

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +18,17 @@ import pytest
 import yaml
 
 from tests.support.kube_cluster import (
-    KUBE_TOOLS, NODE_NAME, REQUIRED_BINARIES, STORAGE_CLASS, ClusterError, KubeApiError,
+    NODE_NAME, REQUIRED_BINARIES, STORAGE_CLASS, ClusterError, KubeApiError,
     LocalCluster, ensure_binaries,
+)
+from tests.support.kube_workloads import (
+    WORKLOAD_TIMEOUT, condition, container, install_cloudnativepg_crd, pinned_kubernetes_version, pods_of, route,
+    stack_cluster, wait_until,
 )
 
 pytestmark = pytest.mark.kube
 
 NAMESPACE = "litemaas-kube-test"
-WORKLOAD_TIMEOUT = 120
 
 
 @pytest.fixture(scope="module")
@@ -42,45 +44,6 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[LocalCluster]:
 def namespace(cluster: LocalCluster) -> str:
     cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
     return NAMESPACE
-
-
-def wait_until(cluster: LocalCluster, path: str, ready: Callable[[dict[str, Any]], bool],
-               description: str) -> dict[str, Any]:
-    """Poll an object until ``ready(obj)``; on timeout fail with the object and component logs."""
-    seen: dict[str, Any] = {}
-
-    def probe() -> dict[str, Any] | None:
-        cluster.check_alive()
-        seen["obj"] = cluster.api.get_or_none(path)
-        return seen["obj"] if seen["obj"] and ready(seen["obj"]) else None
-
-    try:
-        return cluster.api.wait_for(probe, timeout=WORKLOAD_TIMEOUT, description=description)
-    except TimeoutError as timeout:
-        cluster.mark_failed()
-        pytest.fail(f"{timeout}\nlast state: {seen.get('obj')}\n{cluster.log_report()}")
-
-
-def condition(obj: dict[str, Any], kind: str) -> str | None:
-    for item in (obj.get("status") or {}).get("conditions") or []:  # null until a controller writes it
-        if item["type"] == kind:
-            return item["status"]
-    return None
-
-
-def pods_of(cluster: LocalCluster, namespace: str, selector: str) -> list[dict[str, Any]]:
-    return cluster.api.get(f"/api/v1/namespaces/{namespace}/pods", labelSelector=selector)["items"]
-
-
-def pinned_kubernetes_version() -> str:
-    match = re.search(r"^KUBERNETES_VERSION=(\S+)$", KUBE_TOOLS.read_text(), re.MULTILINE)
-    assert match, "scripts/kube-tools pins no KUBERNETES_VERSION"
-    return match.group(1)
-
-
-def container(name: str = "app") -> dict[str, Any]:
-    return {"name": name, "image": "registry.example/litemaas/app:1.0",
-            "ports": [{"name": "http", "containerPort": 8080}]}
 
 
 def test_api_server_reports_the_pinned_version(cluster: LocalCluster) -> None:
@@ -224,27 +187,6 @@ def test_job_completes(cluster: LocalCluster, namespace: str) -> None:
     assert pod["status"]["phase"] == "Succeeded"
 
 
-VALID_ROUTE: dict[str, Any] = {
-    "apiVersion": "route.openshift.io/v1", "kind": "Route",
-    "metadata": {"name": "gateway"},
-    "spec": {"host": "litellm.apps.example.com", "to": {"kind": "Service", "name": "gateway"},
-             "port": {"targetPort": "http"},
-             "tls": {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"}},
-}
-
-
-def route(namespace: str, name: str, **spec_changes: Any) -> dict[str, Any]:
-    obj = copy.deepcopy(VALID_ROUTE)
-    obj["metadata"] = {"name": name, "namespace": namespace}
-    for dotted, value in spec_changes.items():
-        *parents, leaf = dotted.split("__")
-        target = obj["spec"]
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = value
-    return obj
-
-
 def test_route_is_stored_with_the_api_defaults(cluster: LocalCluster, namespace: str) -> None:
     cluster.api.create(route(namespace, "gateway"))
 
@@ -338,30 +280,11 @@ def test_failed_start_stops_everything_it_started(tmp_path: Path, request: pytes
     assert (broken.work_dir / "logs" / "kube-apiserver.log").stat().st_size > 0
 
 
-def _install_cloudnativepg_crd(cluster: LocalCluster, api_group: str) -> None:
-    from tests.support.manifests import cloudnativepg_crd
-
-    cluster.install_crd(cloudnativepg_crd(api_group))
-
-
-def _stack_cluster(mocked: Any, namespace: str, api_group: str) -> dict[str, Any]:
-    """The Cluster manifest the stack builds (under Pulumi mocks) for `postgres.mode: cloudnativepg`."""
-    from components.litemaas import LiteMaaS
-    from config import parse_stack_config
-
-    config = parse_stack_config({"postgres": {"mode": "cloudnativepg", "storageSize": "1Gi",
-                                              "cloudnativepg": {"instances": 3, "apiGroup": api_group}}})
-    recorder = mocked.run({}, program=lambda: LiteMaaS("litemaas", config)).recorder
-    manifest = recorder.one(f"kubernetes:{api_group}/v1:Cluster").manifest
-    manifest["metadata"]["namespace"] = namespace
-    return manifest
-
-
 @pytest.mark.parametrize("api_group", ["postgresql.cnpg.io", "postgresql.k8s.enterprisedb.io"])
 def test_cloudnativepg_crd_accepts_the_stacks_cluster_and_rejects_invalid_ones(
         cluster: LocalCluster, namespace: str, mocked: Any, api_group: str) -> None:
-    _install_cloudnativepg_crd(cluster, api_group)
-    manifest = _stack_cluster(mocked, namespace, api_group)
+    install_cloudnativepg_crd(cluster, api_group)
+    manifest = stack_cluster(mocked, namespace, api_group)
 
     cluster.api.create(manifest)
 

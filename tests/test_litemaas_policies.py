@@ -1,4 +1,4 @@
-"""The policy pack's rules (policy/litemaas_policies.py) as plain functions: each one passes a compliant resource,
+"""The policy pack's rules (policy/litemaas_policies/) as plain functions: each one passes a compliant resource,
 catches its violation with the config key and the fix, and honours its settings. The real CLI running the pack is
 tests/test_policy_pack_e2e.py."""
 

@@ -5,7 +5,8 @@ kubelet of one fake node: pods become Running and Ready, pods of Jobs succeed). 
 therefore reach the same Ready/Complete states a real cluster reports, without containers.
 PersistentVolumeClaims are bound by kube-controller-manager's host-path provisioner through a
 default StorageClass. The binaries come from scripts/kube-tools; docs/local-kubernetes.md
-explains the moving parts.
+explains the moving parts. Beside this module: kube_binaries (the binaries and their processes),
+kube_pki (the certificates) and kube_api (the REST client).
 
     with LocalCluster() as cluster:
         cluster.api.create({...})          # any kind the API server serves, Route included
@@ -17,33 +18,28 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
-import ctypes
-import datetime
-import ipaddress
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-KUBE_TOOLS = REPO_ROOT / "scripts" / "kube-tools"
+from tests.support.kube_api import KubeApi, KubeApiError
+from tests.support.kube_binaries import (  # noqa: F401 - KUBE_TOOLS, REQUIRED_BINARIES, ensure_binaries: used from here
+    KUBE_TOOLS, REQUIRED_BINARIES, ClusterError, Component, die_with_parent, ensure_binaries, free_port, terminate,
+)
+from tests.support.kube_pki import issue, pem_key, x509_name
+
 ROUTE_CRD = Path(__file__).with_name("route_crd.yaml")
-REQUIRED_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 
 # Service CIDR of the fake cluster; 10.96.0.1 becomes the `kubernetes` Service IP.
 SERVICE_CIDR = "10.96.0.0/16"
@@ -55,227 +51,6 @@ NODE_NAME = "kwok-node-0"
 STORAGE_CLASS = "standard"
 # kube-controller-manager's host-path provisioner creates volumes under /tmp/<this>/<uuid>.
 HOSTPATH_PV_ROOT = Path("/tmp/hostpath_pv")
-
-T = TypeVar("T")
-
-
-class ClusterError(RuntimeError):
-    """The local cluster could not be started, or a component died."""
-
-
-class KubeApiError(RuntimeError):
-    """The API server answered a request with an error status."""
-
-    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
-        message = body.get("message") if isinstance(body, dict) else str(body)[:500]
-        super().__init__(f"{method} {path} -> HTTP {status}: {message}")
-        self.status = status
-        self.body = body
-
-
-# ---------------------------------------------------------------------------------------------
-# Binaries
-
-
-def ensure_binaries(build: bool = True) -> Path:
-    """Return the directory with the control plane binaries, building them if they are missing.
-
-    A cold build takes 6-15 minutes on 2 cores (docs/local-kubernetes.md); CI runs scripts/kube-tools
-    before the tests so that this only checks.
-    """
-    check = subprocess.run([str(KUBE_TOOLS), "check"], check=False)
-    if check.returncode != 0:
-        if not build:
-            raise ClusterError(f"Kubernetes binaries are not built; run {KUBE_TOOLS}")
-        print(f"kube_cluster: building Kubernetes binaries with {KUBE_TOOLS} ...", file=sys.stderr)
-        subprocess.run([str(KUBE_TOOLS), "build"], check=True, stdout=subprocess.DEVNULL)
-    tool_dir = Path(subprocess.run([str(KUBE_TOOLS), "tool-dir"], check=True, capture_output=True,
-                                   text=True).stdout.strip())
-    missing = [b for b in REQUIRED_BINARIES if not os.access(tool_dir / "bin" / b, os.X_OK)]
-    if missing:
-        raise ClusterError(f"{tool_dir}/bin lacks {missing} even after scripts/kube-tools build")
-    return tool_dir
-
-
-# ---------------------------------------------------------------------------------------------
-# Certificates
-
-
-@dataclass(frozen=True)
-class _KeyPair:
-    cert_pem: bytes
-    key_pem: bytes
-
-
-def _pem_key(key: Any) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-
-
-def _issue(subject: x509.Name, issuer: _KeyPair | None, *, ca: bool = False,
-           server_names: tuple[str, ...] = (), server_ips: tuple[str, ...] = (),
-           client: bool = False) -> _KeyPair:
-    """Create a key and a certificate, signed by ``issuer`` (or self-signed when it is None)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    if issuer is None:
-        issuer_name, signing_key = subject, key
-    else:
-        issuer_cert = x509.load_pem_x509_certificate(issuer.cert_pem)
-        issuer_name = issuer_cert.subject
-        signing_key = serialization.load_pem_private_key(issuer.key_pem, password=None)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        # Some slack on both sides for clock skew and long test sessions.
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        # Strict verifiers (OpenSSL 3 x509_strict, Python 3.13+) insist on both key identifiers.
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
-                       critical=False)
-    )
-    if ca:
-        builder = builder.add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                          content_commitment=False, key_encipherment=False, data_encipherment=False,
-                          key_agreement=False, encipher_only=False, decipher_only=False),
-            critical=True)
-    else:
-        builder = builder.add_extension(
-            x509.KeyUsage(digital_signature=True, key_encipherment=True, key_cert_sign=False,
-                          crl_sign=False, content_commitment=False, data_encipherment=False,
-                          key_agreement=False, encipher_only=False, decipher_only=False),
-            critical=True)
-        usages = [x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH] if client else []
-        if server_names or server_ips:
-            usages.append(x509.oid.ExtendedKeyUsageOID.SERVER_AUTH)
-            builder = builder.add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName(n) for n in server_names]
-                + [x509.IPAddress(ipaddress.ip_address(ip)) for ip in server_ips]), critical=False)
-        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
-    cert = builder.sign(signing_key, hashes.SHA256())
-    return _KeyPair(cert.public_bytes(serialization.Encoding.PEM), _pem_key(key))
-
-
-def _name(common_name: str, organization: str | None = None) -> x509.Name:
-    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-    if organization:
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
-    return x509.Name(attributes)
-
-
-# ---------------------------------------------------------------------------------------------
-# API access
-
-
-class KubeApi:
-    """Minimal Kubernetes REST client (requests + admin client certificate)."""
-
-    def __init__(self, server: str, ca_file: Path, cert_file: Path, key_file: Path) -> None:
-        self.server = server
-        self.session = requests.Session()
-        # Otherwise REQUESTS_CA_BUNDLE (set on CI machines) silently replaces the cluster's CA,
-        # and proxy variables could capture 127.0.0.1 traffic.
-        self.session.trust_env = False
-        self.session.verify = str(ca_file)
-        self.session.cert = (str(cert_file), str(key_file))
-        self._resources: dict[str, list[dict[str, Any]]] = {}
-
-    def request(self, method: str, path: str, body: Any = None, *, params: dict | None = None,
-                content_type: str = "application/json", ok: tuple[int, ...] = ()) -> Any:
-        """Send a request; return the decoded JSON body, raise KubeApiError on an error status."""
-        headers = {"Content-Type": content_type, "Accept": "application/json"}
-        response = self.session.request(method, self.server + path, json=body, params=params,
-                                        headers=headers, timeout=30)
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            payload = response.text
-        if response.status_code >= 400 and response.status_code not in ok:
-            raise KubeApiError(method, path, response.status_code, payload)
-        return payload
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.request("GET", path, params=params or None)
-
-    def get_or_none(self, path: str) -> dict[str, Any] | None:
-        """GET an object, or None when it does not exist."""
-        body = self.request("GET", path, ok=(404,))
-        return None if isinstance(body, dict) and body.get("kind") == "Status" and body.get("code") == 404 else body
-
-    def delete(self, path: str) -> Any:
-        return self.request("DELETE", path, ok=(404,))
-
-    def resource_path(self, api_version: str, kind: str, namespace: str | None = None,
-                      name: str | None = None) -> str:
-        """REST path of a kind (collection, or one object with ``name``), found via discovery."""
-        base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
-        if api_version not in self._resources:
-            self._resources[api_version] = self.get(base)["resources"]
-        matches = [r for r in self._resources[api_version] if r["kind"] == kind and "/" not in r["name"]]
-        if not matches:
-            self._resources.pop(api_version)  # a CRD may have been added since
-            raise KeyError(f"{api_version} {kind} is not served by {self.server}")
-        resource = matches[0]
-        path = base
-        if resource["namespaced"]:
-            if not namespace:
-                raise ValueError(f"{kind} is namespaced: a namespace is required")
-            path += f"/namespaces/{namespace}"
-        path += f"/{resource['name']}"
-        return f"{path}/{name}" if name else path
-
-    def path_of(self, obj: dict[str, Any]) -> str:
-        meta = obj["metadata"]
-        return self.resource_path(obj["apiVersion"], obj["kind"], meta.get("namespace"), meta["name"])
-
-    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """POST an object to its collection (like ``kubectl create``)."""
-        meta = obj["metadata"]
-        return self.request("POST", self.resource_path(obj["apiVersion"], obj["kind"],
-                                                      meta.get("namespace")), obj)
-
-    def wait_for(self, probe: Callable[[], T], *, timeout: float = 60, interval: float = 0.5,
-                 description: str = "condition") -> T:
-        """Call ``probe`` until it returns something truthy; raise TimeoutError with the last value."""
-        deadline = time.monotonic() + timeout
-        last: Any = None
-        while True:
-            last = probe()
-            if last:
-                return last
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"timed out after {timeout}s waiting for {description}")
-            time.sleep(interval)
-
-
-# ---------------------------------------------------------------------------------------------
-# Processes
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM it when the test process dies, even by SIGKILL."""
-    PR_SET_PDEATHSIG = 1
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-@dataclass
-class _Component:
-    name: str
-    process: subprocess.Popen
-    log_path: Path
 
 
 class LocalCluster:
@@ -302,7 +77,7 @@ class LocalCluster:
         self.ca_file: Path | None = None
         self.api: KubeApi | None = None
         self.startup_seconds = 0.0
-        self._components: list[_Component] = []
+        self._components: list[Component] = []
         self._pki = Path()
         self._etcd_url = ""
         self._failed = False
@@ -357,7 +132,7 @@ class LocalCluster:
             atexit.unregister(self.stop)
         self._remove_provisioned_volumes()
         for component in reversed(self._components):
-            _terminate(component.process)
+            terminate(component.process)
         if self._failed or self.keep_work_dir:
             print(f"kube_cluster: logs kept in {self.work_dir}/logs", file=sys.stderr)
         else:
@@ -396,18 +171,18 @@ class LocalCluster:
     def _write_credentials(self) -> None:
         pki = self.work_dir / "pki"
         pki.mkdir(mode=0o700)
-        ca = _issue(_name("litemaas-test-ca"), None, ca=True)
-        serving = _issue(_name("kube-apiserver"), ca, server_names=(
+        ca = issue(x509_name("litemaas-test-ca"), None, ca=True)
+        serving = issue(x509_name("kube-apiserver"), ca, server_names=(
             "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
             "kubernetes.default.svc.cluster.local"), server_ips=("127.0.0.1", "10.96.0.1"))
         # system:masters bypasses authorization: the admin may do everything.
-        admin = _issue(_name("litemaas-test-admin", "system:masters"), ca, client=True)
+        admin = issue(x509_name("litemaas-test-admin", "system:masters"), ca, client=True)
         service_account_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         files = {
             "ca.crt": ca.cert_pem, "ca.key": ca.key_pem,
             "apiserver.crt": serving.cert_pem, "apiserver.key": serving.key_pem,
             "admin.crt": admin.cert_pem, "admin.key": admin.key_pem,
-            "sa.key": _pem_key(service_account_key),
+            "sa.key": pem_key(service_account_key),
             "sa.pub": service_account_key.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
         }
@@ -418,14 +193,14 @@ class LocalCluster:
         self.ca_file = pki / "ca.crt"
         self._pki = pki
 
-    def _spawn(self, name: str, argv: list[str]) -> _Component:
+    def _spawn(self, name: str, argv: list[str]) -> Component:
         log_path = self.work_dir / "logs" / f"{name}.log"
         log = log_path.open("wb")
         process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.work_dir,
-            start_new_session=True, preexec_fn=_die_with_parent)
+            start_new_session=True, preexec_fn=die_with_parent)
         log.close()
-        component = _Component(name, process, log_path)
+        component = Component(name, process, log_path)
         self._components.append(component)
         return component
 
@@ -442,7 +217,7 @@ class LocalCluster:
             time.sleep(0.25)
 
     def _start_etcd(self, bin_dir: Path) -> None:
-        client_port, peer_port = _free_port(), _free_port()
+        client_port, peer_port = free_port(), free_port()
         self._etcd_url = f"http://127.0.0.1:{client_port}"
         peer_url = f"http://127.0.0.1:{peer_port}"
         self._spawn("etcd", [
@@ -459,7 +234,7 @@ class LocalCluster:
                    .json().get("health") == "true")
 
     def _start_apiserver(self, bin_dir: Path) -> None:
-        port = _free_port()
+        port = free_port()
         pki = self._pki
         self.server = f"https://127.0.0.1:{port}"
         self._spawn("kube-apiserver", [
@@ -538,7 +313,7 @@ class LocalCluster:
             str(tool_dir / "bin" / "kwok"), f"--config={config}", f"--kubeconfig={self.kubeconfig}",
             "--manage-all-nodes=false", f"--manage-nodes-with-annotation-selector={key}={value}",
             f"--cidr={POD_CIDR}", "--node-ip=127.0.0.1",
-            f"--server-address=127.0.0.1:{_free_port()}",
+            f"--server-address=127.0.0.1:{free_port()}",
             "--node-lease-duration-seconds=40",
         ])
 
@@ -601,20 +376,6 @@ class LocalCluster:
                 path = Path(volume["spec"].get("hostPath", {}).get("path", ""))
                 if path.parent == HOSTPATH_PV_ROOT:
                     shutil.rmtree(path, ignore_errors=True)
-
-
-def _terminate(process: subprocess.Popen, grace: float = 10.0) -> None:
-    """SIGTERM the component's process group, SIGKILL it after ``grace`` seconds."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=grace)
 
 
 @contextlib.contextmanager

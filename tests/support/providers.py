@@ -1,4 +1,4 @@
-"""Shared pieces of the provider tests: the master key the double accepts, fast retries, check helper."""
+"""Shared pieces of the provider tests: a master key for servers that check none, fast retries, check helper."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ TEST_STACK = "organization/litemaas/test"
 
 def connection(api, **fields):
     """Connection inputs for a provider talking to `api` (the fault proxy in front of the real LiteLLM, whose
-    `backend` holds the master key, or the double), plus the resource's own fields (None dropped)."""
+    `backend` holds the master key; MASTER for a server that checks none), plus the resource's own fields (None
+    dropped)."""
     master_key = getattr(getattr(api, "backend", None), "master_key", MASTER)
     # As the program sends them: every resource names its stack (kinds that stamp metadata use it).
     props = {"admin_url": api.url, "master_key": master_key, "request_timeout": 2.0, "readiness_timeout": 1.0,
