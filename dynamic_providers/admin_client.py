@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from dynamic_providers.admin.endpoints import ENDPOINTS, KindCalls
+from dynamic_providers.admin.endpoints import ENDPOINTS, KindCalls, hash_key
 from dynamic_providers.admin.errors import REDACTED, LiteLLMAdminError, absent_as_none, log, parse_error_body, redact
 from dynamic_providers.admin.readiness import reset_readiness_cache
 from dynamic_providers.admin.reads import Reads
-from dynamic_providers.admin.transport import CONNECTION_FIELDS, RETRY_STATUSES, Connection, RetryPolicy, Transport, \
-    hash_key
+from dynamic_providers.admin.transport import CONNECTION_FIELDS, RETRY_STATUSES, Connection, RetryPolicy, Transport
 from litemaas_common.admin_settings import PEM_CERTIFICATE, PLAIN_HTTP_REFUSED, ca_bundle_problem, \
     insecure_transport_problem, is_header_token
 

@@ -8,6 +8,7 @@ the kind's table. Free LiteLLM 1.108.7 endpoints only.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
@@ -152,6 +153,11 @@ TEAM_MEMBER = {
 
 
 # litellm:VirtualKey ----------------------------------------------------------------------------------------------
+def hash_key(raw_key: str) -> str:
+    """LiteLLM's id for a virtual key: sha256 of the raw `sk-...` value, hex."""
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
 KEY = {
     "key_generate": Call("POST", "/key/generate", body=True, idempotent=False, unwrap=_or_empty),
     "key_update": Call("POST", "/key/update", body=True),

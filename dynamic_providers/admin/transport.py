@@ -17,7 +17,6 @@ send the master key over plain HTTP.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import tempfile
@@ -92,11 +91,6 @@ def _environment_ca() -> Optional[str]:
     if cert_dir and os.path.isdir(cert_dir):
         return cert_dir
     return None
-
-
-def hash_key(raw_key: str) -> str:
-    """LiteLLM's id for a virtual key: sha256 of the raw `sk-...` value, hex."""
-    return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
 class _Retry(Retry):
