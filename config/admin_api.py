@@ -1,37 +1,31 @@
-"""`adminApi.*`: how the dynamic providers reach the LiteLLM admin API."""
+"""`adminApi.*`: how the dynamic providers reach the LiteLLM admin API, validated with key paths in the messages.
+
+The values mean what they mean to the providers and the `litemaas` command: one settings type, one set of defaults
+(litemaas_common/admin_settings.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
-from litemaas_common.connection_rules import PEM_CERTIFICATE, ca_bundle_problem
+from litemaas_common.admin_settings import ADMIN_API, DEFAULTS, PEM_CERTIFICATE, SETTING_KEYS, AdminSettings, \
+    ca_bundle_problem
 
 from config.reader import Reader, check_simple_duration, seconds
 
-
-@dataclass(frozen=True)
-class AdminApiConfig:
-    """How the dynamic providers talk to the LiteLLM admin API."""
-
-    readiness_timeout: float = 600.0  # seconds to wait for /health/readiness to report the DB connected
-    request_timeout: float = 60.0  # seconds per HTTP call
-    verify_tls: bool = True
-    allow_insecure_http: bool = False  # the master key over plain HTTP off this host and off the cluster
-    ca_bundle: Optional[str] = None  # PEM text of the CA(s) that signed the gateway's certificate
+AdminApiConfig = AdminSettings  # the name the stack config and its callers know
+ADMIN_API_KEYS = list(SETTING_KEYS)
 
 
-ADMIN_API_KEYS = ["readinessTimeout", "requestTimeout", "verifyTls", "allowInsecureHttp", "caBundle"]
-
-
-def parse_admin_api(top: Reader) -> AdminApiConfig:
-    section = top.child("adminApi", ADMIN_API_KEYS)
-    readiness = section.string("readinessTimeout", "10m", check=check_simple_duration)
-    request = section.string("requestTimeout", "60s", check=check_simple_duration)
-    return AdminApiConfig(readiness_timeout=seconds(readiness), request_timeout=seconds(request),
-                          verify_tls=section.boolean("verifyTls", True),
-                          allow_insecure_http=section.boolean("allowInsecureHttp", False),
-                          ca_bundle=read_ca_bundle(section))
+def parse_admin_api(top: Reader) -> AdminSettings:
+    section = top.child(ADMIN_API, ADMIN_API_KEYS)
+    readiness = section.string("readinessTimeout", check=check_simple_duration)
+    request = section.string("requestTimeout", check=check_simple_duration)
+    return AdminSettings(
+        readiness_timeout=seconds(readiness) if readiness else DEFAULTS.readiness_timeout,
+        request_timeout=seconds(request) if request else DEFAULTS.request_timeout,
+        verify_tls=section.boolean("verifyTls", DEFAULTS.verify_tls),
+        allow_insecure_http=section.boolean("allowInsecureHttp", DEFAULTS.allow_insecure_http),
+        ca_bundle=read_ca_bundle(section))
 
 
 def read_ca_bundle(section: Reader) -> Optional[str]:

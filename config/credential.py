@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 
-from litemaas_common.connection_rules import is_header_token
+from litemaas_common.admin_settings import is_header_token
 from config.reader import MISSING, Reader, list_items, not_a_token, unique
 
 CREDENTIAL_KEYS = ["name", "provider", "info", "values"]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
-from litemaas_common.connection_rules import is_header_token
+from litemaas_common.admin_settings import is_header_token
 
 from litemaas_common.durations import (  # noqa: F401  (re-exported: config.parse_litellm_duration)
     LITELLM_DURATION,

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
-from litemaas_common.connection_rules import insecure_transport_problem
+from litemaas_common.admin_settings import insecure_transport_problem
 from litemaas_common.sdk_patches import stack_config
 
 from config.admin_api import AdminApiConfig, parse_admin_api

@@ -4,12 +4,8 @@ A kind is a provider class with a field table (`Field`: type, secret, forces rep
 and a few calls on the typed admin client; everything else is here. Secret outputs, replacements and diffs are
 derived from the table.
 
-The connection (admin URL, master key, timeouts, TLS) reaches a provider in one of two ways. Settings the stack
-config holds (`litemaas:gatewayUrl`, `litemaas:masterKey`, `litemaas:adminApi`) arrive ONCE per provider process
-through `configure` (the engine hands a dynamic provider the whole decrypted stack config), so they are not
-repeated in every resource's state and `refresh`/`destroy` use the current ones after a master-key rotation.
-What the config does not hold (the generated master key and route URL of a deployed gateway) travels as inputs
-of each resource, as before. Stack config wins where both exist.
+The connection (admin URL, master key, timeouts, TLS) reaches a provider through the stack config handed to
+`configure`, or as inputs of each resource where the config does not hold it (connection.py).
 
 Providers are pickled BY REFERENCE (module path + class name) into every resource's state and loaded
 again by the provider host for read/update/delete. Their module paths and class names are API: never
@@ -23,23 +19,16 @@ import json
 import logging
 import math
 import time
-from dataclasses import dataclass, fields as dataclass_fields
+from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
-from pulumi.output import Unknown
-from pulumi.runtime import rpc
 
-from dynamic_providers.admin_client import (
-    CONNECTION_FIELDS,
-    REDACTED,
-    AdminClient,
-    Connection,
-    LiteLLMAdminError,
-    ca_bundle_problem,
-    insecure_transport_problem,
-)
+from dynamic_providers.admin_client import CONNECTION_FIELDS, AdminClient, Connection, LiteLLMAdminError
+from dynamic_providers.connection import (  # noqa: F401 - re-exported: kinds and components import them from here
+    STACK_ADMIN_API, STACK_MASTER_KEY, STACK_URL, TRANSPORT_DEFAULTS, UNCONFIGURED, AdminConnection, StackConnection,
+    check_connection, is_unknown)
 from litemaas_common.sdk_patches import is_secret_envelope
 
 log = logging.getLogger("litemaas.litellm_admin")
@@ -48,94 +37,6 @@ PROVIDER_KEY = "__provider"
 # tenant stack never takes over an object another stack owns. The name travels as an input the diff ignores:
 # stacks made before the stamp existed show no change.
 OWNER_INPUT, OWNER_MARKER = "owner_stack", "litemaas_stack"
-# How the stack config names the connection settings (the program validates them at preview; see config/).
-STACK_URL, STACK_MASTER_KEY, STACK_ADMIN_API = "gatewayUrl", "masterKey", "adminApi"
-_ADMIN_API_SETTINGS = {"requestTimeout": "request_timeout", "readinessTimeout": "readiness_timeout",
-                       "verifyTls": "verify_tls", "allowInsecureHttp": "allow_insecure_http", "caBundle": "ca_bundle"}
-TRANSPORT_DEFAULTS = {"request_timeout": 60.0, "readiness_timeout": 600.0, "verify_tls": True,
-                      "allow_insecure_http": False, "ca_bundle": None}
-
-
-@dataclass(frozen=True)
-class AdminConnection:
-    """What a LiteLLM resource sends about its gateway: only what the stack config does not already hold.
-
-    `admin_url`/`master_key` None: the provider takes them from the stack config (`litemaas:gatewayUrl`,
-    `litemaas:masterKey`). Timeouts and TLS settings come from `litemaas:adminApi` unless given here (tests).
-    """
-
-    admin_url: Any = None  # pulumi.Input[str]
-    master_key: Any = None  # pulumi.Input[str]; always sent as a secret
-    request_timeout: Optional[float] = None
-    readiness_timeout: Optional[float] = None
-    verify_tls: Optional[bool] = None
-    allow_insecure_http: Optional[bool] = None
-    ca_bundle: Optional[str] = None  # PEM text or a path; public, so a plain input
-
-    def props(self) -> dict[str, Any]:
-        props = {f.name: getattr(self, f.name) for f in dataclass_fields(self) if getattr(self, f.name) is not None}
-        if "master_key" in props:
-            props["master_key"] = pulumi.Output.secret(props["master_key"])
-        return props
-
-    def __repr__(self) -> str:
-        return f"AdminConnection(admin_url={self.admin_url!r}, master_key={REDACTED!r})"
-
-
-@dataclass(frozen=True)
-class StackConnection:
-    """The connection settings of the stack config, as the engine hands them to `configure` (decrypted)."""
-
-    admin_url: Optional[str] = None
-    master_key: Optional[str] = None
-    settings: Mapping[str, Any] = None  # type: ignore[assignment]  # request_timeout, ..., ca_bundle
-
-    @classmethod
-    def from_stack_config(cls, config: Any) -> "StackConnection":
-        """From `pulumi.dynamic.Config`; tolerant: the program has validated these values at preview."""
-        from litemaas_common.durations import simple_duration_seconds
-
-        url, key = config.get(STACK_URL), config.get(STACK_MASTER_KEY)
-        settings = dict(TRANSPORT_DEFAULTS)
-        raw = config.get(STACK_ADMIN_API)
-        section = json.loads(raw) if isinstance(raw, str) and raw.strip().startswith("{") else raw
-        for key_name, name in _ADMIN_API_SETTINGS.items():
-            value = section.get(key_name) if isinstance(section, dict) else None
-            if value is None:
-                continue
-            if name.endswith("_timeout"):
-                settings[name] = simple_duration_seconds(str(value))
-            elif name == "ca_bundle":
-                settings[name] = str(value)
-            else:
-                settings[name] = value is True or str(value).lower() == "true"
-        return cls(admin_url=str(url).rstrip("/") if url else None, master_key=str(key) if key else None,
-                   settings=settings)
-
-    def resolve(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """The connection of one call: the stack config's URL and key win, inline transport settings win."""
-        merged = {**TRANSPORT_DEFAULTS, **(self.settings or {}),
-                  **{k: props[k] for k in TRANSPORT_DEFAULTS if props.get(k) is not None}}
-        merged["admin_url"] = self.admin_url or props.get("admin_url")
-        merged["master_key"] = self.master_key or props.get("master_key")
-        return merged
-
-    def supplies(self, name: str, value: Any) -> bool:
-        """Whether a resource need not store connection input `name` = `value`: the stack config provides it (its URL
-        and master key win anyway; a transport setting only when the stack's value is the same)."""
-        if name == "admin_url":
-            return self.admin_url is not None
-        if name == "master_key":
-            return self.master_key is not None
-        return same((self.settings or TRANSPORT_DEFAULTS).get(name), value)
-
-
-UNCONFIGURED = StackConnection(settings=TRANSPORT_DEFAULTS)
-
-
-def is_unknown(value: Any) -> bool:
-    """A value not known yet (preview): the SDK's Unknown object or the wire sentinel string."""
-    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
 
 
 def has_unknown(value: Any) -> bool:
@@ -299,42 +200,6 @@ def int_floats(value: Any) -> Any:
     return value
 
 
-def _check_connection(connection: dict[str, Any], failures: list[CheckFailure]) -> None:
-    """The resolved connection of a resource: an admin URL and a master key from somewhere, safe to use."""
-    url, key = connection.get("admin_url"), connection.get("master_key")
-    if url is None:
-        failures.append(CheckFailure("admin_url", "no admin URL: set `litemaas:gatewayUrl` (or give the resource "
-                                     "an admin_url)"))
-    if key is None:
-        failures.append(CheckFailure("master_key", "no master key: set it with `pulumi config set --secret "
-                                     "masterKey sk-…` (or give the resource a master_key)"))
-    elif not is_unknown(key) and (not isinstance(key, str) or not key.strip()):
-        # Never echo the value of the master key back, even in a type error.
-        failures.append(CheckFailure("master_key", "master_key must be a non-empty string (the LiteLLM master key)"))
-    for name in ("verify_tls", "allow_insecure_http"):
-        if not isinstance(connection.get(name), bool):
-            failures.append(CheckFailure(name, f"{name} must be true or false, got {connection.get(name)!r}"))
-    for name in ("request_timeout", "readiness_timeout"):
-        value = connection.get(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or \
-                (name == "request_timeout" and value == 0):
-            failures.append(CheckFailure(name, f"{name} must be a positive number of seconds, got {value!r}"))
-    if isinstance(url, str) and not is_unknown(url):
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            failures.append(CheckFailure("admin_url", f"admin_url {url!r} is not an http(s) URL; use e.g. "
-                                         "https://litellm.apps.example.com or http://127.0.0.1:4000"))
-        elif parts.query or parts.fragment:
-            failures.append(CheckFailure("admin_url", f"admin_url {url!r} must not carry a query or fragment"))
-        elif problem := insecure_transport_problem(url, connection.get("allow_insecure_http") is True):
-            failures.append(CheckFailure("admin_url", f"admin_url: {problem}"))
-    bundle = connection.get("ca_bundle")
-    if isinstance(bundle, str) and not is_unknown(bundle) and (problem := ca_bundle_problem(bundle)):
-        failures.append(CheckFailure("ca_bundle", f"ca_bundle {problem}"))
-
-
 def create_confirmed(api: AdminClient, what: str, send: Callable[[], Any], find: Callable[[], Optional[dict]], *,
                      reconcile: Callable[[dict, LiteLLMAdminError], Any],
                      refuse: Callable[[LiteLLMAdminError, int], Optional[Exception]] = lambda exc, attempt: None,
@@ -446,7 +311,7 @@ class LiteLLMProvider(ResourceProvider):
         for name in ("request_timeout", "readiness_timeout"):
             if isinstance(inputs.get(name), (int, float)) and not isinstance(inputs.get(name), bool):
                 inputs[name] = float(inputs[name])
-        _check_connection(self.stack.resolve(inputs), failures)
+        check_connection(self.stack.resolve(inputs), failures)
         for spec in self.input_fields:
             normalise_field(inputs, spec, failures)
         if not failures:

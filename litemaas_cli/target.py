@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from dynamic_providers.admin_client import REDACTED, Connection, redact
+from litemaas_common.admin_settings import ADMIN_API, COMMAND_DEFAULTS, AdminSettings
 from litemaas_cli.reports import Declared
 
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
@@ -31,15 +32,12 @@ class Target:
     declared: Optional[Declared] = None  # None: no stack to compare with
     key_details: dict[str, dict] = field(default_factory=dict, repr=False)  # the secret `keys` output
     config: dict[str, Any] = field(default_factory=dict, repr=False)  # litemaas:* stack config (for fix paths)
-    verify_tls: bool = True
-    ca_bundle: Optional[str] = None
-    allow_insecure_http: bool = False
+    settings: AdminSettings = COMMAND_DEFAULTS  # the stack's adminApi, read as the program and providers read it
     platform_stack: Optional[str] = None  # a tenant stack: the platform stack it runs on
 
-    def connection(self, timeout: float) -> Connection:
-        return Connection(admin_url=self.url.rstrip("/"), master_key=self.master_key, request_timeout=timeout,
-                          readiness_timeout=timeout, verify_tls=self.verify_tls, ca_bundle=self.ca_bundle,
-                          allow_insecure_http=self.allow_insecure_http)
+    def connection(self, timeout: Optional[float]) -> Connection:
+        """The connection of this run: `timeout` (--timeout) bounds every call when given."""
+        return Connection.of(self.url, self.master_key, self.settings.with_timeout(timeout))
 
     def __repr__(self) -> str:
         return f"Target(url={self.url!r}, stack={self.stack!r}, master_key={REDACTED!r})"
@@ -138,10 +136,12 @@ def from_stack(cwd: Path, stack: Optional[str], progress: Callable[[str], None])
     missing = [name for name in ("gatewayUrl", "masterKey") if not outputs.get(name)]
     if missing:
         raise TargetError(f"stack {stack} has no {' or '.join(missing)} output yet: run `pulumi up` first")
-    admin_api = _config_value(config, "adminApi") or {}
-    ca_bundle = admin_api.get("caBundle")
-    if ca_bundle and "-----BEGIN" not in ca_bundle and not os.path.isabs(ca_bundle):
-        ca_bundle = str(project / ca_bundle)  # a path in the stack config is relative to the project
+    try:  # a caBundle path in the stack config is relative to the project, as the program reads it
+        settings = AdminSettings.from_section(_config_value(config, ADMIN_API), relative_to=str(project),
+                                              defaults=COMMAND_DEFAULTS)
+    except ValueError as exc:
+        raise TargetError(f"stack {stack}: unreadable {ADMIN_API} config ({exc}); `pulumi preview` names the "
+                          "key to fix") from None
     teams = outputs.get("teams") or {}
     keys = outputs.get("keys") or {}
     return Target(
@@ -149,9 +149,7 @@ def from_stack(cwd: Path, stack: Optional[str], progress: Callable[[str], None])
         declared=Declared(models=list(outputs.get("models") or []), teams=dict(teams), keys=sorted(keys)),
         key_details=dict(keys),
         config={name: _config_value(config, name) for name in ("keys", "teams", "models")},
-        verify_tls=admin_api.get("verifyTls", True) is not False, ca_bundle=ca_bundle,
-        allow_insecure_http=admin_api.get("allowInsecureHttp") is True,
-        platform_stack=outputs.get("platformStack"),
+        settings=settings, platform_stack=outputs.get("platformStack"),
     )
 
 
@@ -160,4 +158,5 @@ def from_url(url: str, *, allow_insecure_http: bool = False) -> Target:
     if not master_key:
         raise TargetError(f"--url needs the master key in {MASTER_KEY_ENV} (export it; it is never read from "
                           "the command line, where other users could see it)")
-    return Target(url=url, master_key=master_key, allow_insecure_http=allow_insecure_http)
+    return Target(url=url, master_key=master_key,
+                  settings=replace(COMMAND_DEFAULTS, allow_insecure_http=allow_insecure_http))

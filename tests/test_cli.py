@@ -1,4 +1,4 @@
-"""`litemaas` (litemaas_cli/cli.py) against the real LiteLLM proxy, with spend from real completions.
+"""`litemaas` (litemaas_cli/) against the real LiteLLM proxy, with spend from real completions.
 
 One gateway for the module (the command only reads): a `mock_response` model priced so one call costs 0.048,
 a team, and keys that each need attention for another reason. The stack lookup is in tests/test_cli_target.py.
