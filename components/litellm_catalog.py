@@ -29,6 +29,7 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
+from dynamic_providers.kinds import BUDGET, MCP_SERVER, TAG, TEAM_MEMBER, USER
 from dynamic_providers.credential import Credential
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
@@ -241,9 +242,7 @@ def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulu
 
 
 def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
-    return User(name, connection=connection, user_id=config.id, user_email=config.email, user_role=config.role,
-                max_budget=config.max_budget, budget_duration=config.budget_duration, models=config.models,
-                metadata=dict(config.metadata), opts=opts)
+    return User(name, connection=connection, opts=opts, **USER.inputs(config))
 
 
 def member_resource_names(prefix: str, team: str, user: str) -> tuple[str, Optional[str]]:
@@ -261,9 +260,8 @@ def member_resource_names(prefix: str, team: str, user: str) -> tuple[str, Optio
 def _member(name: str, config: MemberConfig, connection: AdminConnection, *, team: Team, user: Optional[User],
             opts_for, aliases: Sequence[pulumi.Alias] = ()) -> TeamMember:
     opts = opts_for(team, *([user] if user is not None else []))
-    return TeamMember(name, connection=connection, team_id=team.team_id,
-                      user_id=user.user_id if user is not None else config.user, role=config.role,
-                      max_budget_in_team=config.max_budget_in_team,
+    return TeamMember(name, connection=connection, **TEAM_MEMBER.inputs(
+                          config, team_id=team.team_id, user_id=user.user_id if user is not None else config.user),
                       opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=list(aliases)))
                       if aliases else opts)
 
@@ -290,9 +288,7 @@ def _credential(name: str, config: CredentialConfig, connection: AdminConnection
 
 
 def _budget(name: str, config: BudgetConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Budget:
-    return Budget(name, connection=connection, budget_id=config.name, max_budget=config.max_budget,
-                  soft_budget=config.soft_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
-                  rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests, opts=opts)
+    return Budget(name, connection=connection, opts=opts, **BUDGET.inputs(config))
 
 
 def _fallback(name: str, config: FallbackConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Fallback:
@@ -302,10 +298,7 @@ def _fallback(name: str, config: FallbackConfig, connection: AdminConnection, op
 
 # tags[] and guardrails[] ------------------------------------------------------------------------------
 def _tag(name: str, config: TagConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Tag:
-    return Tag(name, connection=connection, name=config.name, description=config.description, models=config.models,
-               max_budget=config.max_budget, soft_budget=config.soft_budget,
-               max_parallel_requests=config.max_parallel_requests, tpm_limit=config.tpm_limit,
-               rpm_limit=config.rpm_limit, budget_duration=config.budget_duration, opts=opts)
+    return Tag(name, connection=connection, opts=opts, **TAG.inputs(config))
 
 
 def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
@@ -321,9 +314,7 @@ def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
 
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,
                 opts: pulumi.ResourceOptions) -> McpServer:
-    return McpServer(name, connection=connection, server_name=config.name, url=config.url, alias=config.alias,
-                     transport=config.transport, auth_type=config.auth_type, auth_value=config.auth_value,
-                     description=config.description, server_id=config.id, opts=opts)
+    return McpServer(name, connection=connection, opts=opts, **MCP_SERVER.inputs(config))
 
 
 def _label_value(alias: str) -> str:

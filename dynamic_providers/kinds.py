@@ -1,0 +1,124 @@
+"""The LiteLLM kinds on the schema, each declared once: config key, type, bounds, choices, secrecy, what a change
+does, references to other kinds and a one-line doc per field (see dynamic_providers/schema.py).
+
+The provider modules (budget.py, tag.py, ...) add only what is particular to their API; the config parser, the
+Resource inputs, the catalog's mapping and the README's field tables all come from these tables.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+from urllib.parse import urlsplit
+
+from dynamic_providers.schema import Field, Kind
+
+# The limits a budget row holds: a budget tier and a tag's budget share them.
+MAX_BUDGET = Field("max_budget", "number", minimum=0, doc="the hard spend limit in USD")
+SOFT_BUDGET = Field("soft_budget", "number", minimum=0, at_most="max_budget",
+                    doc="the alert threshold below the hard limit")
+BUDGET_DURATION = Field("budget_duration", "str", duration=True, doc="how often the spend resets (30d, 1mo, ...)")
+TPM_LIMIT = Field("tpm_limit", "int", minimum=0, doc="tokens per minute")
+RPM_LIMIT = Field("rpm_limit", "int", minimum=0, doc="requests per minute")
+MAX_PARALLEL_REQUESTS = Field("max_parallel_requests", "int", minimum=1, doc="requests in flight at once")
+
+BUDGET = Kind(
+    "budget", "budgets", "litellm:Budget", "budget_id",
+    doc="reusable budget tiers that `keys[].budget` names",
+    fields=(
+        Field("budget_id", "str", required=True, unique=True, config_key="name", doc="the tier's name (`budget_id`)"),
+        MAX_BUDGET, SOFT_BUDGET, BUDGET_DURATION, TPM_LIMIT, RPM_LIMIT, MAX_PARALLEL_REQUESTS,
+    ))
+
+TAG = Kind(
+    "tag", "tags", "litellm:Tag", "name",
+    doc="free in 1.108.7; only tags *on keys* need a licence",
+    fields=(
+        Field("name", "str", required=True, unique=True, doc="the tag (its id)"),
+        Field("description", "str", doc="what the tag is for"),
+        Field("models", "list", unordered=True, references="models", doc="models the tag routes to (it depends on them)"),
+        MAX_BUDGET, SOFT_BUDGET, MAX_PARALLEL_REQUESTS, TPM_LIMIT, RPM_LIMIT, BUDGET_DURATION,
+    ))
+# The tag's fields LiteLLM keeps in the tag's own budget row (`litellm_budget_table`).
+TAG_BUDGET_ROW = ("max_budget", "soft_budget", "max_parallel_requests", "tpm_limit", "rpm_limit", "budget_duration")
+
+# The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
+USER_ROLES = ("internal_user", "internal_user_viewer", "proxy_admin", "proxy_admin_viewer")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+USER = Kind(
+    "user", "users", "litellm:User", "user_id",
+    doc="LiteLLM internal users (spend per person); `keys[].user` names one",
+    fields=(
+        Field("user_id", "str", required=True, unique=True, config_key="id",
+              doc="LiteLLM's `user_id` (a login, e.g. alice)"),
+        Field("user_email", "str", config_key="email", doc="unique ignoring case; cannot be emptied once set",
+              check=lambda v: None if _EMAIL.match(v) else "is not an email address; use e.g. alice@example.com"),
+        Field("user_role", "str", config_key="role", choices=USER_ROLES, server_default="internal_user",
+              choices_problem=f"is not a LiteLLM user role; use one of {', '.join(USER_ROLES)}", doc="the user's role"),
+        Field("max_budget", "number", minimum=0, doc="the hard spend limit across all the user's keys"),
+        BUDGET_DURATION,
+        Field("models", "list", unordered=True, references="models", doc="models the user may call"),
+        Field("metadata", "dict", doc="free-form metadata; cannot be emptied once set"),
+    ))
+
+MEMBER_ROLES = ("user", "admin")  # admin: LiteLLM Enterprise only
+TEAM_MEMBER = Kind(
+    "team member", "members", "litellm:TeamMember", "member_id",
+    doc="users in a team, one resource per (team, user); a set: order means nothing", parent="teams[N].",
+    fields=(
+        Field("team_id", "str", required=True, replaces=True, config_key="", doc="the team's id"),
+        Field("user_id", "str", required=True, replaces=True, config_key="user", unique="team member",
+              doc="a `users[]` id, or the id of a user the stack does not manage"),
+        Field("role", "str", choices=MEMBER_ROLES, server_default="user",
+              choices_problem="is not a team member role; use user (or admin, with a LiteLLM Enterprise licence)",
+              doc="`admin` needs a LiteLLM Enterprise licence"),
+        Field("max_budget_in_team", "number", minimum=0, doc="the member's budget inside the team"),
+        Field("member_id", "str", config_key="", doc="`<team_id>/<user_id>`, set by check"),
+    ))
+
+# stdio needs a command on the gateway pod (and LITELLM_ENABLE_MCP_STDIO): not something a stack declares.
+TRANSPORTS = ("sse", "http")
+# The auth types that take one value (`credentials.auth_value`); the OAuth and AWS ones need more than a value.
+AUTH_TYPES = ("none", "api_key", "bearer_token", "basic", "authorization", "token")
+# LiteLLM's tool prefix: what it accepts in server_name and alias (no '-', the prefix separator; no spaces).
+MCP_NAME = re.compile(r"^[A-Za-z0-9_.]+$")
+
+
+def mcp_name_problem(value: str) -> Optional[str]:
+    """Why LiteLLM would refuse `value` as an MCP server name or alias, with the fix (after the quoted value)."""
+    if "-" in value:
+        return ("contains '-', which LiteLLM uses to join the server name to its tool names; "
+                f"use '_' instead (e.g. {value.replace('-', '_')!r})")
+    if not MCP_NAME.match(value):
+        return "is not an MCP tool prefix; use letters, digits, '_' and '.' only"
+    return None
+
+
+def mcp_url_problem(value: str) -> Optional[str]:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) URL; use e.g. https://mcp.example.com/mcp"
+    return None
+
+
+MCP_SERVER = Kind(
+    "MCP server", "mcpServers", "litellm:McpServer", "server_id",
+    doc="MCP servers behind the gateway; their tools are offered as `<name>-<tool>`",
+    fields=(
+        Field("server_name", "str", required=True, config_key="name", check=mcp_name_problem,
+              doc="the tool prefix; unique with the aliases, ignoring case"),
+        Field("alias", "str", check=mcp_name_problem, doc="another tool prefix"),
+        Field("url", "str", required=True, check=mcp_url_problem, doc="the server's URL (need not answer yet)"),
+        Field("transport", "str", choices=TRANSPORTS, server_default="sse",
+              choices_problem=f"is not supported; use one of {', '.join(TRANSPORTS)} (stdio runs a command on the "
+              "gateway pod, which a stack cannot declare)", doc="how the gateway talks to the server"),
+        Field("auth_type", "str", choices=AUTH_TYPES, choices_problem=f"is not supported; use one of "
+              f"{', '.join(AUTH_TYPES)} (OAuth and AWS auth are not supported)", doc="how the gateway authenticates"),
+        Field("auth_value", "str", secret=True, write_only=True, doc="the token or key of `authType`"),
+        Field("description", "str", doc="what the server offers"),
+        Field("server_id", "str", config_key="id", unique="MCP server id", doc="a fixed id (generated otherwise)"),
+    ))
+
+# Every kind declared here, in the order the README lists them.
+KINDS = (BUDGET, TAG, USER, TEAM_MEMBER, MCP_SERVER)
