@@ -29,11 +29,12 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from dynamic_providers.kinds import BUDGET, MCP_SERVER, TAG, TEAM_MEMBER, USER
+from dynamic_providers.kinds import BUDGET, CUSTOMER, MCP_SERVER, TAG, TEAM_MEMBER, USER
 from dynamic_providers.credential import Credential
+from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
-from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
+from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
     KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import openai_base_url
 
@@ -58,6 +59,7 @@ class LiteLLMCatalogArgs:
     users: Sequence[UserConfig] = ()
     credentials: Sequence[CredentialConfig] = ()
     budgets: Sequence[BudgetConfig] = ()
+    customers: Sequence[CustomerConfig] = ()
     # tags[] and guardrails[]
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
@@ -73,6 +75,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     fallbacks: dict[str, Fallback]  # "<fallback_type>:<model>" -> Fallback
     users: dict[str, User]
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
+    customers: dict[str, Customer]  # id -> Customer
     mcp_servers: dict[str, McpServer]  # name -> McpServer
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
@@ -140,6 +143,13 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                     member_name, member, connection, team=self.teams[team.alias],
                     user=self.users.get(member.user) if member.managed else None, opts_for=child_opts,
                     aliases=[pulumi.Alias(name=n) for n in former])
+        # customers[]: after the budget tier and the models they name, deleted before them.
+        self.customers = {c.id: Customer(
+            f"{name}-customer-{c.id}", connection=connection, **CUSTOMER.inputs(
+                c, budget_id=self.budgets[c.budget].budget_id if c.budget in self.budgets else c.budget),
+            opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
+                            *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
+            for c in args.customers}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None

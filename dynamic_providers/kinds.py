@@ -77,6 +77,30 @@ TEAM_MEMBER = Kind(
         Field("member_id", "str", config_key="", doc="`<team_id>/<user_id>`, set by check"),
     ))
 
+CUSTOMER = Kind(
+    "customer", "customers", "litellm:Customer", "user_id",
+    doc="end users of a key (the `user` of an OpenAI request), with budgets of their own",
+    fields=(
+        Field("user_id", "str", required=True, unique=True, config_key="id",
+              doc="the `user` an OpenAI request sends (LiteLLM's end-user id)"),
+        Field("alias", "str", doc="a human-friendly name"),
+        Field("blocked", "bool", server_default=False, doc="refuse every request of this customer"),
+        Field("max_budget", "number", minimum=0, doc="the hard spend limit in USD (its own budget row)"),
+        # /customer/update takes none of these three: a change makes the customer again (its spend restarts).
+        Field("budget_duration", "str", duration=True, replaces=True, doc="how often the spend resets"),
+        Field("tpm_limit", "int", minimum=0, replaces=True, doc="tokens per minute"),
+        Field("rpm_limit", "int", minimum=0, replaces=True, doc="requests per minute"),
+        Field("budget_id", "str", config_key="budget", references="budgets",
+              doc="a budget tier instead of limits of its own"),
+        Field("allowed_model_region", "str", choices=("eu", "us"),
+              doc="only models of this region answer the customer's requests"),
+        Field("default_model", "str", references="models",
+              doc="the model for requests no model of the allowed region can serve"),
+        Field("models", "list", unordered=True, references="models", doc="models the customer may call"),
+    ))
+# The fields of a customer LiteLLM keeps in its budget row.
+CUSTOMER_BUDGET_ROW = ("max_budget", "budget_duration", "tpm_limit", "rpm_limit")
+
 # stdio needs a command on the gateway pod (and LITELLM_ENABLE_MCP_STDIO): not something a stack declares.
 TRANSPORTS = ("sse", "http")
 # The auth types that take one value (`credentials.auth_value`); the OAuth and AWS ones need more than a value.
@@ -121,4 +145,4 @@ MCP_SERVER = Kind(
     ))
 
 # Every kind declared here, in the order the README lists them.
-KINDS = (BUDGET, TAG, USER, TEAM_MEMBER, MCP_SERVER)
+KINDS = (BUDGET, TAG, USER, TEAM_MEMBER, MCP_SERVER, CUSTOMER)

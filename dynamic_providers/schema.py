@@ -314,7 +314,8 @@ def readme_rows(kind: Kind) -> str:
              "| Key | Type | Default | Meaning / change |", "|---|---|---|---|"]
     for spec in kind.config_fields:
         default = ("required" + (", unique" if spec.unique else "")) if spec.required else (
-            f"`{spec.server_default}`" if spec.server_default is not None else "none")
+            f"`{str(spec.server_default).lower() if isinstance(spec.server_default, bool) else spec.server_default}`"
+            if spec.server_default is not None else "none")
         if spec.replaces or spec.name == kind.id_field:
             change = f"a change **replaces** the {kind.name}"
         elif spec.write_only:
