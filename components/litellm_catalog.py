@@ -29,7 +29,7 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from dynamic_providers.kinds import BUDGET, CUSTOMER, MCP_SERVER, TAG, TEAM_MEMBER, USER
+from dynamic_providers.kinds import BUDGET, CREDENTIAL, CUSTOMER, MCP_SERVER, TAG, TEAM_MEMBER, USER
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
@@ -293,8 +293,8 @@ def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: 
 # credentials and budgets -------------------------------------------------------------------------------
 def _credential(name: str, config: CredentialConfig, connection: AdminConnection,
                 opts: pulumi.ResourceOptions) -> Credential:
-    return Credential(name, connection=connection, credential_name=config.name, credential_values=config.values,
-                      credential_info=config.credential_info or None, opts=opts)
+    return Credential(name, connection=connection, opts=opts,
+                      **CREDENTIAL.inputs(config, credential_info=config.credential_info or None))
 
 
 def _budget(name: str, config: BudgetConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Budget:

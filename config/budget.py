@@ -23,8 +23,7 @@ def check_key_budgets(top: Reader, keys: Sequence[Any], budgets: Sequence[Any]) 
         name = getattr(key, "budget", None)
         if name is None:
             continue
-        path = Reader(top.problems, top.key_path(f"keys[{index}]"), {}, ())
-        check_reference(path, "budget", name, declared, "budgets")
+        check_reference(top, f"keys[{index}].budget", name, declared, "budgets")
         if key.soft_budget is not None:
             top.fail_key(f"keys[{index}].budget", "conflicts with softBudget: LiteLLM keeps a key's soft budget in a "
                          "budget row of its own, linked by the same budget_id; set softBudget on the budget instead")

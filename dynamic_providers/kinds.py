@@ -42,6 +42,17 @@ TAG = Kind(
 # The tag's fields LiteLLM keeps in the tag's own budget row (`litellm_budget_table`).
 TAG_BUDGET_ROW = ("max_budget", "soft_budget", "max_parallel_requests", "tpm_limit", "rpm_limit", "budget_duration")
 
+CREDENTIAL = Kind(
+    "credential", "credentials", "litellm:Credential", "credential_name",
+    doc="upstream API keys and bases that `models[].credential` names",
+    fields=(
+        Field("credential_name", "str", required=True, unique=True, config_key="name", doc="the credential (its id)"),
+        Field("credential_info", "dict", config_key="", doc="`provider` and `info` of the config"),
+        Field("credential_values", "dict", required=True, secret=True, write_only=True, config_key="values",
+              doc="the secret values (`api_key`, `api_base`, ...); drift seen through LiteLLM's masked form"),
+        Field("values_mask", "dict", secret=True, computed=True, doc="LiteLLM's masked values after our last write"),
+    ))
+
 # The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
 USER_ROLES = ("internal_user", "internal_user_viewer", "proxy_admin", "proxy_admin_viewer")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -145,4 +156,4 @@ MCP_SERVER = Kind(
     ))
 
 # Every kind declared here, in the order the README lists them.
-KINDS = (BUDGET, TAG, USER, TEAM_MEMBER, MCP_SERVER, CUSTOMER)
+KINDS = (BUDGET, TAG, CREDENTIAL, USER, TEAM_MEMBER, MCP_SERVER, CUSTOMER)

@@ -180,9 +180,11 @@ class Kind:
         values = {f.name: getattr(config, f.attribute) for f in self.config_fields}
         return {**values, **overrides}
 
-    def config_class(self, class_name: str, module: str, doc: str, extra: tuple = ()) -> type:
+    def config_class(self, class_name: str, module: str, doc: str, extra: tuple = (),
+                     methods: Optional[Mapping[str, Any]] = None) -> type:
         """The parsed entry: one attribute per config key, unset = None (or an empty tuple / map); `extra`: more
-        attributes as `make_dataclass` specs (what the stack derives, e.g. a member's `managed`)."""
+        attributes as `make_dataclass` specs (what the stack derives, e.g. a member's `managed`); `methods`: its
+        properties and methods."""
         def spec(f: Field) -> tuple:
             if f.kind == "list":
                 return f.attribute, tuple[str, ...], dataclass_field(default=())
@@ -194,7 +196,8 @@ class Kind:
                 return f.attribute, str  # a missing one is reported, then read as ""
             return f.attribute, Optional[_PYTHON_TYPES[f.kind]], dataclass_field(default=None)
         specs = sorted([*(spec(f) for f in self.config_fields), *extra], key=lambda s: len(s) == 3)  # required first
-        cls = make_dataclass(class_name, specs, frozen=True, namespace={"__doc__": doc, "kind": self})
+        cls = make_dataclass(class_name, specs, frozen=True,
+                             namespace={"__doc__": doc, "kind": self, **(methods or {})})
         cls.__module__ = module
         return cls
 
