@@ -7,13 +7,13 @@ import pulumi
 
 from config import BudgetConfig, CustomerConfig, ModelConfig
 from tests.support.pulumi_program import plain
-from tests.test_litellm_catalog import build, catalog_mocks  # noqa: F401 - the fixture
+from tests.support.catalog_mocks import build
 
 CUSTOMER_T = "pulumi-python:dynamic/litellm:Customer"
 
 
 @pulumi.runtime.test
-def test_customers_become_resources_after_their_budget_and_models(catalog_mocks):  # noqa: F811
+def test_customers_become_resources_after_their_budget_and_models(catalog_mocks):
     budgets = (BudgetConfig(name="tier-1", max_budget=5.0),)
     models = (ModelConfig(name="granite", model="openai/granite"), ModelConfig(name="other", model="openai/other"))
     customers = (CustomerConfig(id="acme", alias="Acme", max_budget=2.0, allowed_model_region="eu",
