@@ -8,6 +8,7 @@ from typing import Any, Collection, Mapping, Optional, Sequence
 
 import pulumi
 
+from config.kind_reader import check_reference
 from config.team_members import MemberConfig, parse_members
 from config.users import UserConfig, check_key_user
 from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_namespace, check_object_name, check_url, list_items, \
@@ -150,11 +151,7 @@ TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 def check_models_declared(reader: Reader, models: tuple[str, ...], declared: set[str]) -> None:
-    unknown = [m for m in models if m not in declared]
-    if unknown:
-        listed = ", ".join(sorted(declared)) or "none"
-        reader.fail_key("models", f"names model(s) the stack does not declare: {', '.join(unknown)}; "
-                        f"declared models: {listed}")
+    check_reference(reader, "models", models, declared, "models")
 
 
 def parse_models(top: Reader, stored_as_secret: bool) -> tuple[ModelConfig, ...]:
