@@ -144,3 +144,44 @@ def test_refresh_and_destroy_after_a_master_key_rotation(tmp_path, real_litellm)
         project.refresh("--expect-no-changes")
         project.destroy()
         assert rotated.keys() == [] and rotated.teams() == []
+
+
+# The last commit before the kinds' fields were declared once (dynamic_providers/kinds.py).
+BEFORE_KIND_SCHEMA = "3705f132674c2fa54ef700dedf83e3c6b1ba7b08"
+SCHEMA_KINDS = {"budgets": [{"name": "compat-tier", "maxBudget": 20, "softBudget": 10, "budgetDuration": "30d",
+                             "rpmLimit": 60, "maxParallelRequests": 2}],
+                "tags": [{"name": "compat-tag", "description": "compat", "models": ["compat-mock"], "maxBudget": 5}],
+                "users": [{"id": "compat-user", "email": "compat@example.com", "role": "internal_user",
+                           "maxBudget": 3, "models": ["compat-mock"], "metadata": {"dept": "ml"}}],
+                "teams": [{**TEAMS[0], "members": [{"user": "compat-user", "maxBudgetInTeam": 1}]}],
+                "keys": [{"alias": "compat-tiered", "budget": "compat-tier", "user": "compat-user"}],
+                "credentials": [{"name": "compat-cred", "provider": "openai", "info": {"team": "ml"}}],
+                "mcpServers": [{"name": "compat_docs", "url": "https://mcp.example.com/mcp", "transport": "http",
+                                "description": "docs", "teams": ["compat-team"]}]}
+
+
+def test_kinds_declared_by_the_schema_keep_the_state_of_an_earlier_stack(tmp_path, real_litellm):
+    """A stack made before the kind schema previews and ups with no change and no LiteLLM call: the Resources built
+    from the schema send the inputs the hand-written ones sent."""
+    with FaultProxy(real_litellm.url) as api:
+        project = PulumiProject(tmp_path, ensure_toolchain(), stack="compat",
+                                source=earlier_program(tmp_path / "earlier", BEFORE_KIND_SCHEMA))
+        project.set_plain({"deployGateway": False, "gatewayUrl": api.url,
+                           "adminApi": {"readinessTimeout": "60s", "requestTimeout": "30s"},
+                           "models": MODELS, **SCHEMA_KINDS})
+        project.set_secret("masterKey", real_litellm.master_key)
+        project.set_secret("credentials[0].values.api_key", "sk-compat-upstream-0123")
+        project.up()
+        before = {r["urn"]: r["id"] for r in project.resources() if "litellm:" in r["type"]}
+        assert {urn.rsplit("::", 1)[0].rsplit("$", 1)[-1] for urn in before} >= {
+            "pulumi-python:dynamic/litellm:Budget", "pulumi-python:dynamic/litellm:Tag",
+            "pulumi-python:dynamic/litellm:User", "pulumi-python:dynamic/litellm:TeamMember",
+            "pulumi-python:dynamic/litellm:Credential", "pulumi-python:dynamic/litellm:McpServer"}
+        project.install_program(REPO_ROOT)
+        api.reset_calls()
+        preview = project.preview("--expect-no-changes")
+        assert set(preview["changeSummary"]) == {"same"}, preview["changeSummary"]
+        project.up("--expect-no-changes")
+        assert admin_calls(api) == []
+        assert {r["urn"]: r["id"] for r in project.resources() if "litellm:" in r["type"]} == before
+        project.destroy()
