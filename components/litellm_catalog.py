@@ -29,7 +29,7 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from dynamic_providers.kinds import BUDGET, CREDENTIAL, CUSTOMER, MCP_SERVER, TAG, TEAM_MEMBER, USER
+from dynamic_providers.kinds import BUDGET, CREDENTIAL, CUSTOMER, MCP_SERVER, TAG, TEAM, TEAM_MEMBER, USER
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
@@ -245,10 +245,8 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
           access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = ()) -> Team:
-    return Team(name, connection=connection, team_alias=config.alias, models=(*config.models, *access_groups),
-                max_budget=config.max_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
-                rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id,
-                tags=config.tags, guardrails=config.guardrails, mcp_servers=mcp_servers, opts=opts)
+    return Team(name, connection=connection, opts=opts, **TEAM.inputs(
+        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers))
 
 
 def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:

@@ -53,6 +53,27 @@ CREDENTIAL = Kind(
         Field("values_mask", "dict", secret=True, computed=True, doc="LiteLLM's masked values after our last write"),
     ))
 
+TEAM = Kind(
+    "team", "teams", "litellm:Team", "team_id",
+    doc="LiteLLM teams (the config parser is still config/catalog.py's own)",
+    fields=(
+        Field("team_alias", "str", required=True, unique=True, config_key="alias",
+              doc="the team's name; rename in place with `previousAlias`"),
+        Field("models", "list", unordered=True, references="models", doc="models (and access groups) of the team"),
+        Field("max_budget", "number", minimum=0, doc="the hard spend limit of the team"),
+        BUDGET_DURATION, TPM_LIMIT, RPM_LIMIT,
+        Field("metadata", "dict", doc="free-form metadata"),
+        Field("team_id", "str", config_key="id", unique=True,
+              doc="a fixed team id (generated once otherwise); a new one moves the team's keys first"),
+        # Enterprise-only in 1.108.7 (the stack config refuses them unless litellmEnterprise); kept in the metadata.
+        Field("tags", "list", unordered=True, references="tags", doc="the team's tags (Enterprise-only)"),
+        Field("guardrails", "list", unordered=True, references="guardrails",
+              doc="guardrails the team runs (Enterprise-only)"),
+        # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
+        Field("mcp_servers", "list", unordered=True, config_key="",
+              doc="granted by `mcpServers[].teams`"),
+    ))
+
 # The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
 USER_ROLES = ("internal_user", "internal_user_viewer", "proxy_admin", "proxy_admin_viewer")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -156,4 +177,4 @@ MCP_SERVER = Kind(
     ))
 
 # Every kind declared here, in the order the README lists them.
-KINDS = (BUDGET, TAG, CREDENTIAL, USER, TEAM_MEMBER, MCP_SERVER, CUSTOMER)
+KINDS = (BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, MCP_SERVER, CUSTOMER)
