@@ -29,10 +29,12 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
+from dynamic_providers.kinds import BUDGET, CREDENTIAL, CUSTOMER, MCP_SERVER, TAG, TEAM, TEAM_MEMBER, USER
 from dynamic_providers.credential import Credential
+from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
-from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
+from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
     KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import openai_base_url
 
@@ -57,6 +59,7 @@ class LiteLLMCatalogArgs:
     users: Sequence[UserConfig] = ()
     credentials: Sequence[CredentialConfig] = ()
     budgets: Sequence[BudgetConfig] = ()
+    customers: Sequence[CustomerConfig] = ()
     # tags[] and guardrails[]
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
@@ -72,6 +75,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     fallbacks: dict[str, Fallback]  # "<fallback_type>:<model>" -> Fallback
     users: dict[str, User]
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
+    customers: dict[str, Customer]  # id -> Customer
     mcp_servers: dict[str, McpServer]  # name -> McpServer
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
@@ -139,6 +143,13 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                     member_name, member, connection, team=self.teams[team.alias],
                     user=self.users.get(member.user) if member.managed else None, opts_for=child_opts,
                     aliases=[pulumi.Alias(name=n) for n in former])
+        # customers[]: after the budget tier and the models they name, deleted before them.
+        self.customers = {c.id: Customer(
+            f"{name}-customer-{c.id}", connection=connection, **CUSTOMER.inputs(
+                c, budget_id=self.budgets[c.budget].budget_id if c.budget in self.budgets else c.budget),
+            opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
+                            *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
+            for c in args.customers}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
@@ -234,16 +245,12 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
           access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = ()) -> Team:
-    return Team(name, connection=connection, team_alias=config.alias, models=(*config.models, *access_groups),
-                max_budget=config.max_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
-                rpm_limit=config.rpm_limit, metadata=dict(config.metadata), team_id=config.id,
-                tags=config.tags, guardrails=config.guardrails, mcp_servers=mcp_servers, opts=opts)
+    return Team(name, connection=connection, opts=opts, **TEAM.inputs(
+        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers))
 
 
 def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
-    return User(name, connection=connection, user_id=config.id, user_email=config.email, user_role=config.role,
-                max_budget=config.max_budget, budget_duration=config.budget_duration, models=config.models,
-                metadata=dict(config.metadata), opts=opts)
+    return User(name, connection=connection, opts=opts, **USER.inputs(config))
 
 
 def member_resource_names(prefix: str, team: str, user: str) -> tuple[str, Optional[str]]:
@@ -261,9 +268,8 @@ def member_resource_names(prefix: str, team: str, user: str) -> tuple[str, Optio
 def _member(name: str, config: MemberConfig, connection: AdminConnection, *, team: Team, user: Optional[User],
             opts_for, aliases: Sequence[pulumi.Alias] = ()) -> TeamMember:
     opts = opts_for(team, *([user] if user is not None else []))
-    return TeamMember(name, connection=connection, team_id=team.team_id,
-                      user_id=user.user_id if user is not None else config.user, role=config.role,
-                      max_budget_in_team=config.max_budget_in_team,
+    return TeamMember(name, connection=connection, **TEAM_MEMBER.inputs(
+                          config, team_id=team.team_id, user_id=user.user_id if user is not None else config.user),
                       opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=list(aliases)))
                       if aliases else opts)
 
@@ -285,14 +291,12 @@ def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: 
 # credentials and budgets -------------------------------------------------------------------------------
 def _credential(name: str, config: CredentialConfig, connection: AdminConnection,
                 opts: pulumi.ResourceOptions) -> Credential:
-    return Credential(name, connection=connection, credential_name=config.name, credential_values=config.values,
-                      credential_info=config.credential_info or None, opts=opts)
+    return Credential(name, connection=connection, opts=opts,
+                      **CREDENTIAL.inputs(config, credential_info=config.credential_info or None))
 
 
 def _budget(name: str, config: BudgetConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Budget:
-    return Budget(name, connection=connection, budget_id=config.name, max_budget=config.max_budget,
-                  soft_budget=config.soft_budget, budget_duration=config.budget_duration, tpm_limit=config.tpm_limit,
-                  rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests, opts=opts)
+    return Budget(name, connection=connection, opts=opts, **BUDGET.inputs(config))
 
 
 def _fallback(name: str, config: FallbackConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Fallback:
@@ -302,10 +306,7 @@ def _fallback(name: str, config: FallbackConfig, connection: AdminConnection, op
 
 # tags[] and guardrails[] ------------------------------------------------------------------------------
 def _tag(name: str, config: TagConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> Tag:
-    return Tag(name, connection=connection, name=config.name, description=config.description, models=config.models,
-               max_budget=config.max_budget, soft_budget=config.soft_budget,
-               max_parallel_requests=config.max_parallel_requests, tpm_limit=config.tpm_limit,
-               rpm_limit=config.rpm_limit, budget_duration=config.budget_duration, opts=opts)
+    return Tag(name, connection=connection, opts=opts, **TAG.inputs(config))
 
 
 def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
@@ -321,9 +322,7 @@ def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
 
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,
                 opts: pulumi.ResourceOptions) -> McpServer:
-    return McpServer(name, connection=connection, server_name=config.name, url=config.url, alias=config.alias,
-                     transport=config.transport, auth_type=config.auth_type, auth_value=config.auth_value,
-                     description=config.description, server_id=config.id, opts=opts)
+    return McpServer(name, connection=connection, opts=opts, **MCP_SERVER.inputs(config))
 
 
 def _label_value(alias: str) -> str:

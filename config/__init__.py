@@ -13,6 +13,7 @@ from config.fallbacks import FallbackConfig
 from config.access_groups import AccessGroupConfig, AccessGroupsConfig
 from config.credential import CredentialConfig
 from config.budget import BudgetConfig
+from config.customers import CustomerConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
@@ -40,5 +41,5 @@ __all__ = [
     "ResourcesConfig", "StackConfig", "TeamConfig", "UserConfig", "MemberConfig",
     "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
-    "BudgetConfig", "CredentialConfig", "TagConfig", "GuardrailConfig",
+    "BudgetConfig", "CredentialConfig", "CustomerConfig", "TagConfig", "GuardrailConfig",
 ]

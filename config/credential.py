@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 
+from config.kind_reader import check_reference, read_entries
+from config.reader import MISSING, Reader, not_a_token
 from litemaas_common.admin_settings import is_header_token
-from config.reader import MISSING, Reader, list_items, not_a_token, unique
+from dynamic_providers.kinds import CREDENTIAL
 
-CREDENTIAL_KEYS = ["name", "provider", "info", "values"]
+CREDENTIAL_KEYS = [*CREDENTIAL.config_keys, "provider", "info"]
 
 
-@dataclass(frozen=True)
-class CredentialConfig:
-    """A LiteLLM credential (`credentials[]`); `values` is a secret Output of a map of strings."""
+def _credential_info(self) -> dict[str, Any]:
+    """`credential_info` as LiteLLM takes it: `info`, and `provider` as its custom_llm_provider."""
+    return {**self.info, **({"custom_llm_provider": self.provider} if self.provider else {})}
 
-    name: str
-    values: pulumi.Output[dict]
-    provider: Optional[str] = None  # sent as credential_info.custom_llm_provider
-    info: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def credential_info(self) -> dict[str, Any]:
-        return {**self.info, **({"custom_llm_provider": self.provider} if self.provider else {})}
+CredentialConfig = CREDENTIAL.config_class(
+    "CredentialConfig", __name__, "A LiteLLM credential (`credentials[]`); `values` is a secret Output of a map of "
+    "strings; `provider` is sent as credential_info.custom_llm_provider.",
+    extra=(("provider", Optional[str], dataclass_field(default=None)),
+           ("info", Mapping[str, Any], dataclass_field(default_factory=dict))),
+    methods={"credential_info": property(_credential_info)})
 
 
 # Credential values that travel as one header or URL (api_key, aws_secret_access_key, api_base, ...); others,
@@ -33,12 +34,9 @@ class CredentialConfig:
 SINGLE_TOKEN = re.compile(r"(key|token|secret|password|api_base)$", re.IGNORECASE)
 
 
-def parse_credentials(top: Reader, stored_as_secret: bool) -> tuple[CredentialConfig, ...]:
+def parse_credentials(top: Reader, stored_as_secret: bool) -> tuple[Any, ...]:
     credentials = []
-    names: dict[str, str] = {}
-    for item in list_items(top, "credentials", CREDENTIAL_KEYS):
-        name = item.string("name", required=True)
-        unique(item, "name", name, names, "credential name")
+    for item, entry in read_entries(top, CREDENTIAL, extra_keys=["provider", "info"], custom={"credential_values"}):
         values = item.mapping("values")
         if item.raw("values") is MISSING or not values:
             item.fail_key("values", "is required: the credential's secret values, e.g. {api_key: sk-…, api_base: "
@@ -54,12 +52,12 @@ def parse_credentials(top: Reader, stored_as_secret: bool) -> tuple[CredentialCo
         provider = item.string("provider")
         if provider is not None and "custom_llm_provider" in info:
             item.fail_key("info.custom_llm_provider", "duplicates `provider`; set one of them")
-        credentials.append(CredentialConfig(name=name or "", values=pulumi.Output.secret(values), provider=provider,
+        credentials.append(CredentialConfig(**entry, values=pulumi.Output.secret(values), provider=provider,
                                             info=info))
     return tuple(credentials)
 
 
-def check_model_credentials(top: Reader, models: Sequence[Any], credentials: Sequence[CredentialConfig]) -> None:
+def check_model_credentials(top: Reader, models: Sequence[Any], credentials: Sequence[Any]) -> None:
     """`models[N].credential` names a declared credential and is the model's only source of an API key."""
     declared = {c.name for c in credentials}
     for index, model in enumerate(models):
@@ -67,9 +65,7 @@ def check_model_credentials(top: Reader, models: Sequence[Any], credentials: Seq
         if name is None:
             continue
         path = f"models[{index}].credential"
-        if name not in declared:
-            top.fail_key(path, f"names a credential the stack does not declare: {name!r}; declared credentials: "
-                         f"{', '.join(sorted(declared)) or 'none'} (add it under `credentials`)")
+        check_reference(top, path, name, declared, "credentials")
         if model.api_key is not None:
             top.fail_key(path, "conflicts with apiKey (a model's own api_key wins over its credential's); remove one "
                          f"(`pulumi config rm --path 'models[{index}].apiKey'`)")

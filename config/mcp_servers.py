@@ -2,66 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Collection, Optional
+from dataclasses import field as dataclass_field
+from typing import Any, Collection
 
-import pulumi
-
-from config.reader import Reader, list_items, secret_string, unique
-from litemaas_common.litellm_vocabulary import MCP_AUTH_TYPES as AUTH_TYPES, MCP_TRANSPORTS as TRANSPORTS, \
-    mcp_name_problem, mcp_url_problem
+from config.kind_reader import check_reference, read_entries
+from config.reader import Reader, secret_string, unique
+from dynamic_providers.kinds import MCP_SERVER
 
 # No static headers: LiteLLM returns their values in clear, so they are no place for a token (use authValue).
-MCP_SERVER_KEYS = ["name", "alias", "url", "transport", "authType", "authValue", "description", "id", "teams"]
+MCP_SERVER_KEYS = [*MCP_SERVER.config_keys, "teams"]
+McpServerConfig = MCP_SERVER.config_class(
+    "McpServerConfig", __name__, "An MCP server (`mcpServers[]`): its tools are offered as `<name>-<tool>` on the "
+    "gateway; `teams`: aliases of the stack's teams that may use it.",
+    extra=(("teams", tuple[str, ...], dataclass_field(default=())),))
 
 
-@dataclass(frozen=True)
-class McpServerConfig:
-    """An MCP server (`mcpServers[]`): its tools are offered as `<name>-<tool>` on the gateway."""
-
-    name: str
-    url: str
-    alias: Optional[str] = None
-    transport: Optional[str] = None  # None: LiteLLM's default, sse
-    auth_type: Optional[str] = None
-    auth_value: Optional[pulumi.Output[str]] = None  # secret
-    description: Optional[str] = None
-    id: Optional[str] = None
-    teams: tuple[str, ...] = ()  # aliases of the stack's teams that may use the server
-
-
-def _choice(allowed: tuple[str, ...], extra: str = ""):
-    return lambda v: None if v in allowed else f"is not supported; use one of {', '.join(allowed)}{extra}"
-
-
-def parse_mcp_servers(top: Reader, stored_as_secret: bool, teams: Collection[str]) -> tuple[McpServerConfig, ...]:
+def parse_mcp_servers(top: Reader, stored_as_secret: bool, teams: Collection[str]) -> tuple[Any, ...]:
     servers = []
     # LiteLLM refuses a name or alias another server already has as name or alias, ignoring case.
     prefixes: dict[str, str] = {}
-    ids: dict[str, str] = {}
-    for item in list_items(top, "mcpServers", MCP_SERVER_KEYS):
-        name = item.string("name", required=True, check=mcp_name_problem)
-        alias = item.string("alias", check=mcp_name_problem)
-        for key, value in (("name", name), ("alias", alias)):
+    for item, values in read_entries(top, MCP_SERVER, extra_keys=["teams"], custom={"auth_value"}):
+        for key, value in (("name", values["name"]), ("alias", values["alias"])):
             unique(item, key, value.lower() if value else None, prefixes, "MCP server name or alias (ignoring case)")
-        server_id = item.string("id")
-        unique(item, "id", server_id, ids, "MCP server id")
-        auth_type = item.string("authType", check=_choice(AUTH_TYPES, " (OAuth and AWS auth are not supported)"))
         auth_value = secret_string(item, "authValue", stored_as_secret)
-        if auth_value is not None and auth_type in (None, "none"):
+        if auth_value is not None and values["auth_type"] in (None, "none"):
             item.fail_key("authValue", "is sent only with an authType; set authType (e.g. bearer_token) or drop it")
         granted = item.string_list("teams")
-        unknown = [t for t in granted if t not in teams]
-        if unknown:
-            item.fail_key("teams", f"names team(s) the stack does not declare: {', '.join(unknown)}; declared teams: "
-                          f"{', '.join(sorted(teams)) or 'none'}")
-        servers.append(McpServerConfig(
-            name=name or "", alias=alias,
-            url=item.string("url", "", required=True, check=mcp_url_problem) or "",
-            transport=item.string("transport", check=_choice(
-                TRANSPORTS, " (stdio runs a command on the gateway pod, which a stack cannot declare)")),
-            auth_type=auth_type, auth_value=auth_value, description=item.string("description"), id=server_id,
-            teams=granted,
-        ))
+        check_reference(item, "teams", granted, teams, "teams")
+        servers.append(McpServerConfig(**values, auth_value=auth_value, teams=granted))
     return tuple(servers)
-

@@ -4,6 +4,7 @@ kinds that use it (catalog, users, team members, tags) import it without importi
 
 from __future__ import annotations
 
+from config.kind_reader import check_reference
 from config.reader import Reader
 
 ENTERPRISE_HINT = ("is a LiteLLM Enterprise feature in 1.108.7 (the proxy refuses it without a licence); drop it, or "
@@ -11,8 +12,4 @@ ENTERPRISE_HINT = ("is a LiteLLM Enterprise feature in 1.108.7 (the proxy refuse
 
 
 def check_models_declared(reader: Reader, models: tuple[str, ...], declared: set[str]) -> None:
-    unknown = [m for m in models if m not in declared]
-    if unknown:
-        listed = ", ".join(sorted(declared)) or "none"
-        reader.fail_key("models", f"names model(s) the stack does not declare: {', '.join(unknown)}; "
-                        f"declared models: {listed}")
+    check_reference(reader, "models", models, declared, "models")

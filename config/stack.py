@@ -19,6 +19,7 @@ from config.access_groups import AccessGroupsConfig, parse_access_groups
 from config.keys_file import KEYS_FROM, read_keys_from
 from config.credential import CredentialConfig, check_model_credentials, parse_credentials
 from config.budget import BudgetConfig, check_key_budgets, parse_budgets
+from config.customers import CustomerConfig, parse_customers
 from config.guardrail import GuardrailConfig, parse_guardrails
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
@@ -67,6 +68,7 @@ class StackConfig:
     # credentials[] and budgets[]
     credentials: tuple[CredentialConfig, ...] = ()
     budgets: tuple[BudgetConfig, ...] = ()
+    customers: tuple[CustomerConfig, ...] = ()  # customers[]: end users of keys (config/customers.py)
     # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
     tags: tuple[TagConfig, ...] = ()
     guardrails: tuple[GuardrailConfig, ...] = ()
@@ -85,7 +87,8 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
-    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", PLATFORM_STACK,
+    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers",
+    PLATFORM_STACK,
 ]
 
 
@@ -210,6 +213,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     check_model_credentials(top, models, credentials)
     budgets = parse_budgets(top)
     check_key_budgets(top, keys, budgets)
+    customers = parse_customers(top, model_names, {b.name for b in budgets})
     # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)
@@ -239,7 +243,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
-        mcp_servers=mcp_servers,
+        customers=customers, mcp_servers=mcp_servers,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth, tags=tags, guardrails=guardrails,
     ) if tenant_of is None else StackConfig(

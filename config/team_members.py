@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Optional
+from dataclasses import field as dataclass_field
+from typing import Any, Mapping
 
-from config.reader import Reader, list_items, unique
+from config.kind_reader import read_entries
+from config.reader import Reader
 from config.references import ENTERPRISE_HINT
+from dynamic_providers.kinds import TEAM_MEMBER
 
-MEMBER_KEYS = ["user", "role", "maxBudgetInTeam"]
-MEMBER_ROLES = ("user", "admin")
-
-
-@dataclass(frozen=True)
-class MemberConfig:
-    """One member of a team; `user` is a users[] id (then `managed`) or the id of a user the stack does not manage."""
-
-    user: str
-    role: Optional[str] = None  # None: a plain member (`user`)
-    max_budget_in_team: Optional[float] = None
-    managed: bool = False
+MEMBER_KEYS = TEAM_MEMBER.config_keys
+MemberConfig = TEAM_MEMBER.config_class(
+    "MemberConfig", __name__, "One member of a team; `user` is a users[] id (then `managed`) or the id of a user the "
+    "stack does not manage.", extra=(("managed", bool, dataclass_field(default=False)),))
 
 
-def parse_members(team: Reader, users: Mapping[str, object], enterprise: bool) -> tuple[MemberConfig, ...]:
+def parse_members(team: Reader, users: Mapping[str, object], enterprise: bool) -> tuple[Any, ...]:
     members = []
-    seen: dict[str, str] = {}
-    for item in list_items(team, "members", MEMBER_KEYS):
-        user = item.string("user", required=True)
-        unique(item, "user", user, seen, "team member")
-        role = item.string("role", check=lambda v: None if v in MEMBER_ROLES else
-                           "is not a team member role; use user (or admin, with a LiteLLM Enterprise licence)")
-        if role == "admin" and not enterprise:
+    for item, values in read_entries(team, TEAM_MEMBER):
+        if values["role"] == "admin" and not enterprise:
             item.fail_key("role", f"admin (a team admin) {ENTERPRISE_HINT}")
-        if user is None:
-            continue
-        members.append(MemberConfig(user=user, role=role, max_budget_in_team=item.number("maxBudgetInTeam"),
-                                    managed=user in users))
+        if values["user"]:
+            members.append(MemberConfig(**values, managed=values["user"] in users))
     return tuple(members)

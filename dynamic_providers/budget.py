@@ -14,30 +14,19 @@ API: `BudgetProvider` is pickled by reference; the module path and class names a
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pulumi
 
+from dynamic_providers.kinds import BUDGET
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
-
-BUDGET_FIELDS = (
-    Field("budget_id", "str", required=True),
-    Field("max_budget", "number", minimum=0),
-    Field("soft_budget", "number", minimum=0),
-    Field("budget_duration", "str", duration=True),
-    Field("tpm_limit", "int", minimum=0),
-    Field("rpm_limit", "int", minimum=0),
-    Field("max_parallel_requests", "int", minimum=1),
-)
+from dynamic_providers.provider_base import LiteLLMResource
 
 
 class BudgetProvider(ObjectProvider):
     """CRUD for `litellm:Budget`. Stateless; pickled by reference."""
 
-    kind = "budget"
-    fields = BUDGET_FIELDS
-    id_field = "budget_id"
+    kind = BUDGET.name
+    fields = BUDGET.fields
+    id_field = BUDGET.id_field
     generates_id = False
 
     def send_create(self, api, body):
@@ -54,18 +43,7 @@ class BudgetProvider(ObjectProvider):
 
 
 class Budget(LiteLLMResource, module="litellm", name="Budget"):
-    """A LiteLLM budget. Type token `pulumi-python:dynamic/litellm:Budget`."""
+    """A LiteLLM budget; its inputs are `kinds.BUDGET`'s fields. Type token `pulumi-python:dynamic/litellm:Budget`."""
 
     provider_class = BudgetProvider
     budget_id: pulumi.Output[str]
-
-    def __init__(self, resource_name: str, *, connection: AdminConnection, budget_id: pulumi.Input[str],
-                 max_budget: Optional[float] = None, soft_budget: Optional[float] = None,
-                 budget_duration: Optional[str] = None, tpm_limit: Optional[int] = None,
-                 rpm_limit: Optional[int] = None, max_parallel_requests: Optional[int] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        self._register(resource_name, connection, {
-            "budget_id": budget_id, "max_budget": max_budget, "soft_budget": soft_budget,
-            "budget_duration": budget_duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
-            "max_parallel_requests": max_parallel_requests,
-        }, opts)

@@ -17,21 +17,15 @@ from urllib.parse import urlsplit
 
 import pulumi
 from pulumi.dynamic import CheckFailure
-from pulumi.output import Unknown
-from pulumi.runtime import rpc
 
 from litemaas_common.admin_settings import ADMIN_API, DEFAULTS, AdminSettings, ca_bundle_problem, \
     insecure_transport_problem
 from dynamic_providers.admin.errors import REDACTED
+from dynamic_providers.schema import is_unknown  # noqa: F401  (re-exported)
 
 # How the stack config names the connection settings (the program validates them at preview; see config/).
 STACK_URL, STACK_MASTER_KEY, STACK_ADMIN_API = "gatewayUrl", "masterKey", ADMIN_API
 TRANSPORT_DEFAULTS = DEFAULTS.as_dict()
-
-
-def is_unknown(value: Any) -> bool:
-    """A value not known yet (preview): the SDK's Unknown object or the wire sentinel string."""
-    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
 
 
 @dataclass(frozen=True)

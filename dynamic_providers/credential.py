@@ -20,23 +20,16 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
+from dynamic_providers.kinds import CREDENTIAL
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource, same
-
-CREDENTIAL_FIELDS = (
-    Field("credential_name", "str", required=True),
-    Field("credential_info", "dict"),
-    Field("credential_values", "dict", required=True, secret=True, write_only=True),
-    Field("values_mask", "dict", secret=True, computed=True),
-)
-
+from dynamic_providers.provider_base import LiteLLMResource, same
 
 class CredentialProvider(ObjectProvider):
     """CRUD for `litellm:Credential`. Stateless; pickled by reference."""
 
-    kind = "credential"
-    fields = CREDENTIAL_FIELDS
-    id_field = "credential_name"
+    kind = CREDENTIAL.name
+    fields = CREDENTIAL.fields
+    id_field = CREDENTIAL.id_field
     generates_id = False
 
     def secret_values(self, *props: Mapping[str, Any]) -> list[str]:
@@ -102,16 +95,7 @@ class CredentialProvider(ObjectProvider):
 
 
 class Credential(LiteLLMResource, module="litellm", name="Credential"):
-    """A LiteLLM credential. Type token `pulumi-python:dynamic/litellm:Credential`."""
+    """A LiteLLM credential; inputs: `kinds.CREDENTIAL`'s fields. Type token `pulumi-python:dynamic/litellm:Credential`."""
 
     provider_class = CredentialProvider
     credential_name: pulumi.Output[str]
-
-    def __init__(self, resource_name: str, *, connection: AdminConnection, credential_name: pulumi.Input[str],
-                 credential_values: pulumi.Input[Mapping[str, str]],
-                 credential_info: Optional[Mapping[str, Any]] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        self._register(resource_name, connection, {
-            "credential_name": credential_name, "credential_values": credential_values,
-            "credential_info": dict(credential_info) if credential_info else None,
-        }, opts)

@@ -15,32 +15,28 @@ API: `McpServerProvider` is pickled by reference into every McpServer's state; t
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource, has_unknown
-from litemaas_common.litellm_vocabulary import MCP_AUTH_TYPES as AUTH_TYPES, MCP_TRANSPORTS as TRANSPORTS, \
-    mcp_name_problem, mcp_url_problem
-
-MCP_SERVER_FIELDS = (
-    Field("server_name", "str", required=True),
-    Field("alias", "str"),
-    Field("url", "str", required=True),
-    Field("transport", "str"),
-    Field("auth_type", "str"),
-    Field("auth_value", "str", secret=True, write_only=True),
-    Field("description", "str"),
-    Field("server_id", "str"),
+from dynamic_providers.kinds import (  # noqa: F401  (re-exported: their rules are the kind's)
+    AUTH_TYPES,
+    MCP_NAME,
+    MCP_SERVER,
+    TRANSPORTS,
+    mcp_name_problem,
+    mcp_url_problem,
 )
+from dynamic_providers.object_provider import ObjectProvider
+from dynamic_providers.provider_base import LiteLLMResource, has_unknown
+
 class McpServerProvider(ObjectProvider):
     """CRUD for `litellm:McpServer` against the LiteLLM admin API. Stateless; pickled by reference."""
 
-    kind = "MCP server"
-    fields = MCP_SERVER_FIELDS
-    id_field = "server_id"
+    kind = MCP_SERVER.name
+    fields = MCP_SERVER.fields
+    id_field = MCP_SERVER.id_field
     identity_field = "server_name"
 
     def check_resource(self, olds, inputs, failures):
@@ -51,11 +47,6 @@ class McpServerProvider(ObjectProvider):
         url = inputs.get("url")
         if isinstance(url, str) and not has_unknown(url) and (problem := mcp_url_problem(url)):
             failures.append(CheckFailure("url", f"url {url!r} {problem}"))
-        for name, allowed in (("transport", TRANSPORTS), ("auth_type", AUTH_TYPES)):
-            value = inputs.get(name)
-            if isinstance(value, str) and not has_unknown(value) and value not in allowed:
-                failures.append(CheckFailure(name, f"{name} {value!r} is not supported; use one of "
-                                             f"{', '.join(allowed)}"))
         if inputs.get("auth_value") is not None and inputs.get("auth_type") in (None, "none"):
             failures.append(CheckFailure("auth_value", "auth_value needs an auth_type (e.g. bearer_token)"))
         if not failures:
@@ -88,19 +79,8 @@ class McpServerProvider(ObjectProvider):
 
 
 class McpServer(LiteLLMResource, module="litellm", name="McpServer"):
-    """An MCP server behind the LiteLLM gateway. Type token `pulumi-python:dynamic/litellm:McpServer`."""
+    """An MCP server behind the LiteLLM gateway; inputs: `kinds.MCP_SERVER`'s fields. Type token `pulumi-python:dynamic/litellm:McpServer`."""
 
     provider_class = McpServerProvider
     server_id: pulumi.Output[str]
     server_name: pulumi.Output[str]
-
-    def __init__(self, resource_name: str, *, connection: AdminConnection, server_name: pulumi.Input[str],
-                 url: pulumi.Input[str], alias: Optional[str] = None, transport: Optional[str] = None,
-                 auth_type: Optional[str] = None, auth_value: Optional[pulumi.Input[str]] = None,
-                 description: Optional[str] = None, server_id: Optional[str] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        self._register(resource_name, connection, {
-            "server_name": server_name, "alias": alias, "url": url, "transport": transport, "auth_type": auth_type,
-            "auth_value": auth_value, "description": description, "server_id": server_id,
-            "server_id_fixed": None,
-        }, opts)

@@ -4,8 +4,12 @@ A kind is a provider class with a field table (`Field`: type, secret, forces rep
 and a few calls on the typed admin client; everything else is here. Secret outputs, replacements and diffs are
 derived from the table.
 
-The connection (admin URL, master key, timeouts, TLS) reaches a provider through the stack config handed to
-`configure`, or as inputs of each resource where the config does not hold it (connection.py).
+The connection (admin URL, master key, timeouts, TLS) reaches a provider in one of two ways. Settings the stack
+config holds (`litemaas:gatewayUrl`, `litemaas:masterKey`, `litemaas:adminApi`) arrive ONCE per provider process
+through `configure` (the engine hands a dynamic provider the whole decrypted stack config), so they are not
+repeated in every resource's state and `refresh`/`destroy` use the current ones after a master-key rotation.
+What the config does not hold (the generated master key and route URL of a deployed gateway) travels as inputs
+of each resource, as before. Stack config wins where both exist.
 
 Providers are pickled BY REFERENCE (module path + class name) into every resource's state and loaded
 again by the provider host for read/update/delete. Their module paths and class names are API: never
@@ -15,11 +19,8 @@ rename or move them. Pickled providers hold no attributes; `configure` state liv
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import math
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Optional
 
 import pulumi
@@ -28,7 +29,17 @@ from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvid
 from dynamic_providers.admin_client import CONNECTION_FIELDS, AdminClient, Connection, LiteLLMAdminError
 from dynamic_providers.connection import (  # noqa: F401 - re-exported: kinds and components import them from here
     STACK_ADMIN_API, STACK_MASTER_KEY, STACK_URL, TRANSPORT_DEFAULTS, UNCONFIGURED, AdminConnection, StackConnection,
-    check_connection, is_unknown)
+    check_connection)
+from dynamic_providers.schema import (  # noqa: F401  (re-exported: kinds import them from here)
+    Field,
+    above_limit_problem,
+    has_unknown,
+    int_floats,
+    is_unknown,
+    normalise_field,
+    same,
+    same_set,
+)
 from litemaas_common.sdk_patches import is_secret_envelope
 
 log = logging.getLogger("litemaas.litellm_admin")
@@ -39,16 +50,6 @@ PROVIDER_KEY = "__provider"
 OWNER_INPUT, OWNER_MARKER = "owner_stack", "litemaas_stack"
 
 
-def has_unknown(value: Any) -> bool:
-    if is_unknown(value):
-        return True
-    if isinstance(value, dict):
-        return any(has_unknown(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(has_unknown(v) for v in value)
-    return False
-
-
 def plain(value: Any) -> Any:
     """Drop secret envelopes (the host sends plaintext, but direct callers and tests may not)."""
     if isinstance(value, dict):
@@ -57,146 +58,6 @@ def plain(value: Any) -> Any:
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    return value
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value is False or (isinstance(value, (list, dict)) and not value)
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality as LiteLLM means it: 1 == 1.0, 1e-06 == 0.000001, and None == [] == {} == False (unset).
-
-    0 is a real value (a zero budget), never the same as unset.
-    """
-    if is_unknown(a) or is_unknown(b):
-        return False
-    if _empty(a) and _empty(b):
-        return True
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=0.0)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    return a == b
-
-
-def same_set(a: Any, b: Any) -> bool:
-    """Lists where order means nothing (models, members)."""
-    if is_unknown(a) or is_unknown(b) or has_unknown(a) or has_unknown(b):
-        return False
-    return sorted(map(json.dumps, a or []), key=str) == sorted(map(json.dumps, b or []), key=str)
-
-
-@dataclass(frozen=True)
-class Field:
-    """One property of a kind. kind: str | int | number | bool | list | dict.
-
-    secret: a secret input and output, redacted from every message. replaces: a change replaces the object.
-    computed: an output the provider sets (never an input). write_only: sent, never read back (no drift).
-    unordered: a list compared as a set. api_name: LiteLLM's name when it differs. choices: the allowed strings.
-    """
-
-    name: str
-    kind: str
-    required: bool = False
-    minimum: Optional[float] = None  # numbers: inclusive lower bound
-    exclusive_minimum: Optional[float] = None
-    duration: bool = False  # a LiteLLM duration string (30d, 1mo, ...)
-    secret: bool = False
-    replaces: bool = False
-    computed: bool = False
-    write_only: bool = False
-    unordered: bool = False
-    api_name: Optional[str] = None
-    choices: tuple[str, ...] = ()  # strings: the values LiteLLM accepts
-
-    @property
-    def api(self) -> str:
-        return self.api_name or self.name
-
-    def same(self, a: Any, b: Any) -> bool:
-        return same_set(a, b) if self.unordered else same(a, b)
-
-
-def _duration_problem(value: str) -> Optional[str]:
-    from litemaas_common.durations import parse_litellm_duration
-
-    try:
-        parse_litellm_duration(value)
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
-def normalise_field(inputs: dict[str, Any], spec: Field, failures: list[CheckFailure]) -> None:
-    """Validate one input in place; whole-number floats (everything crosses gRPC as float) become ints.
-
-    Unset stays unset (None): defaults are never written into the inputs, so the state stores only what was declared.
-    """
-    name, value = spec.name, inputs.get(spec.name)
-    if is_unknown(value) or has_unknown(value):
-        return
-    if value is None:
-        if spec.required:
-            failures.append(CheckFailure(name, f"{name} is required"))
-        return
-    if spec.secret and spec.kind == "str" and not isinstance(value, str):
-        failures.append(CheckFailure(name, f"{name} must be a string"))  # never echo a secret's value
-    elif spec.secret and spec.kind == "dict" and not (isinstance(value, dict) and all(
-            isinstance(v, str) for v in value.values())):
-        failures.append(CheckFailure(name, f"{name} must be a map of strings"))  # never echo a secret's value
-    elif spec.kind == "str":
-        if not isinstance(value, str):
-            failures.append(CheckFailure(name, f"{name} must be a string, got {type(value).__name__}"))
-        elif not value.strip():
-            failures.append(CheckFailure(name, f"{name} must not be empty (omit it instead)"))
-        elif spec.duration:
-            problem = _duration_problem(value)
-            if problem:
-                failures.append(CheckFailure(name, f"{name}: {problem}"))
-        elif spec.choices and value not in spec.choices:
-            failures.append(CheckFailure(name, f"{name} {value!r} is not one of {', '.join(spec.choices)}"))
-    elif spec.kind in ("int", "number"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                (isinstance(value, float) and not math.isfinite(value)):
-            failures.append(CheckFailure(name, f"{name} must be a finite number, got {value!r}"))
-            return
-        if spec.kind == "int":
-            if isinstance(value, float) and not value.is_integer():
-                failures.append(CheckFailure(name, f"{name} must be a whole number, got {value!r}"))
-                return
-            inputs[name] = value = int(value)
-        if spec.minimum is not None and value < spec.minimum:
-            failures.append(CheckFailure(name, f"{name} must be {spec.minimum:g} or more, got {value:g}"))
-        if spec.exclusive_minimum is not None and value <= spec.exclusive_minimum:
-            failures.append(CheckFailure(name, f"{name} must be greater than {spec.exclusive_minimum:g}, got {value:g}"))
-    elif spec.kind == "bool":
-        if not isinstance(value, bool):
-            failures.append(CheckFailure(name, f"{name} must be true or false, got {value!r}"))
-    elif spec.kind == "list":
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            failures.append(CheckFailure(name, f"{name} must be a list of non-empty strings"))
-        elif len(set(value)) != len(value):
-            failures.append(CheckFailure(name, f"{name} lists a value twice: {sorted({v for v in value if value.count(v) > 1})}"))
-    elif spec.kind == "dict":
-        if not isinstance(value, dict):
-            failures.append(CheckFailure(name, f"{name} must be an object (map), got {type(value).__name__}"))
-        else:
-            inputs[name] = {str(k): int_floats(v) for k, v in value.items()}
-
-
-def int_floats(value: Any) -> Any:
-    """Maps cross gRPC with every number as float; keep whole numbers whole so LiteLLM sees 3, not 3.0."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: int_floats(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [int_floats(v) for v in value]
     return value
 
 
@@ -314,6 +175,10 @@ class LiteLLMProvider(ResourceProvider):
         check_connection(self.stack.resolve(inputs), failures)
         for spec in self.input_fields:
             normalise_field(inputs, spec, failures)
+        for spec in self.input_fields:
+            value, limit = inputs.get(spec.name), inputs.get(spec.at_most) if spec.at_most else None
+            if isinstance(value, (int, float)) and isinstance(limit, (int, float)) and value > limit:
+                failures.append(CheckFailure(spec.name, f"{spec.name} {above_limit_problem(value, limit, spec.at_most)}"))
         if not failures:
             self.check_resource(olds, inputs, failures)
         return CheckResult(inputs, failures)
@@ -402,10 +267,31 @@ def stamped(metadata: Optional[Mapping[str, Any]], props: Mapping[str, Any]) -> 
     return {**stamp, **dict(metadata or {})}
 
 
+def _input(spec: Field, value: Any) -> Any:
+    """An input as the state keeps it: an empty list or map is unset, a sequence a list, a mapping a dict."""
+    if spec.kind == "list" and isinstance(value, (list, tuple)):
+        return list(value) or None
+    if spec.kind == "dict" and isinstance(value, Mapping):
+        return dict(value) or None
+    return value
+
+
 class LiteLLMResource(pulumi.dynamic.Resource):
     """Registration shared by every kind: the connection inputs, the table's secret outputs, `get` by id."""
 
     provider_class: ClassVar[type[LiteLLMProvider]]
+    register_options: ClassVar[Mapping[str, Any]] = {}  # more `ResourceOptions` the kind always sets
+
+    def __init__(self, resource_name: str, *, connection: AdminConnection,
+                 opts: Optional[pulumi.ResourceOptions] = None, **inputs: Any) -> None:
+        """The kind's declared inputs as keyword arguments (its field table names them); unset ones stay unset."""
+        declared = {f.name: f for f in self.provider_class.fields if not f.computed}
+        unknown = sorted(set(inputs) - set(declared))
+        missing = sorted(n for n, f in declared.items() if f.required and inputs.get(n) is None)
+        if unknown or missing:
+            raise TypeError(f"{type(self).__name__}: unknown inputs {unknown}, missing required inputs {missing}")
+        self._register(resource_name, connection, {name: _input(declared[name], value)
+                                                   for name, value in inputs.items()}, opts, **self.register_options)
 
     def _register(self, resource_name: str, connection: AdminConnection, props: Mapping[str, Any],
                   opts: Optional[pulumi.ResourceOptions], **options: Any) -> None:

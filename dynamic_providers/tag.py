@@ -13,33 +13,19 @@ the class names are stable API. Never rename or move them.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
-
 import pulumi
 
+from dynamic_providers.kinds import TAG, TAG_BUDGET_ROW
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
-
-BUDGET_FIELDS = ("max_budget", "soft_budget", "max_parallel_requests", "tpm_limit", "rpm_limit", "budget_duration")
-TAG_FIELDS = (
-    Field("name", "str", required=True),
-    Field("description", "str"),
-    Field("models", "list", unordered=True),
-    Field("max_budget", "number", minimum=0),
-    Field("soft_budget", "number", minimum=0),
-    Field("max_parallel_requests", "int", minimum=1),
-    Field("tpm_limit", "int", minimum=0),
-    Field("rpm_limit", "int", minimum=0),
-    Field("budget_duration", "str", duration=True),
-)
+from dynamic_providers.provider_base import LiteLLMResource
 
 
 class TagProvider(ObjectProvider):
     """CRUD for `litellm:Tag` against the LiteLLM admin API. Stateless; pickled by reference."""
 
-    kind = "tag"
-    fields = TAG_FIELDS
-    id_field = "name"
+    kind = TAG.name
+    fields = TAG.fields
+    id_field = TAG.id_field
     generates_id = False
     taken_hint = "import it (`pulumi import pulumi-python:dynamic/litellm:Tag <name> {id}`), or choose another name"
 
@@ -69,24 +55,12 @@ class TagProvider(ObjectProvider):
     def server_values(self, found):
         budget = found.get("litellm_budget_table") or {}
         values = {"name": found.get("name"), "description": found.get("description"), "models": found.get("models")}
-        values.update({name: budget.get(name) for name in BUDGET_FIELDS})
+        values.update({name: budget.get(name) for name in TAG_BUDGET_ROW})
         return values
 
 
 class Tag(LiteLLMResource, module="litellm", name="Tag"):
-    """A LiteLLM tag. Type token `pulumi-python:dynamic/litellm:Tag`."""
+    """A LiteLLM tag; its inputs are `kinds.TAG`'s fields. Type token `pulumi-python:dynamic/litellm:Tag`."""
 
     provider_class = TagProvider
     name: pulumi.Output[str]
-
-    def __init__(self, resource_name: str, *, connection: AdminConnection, name: pulumi.Input[str],
-                 description: Optional[str] = None, models: Sequence[str] = (),
-                 max_budget: Optional[float] = None, soft_budget: Optional[float] = None,
-                 max_parallel_requests: Optional[int] = None, tpm_limit: Optional[int] = None,
-                 rpm_limit: Optional[int] = None, budget_duration: Optional[str] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        self._register(resource_name, connection, {
-            "name": name, "description": description, "models": list(models) or None, "max_budget": max_budget,
-            "soft_budget": soft_budget, "max_parallel_requests": max_parallel_requests, "tpm_limit": tpm_limit,
-            "rpm_limit": rpm_limit, "budget_duration": budget_duration,
-        }, opts)

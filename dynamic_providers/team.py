@@ -16,33 +16,18 @@ API: `TeamProvider` is pickled by reference into every Team's state; the module 
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 
 from dynamic_providers.admin_client import AdminClient
 from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
+from dynamic_providers.kinds import TEAM
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import OWNER_INPUT, OWNER_MARKER, AdminConnection, Field, LiteLLMResource, \
-    owner_of, stamped
+from dynamic_providers.provider_base import OWNER_INPUT, OWNER_MARKER, LiteLLMResource, owner_of, stamped
 
 log = logging.getLogger("litemaas.litellm_admin")
 
-TEAM_FIELDS = (
-    Field("team_alias", "str", required=True),
-    Field("models", "list", unordered=True),
-    Field("max_budget", "number", minimum=0),
-    Field("budget_duration", "str", duration=True),
-    Field("tpm_limit", "int", minimum=0),
-    Field("rpm_limit", "int", minimum=0),
-    Field("metadata", "dict"),
-    Field("team_id", "str"),
-    # Enterprise-only in 1.108.7 (the stack config refuses them unless litellmEnterprise); kept in the metadata.
-    Field("tags", "list", unordered=True),
-    Field("guardrails", "list", unordered=True),
-    # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
-    Field("mcp_servers", "list", unordered=True),
-)
 # Keys LiteLLM manages inside team metadata; never part of the user's declared metadata.
 _SYSTEM_METADATA = frozenset({"team_member_budget_id", "tags", "guardrails", "policies", "prompts",
                               "model_rpm_limit", "model_tpm_limit", OWNER_MARKER})  # and the owning stack's stamp
@@ -55,9 +40,9 @@ class TeamHoldsKeysError(HoldsKeysError):
 class TeamProvider(ObjectProvider):
     """CRUD for `litellm:Team` against the LiteLLM admin API. Stateless; pickled by reference."""
 
-    kind = "team"
-    fields = TEAM_FIELDS
-    id_field = "team_id"
+    kind = TEAM.name
+    fields = TEAM.fields
+    id_field = TEAM.id_field
     identity_field = "team_alias"
     identity_label = "alias"
     marks_owner = True
@@ -134,24 +119,9 @@ def _mcp_grant(body: dict[str, Any]) -> dict[str, Any]:
 
 
 class Team(LiteLLMResource, module="litellm", name="Team"):
-    """A LiteLLM team. Type token `pulumi-python:dynamic/litellm:Team`."""
+    """A LiteLLM team; inputs: `kinds.TEAM`'s fields. Type token `pulumi-python:dynamic/litellm:Team`."""
 
     provider_class = TeamProvider
     team_id: pulumi.Output[str]
     team_alias: pulumi.Output[str]
-
-    def __init__(self, resource_name: str, *, connection: AdminConnection, team_alias: pulumi.Input[str],
-                 models: Sequence[str] = (), max_budget: Optional[float] = None,
-                 budget_duration: Optional[str] = None, tpm_limit: Optional[int] = None,
-                 rpm_limit: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
-                 team_id: Optional[str] = None, tags: Optional[Sequence[str]] = None,
-                 guardrails: Optional[Sequence[str]] = None, mcp_servers: Sequence[pulumi.Input[str]] = (),
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        # Never delete-before-replace: LiteLLM would delete the team's keys before they could move to the new team.
-        self._register(resource_name, connection, {
-            "team_alias": team_alias, "models": list(models) or None, "max_budget": max_budget,
-            "budget_duration": budget_duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
-            "metadata": dict(metadata) if metadata else None, "team_id": team_id, "team_id_fixed": None,
-            "tags": list(tags) if tags else None, "guardrails": list(guardrails) if guardrails else None,
-            "mcp_servers": list(mcp_servers) or None,
-        }, opts)
+    # Never delete-before-replace: LiteLLM would delete the team's keys before they could move to the new team.

@@ -21,18 +21,9 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 from pulumi.runtime import rpc
 
+from dynamic_providers.kinds import TEAM_MEMBER
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource, is_unknown
-
-MEMBER_ROLES = ("user", "admin")  # admin: LiteLLM Enterprise only
-
-TEAM_MEMBER_FIELDS = (
-    Field("team_id", "str", required=True, replaces=True),
-    Field("user_id", "str", required=True, replaces=True),
-    Field("role", "str", choices=MEMBER_ROLES),
-    Field("max_budget_in_team", "number", minimum=0),
-    Field("member_id", "str"),  # <team_id>/<user_id>, set by check
-)
+from dynamic_providers.provider_base import LiteLLMResource, is_unknown
 
 
 def member_id(team_id: str, user_id: str) -> str:
@@ -42,9 +33,9 @@ def member_id(team_id: str, user_id: str) -> str:
 class TeamMemberProvider(ObjectProvider):
     """CRUD for `litellm:TeamMember` against the LiteLLM admin API. Stateless; pickled by reference."""
 
-    kind = "team member"
-    fields = TEAM_MEMBER_FIELDS
-    id_field = "member_id"
+    kind = TEAM_MEMBER.name
+    fields = TEAM_MEMBER.fields
+    id_field = TEAM_MEMBER.id_field
     generates_id = False
 
     def check_resource(self, olds, inputs, failures):
@@ -105,15 +96,9 @@ class TeamMemberProvider(ObjectProvider):
 
 
 class TeamMember(LiteLLMResource, module="litellm", name="TeamMember"):
-    """A user's membership of a LiteLLM team. Type token `pulumi-python:dynamic/litellm:TeamMember`."""
+    """A user's membership of a LiteLLM team; inputs: `kinds.TEAM_MEMBER`'s fields. Type token `pulumi-python:dynamic/litellm:TeamMember`."""
 
     provider_class = TeamMemberProvider
     member_id: pulumi.Output[str]
-
-    def __init__(self, resource_name: str, *, connection: AdminConnection, team_id: pulumi.Input[str],
-                 user_id: pulumi.Input[str], role: Optional[str] = None, max_budget_in_team: Optional[float] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        # Delete first: a create-before-delete of the same (team, user) would adopt the member, then remove it.
-        self._register(resource_name, connection, {
-            "team_id": team_id, "user_id": user_id, "role": role, "max_budget_in_team": max_budget_in_team,
-        }, opts, delete_before_replace=True)
+    # Delete first: a create-before-delete of the same (team, user) would adopt the member, then remove it.
+    register_options = {"delete_before_replace": True}

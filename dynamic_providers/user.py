@@ -16,7 +16,7 @@ the class names are stable API. Never rename or move them.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure
@@ -24,20 +24,9 @@ from pulumi.dynamic import CheckFailure
 from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
 from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource, declared
+from dynamic_providers.kinds import USER
+from dynamic_providers.provider_base import LiteLLMResource, declared
 
-# The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
-USER_ROLES = ("internal_user", "internal_user_viewer", "proxy_admin", "proxy_admin_viewer")
-
-USER_FIELDS = (
-    Field("user_id", "str", required=True),
-    Field("user_email", "str"),
-    Field("user_role", "str", choices=USER_ROLES),
-    Field("max_budget", "number", minimum=0),
-    Field("budget_duration", "str", duration=True),
-    Field("models", "list", unordered=True),
-    Field("metadata", "dict"),
-)
 # LiteLLM ignores these when sent empty on `/user/update`: once declared, they cannot be emptied in place.
 _NOT_CLEARABLE = ("models", "metadata", "user_email")
 
@@ -49,9 +38,9 @@ class UserHoldsKeysError(HoldsKeysError):
 class UserProvider(ObjectProvider):
     """CRUD for `litellm:User` against the LiteLLM admin API. Stateless; pickled by reference."""
 
-    kind = "user"
-    fields = USER_FIELDS
-    id_field = "user_id"
+    kind = USER.name
+    fields = USER.fields
+    id_field = USER.id_field
     generates_id = False
 
     def check_resource(self, olds, inputs, failures):
@@ -97,18 +86,7 @@ class UserProvider(ObjectProvider):
 
 
 class User(LiteLLMResource, module="litellm", name="User"):
-    """A LiteLLM internal user. Type token `pulumi-python:dynamic/litellm:User`."""
+    """A LiteLLM internal user; its inputs are `kinds.USER`'s fields. Type token `pulumi-python:dynamic/litellm:User`."""
 
     provider_class = UserProvider
     user_id: pulumi.Output[str]
-
-    def __init__(self, resource_name: str, *, connection: AdminConnection, user_id: str,
-                 user_email: Optional[str] = None, user_role: Optional[str] = None,
-                 max_budget: Optional[float] = None, budget_duration: Optional[str] = None,
-                 models: Sequence[str] = (), metadata: Optional[Mapping[str, Any]] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        self._register(resource_name, connection, {
-            "user_id": user_id, "user_email": user_email, "user_role": user_role, "max_budget": max_budget,
-            "budget_duration": budget_duration, "models": list(models) or None,
-            "metadata": dict(metadata) if metadata else None,
-        }, opts)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.catalog_mocks import catalog_mocks  # noqa: F401 - the LiteLLMCatalog tests' fixture
 from tests.support.pulumi_program import MockedPulumi
 
 

@@ -81,7 +81,7 @@ def test_update_of_a_budget_deleted_by_hand_says_so(provider, litellm_api, name)
     inputs, bid, outs = created(provider, news_for(litellm_api, name))
     litellm_api.backend.admin_json("POST", "/budget/delete", json={"id": bid})
     with pytest.raises(Exception, match="deleted outside Pulumi"):
-        provider.update(bid, outs, checked(provider, inputs, news_for(litellm_api, name, max_budget=1.0)))
+        provider.update(bid, outs, checked(provider, inputs, news_for(litellm_api, name, max_budget=9.0)))
 
 
 @pytest.mark.every_litellm_version

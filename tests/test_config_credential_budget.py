@@ -68,7 +68,7 @@ def test_bad_credentials(credential, secret, expected):
 
 @pytest.mark.parametrize("budget, expected", [
     ({"name": "b", "maxBudget": -1}, "budgets[0].maxBudget: must be 0 or more"),
-    ({"name": "b", "maxBudget": 1, "softBudget": 2}, "budgets[0].softBudget: (2) is above maxBudget (1)"),
+    ({"name": "b", "maxBudget": 1, "softBudget": 2}, "budgets[0].softBudget: 2 is greater than maxBudget 1"),
     ({"name": "b", "budgetDuration": "monthly"}, "budgets[0].budgetDuration: 'monthly'"),
     ({"name": "b", "maxParallelRequests": 0}, "budgets[0].maxParallelRequests: must be 1 or more"),
     ({"name": "b", "rpm": 1}, "budgets[0].rpm: unknown key"),

@@ -7,14 +7,14 @@ import pulumi
 
 from config import BudgetConfig, CredentialConfig, KeyConfig, ModelConfig
 from tests.support.pulumi_program import has_secret_envelope, plain
-from tests.test_litellm_catalog import build, catalog_mocks  # noqa: F401 - the fixture
+from tests.support.catalog_mocks import build
 
 CREDENTIAL_T = "pulumi-python:dynamic/litellm:Credential"
 BUDGET_T = "pulumi-python:dynamic/litellm:Budget"
 
 
 @pulumi.runtime.test
-def test_credentials_and_budgets_become_resources_their_users_depend_on(catalog_mocks):  # noqa: F811
+def test_credentials_and_budgets_become_resources_their_users_depend_on(catalog_mocks):
     credentials = (CredentialConfig(name="upstream", values=pulumi.Output.secret({"api_key": "sk-up-0123456789"}),
                                     provider="openai", info={"team": "ml"}),)
     budgets = (BudgetConfig(name="tier-small", max_budget=5.0, rpm_limit=10),)

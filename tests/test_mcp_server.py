@@ -62,8 +62,8 @@ def admin_calls(api):
     ("server_name", "my tools", "is not an MCP tool prefix"),
     ("alias", "a-b", "contains '-'"),
     ("url", "mcp.example.com", "is not an http(s) URL"),
-    ("transport", "stdio", "use one of sse, http"),
-    ("auth_type", "oauth2", "is not supported"),
+    ("transport", "stdio", "is not one of sse, http"),
+    ("auth_type", "oauth2", "is not one of none, api_key"),
 ])
 def test_check_rejects_bad_inputs(provider, field, value, reason):
     failures = provider.check({}, news_for(OFFLINE, "tools", **{field: value})).failures

@@ -42,6 +42,7 @@ from config.app import BACKEND_KEYS, DEFAULT_USER_KEYS, FRONTEND_KEYS, OAUTH_KEY
 from config.budget import BUDGET_KEYS
 from config.catalog import DELIVERY_KEYS, INFERENCE_SERVICE_KEYS, KEY_KEYS, MODEL_KEYS, TEAM_KEYS, TOKEN_SECRET_KEYS
 from config.credential import CREDENTIAL_KEYS
+from config.customers import CUSTOMER_KEYS
 from config.gateway import AUTOSCALING_KEYS, INGRESS_KEYS, LITELLM_KEYS
 from config.guardrail import GUARDRAIL_KEYS
 from config.mcp_servers import MCP_SERVER_KEYS
@@ -84,6 +85,7 @@ SCHEMA: dict[str, Any] = {
     "users": [_section(USER_KEYS)],
     "credentials": [_section(CREDENTIAL_KEYS)],
     "budgets": [_section(BUDGET_KEYS)],
+    "customers": [_section(CUSTOMER_KEYS)],
     "tags": [_section(TAG_KEYS)],
     "guardrails": [_section(GUARDRAIL_KEYS)],
     "mcpServers": [_section(MCP_SERVER_KEYS)],

@@ -1,0 +1,155 @@
+"""The LiteLLM kinds on the schema, each declared once: config key, type, bounds, choices, secrecy, what a change
+does, references to other kinds and a one-line doc per field (see dynamic_providers/schema.py).
+
+The provider modules (budget.py, tag.py, ...) add only what is particular to their API; the config parser, the
+Resource inputs, the catalog's mapping and the README's field tables all come from these tables.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dynamic_providers.schema import Field, Kind
+from litemaas_common.litellm_vocabulary import (  # noqa: F401  (re-exported: the MCP server kind's rules)
+    MCP_AUTH_TYPES as AUTH_TYPES, MCP_NAME, MCP_TRANSPORTS as TRANSPORTS, mcp_name_problem, mcp_url_problem)
+
+# The limits a budget row holds: a budget tier and a tag's budget share them.
+MAX_BUDGET = Field("max_budget", "number", minimum=0, doc="the hard spend limit in USD")
+SOFT_BUDGET = Field("soft_budget", "number", minimum=0, at_most="max_budget",
+                    doc="the alert threshold below the hard limit")
+BUDGET_DURATION = Field("budget_duration", "str", duration=True, doc="how often the spend resets (30d, 1mo, ...)")
+TPM_LIMIT = Field("tpm_limit", "int", minimum=0, doc="tokens per minute")
+RPM_LIMIT = Field("rpm_limit", "int", minimum=0, doc="requests per minute")
+MAX_PARALLEL_REQUESTS = Field("max_parallel_requests", "int", minimum=1, doc="requests in flight at once")
+
+BUDGET = Kind(
+    "budget", "budgets", "litellm:Budget", "budget_id",
+    doc="reusable budget tiers that `keys[].budget` names",
+    fields=(
+        Field("budget_id", "str", required=True, unique=True, config_key="name", doc="the tier's name (`budget_id`)"),
+        MAX_BUDGET, SOFT_BUDGET, BUDGET_DURATION, TPM_LIMIT, RPM_LIMIT, MAX_PARALLEL_REQUESTS,
+    ))
+
+TAG = Kind(
+    "tag", "tags", "litellm:Tag", "name",
+    doc="free in 1.108.7; only tags *on keys* need a licence",
+    fields=(
+        Field("name", "str", required=True, unique=True, doc="the tag (its id)"),
+        Field("description", "str", doc="what the tag is for"),
+        Field("models", "list", unordered=True, references="models", doc="models the tag routes to (it depends on them)"),
+        MAX_BUDGET, SOFT_BUDGET, MAX_PARALLEL_REQUESTS, TPM_LIMIT, RPM_LIMIT, BUDGET_DURATION,
+    ))
+# The tag's fields LiteLLM keeps in the tag's own budget row (`litellm_budget_table`).
+TAG_BUDGET_ROW = ("max_budget", "soft_budget", "max_parallel_requests", "tpm_limit", "rpm_limit", "budget_duration")
+
+CREDENTIAL = Kind(
+    "credential", "credentials", "litellm:Credential", "credential_name",
+    doc="upstream API keys and bases that `models[].credential` names",
+    fields=(
+        Field("credential_name", "str", required=True, unique=True, config_key="name", doc="the credential (its id)"),
+        Field("credential_info", "dict", config_key="", doc="`provider` and `info` of the config"),
+        Field("credential_values", "dict", required=True, secret=True, write_only=True, config_key="values",
+              doc="the secret values (`api_key`, `api_base`, ...); drift seen through LiteLLM's masked form"),
+        Field("values_mask", "dict", secret=True, computed=True, doc="LiteLLM's masked values after our last write"),
+    ))
+
+TEAM = Kind(
+    "team", "teams", "litellm:Team", "team_id",
+    doc="LiteLLM teams (the config parser is still config/catalog.py's own)",
+    fields=(
+        Field("team_alias", "str", required=True, unique=True, config_key="alias",
+              doc="the team's name; rename in place with `previousAlias`"),
+        Field("models", "list", unordered=True, references="models", doc="models (and access groups) of the team"),
+        Field("max_budget", "number", minimum=0, doc="the hard spend limit of the team"),
+        BUDGET_DURATION, TPM_LIMIT, RPM_LIMIT,
+        Field("metadata", "dict", doc="free-form metadata"),
+        Field("team_id", "str", config_key="id", unique=True,
+              doc="a fixed team id (generated once otherwise); a new one moves the team's keys first"),
+        # Enterprise-only in 1.108.7 (the stack config refuses them unless litellmEnterprise); kept in the metadata.
+        Field("tags", "list", unordered=True, references="tags", doc="the team's tags (Enterprise-only)"),
+        Field("guardrails", "list", unordered=True, references="guardrails",
+              doc="guardrails the team runs (Enterprise-only)"),
+        # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
+        Field("mcp_servers", "list", unordered=True, config_key="",
+              doc="granted by `mcpServers[].teams`"),
+    ))
+
+# The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
+USER_ROLES = ("internal_user", "internal_user_viewer", "proxy_admin", "proxy_admin_viewer")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+USER = Kind(
+    "user", "users", "litellm:User", "user_id",
+    doc="LiteLLM internal users (spend per person); `keys[].user` names one",
+    fields=(
+        Field("user_id", "str", required=True, unique=True, config_key="id",
+              doc="LiteLLM's `user_id` (a login, e.g. alice)"),
+        Field("user_email", "str", config_key="email", doc="unique ignoring case; cannot be emptied once set",
+              check=lambda v: None if _EMAIL.match(v) else "is not an email address; use e.g. alice@example.com"),
+        Field("user_role", "str", config_key="role", choices=USER_ROLES, server_default="internal_user",
+              choices_problem=f"is not a LiteLLM user role; use one of {', '.join(USER_ROLES)}", doc="the user's role"),
+        Field("max_budget", "number", minimum=0, doc="the hard spend limit across all the user's keys"),
+        BUDGET_DURATION,
+        Field("models", "list", unordered=True, references="models", doc="models the user may call"),
+        Field("metadata", "dict", doc="free-form metadata; cannot be emptied once set"),
+    ))
+
+MEMBER_ROLES = ("user", "admin")  # admin: LiteLLM Enterprise only
+TEAM_MEMBER = Kind(
+    "team member", "members", "litellm:TeamMember", "member_id",
+    doc="users in a team, one resource per (team, user); a set: order means nothing", parent="teams[N].",
+    fields=(
+        Field("team_id", "str", required=True, replaces=True, config_key="", doc="the team's id"),
+        Field("user_id", "str", required=True, replaces=True, config_key="user", unique="team member",
+              doc="a `users[]` id, or the id of a user the stack does not manage"),
+        Field("role", "str", choices=MEMBER_ROLES, server_default="user",
+              choices_problem="is not a team member role; use user (or admin, with a LiteLLM Enterprise licence)",
+              doc="`admin` needs a LiteLLM Enterprise licence"),
+        Field("max_budget_in_team", "number", minimum=0, doc="the member's budget inside the team"),
+        Field("member_id", "str", config_key="", doc="`<team_id>/<user_id>`, set by check"),
+    ))
+
+CUSTOMER = Kind(
+    "customer", "customers", "litellm:Customer", "user_id",
+    doc="end users of a key (the `user` of an OpenAI request), with budgets of their own",
+    fields=(
+        Field("user_id", "str", required=True, unique=True, config_key="id",
+              doc="the `user` an OpenAI request sends (LiteLLM's end-user id)"),
+        Field("alias", "str", doc="a human-friendly name"),
+        Field("blocked", "bool", server_default=False, doc="refuse every request of this customer"),
+        Field("max_budget", "number", minimum=0, doc="the hard spend limit in USD (its own budget row)"),
+        # /customer/update takes none of these three: a change makes the customer again (its spend restarts).
+        Field("budget_duration", "str", duration=True, replaces=True, doc="how often the spend resets"),
+        Field("tpm_limit", "int", minimum=0, replaces=True, doc="tokens per minute"),
+        Field("rpm_limit", "int", minimum=0, replaces=True, doc="requests per minute"),
+        Field("budget_id", "str", config_key="budget", references="budgets",
+              doc="a budget tier instead of limits of its own"),
+        Field("allowed_model_region", "str", choices=("eu", "us"),
+              doc="only models of this region answer the customer's requests"),
+        Field("default_model", "str", references="models",
+              doc="the model for requests no model of the allowed region can serve"),
+        Field("models", "list", unordered=True, references="models", doc="models the customer may call"),
+    ))
+# The fields of a customer LiteLLM keeps in its budget row.
+CUSTOMER_BUDGET_ROW = ("max_budget", "budget_duration", "tpm_limit", "rpm_limit")
+
+MCP_SERVER = Kind(
+    "MCP server", "mcpServers", "litellm:McpServer", "server_id",
+    doc="MCP servers behind the gateway; their tools are offered as `<name>-<tool>`",
+    fields=(
+        Field("server_name", "str", required=True, config_key="name", check=mcp_name_problem,
+              doc="the tool prefix; unique with the aliases, ignoring case"),
+        Field("alias", "str", check=mcp_name_problem, doc="another tool prefix"),
+        Field("url", "str", required=True, check=mcp_url_problem, doc="the server's URL (need not answer yet)"),
+        Field("transport", "str", choices=TRANSPORTS, server_default="sse",
+              choices_problem=f"is not supported; use one of {', '.join(TRANSPORTS)} (stdio runs a command on the "
+              "gateway pod, which a stack cannot declare)", doc="how the gateway talks to the server"),
+        Field("auth_type", "str", choices=AUTH_TYPES, choices_problem=f"is not supported; use one of "
+              f"{', '.join(AUTH_TYPES)} (OAuth and AWS auth are not supported)", doc="how the gateway authenticates"),
+        Field("auth_value", "str", secret=True, write_only=True, doc="the token or key of `authType`"),
+        Field("description", "str", doc="what the server offers"),
+        Field("server_id", "str", config_key="id", unique="MCP server id", doc="a fixed id (generated otherwise)"),
+    ))
+
+# Every kind declared here, in the order the README lists them.
+KINDS = (BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, MCP_SERVER, CUSTOMER)
