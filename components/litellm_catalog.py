@@ -29,7 +29,7 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from dynamic_providers.kinds import BUDGET, CREDENTIAL, CUSTOMER, MCP_SERVER, TAG, TEAM, TEAM_MEMBER, USER
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, MCP_SERVER, TAG, TEAM, TEAM_MEMBER, USER
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail

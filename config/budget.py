@@ -1,4 +1,4 @@
-"""`budgets[]`: reusable LiteLLM budget tiers that `keys[].budget` names (fields: dynamic_providers/kinds.py)."""
+"""`budgets[]`: reusable LiteLLM budget tiers that `keys[].budget` names (fields: kinds/declarations.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from config.kind_reader import check_reference, read_entries
 from config.reader import Reader
-from dynamic_providers.kinds import BUDGET
+from kinds.declarations import BUDGET
 
 BUDGET_KEYS = BUDGET.config_keys
 BudgetConfig = BUDGET.config_class("BudgetConfig", __name__, "A LiteLLM budget (`budgets[]`); `name` is its budget_id.")

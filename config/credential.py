@@ -11,7 +11,7 @@ import pulumi
 from config.kind_reader import check_reference, read_entries
 from config.reader import MISSING, Reader, not_a_token
 from litemaas_common.admin_settings import is_header_token
-from dynamic_providers.kinds import CREDENTIAL
+from kinds.declarations import CREDENTIAL
 
 CREDENTIAL_KEYS = [*CREDENTIAL.config_keys, "provider", "info"]
 

@@ -1,4 +1,4 @@
-"""`customers[]`: LiteLLM end-user customers, the `user` of an OpenAI request (fields: dynamic_providers/kinds.py)."""
+"""`customers[]`: LiteLLM end-user customers, the `user` of an OpenAI request (fields: kinds/declarations.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Collection
 
 from config.kind_reader import read_entries
 from config.reader import Reader
-from dynamic_providers.kinds import CUSTOMER
+from kinds.declarations import CUSTOMER
 
 CUSTOMER_KEYS = CUSTOMER.config_keys
 CustomerConfig = CUSTOMER.config_class("CustomerConfig", __name__, "An end-user customer (`customers[]`); `id` is "

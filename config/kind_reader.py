@@ -1,4 +1,4 @@
-"""A kind's `litemaas:<section>[]` entries read from its schema (dynamic_providers/kinds.py): the same key paths,
+"""A kind's `litemaas:<section>[]` entries read from its schema (kinds/declarations.py): the same key paths,
 types, bounds and fixes for every kind, and one check for the keys that name another kind's entries."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Collection, Mapping, Optional, Sequence
 
 from config.reader import Reader, check_litellm_duration, list_items, unique
-from dynamic_providers.schema import Field, Kind, above_limit_problem
+from kinds.schema import Field, Kind, above_limit_problem
 
 # How messages call the entry a reference names, by section.
 REFERENCE_NAMES = {"models": "model", "teams": "team", "budgets": "budget", "credentials": "credential",

@@ -7,7 +7,7 @@ from typing import Any, Collection
 
 from config.kind_reader import check_reference, read_entries
 from config.reader import Reader, secret_string, unique
-from dynamic_providers.kinds import MCP_SERVER
+from kinds.declarations import MCP_SERVER
 
 # No static headers: LiteLLM returns their values in clear, so they are no place for a token (use authValue).
 MCP_SERVER_KEYS = [*MCP_SERVER.config_keys, "teams"]

@@ -1,4 +1,4 @@
-"""`tags[]`: LiteLLM tags (fields: dynamic_providers/kinds.py), and the keys and teams that name them."""
+"""`tags[]`: LiteLLM tags (fields: kinds/declarations.py), and the keys and teams that name them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Sequence
 from config.references import ENTERPRISE_HINT
 from config.kind_reader import read_entries
 from config.reader import Reader
-from dynamic_providers.kinds import TAG
+from kinds.declarations import TAG
 
 
 TAG_KEYS = TAG.config_keys

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from config.kind_reader import read_entries
 from config.reader import Reader
 from config.references import ENTERPRISE_HINT
-from dynamic_providers.kinds import TEAM_MEMBER
+from kinds.declarations import TEAM_MEMBER
 
 MEMBER_KEYS = TEAM_MEMBER.config_keys
 MemberConfig = TEAM_MEMBER.config_class(

@@ -6,7 +6,7 @@ from typing import Any, Mapping, Optional
 
 from config.kind_reader import read_entries
 from config.reader import Reader, unique
-from dynamic_providers.kinds import USER
+from kinds.declarations import USER
 
 USER_KEYS = USER.config_keys
 UserConfig = USER.config_class("UserConfig", __name__, "A LiteLLM internal user (`users[]`); `id` is its `user_id`, "

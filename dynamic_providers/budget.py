@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pulumi
 
-from dynamic_providers.kinds import BUDGET
+from kinds.declarations import BUDGET
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource
 

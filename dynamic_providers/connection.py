@@ -21,7 +21,7 @@ from pulumi.dynamic import CheckFailure
 from litemaas_common.admin_settings import ADMIN_API, DEFAULTS, AdminSettings, ca_bundle_problem, \
     insecure_transport_problem
 from dynamic_providers.admin.errors import REDACTED
-from dynamic_providers.schema import is_unknown  # noqa: F401  (re-exported)
+from kinds.schema import is_unknown  # noqa: F401  (re-exported)
 
 # How the stack config names the connection settings (the program validates them at preview; see config/).
 STACK_URL, STACK_MASTER_KEY, STACK_ADMIN_API = "gatewayUrl", "masterKey", ADMIN_API

@@ -20,7 +20,7 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
-from dynamic_providers.kinds import CREDENTIAL
+from kinds.declarations import CREDENTIAL
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource, same
 

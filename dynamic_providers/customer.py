@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 import pulumi
 
-from dynamic_providers.kinds import CUSTOMER, CUSTOMER_BUDGET_ROW
+from kinds.declarations import CUSTOMER, CUSTOMER_BUDGET_ROW
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource, declared
 

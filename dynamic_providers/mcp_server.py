@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from dynamic_providers.kinds import (  # noqa: F401  (re-exported: their rules are the kind's)
+from kinds.declarations import (  # noqa: F401  (re-exported: their rules are the kind's)
     AUTH_TYPES,
     MCP_NAME,
     MCP_SERVER,

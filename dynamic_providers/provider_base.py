@@ -30,7 +30,7 @@ from dynamic_providers.admin_client import CONNECTION_FIELDS, AdminClient, Conne
 from dynamic_providers.connection import (  # noqa: F401 - re-exported: kinds and components import them from here
     STACK_ADMIN_API, STACK_MASTER_KEY, STACK_URL, TRANSPORT_DEFAULTS, UNCONFIGURED, AdminConnection, StackConnection,
     check_connection)
-from dynamic_providers.schema import (  # noqa: F401  (re-exported: kinds import them from here)
+from kinds.schema import (  # noqa: F401  (re-exported: kinds import them from here)
     Field,
     above_limit_problem,
     has_unknown,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pulumi
 
-from dynamic_providers.kinds import TAG, TAG_BUDGET_ROW
+from kinds.declarations import TAG, TAG_BUDGET_ROW
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource
 

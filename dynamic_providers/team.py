@@ -22,7 +22,7 @@ import pulumi
 
 from dynamic_providers.admin_client import AdminClient
 from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
-from dynamic_providers.kinds import TEAM
+from kinds.declarations import TEAM
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import OWNER_INPUT, OWNER_MARKER, LiteLLMResource, owner_of, stamped
 

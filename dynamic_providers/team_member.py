@@ -21,7 +21,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 from pulumi.runtime import rpc
 
-from dynamic_providers.kinds import TEAM_MEMBER
+from kinds.declarations import TEAM_MEMBER
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource, is_unknown
 

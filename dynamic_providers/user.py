@@ -24,7 +24,7 @@ from pulumi.dynamic import CheckFailure
 from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
 from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.kinds import USER
+from kinds.declarations import USER
 from dynamic_providers.provider_base import LiteLLMResource, declared
 
 # LiteLLM ignores these when sent empty on `/user/update`: once declared, they cannot be emptied in place.

@@ -1,12 +1,12 @@
-"""The README's per-kind field tables are generated from the kinds' schemas (dynamic_providers/kinds.py)."""
+"""The README's per-kind field tables are generated from the kinds' schemas (kinds/declarations.py)."""
 
 from pathlib import Path
 
-from dynamic_providers.kinds import KINDS
-from dynamic_providers.schema import readme_rows
+from kinds.declarations import KINDS
+from kinds.schema import readme_rows
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-README_START = "<!-- kind-fields: generated from dynamic_providers/kinds.py by tests/test_kind_docs.py; do not edit -->"
+README_START = "<!-- kind-fields: generated from kinds/declarations.py by tests/test_kind_docs.py; do not edit -->"
 README_END = "<!-- /kind-fields -->"
 
 

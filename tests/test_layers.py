@@ -22,12 +22,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = {
     "litemaas_common": set(),
-    "config": {"litemaas_common"},
-    "dynamic_providers": {"litemaas_common"},
-    "resolve": {"config", "litemaas_common"},
-    "components": {"config", "dynamic_providers", "litemaas_common"},
-    "litemaas_cli": {"config", "dynamic_providers", "litemaas_common"},
-    "__main__": {"components", "config", "dynamic_providers", "litemaas_common", "resolve"},
+    "kinds": {"litemaas_common"},  # the kinds' declarations: what config, catalog and providers derive from
+    "config": {"kinds", "litemaas_common"},
+    "dynamic_providers": {"kinds", "litemaas_common"},
+    "resolve": {"config", "kinds", "litemaas_common"},
+    "components": {"config", "dynamic_providers", "kinds", "litemaas_common"},
+    "litemaas_cli": {"config", "dynamic_providers", "kinds", "litemaas_common"},
+    "__main__": {"components", "config", "dynamic_providers", "kinds", "litemaas_common", "resolve"},
 }
 SDK_PATCHES = "litemaas_common.sdk_patches"
 

@@ -1,12 +1,12 @@
-"""The kind schema itself (dynamic_providers/schema.py): what a field declaration derives, table-driven, without a
+"""The kind schema itself (kinds/schema.py): what a field declaration derives, table-driven, without a
 proxy: config keys and classes, provider checks, replacements, secret outputs and the Resource's inputs."""
 
 from __future__ import annotations
 
 import pytest
 
-from dynamic_providers.kinds import BUDGET, CUSTOMER, KINDS, MCP_SERVER, TEAM_MEMBER, USER
-from dynamic_providers.schema import Field, camel_case, normalise_field, snake_case
+from kinds.declarations import BUDGET, CUSTOMER, KINDS, MCP_SERVER, TEAM_MEMBER, USER
+from kinds.schema import Field, camel_case, normalise_field, snake_case
 
 
 @pytest.mark.parametrize("name, key", [("max_budget", "maxBudget"), ("tpm_limit", "tpmLimit"), ("models", "models"),

@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLCHAIN = REPO_ROOT / "scripts" / "toolchain"
 POLICY_PACK = REPO_ROOT / "policy"
 PROGRAM_FILES = ("__main__.py", "requirements.txt")
-PROGRAM_DIRS = ("components", "config", "dynamic_providers", "litemaas_common", "resolve")
+PROGRAM_DIRS = ("components", "config", "dynamic_providers", "kinds", "litemaas_common", "resolve")
 
 
 class PulumiError(AssertionError):

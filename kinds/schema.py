@@ -1,6 +1,6 @@
 """The schema of a LiteLLM kind: one `Field` per property, grouped in a `Kind`, and the value rules every layer shares.
 
-A field is declared once, here or in `dynamic_providers/kinds.py`; from the table come the stack-config parser
+A field is declared once, here or in `kinds/declarations.py`; from the table come the stack-config parser
 (config/kind_reader.py), the dynamic Resource's inputs and secret outputs, the provider's check, diff and
 replacements (provider_base), the catalog's mapping from config to inputs, and the README's field tables.
 

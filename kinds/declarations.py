@@ -1,5 +1,5 @@
 """The LiteLLM kinds on the schema, each declared once: config key, type, bounds, choices, secrecy, what a change
-does, references to other kinds and a one-line doc per field (see dynamic_providers/schema.py).
+does, references to other kinds and a one-line doc per field (see kinds/schema.py).
 
 The provider modules (budget.py, tag.py, ...) add only what is particular to their API; the config parser, the
 Resource inputs, the catalog's mapping and the README's field tables all come from these tables.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from dynamic_providers.schema import Field, Kind
+from kinds.schema import Field, Kind
 from litemaas_common.litellm_vocabulary import (  # noqa: F401  (re-exported: the MCP server kind's rules)
     MCP_AUTH_TYPES as AUTH_TYPES, MCP_NAME, MCP_TRANSPORTS as TRANSPORTS, mcp_name_problem, mcp_url_problem)
 
