@@ -17,7 +17,11 @@ Hooks for kinds that differ, each a declaration or one small method:
   and a dict field whose keys sit beside them; the server's answer is flattened back the same way;
 - reads over several endpoints (`lookups`): the first that knows the object answers, in the order the purpose
   wants (a read asks the serving router first, a create's confirmation the database first);
-- serialised writes (`write_lock`): every write of this process holds it (a kind stored in one shared row).
+- serialised writes (`write_lock`): every write of this process holds it (a kind stored in one shared row);
+- strategies (`create_strategy`, `update_strategy`): another way to make or change the object, chosen from the
+  inputs (a key adopted instead of issued, a key rotated instead of updated), with the same connection and outputs;
+- a value chosen just before the create (`prepared`), e.g. a key's raw value whose hash is its id, and an object
+  the server knows by another id once it changed (`live_id`, a rotated key's current token).
 
 API: subclasses are pickled by reference; see provider_base.
 """
@@ -99,6 +103,27 @@ class ObjectProvider(LiteLLMProvider):
             found = lookup()
             if found is not None:
                 return found
+        return None
+
+    def label(self, props: Mapping[str, Any]) -> str:
+        """The object in messages."""
+        return f"{self.kind} {self.identity(props)}"
+
+    def live_id(self, id_: str, props: Mapping[str, Any]) -> str:
+        """The id the server knows the object by now (the resource id stays the first one)."""
+        return id_
+
+    def prepared(self, props: dict[str, Any]) -> dict[str, Any]:
+        """The props of one create, with what is chosen just before it (default: nothing)."""
+        return props
+
+    def create_strategy(self, props: Mapping[str, Any]) -> Optional[Callable[[AdminClient, dict], tuple[str, dict]]]:
+        """Another way to create, chosen from the inputs: called with the client and props, returns (id, outputs)."""
+        return None
+
+    def update_strategy(self, olds: Mapping[str, Any], news: Mapping[str, Any]
+                        ) -> Optional[Callable[[AdminClient, str, dict, dict], dict]]:
+        """Another way to update, chosen from the inputs: called with the client, id, olds and news; returns outputs."""
         return None
 
     def settled(self, exc: LiteLLMAdminError) -> bool:
@@ -186,21 +211,34 @@ class ObjectProvider(LiteLLMProvider):
 
     def create(self, props):
         props = self.normalised(props)
-        identity = self.identity(props)
-        body = self.create_body(props)
-        fixed = props.get(f"{self.id_field}_fixed", True) if self.id_field and not self.server_assigns_id else False
+        strategy = self.create_strategy(props)
+        if strategy is not None:
+            with self.client(props) as api:
+                return CreateResult(*strategy(api, props))
+        props = self.prepared(props)
         with self.client(props) as api:
-            answer = create_confirmed(
-                api, f"{self.kind} {identity}", lambda: self._serialised(self.send_create, api, body),
-                lambda: self.locate(api, props),
-                reconcile=lambda found, exc: self._reconcile(api, self.created_id(props, found), props, found, exc),
-                refuse=lambda exc, attempt: self._refusal(api, identity, exc, attempt, bool(fixed)),
-                settled=self.settled)
+            answer = self.confirmed_create(api, props)
         object_id = self.created_id(props, answer)
         outs = self.outputs(props, answer)
         if self.server_assigns_id:
             outs[self.id_field] = object_id
         return CreateResult(object_id, outs)
+
+    def confirmed_create(self, api: AdminClient, props: Mapping[str, Any]) -> Any:
+        """Create once: an answer that leaves the outcome open is confirmed by `locate` before trying again; returns
+        the answer, or the object found."""
+        body = self.create_body(props)
+        return create_confirmed(
+            api, self.label(props), lambda: self._serialised(self.send_create, api, body),
+            lambda: self.locate(api, props),
+            reconcile=lambda found, exc: self._reconcile(api, self.created_id(props, found), props, found, exc),
+            refuse=lambda exc, attempt: self.refusal(api, props, exc, attempt), settled=self.settled)
+
+    def refusal(self, api: AdminClient, props: Mapping[str, Any], exc: LiteLLMAdminError,
+                attempt: int) -> Optional[Exception]:
+        """A create answer turned into this kind's own error (None: the mechanism goes on)."""
+        fixed = props.get(f"{self.id_field}_fixed", True) if self.id_field and not self.server_assigns_id else False
+        return self._refusal(api, self.identity(props), exc, attempt, bool(fixed))
 
     def _serialised(self, send: Callable[..., Any], *args: Any) -> Any:
         with self.serialised():
@@ -239,7 +277,7 @@ class ObjectProvider(LiteLLMProvider):
     def read(self, id_, props):
         props = self.normalised(props)
         with self.client(props) as api:
-            found = self.fetch(api, id_)
+            found = self.fetch(api, self.live_id(id_, props))
         if found is None:
             return ReadResult("", {})  # gone: refresh drops it from the stack
         outs = self.refreshed(id_, props, found)
@@ -276,27 +314,46 @@ class ObjectProvider(LiteLLMProvider):
 
     def update(self, id_, olds, news):
         olds, news = self.normalised(olds), self.normalised(news)
-        changed = [n for n in self.changed_fields(olds, news) if n not in self.internal_inputs]
+        strategy = self.update_strategy(olds, news)
+        if strategy is not None:
+            with self.client(news, *self.secret_values(olds)) as api:
+                return UpdateResult(strategy(api, id_, olds, news))
+        changed = self.changes_to_send(olds, news)
         if changed:
             with self.client(news, *self.secret_values(olds)) as api:
-                try:
-                    answer = self._serialised(self.send_update, api, id_, self.update_body(olds, news, changed))
-                except LiteLLMAdminError as exc:
-                    if exc.not_found and not self.upserts:
-                        raise api.error(exc.method, exc.endpoint, exc.status, exc.message,
-                                        hint=f"the {self.kind} was deleted outside Pulumi; run `pulumi refresh`, "
-                                             "then `pulumi up` to create it again") from None
-                    raise
+                answer = self.sent_update(api, self.live_id(id_, olds), self.update_body(olds, news, changed), news)
         else:
             answer = None  # only the connection changed: nothing to send
+        return UpdateResult(self.updated_outputs(olds, news, answer))
+
+    def sent_update(self, api: AdminClient, object_id: str, body: dict[str, Any], props: Mapping[str, Any]) -> Any:
+        """`send_update`, serialised; an object gone meanwhile is explained (`vanished_hint`)."""
+        try:
+            return self._serialised(self.send_update, api, object_id, body)
+        except LiteLLMAdminError as exc:
+            if exc.not_found and not self.upserts:
+                raise api.error(exc.method, exc.endpoint, exc.status, exc.message,
+                                hint=self.vanished_hint(props)) from None
+            raise
+
+    def changes_to_send(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return [n for n in self.changed_fields(olds, news) if n not in self.internal_inputs]
+
+    def vanished_hint(self, props: Mapping[str, Any]) -> str:
+        """The way out when an update finds the object gone."""
+        return (f"the {self.kind} was deleted outside Pulumi; run `pulumi refresh`, then `pulumi up` to create it "
+                "again")
+
+    def updated_outputs(self, olds: Mapping[str, Any], news: Mapping[str, Any], answer: Any) -> dict[str, Any]:
+        """Outputs after an update: the new inputs, computed values kept from before unless the answer has new ones."""
         computed = {f.name: olds.get(f.name) for f in self.fields if f.computed}
-        return UpdateResult({**self.outputs(news, None), **{k: v for k, v in computed.items() if v is not None},
-                             **self.computed_outputs(answer)})
+        return {**self.outputs(news, None), **{k: v for k, v in computed.items() if v is not None},
+                **self.computed_outputs(answer)}
 
     def delete(self, id_, props):
         props = self.normalised(props)
         with self.client(props) as api:
-            self._serialised(self.send_delete, api, id_, props)
+            self._serialised(self.send_delete, api, self.live_id(id_, props), props)
 
     def outputs(self, props: Mapping[str, Any], answer: Any) -> dict[str, Any]:
         return {**self.stored(props), **self.computed_outputs(answer)}

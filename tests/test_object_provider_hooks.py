@@ -1,7 +1,8 @@
 """The hooks of the shared CRUD mechanism (`ObjectProvider`), table-driven against an in-memory server: what each
 hook changes. A server-assigned id is found after a lost create answer and never made twice; nested request bodies
 go out and come back flat; a read over several endpoints asks them in the purpose's order; writes are serialised;
-an id made of inputs; an upsert's not-found answer is no "deleted outside Pulumi"."""
+an id made of inputs; an upsert's not-found answer is no "deleted outside Pulumi"; a value chosen once before the
+create is the id; reads and deletes address the live id; a create or update strategy replaces the plain call."""
 
 from __future__ import annotations
 
@@ -234,3 +235,90 @@ def test_an_id_made_of_inputs_is_no_output_and_an_upserts_not_found_is_not_a_del
     with pytest.raises(LiteLLMAdminError) as raised:
         provider.update(result.id, olds, {**olds, "targets": ["c"]})
     assert "deleted outside Pulumi" not in str(raised.value) and "not found in router" in str(raised.value)
+
+
+# --- a value chosen just before the create, the live id, and strategies ----------------------------------
+class Issued(Offline):
+    """A kind whose id is the hash of a value chosen before the create (as a key's token is its raw value's)."""
+
+    kind = "credential"
+    fields = (Field("alias", "str", required=True), Field("adopt", "bool"), Field("rotate", "bool"),
+              Field("value", "str", secret=True, computed=True), Field("current", "str", computed=True))
+    id_field = None
+    generates_id = False
+    internal_inputs = ("rotate",)
+
+    def prepared(self, props):
+        return {**props, "value": f"v-{len(self.server.calls)}"}
+
+    def object_id(self, props):
+        return f"id-of-{props['value']}"
+
+    def create_body(self, props):
+        return {"alias": props["alias"], "value": props["value"]}
+
+    def send_create(self, api, body):
+        return self.server.create(self.object_id(body), body)
+
+    def locate(self, api, props):
+        found = self.server.objects.get(self.object_id(props))
+        return {**found, "value": props["value"]} if found else None
+
+    def live_id(self, id_, props):
+        return props.get("current") or id_
+
+    def fetch(self, api, object_id):
+        self.server.calls.append(f"fetch {object_id}")
+        return self.server.objects.get(object_id)
+
+    def send_delete(self, api, object_id, props):
+        self.server.calls.append(f"delete {object_id}")
+        return self.server.objects.pop(object_id, None) is not None
+
+    def create_strategy(self, props):
+        return (lambda api, props: ("adopted", {"alias": props["alias"]})) if props.get("adopt") else None
+
+    def update_strategy(self, olds, news):
+        if not news.get("rotate"):
+            return None
+        return lambda api, id_, olds, news: {**self.stored(news), "current": f"rotated-{id_}"}
+
+
+@pytest.mark.parametrize("failures, calls", [([], ["create"]), (["after"], ["create"]),
+                                             (["before"], ["create", "create"])],
+                         ids=["answered", "lost-after-commit", "lost-before-commit"])
+def test_a_value_chosen_before_the_create_is_its_id_and_proves_a_found_object_ours(failures, calls):
+    provider = Issued()
+    provider.server = server = Server()
+    server.fail = list(failures)
+    result = provider.create(checked(provider, {}, {**CONNECTION, "alias": "a"}))
+    assert result.id == "id-of-v-0" and list(server.objects) == [result.id] and server.calls == calls
+    assert result.outs["value"] == "v-0"  # the same value on every attempt: chosen once, before the first
+
+
+@pytest.mark.parametrize("stored, asked", [({}, "id-1"), ({"current": "id-2"}, "id-2")],
+                         ids=["first-id", "live-id-after-a-change"])
+def test_read_and_delete_address_the_live_id(stored, asked):
+    provider = Issued()
+    provider.server = server = Server()
+    props = {**CONNECTION, "alias": "a", **stored}
+    assert provider.read("id-1", props).id == ""
+    provider.delete("id-1", props)
+    assert server.calls == [f"fetch {asked}", f"delete {asked}"]
+
+
+@pytest.mark.parametrize("change, expected_id, expected_current, calls", [
+    ({"adopt": True}, "adopted", None, []),
+    ({"rotate": True}, None, "rotated-id-1", []),
+], ids=["create-strategy", "update-strategy"])
+def test_a_strategy_replaces_the_plain_create_or_update(change, expected_id, expected_current, calls):
+    provider = Issued()
+    provider.server = server = Server()
+    if "adopt" in change:
+        result = provider.create(checked(provider, {}, {**CONNECTION, "alias": "a", **change}))
+        assert result.id == expected_id and result.outs == {"alias": "a"}
+    else:
+        olds = {**CONNECTION, "alias": "a"}
+        result = provider.update("id-1", olds, {**olds, **change})
+        assert result.outs["current"] == expected_current
+    assert server.calls == calls and server.objects == {}
