@@ -168,12 +168,12 @@ class ObjectProvider(LiteLLMProvider):
         keys beside them (the section's own fields win)."""
         specs = {f.name: f for f in self.fields}
         body: dict[str, Any] = {}
-        spread_first = sorted(values, key=lambda name: name not in self.spread_fields)
-        for name in spread_first:
+        for name in sorted(values, key=lambda name: name in self.spread_fields):  # own fields first, in table order
             section = self._section_of(name)
             target = body.setdefault(section, {}) if section else body
             if name in self.spread_fields:
-                target.update(values[name] or {})
+                for key, value in (values[name] or {}).items():
+                    target.setdefault(key, value)
             else:
                 target[specs[name].api] = values[name]
         return body
