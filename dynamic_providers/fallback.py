@@ -6,9 +6,10 @@ simply sent again). Changing the targets updates in place; another model or type
 
 Traps (LiteLLM 1.108.7, measured): all rules live in ONE database row (`router_settings`), and the proxy edits it
 read-modify-write without a lock, so concurrent writes lose rules (8 parallel POSTs kept 2). Every write of this
-provider process therefore holds `_WRITES` and is read back afterwards (written again when another writer undid it).
-`GET /fallback` answers from the answering pod's memory: right after our own write on that pod, but other pods lag
-up to ~25 s behind the database; a refresh against a multi-pod gateway may see a rule late.
+provider process therefore holds `_WRITES` (the mechanism's `write_lock`) and is read back afterwards (written again
+when another writer undid it). `GET /fallback` answers from the answering pod's memory: right after our own write on
+that pod, but other pods lag up to ~25 s behind the database; a refresh against a multi-pod gateway may see a rule
+late.
 
 API: `FallbackProvider` is pickled by reference; the module path and class names are stable API.
 """
@@ -21,17 +22,18 @@ import time
 from typing import Optional, Sequence
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure
 
-from dynamic_providers.admin_client import CONNECTION_FIELDS, AdminClient, LiteLLMAdminError
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMProvider, LiteLLMResource, is_unknown
+from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
+from dynamic_providers.object_provider import ObjectProvider
+from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
 
 log = logging.getLogger("litemaas.litellm_admin")
 
 FALLBACK_TYPES = ("general", "context_window", "content_policy")
 FALLBACK_FIELDS = (
     Field("model", "str", required=True, replaces=True),
-    Field("fallback_type", "str", required=True, replaces=True),
+    Field("fallback_type", "str", required=True, replaces=True, choices=FALLBACK_TYPES),
     Field("fallback_models", "list", required=True),  # ordered: LiteLLM tries them in this order
 )
 # One writer at a time in this process: LiteLLM's read-modify-write of the one row loses concurrent rules.
@@ -52,83 +54,72 @@ def split_id(id_: str) -> tuple[str, str]:
     return model, fallback_type
 
 
-class FallbackProvider(LiteLLMProvider):
+class FallbackProvider(ObjectProvider):
     """CRUD for `litellm:Fallback`. Stateless; pickled by reference."""
 
+    kind = "fallback"
     fields = FALLBACK_FIELDS
+    id_field = None  # the id is `<fallback_type>:<model>`
+    generates_id = False
+    write_lock = _WRITES
+    upserts = True
+
+    def object_id(self, props):
+        return fallback_id(props["model"], props["fallback_type"])
 
     def check_resource(self, olds, inputs, failures):
-        from pulumi.dynamic import CheckFailure
-
-        kind, model, targets = inputs.get("fallback_type"), inputs.get("model"), inputs.get("fallback_models") or []
-        if not is_unknown(kind) and kind not in FALLBACK_TYPES:
-            failures.append(CheckFailure("fallback_type", f"fallback_type {kind!r} is not one of "
-                                         f"{', '.join(FALLBACK_TYPES)}"))
+        model, targets = inputs.get("model"), inputs.get("fallback_models") or []
         if not targets:
             failures.append(CheckFailure("fallback_models", "fallback_models must list at least one model"))
         elif model in targets:
             failures.append(CheckFailure("fallback_models", f"model {model!r} cannot be its own fallback"))
 
-    # writes, serialised and read back ----------------------------------------------------------------
-    def _write(self, api: AdminClient, model: str, fallback_type: str, targets: list[str]) -> None:
-        with _WRITES:
-            for attempt in range(1, _VERIFY_ATTEMPTS + 1):
-                try:
-                    api.fallback_set(model, fallback_type, targets)
-                except LiteLLMAdminError as exc:
-                    # A model created a moment ago may not be in this pod's router yet (404/400): retry briefly.
-                    not_loaded_yet = exc.status in (400, 404) and (
-                        exc.mentions("not found in router") or exc.mentions("invalid fallback models"))
-                    if attempt == _VERIFY_ATTEMPTS or not not_loaded_yet:
-                        raise
-                else:
-                    if api.fallback_get(model, fallback_type) == targets:
-                        return
-                    log.warning("fallback %s: another writer undid the rule; writing it again (attempt %d/%d)",
-                                fallback_id(model, fallback_type), attempt + 1, _VERIFY_ATTEMPTS)
-                time.sleep(api.policy.backoff_factor * attempt)
-            raise api.error("POST", "/fallback", None,
-                            f"the {fallback_type} fallback of {model!r} did not hold after {_VERIFY_ATTEMPTS} writes",
-                            hint="something else (the admin UI, another stack) writes the proxy's fallbacks at the "
-                                 "same time; stop it and run `pulumi up` again")
+    # calls: every write is serialised by the mechanism and read back here -----------------------------
+    def send_create(self, api, body):
+        self._write(api, body["model"], body["fallback_type"], list(body["fallback_models"]))
 
-    def create(self, props):
-        props = self.normalised(props)
-        model, fallback_type = props["model"], props["fallback_type"]
-        with self.client(props) as api:
-            self._write(api, model, fallback_type, list(props["fallback_models"]))
-        return CreateResult(fallback_id(model, fallback_type), self.stored(props))
+    def send_update(self, api, object_id, body):
+        model, fallback_type = split_id(object_id)
+        self._write(api, model, fallback_type, list(body["fallback_models"]))  # only the targets change in place
 
-    def read(self, id_, props):
-        props = self.normalised(props)
-        model, fallback_type = split_id(id_)
-        with self.client(props) as api:
-            targets = api.fallback_get(model, fallback_type)
-        if targets is None:
-            return ReadResult("", {})
-        outs = {**self.stored(props), "model": model, "fallback_type": fallback_type, "fallback_models": targets}
-        keys = set(self.input_names) | set(CONNECTION_FIELDS)
-        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k in keys})
+    def fetch(self, api, object_id):
+        model, fallback_type = split_id(object_id)
+        targets = api.fallback_get(model, fallback_type)
+        return None if targets is None else {"model": model, "fallback_type": fallback_type,
+                                             "fallback_models": targets}
 
-    def update(self, id_, olds, news):
-        news = self.normalised(news)
-        if not self.only_connection_changed(self.normalised(olds), news):
-            with self.client(news) as api:
-                self._write(api, news["model"], news["fallback_type"], list(news["fallback_models"]))
-        return UpdateResult(self.stored(news))
+    def send_delete(self, api, object_id, props):
+        model, fallback_type = split_id(object_id)
+        for attempt in range(1, _VERIFY_ATTEMPTS + 1):
+            api.fallback_delete(model, fallback_type)
+            if api.fallback_get(model, fallback_type) is None:
+                return True
+            time.sleep(api.policy.backoff_factor * attempt)  # another writer put it back from a stale read
+        raise api.error("DELETE", f"/fallback/{model}", None, f"the {fallback_type} fallback of {model!r} came "
+                        f"back after {_VERIFY_ATTEMPTS} deletes", hint="something else writes the proxy's "
+                        "fallbacks at the same time; stop it and run `pulumi destroy`/`up` again")
 
-    def delete(self, id_, props):
-        props = self.normalised(props)
-        model, fallback_type = split_id(id_)
-        with self.client(props) as api, _WRITES:
-            for attempt in range(1, _VERIFY_ATTEMPTS + 1):
-                api.fallback_delete(model, fallback_type)
-                if api.fallback_get(model, fallback_type) is None:
+    @staticmethod
+    def _write(api: AdminClient, model: str, fallback_type: str, targets: list[str]) -> None:
+        for attempt in range(1, _VERIFY_ATTEMPTS + 1):
+            try:
+                api.fallback_set(model, fallback_type, targets)
+            except LiteLLMAdminError as exc:
+                # A model created a moment ago may not be in this pod's router yet (404/400): retry briefly.
+                not_loaded_yet = exc.status in (400, 404) and (
+                    exc.mentions("not found in router") or exc.mentions("invalid fallback models"))
+                if attempt == _VERIFY_ATTEMPTS or not not_loaded_yet:
+                    raise
+            else:
+                if api.fallback_get(model, fallback_type) == targets:
                     return
-                time.sleep(api.policy.backoff_factor * attempt)  # another writer put it back from a stale read
-            raise api.error("DELETE", f"/fallback/{model}", None, f"the {fallback_type} fallback of {model!r} came "
-                            f"back after {_VERIFY_ATTEMPTS} deletes", hint="something else writes the proxy's "
-                            "fallbacks at the same time; stop it and run `pulumi destroy`/`up` again")
+                log.warning("fallback %s: another writer undid the rule; writing it again (attempt %d/%d)",
+                            fallback_id(model, fallback_type), attempt + 1, _VERIFY_ATTEMPTS)
+            time.sleep(api.policy.backoff_factor * attempt)
+        raise api.error("POST", "/fallback", None,
+                        f"the {fallback_type} fallback of {model!r} did not hold after {_VERIFY_ATTEMPTS} writes",
+                        hint="something else (the admin UI, another stack) writes the proxy's fallbacks at the "
+                             "same time; stop it and run `pulumi up` again")
 
 
 class Fallback(LiteLLMResource, module="litellm", name="Fallback"):

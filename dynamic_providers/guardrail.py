@@ -19,11 +19,10 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CreateResult
+from pulumi.dynamic import CheckFailure
 
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMProvider, LiteLLMResource, \
-    create_confirmed
+from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
 from litemaas_common.litellm_vocabulary import GUARDRAIL_MODES as MODES
 
 GUARDRAIL_FIELDS = (
@@ -37,6 +36,7 @@ GUARDRAIL_FIELDS = (
     Field("guardrail_id", "str", computed=True),
 )
 _OWN_PARAMS = frozenset({"guardrail", "mode", "default_on", "api_base", "api_key"})
+_PARAMS_SECTION = "litellm_params"
 
 
 def _shaped(theirs: Any, ours: Any) -> Any:
@@ -55,6 +55,10 @@ class GuardrailProvider(ObjectProvider):
     fields = GUARDRAIL_FIELDS
     id_field = "guardrail_id"
     generates_id = False
+    server_assigns_id = True  # a client guardrail_id is ignored
+    identity_field = "guardrail_name"  # unique on the server: finds a guardrail whose create answer was lost
+    body_sections = {_PARAMS_SECTION: ("provider", "mode", "default_on", "api_base", "api_key")}
+    spread_fields = {"params": _PARAMS_SECTION}  # the provider's other litellm_params
     taken_hint = ("a guardrail named {id!r} exists already: import it by its id (`/v2/guardrails/list`), "
                   "or choose another name")
 
@@ -64,24 +68,21 @@ class GuardrailProvider(ObjectProvider):
             failures.append(CheckFailure("params", f"params must not hold {', '.join(own)}: use the resource's own "
                                          "inputs (api_key is a secret)"))
 
-    def replacements(self, olds, news):
-        return LiteLLMProvider.replacements(self, olds, news)  # the id is the server's: never an input
-
     def delete_before_replace(self, olds, news):
         return olds.get("guardrail_name") == news.get("guardrail_name")  # the name is unique on the server
 
     # calls -------------------------------------------------------------------------------------------
-    def guardrail_body(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        params = {**(props.get("params") or {}), "guardrail": props["provider"], "mode": props["mode"]}
-        params.update({name: props[name] for name in ("default_on", "api_base", "api_key")
-                       if props.get(name) is not None})
-        return {"guardrail_name": props["guardrail_name"], "litellm_params": params}
+    def send_create(self, api, body):
+        return api.guardrail_new(body)
+
+    def locate(self, api, props):
+        return api.guardrail_named(props["guardrail_name"])
 
     def fetch(self, api, object_id):
         return api.guardrail_get(object_id)
 
     def update_body(self, olds, news, changed):
-        return self.guardrail_body(news)  # PUT replaces: always the whole desired guardrail
+        return self.create_body(news)  # PUT replaces: always the whole desired guardrail
 
     def send_update(self, api, object_id, body):
         return api.guardrail_put(object_id, body)
@@ -90,11 +91,10 @@ class GuardrailProvider(ObjectProvider):
         return api.guardrail_delete(object_id)
 
     def server_values(self, found):
-        params = dict(found.get("litellm_params") or {})
-        return {"guardrail_name": found.get("guardrail_name"), "provider": params.get("guardrail"),
-                "mode": params.get("mode"), "default_on": params.get("default_on") or None,
-                "api_base": params.get("api_base"),
-                "params": {k: v for k, v in params.items() if k not in _OWN_PARAMS and v is not None}}
+        values = super().server_values(found)
+        values["default_on"] = values.get("default_on") or None  # LiteLLM answers false for unset
+        values.pop("api_key", None)  # shown masked: never the program's value
+        return values
 
     def refreshed(self, object_id, props, found):
         ours = props.get("params")
@@ -102,22 +102,8 @@ class GuardrailProvider(ObjectProvider):
             found = {**found, "litellm_params": _shaped(found["litellm_params"], {**ours, **{k: 1 for k in _OWN_PARAMS}})}
         return super().refreshed(object_id, props, found)
 
-    def create(self, props):
-        props = self.normalised(props)
-        name, body = props["guardrail_name"], self.guardrail_body(props)
-        with self.client(props) as api:
-            def reconcile(found, exc):
-                api.guardrail_put(found["guardrail_id"], body)  # our lost create, or half of it: make it ours
-                return found
-
-            answer = create_confirmed(
-                api, f"guardrail {name}", lambda: api.guardrail_new(body), lambda: api.guardrail_named(name),
-                reconcile=reconcile, refuse=lambda exc, attempt: self._refusal(api, name, exc, attempt, False))
-        # The answer holds the api key in clear: only its id is kept.
-        return CreateResult(answer["guardrail_id"], {**self.stored(props), "guardrail_id": answer["guardrail_id"]})
-
     def computed_outputs(self, found):
-        return {}  # never copy an answer: it may hold the api key in clear
+        return {}  # never copy an answer: the create answer holds the api key in clear; only its id is kept
 
 
 class Guardrail(LiteLLMResource, module="litellm", name="Guardrail"):

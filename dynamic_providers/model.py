@@ -12,23 +12,17 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from typing import Any, Mapping, Optional
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure
 
-from dynamic_providers.admin_client import (
-    CONNECTION_FIELDS,
-    AdminClient,
-    LiteLLMAdminError,
-)
+from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
+from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import (
     AdminConnection,
     Field,
-    LiteLLMProvider,
     LiteLLMResource,
-    create_confirmed,
     declared,
     is_unknown,
     owner_of,
@@ -50,6 +44,7 @@ DEFAULT_FALSE_FLAGS = frozenset({"use_in_pass_through", "use_litellm_proxy", "me
 _MODEL_INFO_PRICING = ("input_cost_per_token", "output_cost_per_token", "input_cost_per_second",
                        "output_cost_per_second")
 _ABSENT = object()
+_PARAMS = "litellm_params"
 # The longest a whole provider process (one pulumi operation) waits for an empty router to load models.
 ROUTER_LOAD_WAIT = 240.0
 _SECRET_WORDS = ("secret", "password", "api_key", "apikey", "token", "credential", "private_key", "access_key")
@@ -72,11 +67,6 @@ MODEL_FIELDS = (
 )
 
 
-def _deterministic(exc: LiteLLMAdminError) -> bool:
-    """An answer that settles the outcome: a 4xx other than 429, or a 5xx naming a server setting."""
-    return exc.settled
-
-
 def is_null_clearable(param: str) -> bool:
     return "cost_per" in param or param in _NULL_CLEARABLE_EXTRA
 
@@ -90,21 +80,16 @@ def _masked(value: Any) -> bool:
     return isinstance(value, str) and "****" in value
 
 
-def litellm_params(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The full desired litellm_params (sent whole on every write: PATCH resets omitted flags)."""
-    params: dict[str, Any] = {"model": props["model"]}
-    for name in FIRST_CLASS_PARAMS:
-        if props.get(name) is not None:
-            params[name] = props[name]
-    params.update(props.get("extra_params") or {})
-    return params
-
-
-class ModelProvider(LiteLLMProvider):
+class ModelProvider(ObjectProvider):
     """CRUD for `litellm:Model` against the LiteLLM admin API. Stateless; pickled by reference."""
 
+    kind = "model"
     fields = MODEL_FIELDS
-    internal_inputs = ("model_id_fixed",)
+    id_field = "model_id"
+    identity_field = "model_name"  # a model found after a lost answer is ours when its name matches
+    identity_conflict = "{kind} id {id} already exists as {theirs!r}"
+    body_sections = {_PARAMS: ("model", *FIRST_CLASS_PARAMS)}
+    spread_fields = {"extra_params": _PARAMS}
 
     # check -----------------------------------------------------------------------------------------
     def check_resource(self, olds, inputs, failures):
@@ -134,11 +119,8 @@ class ModelProvider(LiteLLMProvider):
                     failures.append(CheckFailure("model_info", "model_info.id is the model id; use the model_id input"))
         if failures:
             return
-        self._settle_model_id(olds, inputs)
-
-    def _settle_model_id(self, olds: dict[str, Any], inputs: dict[str, Any]) -> None:
-        """A fixed id from the program wins; else keep the generated id unless a replacement is due."""
-        settle_id(olds, inputs, "model_id", lambda: str(uuid.uuid4()), keep=not self._removals(olds, inputs))
+        # A fixed id from the program wins; else keep the generated id unless a replacement is due.
+        settle_id(olds, inputs, "model_id", self.new_id, keep=not self._removals(olds, inputs))
 
     # diff ------------------------------------------------------------------------------------------
     @staticmethod
@@ -152,62 +134,80 @@ class ModelProvider(LiteLLMProvider):
         if isinstance(new_extra, dict) and any(k not in new_extra and not is_null_clearable(k) for k in old_extra):
             removed.append("extra_params")
         old_info, new_info = olds.get("model_info") or {}, news.get("model_info")
-        # access_groups (set by the catalog from accessGroups[]) is cleared in place by sending [] (see update)
+        # access_groups (set by the catalog from accessGroups[]) is cleared in place by sending [] (see update_body)
         if isinstance(new_info, dict) and any(k not in new_info and k != "access_groups" for k in old_info):
             removed.append("model_info")
         return removed
 
     def replacements(self, olds, news):
-        replaces = self._removals(olds, news)
-        if not same(olds.get("model_id"), news.get("model_id")):
-            replaces.append("model_id")
-        return replaces
+        return self._removals(olds, news) + super().replacements(olds, news)  # and a new model_id
 
     def delete_before_replace(self, olds, news):
         # The replacement reuses the same (fixed) model id: the old one has to go first.
         return same(olds.get("model_id"), news.get("model_id"))
 
-    # create ----------------------------------------------------------------------------------------
-    def create(self, props):
-        props = self.normalised(props)
-        model_id = props["model_id"]
-        body = {
-            "model_name": props["model_name"],
-            "litellm_params": litellm_params(props),
-            "model_info": {**(props.get("model_info") or {}), "id": model_id},
-        }
-        with self.client(props, props.get("api_key")) as api:
-            self._create(api, model_id, body)
-        return CreateResult(model_id, self._outputs(props, model_id))
+    # bodies: litellm_params sent whole on every write (PATCH resets omitted flags) ------------------
+    def create_body(self, props):
+        body = super().create_body({k: v for k, v in props.items() if k != "model_id"})
+        body["model_info"] = {**(props.get("model_info") or {}), "id": props["model_id"]}
+        return body
 
-    def _create(self, api: AdminClient, model_id: str, body: dict[str, Any]) -> None:
-        def send() -> None:
-            try:
-                api.model_new(body)
-            except LiteLLMAdminError as exc:
-                if exc.status == 500 and exc.mentions("saved to the database"):
-                    log.warning("LiteLLM saved model %s but this pod has not loaded it yet: %s", model_id, exc.message)
-                    return
-                raise
+    def update_body(self, olds, news, changed):
+        body = super().create_body({k: v for k, v in news.items() if k != "model_id"})
+        params = body[_PARAMS]
+        for name in FIRST_CLASS_PARAMS:
+            if is_null_clearable(name) and olds.get(name) is not None and news.get(name) is None:
+                params[name] = None  # explicit null deletes pricing
+        for key in (olds.get("extra_params") or {}):
+            if key not in params and is_null_clearable(key):
+                params[key] = None
+        body["model_info"] = dict(news.get("model_info") or {})
+        if (olds.get("model_info") or {}).get("access_groups") and "access_groups" not in body["model_info"]:
+            body["model_info"]["access_groups"] = []  # left its last group: PATCH merges model_info, so say it
+        return body
 
-        def reconcile(found: dict[str, Any], exc: LiteLLMAdminError) -> None:
-            if found.get("model_name") != body["model_name"]:
-                raise api.error("POST", "/model/new", exc.status,
-                                f"model id {model_id} already exists as {found.get('model_name')!r}",
-                                hint="choose another id, or delete that model") from None
-            api.model_update(model_id, {k: v for k, v in body.items() if k != "model_info"} |
-                             {"model_info": {k: v for k, v in body["model_info"].items() if k != "id"}})
+    # calls -----------------------------------------------------------------------------------------
+    def send_create(self, api, body):
+        try:
+            return api.model_new(body)
+        except LiteLLMAdminError as exc:
+            if exc.status == 500 and exc.mentions("saved to the database"):
+                log.warning("LiteLLM saved model %s but this pod has not loaded it yet: %s", body["model_info"]["id"],
+                            exc.message)
+                return None
+            raise
 
+    def settled(self, exc):
         # Validation, auth, STORE_MODEL_IN_DB off, no database: trying again won't help. LiteLLM's generic "failed
         # to add model" may hide a commit: look before trying again.
-        create_confirmed(api, f"model {model_id}", send, lambda: self._confirm(api, model_id), reconcile=reconcile,
-                         settled=lambda exc: _deterministic(exc) and not exc.mentions("failed to add model"))
+        return exc.settled and not exc.mentions("failed to add model")
 
-    def _confirm(self, api: AdminClient, model_id: str) -> Optional[dict[str, Any]]:
-        """After an answer that leaves the outcome open: is the model there (DB-backed v2 read first)?"""
-        return self._locate(api, model_id, router_first=False)
+    def send_update(self, api, object_id, body):
+        try:
+            return api.model_update(object_id, body)
+        except LiteLLMAdminError as exc:
+            if exc.status == 500 and exc.mentions("saved to the database"):
+                log.warning("LiteLLM saved the update of model %s; this pod reloads it later", object_id)
+                return None
+            raise
 
-    def _locate(self, api: AdminClient, model_id: str, *, router_first: bool) -> Optional[dict[str, Any]]:
+    def send_delete(self, api, object_id, props):
+        self._refuse_while_tenants_use(api, object_id, props.get("model_name"))
+        return api.model_delete(object_id)  # already gone is fine
+
+    # lookups: the serving router and the database ---------------------------------------------------
+    def lookups(self, api, object_id, purpose):
+        """A read asks the router that serves the model first; a create's confirmation the database (DB-backed v2)."""
+        router, database = (lambda: api.model_in_router(object_id)), (lambda: api.model_in_database(object_id))
+        return (router, database) if purpose == "read" else (database, router)
+
+    def fetch(self, api, object_id):
+        return self._locate(api, object_id, "read")
+
+    def locate(self, api, props):
+        return self._locate(api, props["model_id"], "confirm")
+
+    def _locate(self, api: AdminClient, model_id: str, purpose: str) -> Optional[dict[str, Any]]:
         """The model, or None once LiteLLM says authoritatively that it does not exist.
 
         Both info endpoints missing is final only when the answering router holds models: an empty
@@ -217,13 +217,13 @@ class ModelProvider(LiteLLMProvider):
         it, an empty router means no models. A wrong "absent" in a create is harmless: the retry reuses
         the same id, so it can never make a second model.
         """
-        found = self._find(api, model_id, router_first=router_first)
+        found = self.first_found(api, model_id, purpose)
         if found is not None or self._router_has_models(api):
             return found
 
         def probe() -> Any:
             loaded = self._router_has_models(api)  # first: a miss after a loaded router is final
-            again = self._find(api, model_id, router_first=router_first)
+            again = self.first_found(api, model_id, purpose)
             if again is not None:
                 return again
             return _ABSENT if loaded else None
@@ -243,28 +243,8 @@ class ModelProvider(LiteLLMProvider):
     def _router_has_models(api: AdminClient) -> bool:
         return api.router_model_count() > 0
 
-    @staticmethod
-    def _find(api: AdminClient, model_id: str, *, router_first: bool) -> Optional[dict[str, Any]]:
-        """The model from /model/info (router) or /v2/model/info (DB fallback); None when both miss."""
-        first, second = ((api.model_in_router, api.model_in_database) if router_first
-                         else (api.model_in_database, api.model_in_router))
-        found = first(model_id)
-        return found if found is not None else second(model_id)
-
     # read ------------------------------------------------------------------------------------------
-    def read(self, id_, props):
-        props = self.normalised(props)
-        with self.client(props, props.get("api_key")) as api:
-            found = self._locate(api, id_, router_first=True)
-        if found is None:
-            return ReadResult("", {})  # gone: refresh drops it from the stack
-        outs = self._refreshed(id_, props, found)
-        return ReadResult(id_, outs, inputs={k: v for k, v in outs.items() if k in self._input_keys()})
-
-    def _input_keys(self) -> set[str]:
-        return set(self.input_names) | set(CONNECTION_FIELDS)
-
-    def _refreshed(self, model_id: str, props: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+    def refreshed(self, model_id, props, found):
         """Stored inputs with the declared fields replaced by what the server holds (import: all of them)."""
         importing = not props.get("model_name")
         params = found.get("litellm_params") or {}
@@ -310,44 +290,6 @@ class ModelProvider(LiteLLMProvider):
                 del outs[name]  # unset is not stored
         return outs
 
-    # update ----------------------------------------------------------------------------------------
-    def update(self, id_, olds, news):
-        olds, news = self.normalised(olds), self.normalised(news)
-        outs = self._outputs(news, id_)
-        if not [n for n in self.changed_fields(olds, news) if n not in self.internal_inputs]:
-            return UpdateResult(outs)  # only the connection (or bookkeeping) changed: nothing to send
-        params = litellm_params(news)
-        for name in FIRST_CLASS_PARAMS:
-            if is_null_clearable(name) and olds.get(name) is not None and news.get(name) is None:
-                params[name] = None  # explicit null deletes pricing
-        for key in (olds.get("extra_params") or {}):
-            if key not in params and is_null_clearable(key):
-                params[key] = None
-        body = {"model_name": news["model_name"], "litellm_params": params,
-                "model_info": dict(news.get("model_info") or {})}
-        if (olds.get("model_info") or {}).get("access_groups") and "access_groups" not in body["model_info"]:
-            body["model_info"]["access_groups"] = []  # left its last group: PATCH merges model_info, so say it
-        with self.client(news, news.get("api_key"), olds.get("api_key")) as api:
-            try:
-                api.model_update(id_, body)
-            except LiteLLMAdminError as exc:
-                if exc.status == 500 and exc.mentions("saved to the database"):
-                    log.warning("LiteLLM saved the update of model %s; this pod reloads it later", id_)
-                elif exc.status == 404:
-                    raise api.error("PATCH", f"/model/{id_}/update", 404, exc.message,
-                                    hint="the model was deleted outside Pulumi; run `pulumi refresh`, then "
-                                         "`pulumi up` to create it again") from None
-                else:
-                    raise
-        return UpdateResult(outs)
-
-    # delete ----------------------------------------------------------------------------------------
-    def delete(self, id_, props):
-        props = self.normalised(props)
-        with self.client(props) as api:
-            self._refuse_while_tenants_use(api, id_, props.get("model_name"))
-            api.model_delete(id_)  # already gone is fine
-
     @staticmethod
     def _refuse_while_tenants_use(api, model_id: str, name: Optional[str]) -> None:
         """A platform stack never deletes the last deployment of a model that keys or teams of other stacks (tenant
@@ -367,9 +309,6 @@ class ModelProvider(LiteLLMProvider):
             raise api.error("POST", "/model/delete", 409, f"model {name!r} was not deleted: tenant stacks still use "
                             f"it: {held}",
                             hint="remove it from those stacks (or `pulumi destroy` them) first, then run this again")
-
-    def _outputs(self, props: Mapping[str, Any], model_id: str) -> dict[str, Any]:
-        return {**self.stored(props), "model_id": model_id}
 
 
 class Model(LiteLLMResource, module="litellm", name="Model"):

@@ -9,13 +9,29 @@ A kind subclasses `ObjectProvider`, declares `fields`, `id_field` and the four t
 - update: only the changed fields are sent; a change of a `replaces` field or of the id replaces the object;
 - delete: an object already gone is no error.
 
+Hooks for kinds that differ, each a declaration or one small method:
+- an id LiteLLM assigns (`server_assigns_id`): the create answer names it, and after a lost answer `locate` finds
+  the object by what the stack does know (its unique name), so it is adopted, never made twice;
+- an id made of inputs (`id_field = None`, `object_id`), e.g. a fallback rule's `<type>:<model>`;
+- nested request bodies (`body_sections`, `spread_fields`): fields sent inside a section such as `litellm_params`,
+  and a dict field whose keys sit beside them; the server's answer is flattened back the same way;
+- reads over several endpoints (`lookups`): the first that knows the object answers, in the order the purpose
+  wants (a read asks the serving router first, a create's confirmation the database first);
+- serialised writes (`write_lock`): every write of this process holds it (a kind stored in one shared row);
+- strategies (`create_strategy`, `update_strategy`): another way to make or change the object, chosen from the
+  inputs (a key adopted instead of issued, a key rotated instead of updated), with the same connection and outputs;
+- a value chosen just before the create (`prepared`), e.g. a key's raw value whose hash is its id, and an object
+  the server knows by another id once it changed (`live_id`, a rotated key's current token).
+
 API: subclasses are pickled by reference; see provider_base.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, Callable, ClassVar, ContextManager, Mapping, Optional, Sequence
 
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
@@ -27,7 +43,10 @@ class ObjectProvider(LiteLLMProvider):
     """The shared CRUD mechanism; see the module docstring."""
 
     kind: ClassVar[str]  # "team", for messages
-    id_field: ClassVar[str]  # the input that is LiteLLM's id (team_id, budget_id, credential_name)
+    # The input that is LiteLLM's id (team_id, budget_id, credential_name); None: `object_id` derives it from inputs.
+    id_field: ClassVar[Optional[str]]
+    # True: LiteLLM chooses the id (a computed `id_field`, named by the create answer); `locate` finds a lost create.
+    server_assigns_id: ClassVar[bool] = False
     # False: the id is a required name the program gives; True: the stack generates one (`new_id`) and keeps it.
     generates_id: ClassVar[bool] = True
     # After a lost answer, a found object is ours when this field matches (None: the id alone proves it).
@@ -38,6 +57,16 @@ class ObjectProvider(LiteLLMProvider):
     # Set: an object with our name before our first try is someone else's; refused with this hint ({id} = the
     # name), never adopted. None: a fixed id that exists is taken over (team).
     taken_hint: ClassVar[Optional[str]] = None
+    # The refusal when a found object's identity is not ours ({kind}, {id}, {label}, {theirs}).
+    identity_conflict: ClassVar[str] = "{kind} id {id} already exists with {label} {theirs!r}"
+    # Sections of the request body: {section: input names sent inside it}; other inputs go at the top level.
+    body_sections: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    # Dict inputs whose keys sit inside a section beside its own fields: {input name: section}.
+    spread_fields: ClassVar[Mapping[str, str]] = {}
+    # Held by every write of this process: for a kind LiteLLM stores read-modify-write in one shared row.
+    write_lock: ClassVar[Optional[threading.Lock]] = None
+    # Writes are upserts of the whole object: a not-found answer to an update names something else (a target).
+    upserts: ClassVar[bool] = False
 
     @property
     def internal_inputs(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -46,13 +75,73 @@ class ObjectProvider(LiteLLMProvider):
     def new_id(self) -> str:
         return str(uuid.uuid4())
 
+    # identity -----------------------------------------------------------------------------------------
+    def object_id(self, props: Mapping[str, Any]) -> str:
+        """The id known before the create (the program's or the generated one)."""
+        return props[self.id_field]
+
+    def identity(self, props: Mapping[str, Any]) -> str:
+        """What names the object before the create: its id, or (server-assigned ids) its unique name."""
+        return props[self.identity_field] if self.server_assigns_id else self.object_id(props)
+
+    def created_id(self, props: Mapping[str, Any], answer: Any) -> str:
+        """The id of a created (or found) object: a server-assigned one from the answer."""
+        return answer[self.id_field] if self.server_assigns_id else self.object_id(props)
+
+    def locate(self, api: AdminClient, props: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+        """The object after an answer that left the create open (None: not there). Server-assigned ids override this:
+        the object is found by its identity."""
+        return self.fetch(api, self.object_id(props))
+
+    def lookups(self, api: AdminClient, object_id: str, purpose: str) -> Sequence[Callable[[], Optional[dict]]]:
+        """The endpoints that may know the object, in the order `purpose` ("read" or "confirm") wants."""
+        return ()
+
+    def first_found(self, api: AdminClient, object_id: str, purpose: str) -> Optional[dict[str, Any]]:
+        """The object from the first of `lookups` that knows it; None when none does."""
+        for lookup in self.lookups(api, object_id, purpose):
+            found = lookup()
+            if found is not None:
+                return found
+        return None
+
+    def label(self, props: Mapping[str, Any]) -> str:
+        """The object in messages."""
+        return f"{self.kind} {self.identity(props)}"
+
+    def live_id(self, id_: str, props: Mapping[str, Any]) -> str:
+        """The id the server knows the object by now (the resource id stays the first one)."""
+        return id_
+
+    def prepared(self, props: dict[str, Any]) -> dict[str, Any]:
+        """The props of one create, with what is chosen just before it (default: nothing)."""
+        return props
+
+    def create_strategy(self, props: Mapping[str, Any]) -> Optional[Callable[[AdminClient, dict], tuple[str, dict]]]:
+        """Another way to create, chosen from the inputs: called with the client and props, returns (id, outputs)."""
+        return None
+
+    def update_strategy(self, olds: Mapping[str, Any], news: Mapping[str, Any]
+                        ) -> Optional[Callable[[AdminClient, str, dict, dict], dict]]:
+        """Another way to update, chosen from the inputs: called with the client, id, olds and news; returns outputs."""
+        return None
+
+    def settled(self, exc: LiteLLMAdminError) -> bool:
+        """A create answer that decides the outcome: raised at once, never confirmed by a lookup."""
+        return exc.settled and not exc.already_exists
+
+    def serialised(self) -> ContextManager[Any]:
+        return self.write_lock if self.write_lock is not None else contextlib.nullcontext()
+
     # calls of the typed admin client ------------------------------------------------------------------
     def send_create(self, api: AdminClient, body: dict[str, Any]) -> Any:
         raise NotImplementedError
 
     def fetch(self, api: AdminClient, object_id: str) -> Optional[dict[str, Any]]:
-        """The object as LiteLLM holds it, or None when it does not exist."""
-        raise NotImplementedError
+        """The object as LiteLLM holds it, or None when it does not exist (default: the first of `lookups`)."""
+        if not self.lookups(api, object_id, "read"):
+            raise NotImplementedError
+        return self.first_found(api, object_id, "read")
 
     def send_update(self, api: AdminClient, object_id: str, body: dict[str, Any]) -> Any:
         raise NotImplementedError
@@ -63,16 +152,45 @@ class ObjectProvider(LiteLLMProvider):
 
     # bodies ---------------------------------------------------------------------------------------------
     def create_body(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        return {f.api: props[f.name] for f in self.input_fields if props.get(f.name) is not None}
+        return self.nested({f.name: props[f.name] for f in self.input_fields if props.get(f.name) is not None})
 
     def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changed: list[str]) -> dict[str, Any]:
         """The changed fields; an explicit null clears a field on the server."""
         specs = {f.name: f for f in self.fields}
-        return {specs[name].api: news.get(name) for name in changed if name in specs}
+        return self.nested({name: news.get(name) for name in changed if name in specs})
+
+    def _section_of(self, name: str) -> Optional[str]:
+        return self.spread_fields.get(name) or next(
+            (section for section, names in self.body_sections.items() if name in names), None)
+
+    def nested(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Input values (by input name) as the request body: sectioned fields inside their section, a spread dict's
+        keys beside them (the section's own fields win)."""
+        specs = {f.name: f for f in self.fields}
+        body: dict[str, Any] = {}
+        for name in sorted(values, key=lambda name: name in self.spread_fields):  # own fields first, in table order
+            section = self._section_of(name)
+            target = body.setdefault(section, {}) if section else body
+            if name in self.spread_fields:
+                for key, value in (values[name] or {}).items():
+                    target.setdefault(key, value)
+            else:
+                target[specs[name].api] = values[name]
+        return body
 
     def server_values(self, found: Mapping[str, Any]) -> dict[str, Any]:
-        """The server's object in input names."""
-        values = {f.name: found.get(f.api) for f in self.input_fields}
+        """The server's object in input names (sections flattened; a spread field takes its section's other keys, unset
+        ones left out)."""
+        values: dict[str, Any] = {}
+        for spec in self.input_fields:
+            section = self._section_of(spec.name)
+            source = (found.get(section) or {}) if section else found
+            if spec.name in self.spread_fields:
+                own = {f.api for f in self.input_fields if f.name not in self.spread_fields
+                       and self._section_of(f.name) == section}
+                values[spec.name] = {k: v for k, v in source.items() if k not in own and v is not None}
+            else:
+                values[spec.name] = source.get(spec.api)
         for name, owned in self.server_owned_keys.items():
             if isinstance(values.get(name), dict):
                 values[name] = {k: v for k, v in values[name].items() if k not in owned}
@@ -85,22 +203,46 @@ class ObjectProvider(LiteLLMProvider):
 
     def replacements(self, olds, news):
         replaces = super().replacements(olds, news)
+        if self.id_field is None or self.server_assigns_id:
+            return replaces  # no id input: the table's `replaces` fields say it all
         if self.id_field not in replaces and olds.get(self.id_field) != news.get(self.id_field):
             replaces.append(self.id_field)
         return replaces
 
     def create(self, props):
         props = self.normalised(props)
-        object_id = props[self.id_field]
-        body = self.create_body(props)
-        fixed = props.get(f"{self.id_field}_fixed", True)
+        strategy = self.create_strategy(props)
+        if strategy is not None:
+            with self.client(props) as api:
+                return CreateResult(*strategy(api, props))
+        props = self.prepared(props)
         with self.client(props) as api:
-            answer = create_confirmed(
-                api, f"{self.kind} {object_id}", lambda: self.send_create(api, body),
-                lambda: self.fetch(api, object_id),
-                reconcile=lambda found, exc: self._reconcile(api, object_id, props, found, exc),
-                refuse=lambda exc, attempt: self._refusal(api, object_id, exc, attempt, bool(fixed)))
-        return CreateResult(object_id, self.outputs(props, answer))
+            answer = self.confirmed_create(api, props)
+        object_id = self.created_id(props, answer)
+        outs = self.outputs(props, answer)
+        if self.server_assigns_id:
+            outs[self.id_field] = object_id
+        return CreateResult(object_id, outs)
+
+    def confirmed_create(self, api: AdminClient, props: Mapping[str, Any]) -> Any:
+        """Create once: an answer that leaves the outcome open is confirmed by `locate` before trying again; returns
+        the answer, or the object found."""
+        body = self.create_body(props)
+        return create_confirmed(
+            api, self.label(props), lambda: self._serialised(self.send_create, api, body),
+            lambda: self.locate(api, props),
+            reconcile=lambda found, exc: self._reconcile(api, self.created_id(props, found), props, found, exc),
+            refuse=lambda exc, attempt: self.refusal(api, props, exc, attempt), settled=self.settled)
+
+    def refusal(self, api: AdminClient, props: Mapping[str, Any], exc: LiteLLMAdminError,
+                attempt: int) -> Optional[Exception]:
+        """A create answer turned into this kind's own error (None: the mechanism goes on)."""
+        fixed = props.get(f"{self.id_field}_fixed", True) if self.id_field and not self.server_assigns_id else False
+        return self._refusal(api, self.identity(props), exc, attempt, bool(fixed))
+
+    def _serialised(self, send: Callable[..., Any], *args: Any) -> Any:
+        with self.serialised():
+            return send(*args)
 
     def _refusal(self, api: AdminClient, object_id: str, exc: LiteLLMAdminError, attempt: int,
                  fixed: bool) -> Optional[Exception]:
@@ -121,20 +263,21 @@ class ObjectProvider(LiteLLMProvider):
         if name is not None and props.get(name) is not None:
             theirs = self.server_values(found).get(name)
             if theirs != props.get(name):
-                raise api.error(exc.method, exc.endpoint, exc.status,
-                                f"{self.kind} id {object_id} already exists with {self.identity_label} {theirs!r}",
+                message = self.identity_conflict.format(kind=self.kind, id=object_id, label=self.identity_label,
+                                                        theirs=theirs)
+                raise api.error(exc.method, exc.endpoint, exc.status, message,
                                 hint=f"choose another id, or delete that {self.kind}") from None
         changed = [f.name for f in self.input_fields if not f.write_only and f.name != self.id_field
                    and declared(props, f.name) and not f.same(self.server_values(found).get(f.name), props.get(f.name))]
         changed += [f.name for f in self.input_fields if f.write_only and props.get(f.name) is not None]
         if changed:
-            self.send_update(api, object_id, self.update_body({}, props, changed))
+            self._serialised(self.send_update, api, object_id, self.update_body({}, props, changed))
         return found
 
     def read(self, id_, props):
         props = self.normalised(props)
         with self.client(props) as api:
-            found = self.fetch(api, id_)
+            found = self.fetch(api, self.live_id(id_, props))
         if found is None:
             return ReadResult("", {})  # gone: refresh drops it from the stack
         outs = self.refreshed(id_, props, found)
@@ -145,7 +288,8 @@ class ObjectProvider(LiteLLMProvider):
         """Stored outputs with the declared fields replaced by the server's values (import: all of them)."""
         importing = not any(props.get(f.name) is not None for f in self.input_fields if f.name != self.id_field)
         outs = self.stored(props)
-        outs[self.id_field] = object_id
+        if self.id_field is not None:
+            outs[self.id_field] = object_id
         if importing and self.generates_id:
             outs[f"{self.id_field}_fixed"] = True
         server = self.server_values(found)
@@ -170,27 +314,46 @@ class ObjectProvider(LiteLLMProvider):
 
     def update(self, id_, olds, news):
         olds, news = self.normalised(olds), self.normalised(news)
-        changed = [n for n in self.changed_fields(olds, news) if n not in self.internal_inputs]
+        strategy = self.update_strategy(olds, news)
+        if strategy is not None:
+            with self.client(news, *self.secret_values(olds)) as api:
+                return UpdateResult(strategy(api, id_, olds, news))
+        changed = self.changes_to_send(olds, news)
         if changed:
             with self.client(news, *self.secret_values(olds)) as api:
-                try:
-                    answer = self.send_update(api, id_, self.update_body(olds, news, changed))
-                except LiteLLMAdminError as exc:
-                    if exc.not_found:
-                        raise api.error(exc.method, exc.endpoint, exc.status, exc.message,
-                                        hint=f"the {self.kind} was deleted outside Pulumi; run `pulumi refresh`, "
-                                             "then `pulumi up` to create it again") from None
-                    raise
+                answer = self.sent_update(api, self.live_id(id_, olds), self.update_body(olds, news, changed), news)
         else:
             answer = None  # only the connection changed: nothing to send
+        return UpdateResult(self.updated_outputs(olds, news, answer))
+
+    def sent_update(self, api: AdminClient, object_id: str, body: dict[str, Any], props: Mapping[str, Any]) -> Any:
+        """`send_update`, serialised; an object gone meanwhile is explained (`vanished_hint`)."""
+        try:
+            return self._serialised(self.send_update, api, object_id, body)
+        except LiteLLMAdminError as exc:
+            if exc.not_found and not self.upserts:
+                raise api.error(exc.method, exc.endpoint, exc.status, exc.message,
+                                hint=self.vanished_hint(props)) from None
+            raise
+
+    def changes_to_send(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return [n for n in self.changed_fields(olds, news) if n not in self.internal_inputs]
+
+    def vanished_hint(self, props: Mapping[str, Any]) -> str:
+        """The way out when an update finds the object gone."""
+        return (f"the {self.kind} was deleted outside Pulumi; run `pulumi refresh`, then `pulumi up` to create it "
+                "again")
+
+    def updated_outputs(self, olds: Mapping[str, Any], news: Mapping[str, Any], answer: Any) -> dict[str, Any]:
+        """Outputs after an update: the new inputs, computed values kept from before unless the answer has new ones."""
         computed = {f.name: olds.get(f.name) for f in self.fields if f.computed}
-        return UpdateResult({**self.outputs(news, None), **{k: v for k, v in computed.items() if v is not None},
-                             **self.computed_outputs(answer)})
+        return {**self.outputs(news, None), **{k: v for k, v in computed.items() if v is not None},
+                **self.computed_outputs(answer)}
 
     def delete(self, id_, props):
         props = self.normalised(props)
         with self.client(props) as api:
-            self.send_delete(api, id_, props)
+            self._serialised(self.send_delete, api, self.live_id(id_, props), props)
 
     def outputs(self, props: Mapping[str, Any], answer: Any) -> dict[str, Any]:
         return {**self.stored(props), **self.computed_outputs(answer)}

@@ -12,7 +12,8 @@ Day 2 (no Enterprise licence needed; `/key/regenerate` is Enterprise-only and ne
 - adoption: `adopt` (by alias) or `token_hash` takes over an existing key with `/key/update`.
 - expiry: `expired` is set on refresh; `renew` extends an expired key by `duration`.
 `check` writes the reason of a rotation or renewal into the inputs (`rotation_due`, `renewal_due`), so
-`pulumi preview` shows it as a changed property.
+`pulumi preview` shows it as a changed property. CRUD is the shared mechanism's (`ObjectProvider`); rotation and
+adoption are its update and create strategies (`key_lifecycle`); the field table is `key_fields`.
 
 API: `VirtualKeyProvider` is pickled by reference into every VirtualKey's state; the module path
 `dynamic_providers.virtual_key` and the class names are stable API. Never rename or move them.
@@ -20,129 +21,51 @@ API: `VirtualKeyProvider` is pickled by reference into every VirtualKey's state;
 
 from __future__ import annotations
 
-import logging
-import re
-import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, DiffResult
 
-from dynamic_providers.admin_client import (
-    CONNECTION_FIELDS,
-    AdminClient,
-    LiteLLMAdminError,
-    hash_key,
+from dynamic_providers.admin_client import hash_key
+from dynamic_providers.key_fields import (  # noqa: F401 - re-exported: the names this module always had
+    BOOKKEEPING_INPUTS,
+    COMPUTED_FIELDS,
+    DAY2_OUTPUTS,
+    KEY_FIELDS,
+    LIFECYCLE_FIELDS,
+    OUTPUT_FIELDS,
+    PROXY_ADMIN,
+    declared_settings,
+    mcp_grant,
+    soft_budget_row,
 )
+from dynamic_providers.key_lifecycle import (  # noqa: F401 - re-exported: the names this module always had
+    ADOPTED_MARKER,
+    DEFAULT_GRACE_PERIOD,
+    METADATA_BACKED,
+    TOKEN_HASH,
+    KeyAdoption,
+    KeyRotation,
+    delete_tokens,
+    is_expired,
+    kept_expiry,
+    new_raw_key,
+    parse_instant,
+    utc_now,
+)
+from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import (
     OWNER_INPUT,
-    OWNER_MARKER,
     AdminConnection,
-    Field,
-    LiteLLMProvider,
     LiteLLMResource,
-    create_confirmed,
     declared,
     owner_of,
     plain,
-    refreshed_inputs,
     same,
     stamped,
 )
 from litemaas_common.durations import parse_litellm_duration
-
-log = logging.getLogger("litemaas.litellm_admin")
-
-KEY_FIELDS = (
-    Field("key_alias", "str", required=True),
-    Field("models", "list"),
-    Field("team_id", "str"),
-    Field("user_id", "str"),
-    Field("max_budget", "number", minimum=0),
-    Field("soft_budget", "number", minimum=0),
-    Field("budget_duration", "str", duration=True),
-    Field("duration", "str", duration=True),
-    Field("tpm_limit", "int", minimum=0),
-    Field("rpm_limit", "int", minimum=0),
-    Field("max_parallel_requests", "int", minimum=1),
-    Field("metadata", "dict"),
-    Field("blocked", "bool"),
-    Field("allowed_routes", "list"),  # e.g. ["/metrics"]: a key that may call nothing else
-    Field("budget_id", "str"),  # a litellm:Budget whose limits apply (the key's own limits win where set)
-    # Enterprise-only in 1.108.7 (403 without a licence; the stack config refuses them unless litellmEnterprise).
-    # LiteLLM keeps both inside the key's metadata.
-    Field("tags", "list", unordered=True),
-    Field("guardrails", "list", unordered=True),
-    # MCP servers the key may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
-    Field("mcp_servers", "list"),
-)
-# Day-2 inputs: they steer create/update but are never sent to LiteLLM as such, and changing one alone is no diff.
-LIFECYCLE_FIELDS = (
-    Field("rotation", "str"),
-    Field("rotate_every", "str", duration=True),
-    Field("rotation_grace_period", "str"),
-    Field("renew", "bool"),
-    Field("adopt", "bool"),
-    Field("token_hash", "str"),
-)
-# Written by check(): when the current value was issued, and why the next update rotates or renews.
-BOOKKEEPING_INPUTS = ("issued_at", "rotation_due", "renewal_due", "expired")
-COMPUTED_FIELDS = (
-    Field("key", "str", secret=True, computed=True),  # the raw value; None for an imported or adopted key
-    Field("token", "str", computed=True),  # the current value's hash (the id stays the first one's)
-    Field("key_name", "str", computed=True),
-    Field("expires", "str", computed=True),
-    Field("expired", "bool", computed=True),
-    Field("held_by_user", "bool", computed=True),
-    Field("retired", "list", computed=True),
-)
-OUTPUT_FIELDS = ("key", "token", "key_name", "expires")
-DAY2_OUTPUTS = ("expired", "held_by_user", "retired", "issued_at")
-DEFAULT_GRACE_PERIOD = "24h"
-ADOPTED_MARKER = "litemaas_adopted"  # metadata stamp on an adopted key: a second adoption is refused
-TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
-# Fields LiteLLM keeps inside metadata; never part of the user's declared metadata.
-_METADATA_BACKED = frozenset({"tags", "guardrails", "policies", "prompts", "model_rpm_limit", "model_tpm_limit",
-                              "rpm_limit_type", "tpm_limit_type", "enforced_params", "service_account_id",
-                              "logging", OWNER_MARKER})  # and the owning stack's stamp
-_PROXY_ADMIN = "default_user_id"
-
-
-def kept_expiry(stored: Optional[str], served: Optional[str]) -> Optional[str]:
-    """The stored `expires` while it names the instant LiteLLM serves, else the served one.
-
-    `/key/generate` answers microseconds and `Z`, `/key/info` the database's milliseconds and `+00:00`: without
-    this, the first refresh after every create would report a changed `expires`.
-    """
-    if not stored or not served:
-        return served
-    try:
-        apart = abs(datetime.fromisoformat(stored.replace("Z", "+00:00")) -
-                    datetime.fromisoformat(served.replace("Z", "+00:00")))
-    except (TypeError, ValueError):
-        return served
-    return stored if apart < timedelta(milliseconds=1) else served
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def parse_instant(value: Any) -> Optional[datetime]:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def is_expired(expires: Any, now: Optional[datetime] = None) -> bool:
-    moment = parse_instant(expires)
-    return moment is not None and moment <= (now or utc_now())
-
 
 def grace_seconds(value: Optional[str]) -> int:
     """`rotation_grace_period` in seconds: a LiteLLM duration, or `0` (revoke the old value at once)."""
@@ -170,40 +93,13 @@ def rotation_reason(olds: Mapping[str, Any], inputs: Mapping[str, Any], now: dat
     return None
 
 
-_SETTINGS = ("team_id", "user_id", "max_budget", "soft_budget", "budget_duration", "duration", "tpm_limit",
-             "rpm_limit", "max_parallel_requests", "allowed_routes", "budget_id", "tags", "guardrails")
-
-
-def _declared_settings(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Owner, budget, lifetime, limits and MCP grant as declared (unset ones are left to LiteLLM)."""
-    settings = {name: props[name] for name in _SETTINGS if props.get(name) is not None}
-    if props.get("mcp_servers"):
-        settings["object_permission"] = _mcp_grant(props["mcp_servers"])
-    return settings
-
-
-def _mcp_grant(server_ids: Any) -> dict[str, Any]:
-    """LiteLLM takes a key's MCP servers inside `object_permission` (merged there: other grants are kept)."""
-    return {"mcp_servers": list(server_ids or [])}
-
-
-def _soft_budget_row(row: Any) -> bool:
-    """The budget row LiteLLM makes for a key's own `soft_budget`: a soft budget and no other limit. (A Budget of
-    the stack holding only a soft budget looks the same; an import then leaves its budget_id out.)"""
-    return isinstance(row, dict) and row.get("soft_budget") is not None and all(
-        row.get(name) is None for name in ("max_budget", "budget_duration", "tpm_limit", "rpm_limit",
-                                           "max_parallel_requests"))
-
-
-def new_raw_key() -> str:
-    """A LiteLLM-style virtual key with 256 bits of randomness."""
-    return "sk-" + secrets.token_urlsafe(32)
-
-
-class VirtualKeyProvider(LiteLLMProvider):
+class VirtualKeyProvider(ObjectProvider):
     """CRUD for `litellm:VirtualKey` against the LiteLLM admin API. Stateless; pickled by reference."""
 
+    kind = "key"
     fields = KEY_FIELDS + LIFECYCLE_FIELDS + COMPUTED_FIELDS
+    id_field = None  # the first value's token hash
+    generates_id = False
     internal_inputs = BOOKKEEPING_INPUTS
     marks_owner = True
 
@@ -254,110 +150,25 @@ class VirtualKeyProvider(LiteLLMProvider):
             inputs["renewal_due"] = (f"expired (refresh saw it past its expiry); renew extends it by "
                                      f"{inputs.get('duration') or 'removing the expiry (no duration)'}")
 
-    # create ----------------------------------------------------------------------------------------
-    def create(self, props):
-        props = self.normalised(props)
-        if props.get("adopt") or props.get("token_hash"):
-            return self._adopt(props)
-        raw = new_raw_key()
-        with self.client(props, raw) as api:
-            created = self._generate(api, self._generate_body(props, raw), raw)
-        token = created.get("token_id") or created.get("token") or hash_key(raw)
-        outs = self._outputs(props, key=created.get("key") or raw, token=token,
-                             key_name=created.get("key_name"), expires=created.get("expires"))
-        return CreateResult(token, outs)
+    # identity: the raw value is chosen here, so a key found by its alias after a lost answer is proven ours ------
+    def prepared(self, props):
+        return {**props, "key": new_raw_key()}
 
-    @staticmethod
-    def _generate_body(props: Mapping[str, Any], raw: str) -> dict[str, Any]:
-        body: dict[str, Any] = {"key": raw, "key_alias": props["key_alias"], "models": list(props.get("models") or []),
-                                "metadata": stamped(props.get("metadata"), props)}
-        body.update(_declared_settings(props))
-        if props.get("blocked"):
-            body["blocked"] = True
-        return body
+    def object_id(self, props):
+        return hash_key(props["key"])
 
-    def _adopt(self, props: dict[str, Any]) -> CreateResult:
-        """Take over an existing key: declared fields via `/key/update`, nothing created, the value stays the user's."""
-        alias, token_hash = props["key_alias"], props.get("token_hash")
-        with self.client(props) as api:
-            found = self._adoptable(api, alias, token_hash, props.get(OWNER_INPUT))
-            token = found["token"]
-            metadata = {k: v for k, v in (found.get("metadata") or {}).items() if k not in _METADATA_BACKED}
-            metadata.update(props.get("metadata") or {})
-            metadata[ADOPTED_MARKER] = utc_now().isoformat()
-            metadata = stamped(metadata, props)
-            body: dict[str, Any] = {"key": token, "key_alias": alias, "models": list(props.get("models") or []),
-                                    "metadata": metadata, "blocked": bool(props.get("blocked"))}
-            body.update(_declared_settings(props))
-            answer = api.key_update(body)
-        expires = answer.get("expires", found.get("expires")) if isinstance(answer, dict) else found.get("expires")
-        outs = self._outputs(props, key=None, token=token, key_name=found.get("key_name"), expires=expires,
-                             # the stored inputs hold check()'s time: rotateEvery counts from the adoption
-                             held_by_user=True, issued_at=props.get("issued_at"))
-        return CreateResult(token, outs)
+    def label(self, props):
+        return f"key {props['key_alias']!r}"
 
-    @staticmethod
-    def _adoptable(api: AdminClient, alias: str, token_hash: Optional[str], owner: Optional[str]) -> dict[str, Any]:
-        if token_hash:
-            try:
-                found = api.key_info(token_hash)
-            except LiteLLMAdminError as exc:
-                if exc.status != 404:
-                    raise
-                found = {}
-            if not found or found.get("status") == "deleted":
-                raise api.error("POST", "/key/update", 404, f"no key with token {token_hash[:12]}… to adopt",
-                                hint="copy `token` from /key/list?return_full_object=true; deleted keys cannot be "
-                                     "adopted") from None
-            found = {**found, "token": token_hash}
-        else:
-            rows = [r for r in api.list_keys(alias=alias) if r.get("key_alias") == alias]
-            if not rows:
-                raise api.error("POST", "/key/update", 404, f"no key with alias {alias!r} to adopt",
-                                hint="check the alias in the LiteLLM UI, set keys[].tokenHash for a key without an "
-                                     "alias, or drop keys[].adopt to issue a new key")
-            if len(rows) > 1:
-                raise api.error("POST", "/key/update", 409, f"{len(rows)} keys share alias {alias!r}",
-                                hint="set keys[].tokenHash to the token of the one to adopt")
-            found = rows[0]
-        theirs = owner_of(found)
-        if theirs and theirs != owner:
-            raise api.error("POST", "/key/update", 409, f"key {alias!r} is owned by stack {theirs}",
-                            hint="a stack never adopts another stack's key: remove keys[].adopt, or manage the key "
-                                 f"in stack {theirs}")
-        stamp = (found.get("metadata") or {}).get(ADOPTED_MARKER)
-        if stamp:
-            raise api.error("POST", "/key/update", 409, f"key {alias!r} was already adopted by a stack on {stamp}",
-                            hint="one stack, one keys[] entry per key: remove the other entry (or, after an "
-                                 f"interrupted adoption, delete metadata.{ADOPTED_MARKER} of the key in the "
-                                 "LiteLLM UI and run `pulumi up` again)")
-        return found
+    def created_id(self, props, answer):
+        return answer.get("token_id") or answer.get("token") or hash_key(props["key"])
 
-    def _generate(self, api: AdminClient, body: dict[str, Any], raw: str) -> dict[str, Any]:
-        alias = body["key_alias"]
+    def live_id(self, id_, props):
+        return props.get("token") or id_  # rotated: the current value's token
 
-        def refuse(exc: LiteLLMAdminError, attempt: int) -> Optional[Exception]:
-            if exc.already_exists and attempt == 1:
-                theirs = next((owner_of(r) for r in api.keys_with_alias(alias) if owner_of(r)), None)
-                if theirs and theirs != body["metadata"].get(OWNER_MARKER):
-                    return api.error("POST", "/key/generate", 409, f"key alias {alias!r} is owned by stack {theirs}",
-                                     hint="key aliases are unique on the gateway: choose another alias here, or "
-                                          f"remove the key from stack {theirs} first")
-                return api.error("POST", "/key/generate", 400, exc.message, error_type=exc.error_type,
-                                 hint=f"a key with alias {alias!r} already exists on the gateway (made outside "
-                                      "this stack, or left by an interrupted run); delete it in the LiteLLM UI "
-                                      "or choose another alias")
-            return None
-
-        # The raw value was chosen here: after a lost answer, the key found by its alias is ours if its hash matches.
-        return create_confirmed(api, f"key {alias!r}", lambda: api.key_generate(body),
-                                lambda: self._find_by_alias(api, alias, raw),
-                                reconcile=lambda mine, exc: {**mine, "key": raw}, refuse=refuse)
-
-    @staticmethod
-    def _find_by_alias(api: AdminClient, alias: str, raw: str) -> Optional[dict[str, Any]]:
+    def locate(self, api, props):
         """Our key with this alias (its token is the hash of our raw value); an alias owned by another key fails."""
-        ours = hash_key(raw)
+        alias, ours = props["key_alias"], hash_key(props["key"])
         rows = api.keys_with_alias(alias)
         for row in rows:
             if row.get("token") == ours:
@@ -367,28 +178,109 @@ class VirtualKeyProvider(LiteLLMProvider):
                             "to another key", hint="delete that key in the LiteLLM UI or choose another alias")
         return None
 
-    # read ------------------------------------------------------------------------------------------
-    def read(self, id_, props):
-        props = self.normalised(props)
-        token = props.get("token") or id_
-        with self.client(props) as api:
-            info = api.absent_as_none(lambda: api.key_info(token))
-        if info is None or info.get("status") == "deleted":
-            return ReadResult("", {})  # deleted keys are archived and still answer /key/info
-        outs = self._refreshed(props, info, token)
-        return ReadResult(id_, outs, inputs=refreshed_inputs(self, props, outs,
-                                                             set(self.input_names) | set(CONNECTION_FIELDS)))
+    def _reconcile(self, api, object_id, props, found, exc):
+        return {**found, "key": props["key"]}  # its hash proves it ours, made whole by the one create call
 
-    def _refreshed(self, props: dict[str, Any], info: dict[str, Any], token: str) -> dict[str, Any]:
+    def refusal(self, api, props, exc, attempt):
+        alias = props["key_alias"]
+        if exc.already_exists and attempt == 1:
+            theirs = next((owner_of(r) for r in api.keys_with_alias(alias) if owner_of(r)), None)
+            if theirs and theirs != props.get(OWNER_INPUT):
+                return api.error("POST", "/key/generate", 409, f"key alias {alias!r} is owned by stack {theirs}",
+                                 hint="key aliases are unique on the gateway: choose another alias here, or "
+                                      f"remove the key from stack {theirs} first")
+            return api.error("POST", "/key/generate", 400, exc.message, error_type=exc.error_type,
+                             hint=f"a key with alias {alias!r} already exists on the gateway (made outside "
+                                  "this stack, or left by an interrupted run); delete it in the LiteLLM UI "
+                                  "or choose another alias")
+        return None
+
+    # strategies: adoption instead of a create, rotation instead of an update -------------------------------
+    def create_strategy(self, props):
+        return KeyAdoption(self) if props.get("adopt") or props.get("token_hash") else None
+
+    def update_strategy(self, olds, news):
+        return KeyRotation(self, grace_seconds(news.get("rotation_grace_period"))) if news.get("rotation_due") else None
+
+    # calls -------------------------------------------------------------------------------------------
+    def create_body(self, props):
+        body: dict[str, Any] = {"key": props["key"], "key_alias": props["key_alias"],
+                                "models": list(props.get("models") or []),
+                                "metadata": stamped(props.get("metadata"), props)}
+        body.update(declared_settings(props))
+        if props.get("blocked"):
+            body["blocked"] = True
+        return body
+
+    def send_create(self, api, body):
+        return api.key_generate(body)
+
+    def fetch(self, api, object_id):
+        info = api.absent_as_none(lambda: api.key_info(object_id))
+        return None if info is None or info.get("status") == "deleted" else info  # deleted keys are archived
+
+    def changes_to_send(self, olds, news):
+        changed = self.changed_fields(olds, news)
+        if news.get("renewal_due") and "duration" not in changed:
+            changed.append("duration")  # /key/update with a duration sets expires = now + duration
+        return changed
+
+    def update_body(self, olds, news, changed):
+        body: dict[str, Any] = {}
+        for name in changed:
+            value = news.get(name)
+            if name == "models":
+                value = list(value or [])
+            elif name == "metadata":
+                value = stamped(value, olds if olds.get(OWNER_INPUT) else news)
+                if olds.get("held_by_user"):  # an adopted key stays marked, so no second stack adopts it
+                    value.setdefault(ADOPTED_MARKER, olds.get("issued_at") or "yes")
+            elif name == "blocked":
+                value = bool(value)
+            elif name == "mcp_servers":
+                body["object_permission"] = mcp_grant(value)
+                continue
+            body[name] = value  # an explicit null clears the field on the server
+        return body
+
+    def send_update(self, api, object_id, body):
+        return api.key_update({"key": object_id, **body})
+
+    def vanished_hint(self, props):
+        return (f"key {props.get('key_alias')!r} no longer exists (deleted by hand, or with its team); run "
+                "`pulumi refresh`, then `pulumi up` to issue a new one")
+
+    def send_delete(self, api, object_id, props):
+        api.key_delete(object_id)  # already gone is fine (also after its team was deleted)
+        # Old values still in their grace period go with the key.
+        delete_tokens(api, [r["token"] for r in props.get("retired") or [] if r.get("token")])
+        return True
+
+    # outputs -----------------------------------------------------------------------------------------
+    def outputs(self, props, answer):
+        return self.key_outputs(props, key=answer.get("key") or props["key"], token=self.created_id(props, answer),
+                                key_name=answer.get("key_name"), expires=answer.get("expires"))
+
+    def updated_outputs(self, olds, news, answer):
+        carried = {name: olds.get(name) for name in OUTPUT_FIELDS + DAY2_OUTPUTS}
+        if isinstance(answer, dict):
+            carried["expires"] = answer.get("expires", carried["expires"])
+            carried["key_name"] = answer.get("key_name") or carried["key_name"]
+        if self.changes_to_send(olds, news):  # sent: the expiry may have moved
+            carried["expired"] = True if is_expired(carried["expires"]) else None
+        return self.key_outputs(news, **carried)
+
+    def refreshed(self, object_id, props, found):
+        info, token = found, self.live_id(object_id, props)
         importing = not props.get("key_alias")
         outs = self.stored(props)
         server = dict(info)
         server["soft_budget"] = (info.get("litellm_budget_table") or {}).get("soft_budget")
-        if importing and _soft_budget_row(info.get("litellm_budget_table")):
+        if importing and soft_budget_row(info.get("litellm_budget_table")):
             server["budget_id"] = None  # LiteLLM's own row holding the key's soft budget, not a litellm:Budget
         for name in ("tags", "guardrails"):  # sent top-level, kept in metadata
             server[name] = (info.get("metadata") or {}).get(name) or info.get(name)
-        if server.get("user_id") == _PROXY_ADMIN:
+        if server.get("user_id") == PROXY_ADMIN:
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made
         for spec in KEY_FIELDS:
             name = spec.name
@@ -404,7 +296,7 @@ class VirtualKeyProvider(LiteLLMProvider):
         theirs_models = list(server.get("models") or [])
         if importing or sorted(theirs_models) != sorted(props.get("models") or []):
             outs["models"] = theirs_models
-        metadata = {k: v for k, v in (server.get("metadata") or {}).items() if k not in _METADATA_BACKED}
+        metadata = {k: v for k, v in (server.get("metadata") or {}).items() if k not in METADATA_BACKED}
         if importing:
             outs["metadata"] = metadata
         else:
@@ -429,103 +321,7 @@ class VirtualKeyProvider(LiteLLMProvider):
         # state after every key (the engine writes a checkpoint for each resource whose stored inputs differ).
         return {k: v for k, v in outs.items() if v is not None and v != {} and v != []}
 
-    # update ----------------------------------------------------------------------------------------
-    def update(self, id_, olds, news):
-        olds, news = self.normalised(olds), self.normalised(news)
-        if news.get("rotation_due"):
-            return UpdateResult(self._rotate(id_, olds, news))
-        changed = self.changed_fields(olds, news)
-        if news.get("renewal_due") and "duration" not in changed:
-            changed.append("duration")  # /key/update with a duration sets expires = now + duration
-        token = olds.get("token") or id_
-        carried = {name: olds.get(name) for name in OUTPUT_FIELDS + DAY2_OUTPUTS}
-        if not changed:
-            return UpdateResult(self._outputs(news, **carried))  # connection only: nothing to send
-        body: dict[str, Any] = {"key": token}
-        for name in changed:
-            value = news.get(name)
-            if name == "models":
-                value = list(value or [])
-            elif name == "metadata":
-                value = stamped(value, olds if olds.get(OWNER_INPUT) else news)
-                if olds.get("held_by_user"):  # an adopted key stays marked, so no second stack adopts it
-                    value.setdefault(ADOPTED_MARKER, olds.get("issued_at") or "yes")
-            elif name == "blocked":
-                value = bool(value)
-            elif name == "mcp_servers":
-                body["object_permission"] = _mcp_grant(value)
-                continue
-            body[name] = value  # an explicit null clears the field on the server
-        with self.client(news, olds.get("key")) as api:
-            answer = self._update_existing(api, body, news.get("key_alias"))
-        if isinstance(answer, dict):
-            carried["expires"] = answer.get("expires", carried["expires"])
-            carried["key_name"] = answer.get("key_name") or carried["key_name"]
-        carried["expired"] = True if is_expired(carried["expires"]) else None
-        return UpdateResult(self._outputs(news, **carried))
-
-    def _rotate(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        """A new value under the same alias; the old key renamed, expiring after the grace period (0: deleted)."""
-        old_token = olds.get("token") or id_
-        grace = grace_seconds(news.get("rotation_grace_period"))
-        now = utc_now()
-        retired_alias = f"{news['key_alias']}.rotated-{now:%Y%m%dt%H%M%S}"
-        raw = new_raw_key()
-        with self.client(news, olds.get("key"), raw) as api:
-            try:
-                spend = float(api.key_info(old_token).get("spend") or 0)
-            except LiteLLMAdminError as exc:
-                if exc.status != 404:
-                    raise
-                spend = 0.0  # deleted by hand: the rotation issues the new value all the same
-            # The alias is unique: free it first. An interrupted rotation leaves the old key renamed and still
-            # valid until its grace ends; the next `up` rotates again.
-            rename: dict[str, Any] = {"key": old_token, "key_alias": retired_alias}
-            if grace:
-                rename["duration"] = f"{grace}s"
-            self._update_existing(api, rename, news["key_alias"])
-            created = self._generate(api, self._generate_body(news, raw), raw)
-            token = created.get("token_id") or created.get("token") or hash_key(raw)
-            if spend > 0:  # the budget keeps counting from where the old value left it
-                api.key_update({"key": token, "spend": spend})
-            retired = [r for r in olds.get("retired") or [] if not is_expired(r.get("expires"), now)]
-            expired_retired = [r["token"] for r in olds.get("retired") or [] if is_expired(r.get("expires"), now)]
-            if grace:
-                retired.append({"token": old_token, "key_alias": retired_alias,
-                                "expires": (now + timedelta(seconds=grace)).isoformat()})
-            else:
-                expired_retired.append(old_token)
-            if expired_retired:
-                self._delete_tokens(api, expired_retired)
-        log.info("key %r rotated: %s", news["key_alias"], news["rotation_due"])
-        return self._outputs(news, key=raw, token=token, key_name=created.get("key_name"),
-                             expires=created.get("expires"), expired=False, held_by_user=False, retired=retired)
-
-    @staticmethod
-    def _update_existing(api: AdminClient, body: dict[str, Any], alias: Optional[str]) -> Any:
-        try:
-            return api.key_update(body)
-        except LiteLLMAdminError as exc:
-            if exc.not_found:
-                raise api.error("POST", "/key/update", 404, exc.message,
-                                hint=f"key {alias!r} no longer exists (deleted by hand, or with its team); run "
-                                     "`pulumi refresh`, then `pulumi up` to issue a new one") from None
-            raise
-
-    @staticmethod
-    def _delete_tokens(api: AdminClient, tokens: Sequence[str]) -> None:
-        for token in tokens:
-            api.key_delete(token)
-
-    # delete ----------------------------------------------------------------------------------------
-    def delete(self, id_, props):
-        props = self.normalised(props)
-        with self.client(props) as api:
-            api.key_delete(props.get("token") or id_)  # already gone is fine (also after its team was deleted)
-            # Old values still in their grace period go with the key.
-            self._delete_tokens(api, [r["token"] for r in props.get("retired") or [] if r.get("token")])
-
-    def _outputs(self, props: Mapping[str, Any], **computed: Any) -> dict[str, Any]:
+    def key_outputs(self, props: Mapping[str, Any], **computed: Any) -> dict[str, Any]:
         outs = {k: v for k, v in self.stored(props).items() if k not in ("rotation_due", "renewal_due")}
         outs.update(computed)
         if not outs.get("expired") and is_expired(outs.get("expires")):
