@@ -14,14 +14,13 @@ import logging
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
 from dynamic_providers.key_fields import declared_settings
+from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import OWNER_INPUT, OWNER_MARKER, owner_of, stamped
 
-if TYPE_CHECKING:
-    from dynamic_providers.virtual_key import VirtualKeyProvider
 
 log = logging.getLogger("litemaas.litellm_admin")
 
@@ -82,7 +81,7 @@ def delete_tokens(api: AdminClient, tokens: Sequence[str]) -> None:
 class KeyAdoption:
     """Create by taking over an existing key: declared fields via `/key/update`."""
 
-    def __init__(self, provider: "VirtualKeyProvider") -> None:
+    def __init__(self, provider: ObjectProvider) -> None:
         self.provider = provider
 
     def __call__(self, api: AdminClient, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -145,7 +144,7 @@ class KeyRotation:
     """Update by issuing a new value under the same alias; the old key renamed, expiring after `grace` seconds
     (0: deleted at once)."""
 
-    def __init__(self, provider: "VirtualKeyProvider", grace: int) -> None:
+    def __init__(self, provider: ObjectProvider, grace: int) -> None:
         self.provider, self.grace = provider, grace
 
     def __call__(self, api: AdminClient, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
