@@ -26,6 +26,7 @@ from tests.support.providers import MASTER
 
 pytestmark = pytest.mark.usefixtures("fast_retries")
 
+
 @pytest.fixture
 def admin(monkeypatch):
     admin = FakeAdmin("gadget_id")
