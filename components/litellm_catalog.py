@@ -29,7 +29,7 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, MCP_SERVER, TAG, TEAM, TEAM_MEMBER, USER
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, TAG, TEAM, TEAM_MEMBER, USER
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
@@ -311,13 +311,12 @@ def _tag(name: str, config: TagConfig, connection: AdminConnection, opts: pulumi
 
 def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
                opts: pulumi.ResourceOptions) -> Guardrail:
-    return Guardrail(name, connection=connection, guardrail_name=config.name, provider=config.provider,
-                     mode=config.mode, default_on=config.default_on, api_base=config.api_base,
-                     api_key=config.api_key, params=pulumi.Output.secret(dict(config.params)) if config.secret_params
-                     else dict(config.params),
-                     # The provider reads params back from LiteLLM: the state's copy is secret too.
-                     opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-                         additional_secret_outputs=["params"])) if config.secret_params else opts)
+    if not config.secret_params:
+        return Guardrail(name, connection=connection, opts=opts, **GUARDRAIL.inputs(config))
+    # Credentials among the params: a secret input, and (the provider reads params back) secret in the state too.
+    return Guardrail(name, connection=connection, **GUARDRAIL.inputs(config, params=pulumi.Output.secret(
+        dict(config.params))), opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+            additional_secret_outputs=["params"])))
 
 
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,

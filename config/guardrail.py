@@ -1,46 +1,34 @@
-"""`guardrails[]`: LiteLLM guardrails (provider, mode, params; the api key a secret)."""
+"""`guardrails[]`: LiteLLM guardrails (fields: kinds/declarations.py; the api key and credential params secrets)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from dataclasses import field as dataclass_field
+from typing import Any
 
 import pulumi
 
-from config.reader import Reader, check_url, holds_credential, list_items, unique
-from litemaas_common.litellm_vocabulary import GUARDRAIL_MODES
-GUARDRAIL_KEYS = ["name", "provider", "mode", "defaultOn", "apiBase", "apiKey", "params"]
-_FIRST_CLASS = {"guardrail": "provider", "mode": "mode", "default_on": "defaultOn", "api_base": "apiBase",
-                "api_key": "apiKey"}
+from config.kind_reader import read_entries
+from config.reader import Reader, check_url, holds_credential
+from kinds.declarations import GUARDRAIL, GUARDRAIL_OWN_PARAMS
+
+GUARDRAIL_KEYS = GUARDRAIL.config_keys
+# The guardrail's own litellm_params, which `params` must not hold, and the config key that sets each.
+_FIRST_CLASS = {GUARDRAIL.field(name).api: GUARDRAIL.field(name).key for name in GUARDRAIL_OWN_PARAMS}
+GuardrailConfig = GUARDRAIL.config_class(
+    "GuardrailConfig", __name__, "A LiteLLM guardrail (`guardrails[]`); `api_key` is a secret Output when set; "
+    "`secret_params`: params hold a credential (a secret resource input). Treat `params` as read-only.",
+    extra=(("secret_params", bool, dataclass_field(default=False)),))
 
 
-@dataclass(frozen=True)
-class GuardrailConfig:
-    """A LiteLLM guardrail (`guardrails[]`). Treat `params` as read-only."""
-
-    name: str
-    provider: str
-    mode: str
-    default_on: bool = False
-    api_base: Optional[str] = None
-    api_key: Optional[pulumi.Output[str]] = None  # always a secret Output when set
-    params: Mapping[str, Any] = field(default_factory=dict)
-    secret_params: bool = False  # params hold a credential: a secret resource input
-
-
-def parse_guardrails(top: Reader, stored_as_secret: bool) -> tuple[GuardrailConfig, ...]:
+def parse_guardrails(top: Reader, stored_as_secret: bool) -> tuple[Any, ...]:
     guardrails = []
-    names: dict[str, str] = {}
-    for item in list_items(top, "guardrails", GUARDRAIL_KEYS):
-        name = item.string("name", required=True)
-        unique(item, "name", name, names, "guardrail name")
-        mode = item.string("mode", required=True, check=lambda v: None if v in GUARDRAIL_MODES else
-                           f"is not a guardrail mode; use one of {', '.join(GUARDRAIL_MODES)}")
+    for item, values in read_entries(top, GUARDRAIL, custom={"api_base", "api_key"}):
+        values["api_base"] = item.string("apiBase", check=check_url)
         api_key = item.string("apiKey", secret=True)
         if api_key is not None and not stored_as_secret:
             item.fail_key("apiKey", "is stored in plain text; set it with "
                           f"`pulumi config set --secret --path '{item.key_path('apiKey')}' …`")
-        params = item.mapping("params")
+        params = values["params"]
         for reserved in sorted(set(_FIRST_CLASS) & set(params)):
             item.fail_key(f"params.{reserved}", f"duplicates a first-class field; use `{_FIRST_CLASS[reserved]}`"
                           + (" (a secret)" if reserved == "api_key" else ""))
@@ -48,10 +36,6 @@ def parse_guardrails(top: Reader, stored_as_secret: bool) -> tuple[GuardrailConf
         if credentials and not stored_as_secret:
             item.fail_key(f"params.{credentials[0]}", "is a credential stored in plain text; set it with "
                           f"`pulumi config set --secret --path '{item.key_path('params.' + credentials[0])}' …`")
-        guardrails.append(GuardrailConfig(
-            name=name or "", provider=item.string("provider", required=True) or "", mode=mode or "",
-            default_on=item.boolean("defaultOn", False), api_base=item.string("apiBase", check=check_url),
-            api_key=pulumi.Output.secret(api_key) if api_key is not None else None, params=params,
-            secret_params=bool(credentials),
-        ))
+        guardrails.append(GuardrailConfig(**values, api_key=pulumi.Output.secret(api_key) if api_key is not None
+                                          else None, secret_params=bool(credentials)))
     return tuple(guardrails)

@@ -16,26 +16,16 @@ API: `GuardrailProvider` is pickled by reference into every Guardrail's state; t
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure
 
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
-from litemaas_common.litellm_vocabulary import GUARDRAIL_MODES as MODES
+from dynamic_providers.provider_base import AdminConnection, LiteLLMResource
+from kinds.declarations import GUARDRAIL, GUARDRAIL_OWN_PARAMS
 
-GUARDRAIL_FIELDS = (
-    Field("guardrail_name", "str", required=True),
-    Field("provider", "str", required=True, replaces=True, api_name="guardrail"),
-    Field("mode", "str", required=True, choices=MODES),
-    Field("default_on", "bool"),
-    Field("api_base", "str"),
-    Field("api_key", "str", secret=True, write_only=True),
-    Field("params", "dict"),  # the provider's other litellm_params (e.g. blocked_words)
-    Field("guardrail_id", "str", computed=True),
-)
-_OWN_PARAMS = frozenset({"guardrail", "mode", "default_on", "api_base", "api_key"})
+_OWN_PARAMS = frozenset(GUARDRAIL.field(name).api for name in GUARDRAIL_OWN_PARAMS)  # as LiteLLM names them
 _PARAMS_SECTION = "litellm_params"
 
 
@@ -51,13 +41,13 @@ def _shaped(theirs: Any, ours: Any) -> Any:
 class GuardrailProvider(ObjectProvider):
     """CRUD for `litellm:Guardrail` against the LiteLLM admin API. Stateless; pickled by reference."""
 
-    kind = "guardrail"
-    fields = GUARDRAIL_FIELDS
-    id_field = "guardrail_id"
+    kind = GUARDRAIL.name
+    fields = GUARDRAIL.fields
+    id_field = GUARDRAIL.id_field
     generates_id = False
     server_assigns_id = True  # a client guardrail_id is ignored
     identity_field = "guardrail_name"  # unique on the server: finds a guardrail whose create answer was lost
-    body_sections = {_PARAMS_SECTION: ("provider", "mode", "default_on", "api_base", "api_key")}
+    body_sections = {_PARAMS_SECTION: GUARDRAIL_OWN_PARAMS}
     spread_fields = {"params": _PARAMS_SECTION}  # the provider's other litellm_params
     taken_hint = ("a guardrail named {id!r} exists already: import it by its id (`/v2/guardrails/list`), "
                   "or choose another name")
@@ -107,17 +97,14 @@ class GuardrailProvider(ObjectProvider):
 
 
 class Guardrail(LiteLLMResource, module="litellm", name="Guardrail"):
-    """A LiteLLM guardrail. Type token `pulumi-python:dynamic/litellm:Guardrail`."""
+    """A LiteLLM guardrail; its inputs are `kinds.GUARDRAIL`'s fields. Type token `pulumi-python:dynamic/litellm:Guardrail`."""
 
     provider_class = GuardrailProvider
     guardrail_id: pulumi.Output[str]
     guardrail_name: pulumi.Output[str]
 
-    def __init__(self, resource_name: str, *, connection: AdminConnection, guardrail_name: pulumi.Input[str],
-                 provider: str, mode: str, default_on: bool = False, api_base: Optional[str] = None,
-                 api_key: Optional[pulumi.Input[str]] = None, params: Optional[pulumi.Input[Mapping[str, Any]]] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        self._register(resource_name, connection, {
-            "guardrail_name": guardrail_name, "provider": provider, "mode": mode, "default_on": default_on or None,
-            "api_base": api_base, "api_key": api_key, "params": params if isinstance(params, pulumi.Output) else dict(params) if params else None,
-        }, opts)
+    def __init__(self, resource_name: str, *, connection: AdminConnection,
+                 opts: Optional[pulumi.ResourceOptions] = None, **inputs: Any) -> None:
+        # Off is stored as unset, as every release before stored it (a false in the state would be a new input).
+        super().__init__(resource_name, connection=connection, opts=opts,
+                         **{**inputs, "default_on": inputs.get("default_on") or None})

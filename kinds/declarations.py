@@ -11,7 +11,7 @@ import re
 
 from kinds.schema import Field, Kind
 from litemaas_common.litellm_vocabulary import (  # noqa: F401  (re-exported: the MCP server kind's rules)
-    MCP_AUTH_TYPES as AUTH_TYPES, MCP_NAME, MCP_TRANSPORTS as TRANSPORTS, mcp_name_problem, mcp_url_problem)
+    GUARDRAIL_MODES, MCP_AUTH_TYPES as AUTH_TYPES, MCP_NAME, MCP_TRANSPORTS as TRANSPORTS, mcp_name_problem, mcp_url_problem)
 
 # The limits a budget row holds: a budget tier and a tag's budget share them.
 MAX_BUDGET = Field("max_budget", "number", minimum=0, doc="the hard spend limit in USD")
@@ -151,5 +151,26 @@ MCP_SERVER = Kind(
         Field("server_id", "str", config_key="id", unique="MCP server id", doc="a fixed id (generated otherwise)"),
     ))
 
+GUARDRAIL = Kind(
+    "guardrail", "guardrails", "litellm:Guardrail", "guardrail_id",
+    doc="LiteLLM guardrails; LiteLLM's id is its own uuid, found by name after a lost answer",
+    fields=(
+        Field("guardrail_name", "str", required=True, unique=True, config_key="name",
+              doc="the guardrail name (unique on the server)"),
+        Field("provider", "str", required=True, replaces=True, api_name="guardrail",
+              doc="LiteLLM's `guardrail` (e.g. `litellm_content_filter`, `lakera_v2`, `presidio`); deleted first"),
+        Field("mode", "str", required=True, choices=GUARDRAIL_MODES,
+              choices_problem=f"is not a guardrail mode; use one of {', '.join(GUARDRAIL_MODES)}",
+              doc="when the guardrail runs"),
+        Field("default_on", "bool", server_default=False, doc="run on every request"),
+        Field("api_base", "str", doc="the guardrail service's http(s) URL"),
+        Field("api_key", "str", secret=True, write_only=True, doc="the guardrail service's key (LiteLLM masks it)"),
+        # The provider's other litellm_params (e.g. blocked_words); a credential among them makes them secret.
+        Field("params", "dict", doc="the provider's other `litellm_params` (e.g. `blocked_words`)"),
+        Field("guardrail_id", "str", computed=True, doc="LiteLLM's uuid"),
+    ))
+# The guardrail's fields sent inside `litellm_params`: `params` (its other litellm_params) must not hold them.
+GUARDRAIL_OWN_PARAMS = ("provider", "mode", "default_on", "api_base", "api_key")
+
 # Every kind declared here, in the order the README lists them.
-KINDS = (BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, MCP_SERVER, CUSTOMER)
+KINDS = (BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, GUARDRAIL, MCP_SERVER, CUSTOMER)
