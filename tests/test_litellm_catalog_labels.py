@@ -37,6 +37,8 @@ def test_tags_and_guardrails_become_resources_that_keys_depend_on(catalog_mocks)
         assert tag.typ == TAG_T and plain(tag.inputs)["name"] == "research" and plain(tag.inputs)["max_budget"] == 5.0
         assert guardrail.typ == GUARDRAIL_T and plain(guardrail.inputs)["provider"] == "lakera_v2"
         assert has_secret_envelope(guardrail.inputs["api_key"])
+        # Off stays unset, as the states of earlier releases hold it; params without a credential are plain.
+        assert "default_on" not in plain(guardrail.inputs) and guardrail.inputs["params"] == {"x": 1}
         assert {tag_urn, guardrail_urn, model_urn} <= set(wire["catalog-key-carol"][1])
         assert {gateway_urn, model_urn} <= set(wire["catalog-tag-research"][1])
         assert gateway_urn in wire["catalog-guardrail-cf"][1]
