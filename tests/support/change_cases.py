@@ -268,6 +268,7 @@ CASES: dict[str, tuple[str, object, str]] = {
     "teams[].rpmLimit": ("gatewayless", 1200, "updated"),
     "teams[].tags": ("gatewayless", [], "updated"),
     "teams[].tpmLimit": ("gatewayless", 200000, "updated"),
+    "users[].alias": ("gatewayless", "Alice A.", "updated"),
     "users[].budgetDuration": ("gatewayless", "7d", "updated"),
     "users[].email": ("gatewayless", "alice@example.org", "updated"),
     "users[].id": ("gatewayless", E(**{"users[0].id": "alice-2", "teams[0].members[0].user": "alice-2",
@@ -275,7 +276,10 @@ CASES: dict[str, tuple[str, object, str]] = {
     "users[].maxBudget": ("gatewayless", 40, "updated"),
     "users[].metadata": ("gatewayless", {"dept": "ai"}, "updated"),
     "users[].models": ("gatewayless", ["granite", "mistral"], "updated"),
+    "users[].maxParallelRequests": ("gatewayless", 4, "updated"),
     "users[].role": ("gatewayless", "proxy_admin_viewer", "updated"),
+    "users[].rpmLimit": ("gatewayless", 60, "updated"),
+    "users[].tpmLimit": ("gatewayless", 5000, "updated"),
     # the credentials again, on a stack that generated them
     "masterKey (set, was generated)": ("generated", E(masterKey=MASTER), "deleted"),
     "litellm.saltKey (set, was generated)": ("generated", E(**{"litellm.saltKey": "salt-" + "k" * 40}), "refused"),
