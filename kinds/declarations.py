@@ -64,6 +64,7 @@ TEAM = Kind(
         Field("max_budget", "number", minimum=0, doc="the hard spend limit of the team"),
         BUDGET_DURATION, TPM_LIMIT, RPM_LIMIT,
         Field("metadata", "dict", doc="free-form metadata"),
+        Field("blocked", "bool", server_default=False, doc="refuse every request of the team's keys (401)"),
         Field("team_id", "str", config_key="id", unique=True,
               doc="a fixed team id (generated once otherwise); a new one moves the team's keys first"),
         # Enterprise-only in 1.108.7 (the stack config refuses them unless litellmEnterprise); kept in the metadata.

@@ -255,6 +255,7 @@ CASES: dict[str, tuple[str, object, str]] = {
     "teams[].accessGroups": ("gatewayless", E(**{"teams[0].accessGroups": [], "keys[0].accessGroups": []}), "updated"),
     "teams[].alias": ("gatewayless", E(**{"teams[0].alias": "ds", "teams[0].previousAlias": "data-science",
                                    "keys[0].team": "ds", "mcpServers[0].teams": ["ds"]}), "updated"),
+    "teams[].blocked": ("gatewayless", True, "updated"),
     "teams[].budgetDuration": ("gatewayless", "7d", "updated"),
     "teams[].guardrails": ("gatewayless", [], "updated"),
     "teams[].id": ("gatewayless", "team-ds-2", "replaced"),
