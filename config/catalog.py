@@ -73,6 +73,7 @@ class TeamConfig:
     tpm_limit: Optional[int] = None
     rpm_limit: Optional[int] = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    blocked: bool = False
     id: Optional[str] = None
     members: tuple["MemberConfig", ...] = ()  # teams[].members[]: one litellm:TeamMember each
     # Enterprise-only on teams in 1.108.7; names checked against tags[] / guardrails[] (config/tag.py).
@@ -134,7 +135,7 @@ INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
 TOKEN_SECRET_KEYS = ["name", "key"]
 
 
-TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "id",
+TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "blocked", "id",
              "accessGroups", "members", "tags", "guardrails", "previousAlias"]  # accessGroups: config.access_groups
 
 
@@ -238,7 +239,7 @@ def parse_teams(top: Reader, declared_models: set[str], users: Optional[Mapping[
             alias=alias or "", models=models, max_budget=item.number("maxBudget"),
             budget_duration=item.string("budgetDuration", check=check_litellm_duration),
             tpm_limit=item.integer("tpmLimit"), rpm_limit=item.integer("rpmLimit"),
-            metadata=item.mapping("metadata"), id=team_id,
+            metadata=item.mapping("metadata"), blocked=item.boolean("blocked", False), id=team_id,
             members=parse_members(item, users or {}, enterprise),
             tags=item.string_list("tags"), guardrails=item.string_list("guardrails"),
             previous_alias=item.string("previousAlias"),

@@ -66,6 +66,8 @@ class TeamProvider(ObjectProvider):
                                 **{k: v for k, v in new.items() if k not in old or old[k] != v}}
         if "models" in body:
             body["models"] = list(body["models"] or [])
+        if "blocked" in body:  # `blocked: null` answers 500: unset means not blocked
+            body["blocked"] = bool(body["blocked"])
         return _mcp_grant(body)
 
     def create_body(self, props):

@@ -6,8 +6,8 @@ with it), or delete-before-create when both carry one email (LiteLLM emails are 
 place through `POST /user/update`, with three LiteLLM traps handled:
 - `/user/update` on an unknown id silently CREATES the user, so an update first checks that the user exists and
   otherwise fails with the refresh hint (a user deleted by hand is never resurrected behind the admin's back);
-- `models: []` and `metadata: {}` on update are ignored by LiteLLM, so emptying a declared list or map is refused at
-  preview (a diff that could never converge);
+- `models: []`, `metadata: {}` and a null `user_alias` or `max_parallel_requests` on update are ignored by LiteLLM,
+  so emptying one once declared is refused at preview (a diff that could never converge);
 - deleting a user hard-deletes every key of that user, so `delete` refuses while the user still holds keys.
 
 API: `UserProvider` is pickled by reference into every User's state; the module path `dynamic_providers.user` and
@@ -28,7 +28,7 @@ from kinds.declarations import USER
 from dynamic_providers.provider_base import LiteLLMResource, declared
 
 # LiteLLM ignores these when sent empty on `/user/update`: once declared, they cannot be emptied in place.
-_NOT_CLEARABLE = ("models", "metadata", "user_email")
+_NOT_CLEARABLE = ("models", "metadata", "user_email", "user_alias", "max_parallel_requests")
 
 
 class UserHoldsKeysError(HoldsKeysError):

@@ -8,6 +8,7 @@ Resource inputs, the catalog's mapping and the README's field tables all come fr
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from kinds.schema import Field, Kind
 from litemaas_common.litellm_vocabulary import (  # noqa: F401  (re-exported: the MCP server kind's rules)
@@ -63,6 +64,7 @@ TEAM = Kind(
         Field("max_budget", "number", minimum=0, doc="the hard spend limit of the team"),
         BUDGET_DURATION, TPM_LIMIT, RPM_LIMIT,
         Field("metadata", "dict", doc="free-form metadata"),
+        Field("blocked", "bool", server_default=False, doc="refuse every request of the team's keys (401)"),
         Field("team_id", "str", config_key="id", unique=True,
               doc="a fixed team id (generated once otherwise); a new one moves the team's keys first"),
         # Enterprise-only in 1.108.7 (the stack config refuses them unless litellmEnterprise); kept in the metadata.
@@ -88,10 +90,14 @@ USER = Kind(
               check=lambda v: None if _EMAIL.match(v) else "is not an email address; use e.g. alice@example.com"),
         Field("user_role", "str", config_key="role", choices=USER_ROLES, server_default="internal_user",
               choices_problem=f"is not a LiteLLM user role; use one of {', '.join(USER_ROLES)}", doc="the user's role"),
+        Field("user_alias", "str", config_key="alias", doc="a display name; cannot be emptied once set"),
         Field("max_budget", "number", minimum=0, doc="the hard spend limit across all the user's keys"),
         BUDGET_DURATION,
         Field("models", "list", unordered=True, references="models", doc="models the user may call"),
         Field("metadata", "dict", doc="free-form metadata; cannot be emptied once set"),
+        TPM_LIMIT, RPM_LIMIT,  # across all the user's keys
+        # /v2/user/info does not return it (1.108.7): sent, never read back.
+        replace(MAX_PARALLEL_REQUESTS, write_only=True, doc="requests in flight at once; cannot be emptied once set"),
     ))
 
 MEMBER_ROLES = ("user", "admin")  # admin: LiteLLM Enterprise only

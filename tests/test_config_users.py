@@ -9,7 +9,8 @@ pytestmark = pytest.mark.usefixtures("mocked")
 MODELS = [{"name": "granite-8b-instruct", "model": "openai/granite-8b-instruct",
            "apiBase": "https://granite.apps.example.com/v1"}]
 ALICE = {"id": "alice", "email": "alice@example.com", "role": "internal_user", "maxBudget": 20,
-         "budgetDuration": "30d", "models": ["granite-8b-instruct"], "metadata": {"cost_center": "42"}}
+         "budgetDuration": "30d", "models": ["granite-8b-instruct"], "metadata": {"cost_center": "42"},
+         "alias": "Alice A.", "tpmLimit": 1000, "rpmLimit": 10, "maxParallelRequests": 2}
 
 
 def test_users_and_the_keys_that_name_them_are_typed():
@@ -17,7 +18,8 @@ def test_users_and_the_keys_that_name_them_are_typed():
         {"alias": "alice-laptop", "user": "alice"}, {"alias": "ci", "userId": "svc-ci"}]})
     assert config.users == (
         UserConfig(id="alice", email="alice@example.com", role="internal_user", max_budget=20.0,
-                   budget_duration="30d", models=("granite-8b-instruct",), metadata={"cost_center": "42"}),
+                   budget_duration="30d", models=("granite-8b-instruct",), metadata={"cost_center": "42"},
+                   alias="Alice A.", tpm_limit=1000, rpm_limit=10, max_parallel_requests=2),
         UserConfig(id="bob"))
     assert [(k.user, k.user_id) for k in config.keys] == [("alice", None), (None, "svc-ci")]
 
@@ -33,6 +35,9 @@ def test_users_and_the_keys_that_name_them_are_typed():
     ({"users": [{"id": "a", "budgetDuration": "monthly"}]}, "litemaas:users[0].budgetDuration", "e.g. 30d"),
     ({"users": [{"id": "a", "models": ["gpt-4"]}]}, "litemaas:users[0].models", "declared models: none"),
     ({"users": [{"id": "a", "mail": "a@x.io"}]}, "litemaas:users[0].mail", "did you mean `email`"),
+    ({"users": [{"id": "a", "tpmLimit": 1.5}]}, "litemaas:users[0].tpmLimit", "whole number"),
+    ({"users": [{"id": "a", "maxParallelRequests": 0}]}, "litemaas:users[0].maxParallelRequests", "1 or more"),
+    ({"users": [{"id": "a"}], "teams": [{"alias": "t", "blocked": "yes"}]}, "litemaas:teams[0].blocked", "true or false"),
     ({"users": [{"id": "alice"}], "keys": [{"alias": "k", "user": "bob"}]}, "litemaas:keys[0].user",
      "declared users: alice (use userId for a user the stack does not manage)"),
     ({"users": [{"id": "alice"}], "keys": [{"alias": "k", "user": "alice", "userId": "alice"}]},
@@ -42,6 +47,11 @@ def test_user_errors_name_the_key_and_the_fix(values, key_path, fix):
     with pytest.raises(ConfigError) as raised:
         parse_stack_config(values)
     assert f"{key_path}:" in str(raised.value) and fix in str(raised.value)
+
+
+def test_a_team_is_blocked_only_when_the_config_says_so():
+    config = parse_stack_config({"teams": [{"alias": "t"}, {"alias": "u", "blocked": True}]})
+    assert [t.blocked for t in config.teams] == [False, True]
 
 
 def test_team_members_are_a_set_of_users():

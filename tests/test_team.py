@@ -129,6 +129,34 @@ def test_full_lifecycle_and_call_counts(provider, litellm_api):
     assert provider.read(team_id, outs).id == ""
 
 
+def test_a_blocked_teams_keys_are_refused_until_it_is_unblocked_in_place(provider, litellm_api, uid):
+    backend = litellm_api.backend
+    inputs, team_id, outs = create(provider, litellm_api, blocked=True)
+    assert team_info(backend, team_id)["blocked"] is True
+    key = backend.admin_json("POST", "/key/generate", json={"key_alias": f"blocked-{uid}", "team_id": team_id})["key"]
+    refused = backend.admin("GET", "/v1/models", key=key)
+    assert refused.status_code == 401 and "is blocked" in refused.text
+    assert provider.read(team_id, outs).outs == outs
+
+    news = checked(provider, inputs, program(inputs, blocked=False))  # what the program sends once unset
+    assert (provider.diff(team_id, outs, news).changes, provider.diff(team_id, outs, news).replaces) == (True, [])
+    litellm_api.reset_calls()
+    outs = provider.update(team_id, outs, news).outs
+    assert [c.body for c in litellm_api.calls_to("PATCH", f"/team/{team_id}")] == [{"blocked": False}]
+    assert team_info(backend, team_id)["blocked"] is False and team_ids(backend) == [team_id]
+    assert backend.admin("GET", "/v1/models", key=key).status_code == 200
+
+    backend.admin_json("POST", "/team/block", json={"team_id": team_id})  # blocked by hand: drift
+    read = provider.read(team_id, outs)
+    assert read.outs["blocked"] is True
+    unset = checked(provider, inputs, program(inputs, blocked=None))
+    litellm_api.reset_calls()
+    provider.update(team_id, read.outs, unset)
+    # LiteLLM answers `blocked: null` with a 500: an unset field is sent as false.
+    assert [c.body for c in litellm_api.calls_to("PATCH", f"/team/{team_id}")] == [{"blocked": False}]
+    assert backend.admin("GET", "/v1/models", key=key).status_code == 200
+
+
 def test_connection_only_change_sends_nothing(provider, litellm_api):
     inputs, team_id, outs = create(provider, litellm_api)
     litellm_api.reset_calls()

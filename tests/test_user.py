@@ -42,6 +42,10 @@ def user_row(backend, user_id):
     return rows[0] if rows else None
 
 
+def parallel_limit(backend, user_id):
+    return backend.db.rows(f"""SELECT max_parallel_requests FROM "LiteLLM_UserTable" WHERE user_id = '{user_id}'""")[0][0]
+
+
 def users_like(backend, uid):
     return sorted(r[0] for r in backend.db.rows(
         f"""SELECT user_id FROM "LiteLLM_UserTable" WHERE user_id LIKE '%{uid}%'"""))
@@ -65,9 +69,9 @@ def test_check_rejects_bad_inputs(provider, uid, field, value, reason):
         [(f.property, f.reason) for f in failures]
 
 
-@pytest.mark.parametrize("field", ["models", "metadata", "user_email"])
+@pytest.mark.parametrize("field", ["models", "metadata", "user_email", "user_alias", "max_parallel_requests"])
 def test_emptying_what_litellm_cannot_clear_is_refused_at_preview(provider, uid, field):
-    olds = checked(provider, {}, news_for(OFFLINE, uid))
+    olds = checked(provider, {}, news_for(OFFLINE, uid, user_alias="Alice", max_parallel_requests=2))
     failures = provider.check(olds, {k: v for k, v in olds.items() if k != field}).failures
     assert [f.property for f in failures] == [field] and "cannot be emptied" in failures[0].reason
 
@@ -117,6 +121,30 @@ def test_refresh_sees_hand_edits_and_deletion(provider, litellm_api, uid):
     assert provider.diff(user_id, read.outs, inputs).changes is True
     backend.admin_json("POST", "/user/delete", json={"user_ids": [user_id]})
     assert provider.read(user_id, outs).id == ""
+
+
+def test_alias_and_rate_limits_round_trip_and_update_in_place(provider, litellm_api, uid):
+    backend = litellm_api.backend
+    limits = {"user_alias": "Alice A.", "tpm_limit": 1000, "rpm_limit": 10, "max_parallel_requests": 2}
+    inputs, user_id, outs = created(provider, news_for(litellm_api, uid, **limits))
+    info = backend.admin_json("GET", "/v2/user/info", params={"user_id": user_id})
+    assert (info["user_alias"], info["tpm_limit"], info["rpm_limit"]) == ("Alice A.", 1000, 10)
+    assert "max_parallel_requests" not in info  # hence write-only: the row has it, the answer does not
+    assert parallel_limit(backend, user_id) == "2"
+    assert provider.read(user_id, outs).outs == outs  # read back as sent: no drift
+    backend.admin_json("POST", "/user/update", json={"user_id": user_id, "user_alias": "Mallory", "tpm_limit": 5})
+    read = provider.read(user_id, outs)
+    assert read.outs["user_alias"] == "Mallory" and read.outs["tpm_limit"] == 5
+    assert provider.diff(user_id, read.outs, inputs).changes is True
+    news = checked(provider, inputs, {**inputs, "user_alias": "Alice B.", "rpm_limit": None,
+                                      "max_parallel_requests": 4})
+    diff = provider.diff(user_id, read.outs, news)
+    assert diff.changes and diff.replaces == []
+    outs = provider.update(user_id, read.outs, news).outs
+    info = backend.admin_json("GET", "/v2/user/info", params={"user_id": user_id})
+    assert (info["user_alias"], info["tpm_limit"], info["rpm_limit"]) == ("Alice B.", 1000, None)  # null clears
+    assert parallel_limit(backend, user_id) == "4"
+    assert provider.diff(user_id, provider.read(user_id, outs).outs, news).changes is False  # converged
 
 
 def test_update_never_resurrects_a_user_deleted_by_hand(provider, litellm_api, uid):
