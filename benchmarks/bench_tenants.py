@@ -90,10 +90,12 @@ def measure_estate(litellm: RealLiteLLM, bin_dir: Path, tenants: int, keys: int,
         platform.up()
         stacks = [tenant_stack(platform, f"tenant-{i:03d}", keys) for i in range(tenants)]
         ups: list[float] = []
+        estate_started = time.monotonic()
 
         def up(tenant: PulumiProject) -> None:
             ups.append(timed(tenant.up))
-            print(f"  {tenant.stack} up in {ups[-1]:.1f} s", file=sys.stderr, flush=True)
+            print(f"  {tenant.stack} up in {ups[-1]:.1f} s ({len(ups) * keys:,} keys up after"
+                  f" {time.monotonic() - estate_started:.0f} s)", file=sys.stderr, flush=True)
 
         with ThreadPoolExecutor(concurrent) as pool:
             row["estate up"] = timed(lambda: list(pool.map(up, stacks)))
