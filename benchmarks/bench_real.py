@@ -124,15 +124,18 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def print_markdown(columns: list[str], rows: list[dict[str, Any]], *, counts: Callable[[str], bool],
-                   whole: Callable[[str], bool]) -> None:
-    """The README table: counts as they are, `…/floor` ratios, `whole` numbers rounded, the rest seconds."""
+                   whole: Callable[[str], bool], text: Callable[[str], bool] = lambda column: False) -> None:
+    """The README table: `text` and counts as they are, `…/floor` ratios, `whole` numbers rounded, the rest
+    seconds."""
     print("| " + " | ".join(columns) + " |")
     print("|" + "|".join("---:" for _ in columns) + "|")
     for row in rows:
         cells = []
         for column in columns:
             value = row[column]
-            if counts(column):
+            if text(column):
+                cells.append(str(value))
+            elif counts(column):
                 cells.append(f"{value:,}")
             elif column.endswith("/floor"):
                 cells.append(f"{value:.1f}×")
