@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.catalog_mocks import catalog_mocks  # noqa: F401 - the LiteLLMCatalog tests' fixture
+from tests.support.mechanism_kinds import gadget_admin, widget_admin  # noqa: F401 - the mechanism tests' fixtures
 from tests.support.pulumi_program import MockedPulumi
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import copy
 import itertools
+from types import SimpleNamespace
 from typing import Any, Optional
 
 import pulumi
+import pytest
 
 from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.object_provider import ObjectProvider
@@ -151,3 +153,47 @@ class Gadget(LiteLLMResource, module="mechanismtest", name="Gadget"):
 
     def __init__(self, resource_name: str, *, connection: AdminConnection, **props: Any) -> None:
         self._register(resource_name, connection, props, None)
+
+
+@pytest.fixture
+def gadget_admin(monkeypatch):
+    """The in-memory admin API the Gadget kind talks to in this test."""
+    admin = FakeAdmin("gadget_id")
+    monkeypatch.setattr(GadgetProvider, "admin", admin, raising=False)
+    return admin
+
+
+@pytest.fixture
+def widget_admin(monkeypatch):
+    """The in-memory admin API the Widget kinds talk to in this test."""
+    admin = FakeAdmin("widget_name")
+    monkeypatch.setattr(WidgetProvider, "admin", admin, raising=False)
+    return admin
+
+
+def configured(provider: ObjectProvider, **stack_config: Any) -> ObjectProvider:
+    """`provider` after the engine handed it the stack config (`litemaas:gatewayUrl`, `masterKey`, `adminApi`)."""
+    provider.configure(SimpleNamespace(config=stack_config))
+    return provider
+
+
+def gadget(**fields: Any) -> dict[str, Any]:
+    """What the program sends for a gadget (None: not declared)."""
+    props = {**CONNECTION, "name": "g1", "size": 3, "members": ["a", "b"], "region": "eu", **fields}
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def check(provider: ObjectProvider, news: dict[str, Any], olds: Optional[dict[str, Any]] = None):
+    return provider.check(olds or {}, news)
+
+
+def checked(provider: ObjectProvider, news: dict[str, Any], olds: Optional[dict[str, Any]] = None) -> dict:
+    result = check(provider, news, olds)
+    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
+    return result.inputs
+
+
+def created(provider: ObjectProvider, news: dict[str, Any]) -> tuple[dict, str, dict]:
+    inputs = checked(provider, news)
+    result = provider.create(inputs)
+    return inputs, result.id, result.outs
