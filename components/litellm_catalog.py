@@ -29,7 +29,7 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, TAG, TEAM, TEAM_MEMBER, USER
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
@@ -236,11 +236,8 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
     model_info = {**config.model_info, "access_groups": list(access_groups)} if access_groups else config.model_info
     # A credential travels as litellm_params.litellm_credential_name (an extra param of the Model resource).
     extra_params = {**config.extra_params, **({"litellm_credential_name": credential_name} if credential_name else {})}
-    return Model(name, connection=connection, model_name=config.name, model=config.model, api_base=config.api_base,
-                 api_key=config.api_key, api_version=config.api_version, rpm=config.rpm, tpm=config.tpm,
-                 timeout=config.timeout, max_retries=config.max_retries,
-                 input_cost_per_token=config.input_cost_per_token, output_cost_per_token=config.output_cost_per_token,
-                 model_info=model_info, extra_params=extra_params, model_id=config.id, opts=opts)
+    return Model(name, connection=connection, opts=opts,
+                 **MODEL.inputs(config, model_info=model_info, extra_params=extra_params))
 
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,

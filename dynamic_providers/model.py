@@ -21,7 +21,6 @@ from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import (
     AdminConnection,
-    Field,
     LiteLLMResource,
     declared,
     is_unknown,
@@ -29,12 +28,12 @@ from dynamic_providers.provider_base import (
     same,
     settle_id,
 )
+from kinds.declarations import MODEL, MODEL_PARAMS
 
 log = logging.getLogger("litemaas.litellm_admin")
 
 # litellm_params keys with their own input. Pricing is null-clearable through PATCH; nothing else is.
-FIRST_CLASS_PARAMS = ("api_base", "api_key", "api_version", "rpm", "tpm", "timeout", "max_retries",
-                      "input_cost_per_token", "output_cost_per_token")
+FIRST_CLASS_PARAMS = MODEL_PARAMS
 # LiteLLM's NULL_CLEARABLE_LITELLM_PARAMS (pricing, credential name, cache-control injection points).
 _NULL_CLEARABLE_EXTRA = frozenset({"litellm_credential_name", "cache_control_injection_points"})
 # PATCH resets these to false unless sent; they are never reported as drift when false and undeclared.
@@ -49,22 +48,7 @@ _PARAMS = "litellm_params"
 ROUTER_LOAD_WAIT = 240.0
 _SECRET_WORDS = ("secret", "password", "api_key", "apikey", "token", "credential", "private_key", "access_key")
 
-MODEL_FIELDS = (
-    Field("model_name", "str", required=True),
-    Field("model", "str", required=True),
-    Field("api_base", "str"),
-    Field("api_key", "str", secret=True, write_only=True),
-    Field("api_version", "str"),
-    Field("rpm", "int", minimum=0),
-    Field("tpm", "int", minimum=0),
-    Field("timeout", "number", exclusive_minimum=0),
-    Field("max_retries", "int", minimum=0),
-    Field("input_cost_per_token", "number", minimum=0),
-    Field("output_cost_per_token", "number", minimum=0),
-    Field("model_info", "dict"),
-    Field("extra_params", "dict"),
-    Field("model_id", "str"),
-)
+MODEL_FIELDS = MODEL.fields  # kinds/declarations.py
 
 
 def is_null_clearable(param: str) -> bool:
@@ -83,9 +67,9 @@ def _masked(value: Any) -> bool:
 class ModelProvider(ObjectProvider):
     """CRUD for `litellm:Model` against the LiteLLM admin API. Stateless; pickled by reference."""
 
-    kind = "model"
+    kind = MODEL.name
     fields = MODEL_FIELDS
-    id_field = "model_id"
+    id_field = MODEL.id_field
     identity_field = "model_name"  # a model found after a lost answer is ours when its name matches
     identity_conflict = "{kind} id {id} already exists as {theirs!r}"
     body_sections = {_PARAMS: ("model", *FIRST_CLASS_PARAMS)}
@@ -319,23 +303,14 @@ class Model(LiteLLMResource, module="litellm", name="Model"):
     model_name: pulumi.Output[str]
     api_key: pulumi.Output[Optional[str]]
 
-    def __init__(self, resource_name: str, *, connection: AdminConnection, model_name: pulumi.Input[str],
-                 model: pulumi.Input[str], api_base: Optional[pulumi.Input[str]] = None,
-                 api_key: Optional[pulumi.Input[str]] = None, api_version: Optional[pulumi.Input[str]] = None,
-                 rpm: Optional[int] = None, tpm: Optional[int] = None, timeout: Optional[float] = None,
-                 max_retries: Optional[int] = None, input_cost_per_token: Optional[float] = None,
-                 output_cost_per_token: Optional[float] = None, model_info: Optional[Mapping[str, Any]] = None,
-                 extra_params: Optional[Mapping[str, Any]] = None, model_id: Optional[str] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        self._register(resource_name, connection, {
-            "model_name": model_name, "model": model, "api_base": api_base, "api_key": api_key,
-            "api_version": api_version, "rpm": rpm, "tpm": tpm, "timeout": timeout, "max_retries": max_retries,
-            "input_cost_per_token": input_cost_per_token, "output_cost_per_token": output_cost_per_token,
-            "model_info": _plain_mapping(model_info) or None, "extra_params": _plain_mapping(extra_params) or None,
-            "model_id": model_id, "model_id_fixed": None,
-        }, opts,
+    def __init__(self, resource_name: str, *, connection: AdminConnection,
+                 opts: Optional[pulumi.ResourceOptions] = None, **inputs: Any) -> None:
+        """The inputs are `kinds.MODEL`'s fields (`model_name`, `model`, `api_key`, ..., `model_id`)."""
+        if inputs.get("model_id") is not None:
             # A forced replacement with a fixed id would collide with the old model.
-            delete_before_replace=True if model_id is not None else None)
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True))
+        super().__init__(resource_name, connection=connection, opts=opts, **{
+            **inputs, **{name: _plain_mapping(inputs.get(name)) or None for name in ("model_info", "extra_params")}})
 
 
 def _plain_mapping(value: Optional[Mapping[str, Any]]) -> dict[str, Any]:

@@ -178,5 +178,32 @@ GUARDRAIL = Kind(
 # The guardrail's fields sent inside `litellm_params`: `params` (its other litellm_params) must not hold them.
 GUARDRAIL_OWN_PARAMS = ("provider", "mode", "default_on", "api_base", "api_key")
 
+MODEL = Kind(
+    "model", "models", "litellm:Model", "model_id",
+    doc="model deployments the gateway serves (`inferenceService`, `credential` and the fallback keys: see above); "
+        "removing a key LiteLLM cannot null (any but the pricing) replaces the model",
+    fields=(
+        Field("model_name", "str", required=True, unique=True, config_key="name",
+              doc="the name clients call (several deployments may share it in LiteLLM, not in one stack)"),
+        Field("model", "str", required=True, doc="LiteLLM's `provider/model` (from the InferenceService when unset)"),
+        Field("api_base", "str", doc="the model server's http(s) URL"),
+        Field("api_key", "str", secret=True, write_only=True, doc="the model server's key"),
+        Field("api_version", "str", doc="the API version (Azure)"),
+        Field("rpm", "int", minimum=0, doc="requests per minute of this deployment"),
+        Field("tpm", "int", minimum=0, doc="tokens per minute of this deployment"),
+        Field("timeout", "number", exclusive_minimum=0, doc="seconds before a request to the model gives up"),
+        Field("max_retries", "int", minimum=0, doc="retries of a failed request"),
+        Field("input_cost_per_token", "number", minimum=0, doc="USD per prompt token (spend tracking)"),
+        Field("output_cost_per_token", "number", minimum=0, doc="USD per completion token (spend tracking)"),
+        Field("model_info", "dict", doc="LiteLLM's `model_info` (no pricing keys: LiteLLM drops them there)"),
+        Field("extra_params", "dict", doc="more `litellm_params` (not those with a key of their own)"),
+        Field("model_id", "str", config_key="id", unique=True,
+              doc="a fixed model id (`model_info.id`; generated once otherwise)"),
+    ))
+# The model's fields sent inside `litellm_params` (with `model`); `extra_params` are spread there too, the rest of the
+# body is `model_name` and `model_info` (which carries `model_id` as its `id`).
+MODEL_PARAMS = ("api_base", "api_key", "api_version", "rpm", "tpm", "timeout", "max_retries",
+                "input_cost_per_token", "output_cost_per_token")
+
 # Every kind declared here, in the order the README lists them.
-KINDS = (BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, GUARDRAIL, MCP_SERVER, CUSTOMER)
+KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, GUARDRAIL, MCP_SERVER, CUSTOMER)
