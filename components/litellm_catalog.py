@@ -29,7 +29,8 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER, \
+    VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
@@ -275,14 +276,9 @@ def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: 
          user_id: Optional[pulumi.Input[str]], opts: pulumi.ResourceOptions,
          access_groups: Sequence[str] = (), budget_id: Optional[pulumi.Input[str]] = None,
          mcp_servers: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
-    return VirtualKey(name, connection=connection, key_alias=config.alias, models=(*config.models, *access_groups),
-                      team_id=team_id, user_id=user_id, max_budget=config.max_budget, soft_budget=config.soft_budget,
-                      budget_duration=config.budget_duration, duration=config.duration, tpm_limit=config.tpm_limit,
-                      rpm_limit=config.rpm_limit, max_parallel_requests=config.max_parallel_requests,
-                      metadata=dict(config.metadata), blocked=config.blocked, rotation=config.rotation,
-                      rotate_every=config.rotate_every, rotation_grace_period=config.rotation_grace_period,
-                      renew=config.renew, adopt=config.adopt, token_hash=config.token_hash, budget_id=budget_id,
-                      tags=config.tags, guardrails=config.guardrails, mcp_servers=mcp_servers, opts=opts)
+    return VirtualKey(name, connection=connection, opts=opts, **VIRTUAL_KEY.inputs(
+        config, models=(*config.models, *access_groups), team_id=team_id, user_id=user_id, budget_id=budget_id,
+        mcp_servers=mcp_servers))
 
 
 # credentials and budgets -------------------------------------------------------------------------------

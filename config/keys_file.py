@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import yaml
 
-from config.catalog import DELIVERY_KEYS, KEY_KEYS
+from config.keys import DELIVERY_KEYS, KEY_KEYS
 from config.reader import PROJECT, Reader, did_you_mean, type_name
 
 

@@ -14,12 +14,14 @@ REFERENCE_NAMES = {"models": "model", "teams": "team", "budgets": "budget", "cre
 
 
 def read_entries(top: Reader, kind: Kind, *, extra_keys: Sequence[str] = (), custom: Collection[str] = (),
-                 declared: Optional[Mapping[str, Collection[str]]] = None) -> list[tuple[Reader, dict[str, Any]]]:
+                 declared: Optional[Mapping[str, Collection[str]]] = None,
+                 more: Sequence[Reader] = ()) -> list[tuple[Reader, dict[str, Any]]]:
     """Each entry's reader and its values by config attribute; `custom` fields are left to the caller, `declared`
-    gives the names each referenced section declares (a section absent from it is not checked here)."""
+    gives the names each referenced section declares (a section absent from it is not checked here); `more`: entries
+    read elsewhere (a file), checked alike and unique across both."""
     entries = []
     seen: dict[str, dict[str, str]] = {}
-    for item in list_items(top, kind.section, [*kind.config_keys, *extra_keys]):
+    for item in [*list_items(top, kind.section, [*kind.config_keys, *extra_keys]), *more]:
         values: dict[str, Any] = {}
         for spec in kind.config_fields:
             if spec.name in custom:
@@ -27,7 +29,7 @@ def read_entries(top: Reader, kind: Kind, *, extra_keys: Sequence[str] = (), cus
             value = values[spec.attribute] = read_value(item, spec)
             if spec.unique:
                 what = spec.unique if isinstance(spec.unique, str) else f"{kind.name} {spec.key}"
-                unique(item, spec.key, value, seen.setdefault(spec.key, {}), what)
+                unique(item, spec.key, value or None, seen.setdefault(spec.key, {}), what)  # "": missing
             if spec.references and declared is not None and spec.references in declared:
                 check_reference(item, spec.key, value, declared[spec.references], spec.references)
         for spec in kind.config_fields:

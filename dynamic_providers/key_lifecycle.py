@@ -11,7 +11,6 @@ Both take the key kind's provider for its bodies, outputs and calls; neither hol
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional, Sequence
@@ -20,13 +19,13 @@ from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
 from dynamic_providers.key_fields import declared_settings
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import OWNER_INPUT, OWNER_MARKER, owner_of, stamped
+from kinds.declarations import TOKEN_HASH  # noqa: F401  (re-exported: the name this module always had)
 
 
 log = logging.getLogger("litemaas.litellm_admin")
 
 DEFAULT_GRACE_PERIOD = "24h"
 ADOPTED_MARKER = "litemaas_adopted"  # metadata stamp on an adopted key: a second adoption is refused
-TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 # Fields LiteLLM keeps inside metadata; never part of the user's declared metadata.
 METADATA_BACKED = frozenset({"tags", "guardrails", "policies", "prompts", "model_rpm_limit", "model_tpm_limit",
                              "rpm_limit_type", "tpm_limit_type", "enforced_params", "service_account_id",

@@ -22,7 +22,7 @@ API: `VirtualKeyProvider` is pickled by reference into every VirtualKey's state;
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure, DiffResult
@@ -118,10 +118,6 @@ class VirtualKeyProvider(ObjectProvider):
         return bool(news.get("rotation_due") or news.get("renewal_due"))
 
     def check_resource(self, olds, inputs, failures):
-        max_budget, soft_budget = inputs.get("max_budget"), inputs.get("soft_budget")
-        if isinstance(max_budget, (int, float)) and isinstance(soft_budget, (int, float)) and soft_budget > max_budget:
-            failures.append(CheckFailure("soft_budget", f"soft_budget {soft_budget:g} is greater than max_budget "
-                                         f"{max_budget:g}; the soft budget is the alert threshold below the limit"))
         grace = inputs.get("rotation_grace_period")
         if isinstance(grace, str) and grace.strip() != "0":
             try:
@@ -330,7 +326,7 @@ class VirtualKeyProvider(ObjectProvider):
 
 
 class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
-    """A LiteLLM virtual key. Type token `pulumi-python:dynamic/litellm:VirtualKey`."""
+    """A LiteLLM virtual key; its inputs are `kinds.VIRTUAL_KEY`'s fields. Type token `pulumi-python:dynamic/litellm:VirtualKey`."""
 
     provider_class = VirtualKeyProvider
     key: pulumi.Output[Optional[str]]  # secret; None for an imported key
@@ -346,32 +342,10 @@ class VirtualKey(LiteLLMResource, module="litellm", name="VirtualKey"):
     issued_at: pulumi.Output[Optional[str]]
     retired: pulumi.Output[list]  # rotated-out values still in their grace period: {token, key_alias, expires}
 
-    def __init__(self, resource_name: str, *, connection: AdminConnection, key_alias: pulumi.Input[str],
-                 models: Sequence[str] = (), team_id: Optional[pulumi.Input[str]] = None,
-                 user_id: Optional[str] = None, max_budget: Optional[float] = None,
-                 soft_budget: Optional[float] = None, budget_duration: Optional[str] = None,
-                 duration: Optional[str] = None, tpm_limit: Optional[int] = None, rpm_limit: Optional[int] = None,
-                 max_parallel_requests: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
-                 blocked: bool = False, allowed_routes: Optional[Sequence[str]] = None,
-                 tags: Optional[Sequence[str]] = None, guardrails: Optional[Sequence[str]] = None,
-                 rotation: Optional[str] = None,
-                 rotate_every: Optional[str] = None, rotation_grace_period: Optional[str] = None, renew: bool = False,
-                 adopt: bool = False, token_hash: Optional[str] = None,
-                 budget_id: Optional[pulumi.Input[str]] = None,
-                 mcp_servers: Sequence[pulumi.Input[str]] = (),
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        # Unset and default values are not sent: the state of each of thousands of keys holds what was declared.
-        self._register(resource_name, connection, {
-            "key_alias": key_alias, "models": list(models) or None, "team_id": team_id, "user_id": user_id,
-            "max_budget": max_budget, "soft_budget": soft_budget, "budget_duration": budget_duration,
-            "duration": duration, "tpm_limit": tpm_limit, "rpm_limit": rpm_limit,
-            "max_parallel_requests": max_parallel_requests, "metadata": dict(metadata) if metadata else None,
-            "blocked": blocked or None, "allowed_routes": list(allowed_routes) if allowed_routes else None,
-            "tags": list(tags) if tags else None, "guardrails": list(guardrails) if guardrails else None,
-            "rotation": rotation, "rotate_every": rotate_every, "rotation_grace_period": rotation_grace_period,
-            "renew": renew or None, "adopt": adopt or None, "token_hash": token_hash, "issued_at": None,
-            "budget_id": budget_id,
-            "mcp_servers": list(mcp_servers) or None,
-        }, opts,
-            # aliases are unique: a forced replacement must free the alias first
-            delete_before_replace=True)
+    register_options = {"delete_before_replace": True}  # aliases are unique: a replacement frees the alias first
+
+    def __init__(self, resource_name: str, *, connection: AdminConnection,
+                 opts: Optional[pulumi.ResourceOptions] = None, **inputs: Any) -> None:
+        # Off is stored as unset, as every release before stored it (a false in the state would be a new input).
+        super().__init__(resource_name, connection=connection, opts=opts, **{
+            **inputs, **{name: inputs.get(name) or None for name in ("blocked", "renew", "adopt") if name in inputs}})

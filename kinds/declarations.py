@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Optional
 
 from kinds.schema import Field, Kind
 from litemaas_common.litellm_vocabulary import (  # noqa: F401  (re-exported: the MCP server kind's rules)
@@ -52,6 +53,70 @@ CREDENTIAL = Kind(
         Field("credential_values", "dict", required=True, secret=True, write_only=True, config_key="values",
               doc="the secret values (`api_key`, `api_base`, ...); drift seen through LiteLLM's masked form"),
         Field("values_mask", "dict", secret=True, computed=True, doc="LiteLLM's masked values after our last write"),
+    ))
+
+# A key's day-2 inputs: they steer create and update (rotation, adoption, renewal), are never sent to LiteLLM as such,
+# and a change of one alone is no diff (see dynamic_providers/virtual_key.py).
+KEY_LIFECYCLE = ("rotation", "rotate_every", "rotation_grace_period", "renew", "adopt", "token_hash")
+TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")  # a key's sha256 token, as /key/list shows it
+
+
+def grace_period_problem(value: str) -> Optional[str]:
+    """`rotationGracePeriod`: a LiteLLM duration, or 0 (revoke the old value at once)."""
+    from litemaas_common.durations import parse_litellm_duration  # not at import, as kinds.schema's durations
+
+    if value.strip() == "0":
+        return None
+    try:
+        parse_litellm_duration(value)
+    except ValueError:
+        return "is not a grace period; use a LiteLLM duration such as 24h or 2d, or 0 to revoke the old value at once"
+    return None
+
+
+VIRTUAL_KEY = Kind(
+    "key", "keys", "litellm:VirtualKey", "token",
+    doc="virtual keys handed to users (also read from the `keysFrom` file); the id is the first value's token hash",
+    fields=(
+        Field("key_alias", "str", required=True, config_key="alias", unique="key alias",
+              doc="the key's name on the gateway; rename in place with `previousAlias`"),
+        Field("models", "list", references="models", doc="models (and access groups) the key may call, within its "
+              "team's"),
+        Field("team_id", "str", config_key="team", references="teams", doc="the team whose key it is"),
+        Field("user_id", "str", check=lambda v: None if v.strip() else "is empty; give the LiteLLM user id or remove it",
+              doc="a LiteLLM user the stack does not manage (`user` names one of `users[]`)"),
+        MAX_BUDGET, SOFT_BUDGET, BUDGET_DURATION,
+        Field("duration", "str", duration=True, doc="the key's lifetime (unset: it never expires)"),
+        TPM_LIMIT, RPM_LIMIT, MAX_PARALLEL_REQUESTS,
+        Field("metadata", "dict", doc="free-form metadata"),
+        Field("blocked", "bool", server_default=False, doc="refuse every request of the key"),
+        Field("rotation", "str", doc="a counter or label (2, `2026-q3`): a new one issues a new value"),
+        Field("rotate_every", "str", duration=True, doc="issue a new value this long after the last one"),
+        Field("rotation_grace_period", "str", check=grace_period_problem, server_default="24h",
+              doc="how long a rotated-out value still works (0: revoked at once)"),
+        Field("renew", "bool", doc="extend an expired key by `duration`"),
+        Field("adopt", "bool", doc="take over the gateway's key with this alias (the user keeps its value)"),
+        Field("token_hash", "str", unique="key tokenHash",
+              check=lambda v: None if TOKEN_HASH.match(v) else
+              "is not a key token; use the 64 hex digits `token` of /key/list?return_full_object=true",
+              doc="adopt the key with this token instead (implies `adopt`)"),
+        Field("mcp_servers", "list", references="mcpServers", doc="`mcpServers[]` the key may use"),
+        # A litellm:Budget whose limits apply (the key's own limits win where set).
+        Field("budget_id", "str", config_key="budget", references="budgets",
+              doc="a budget tier; conflicts with `softBudget`"),
+        # Enterprise-only in 1.108.7 (403 without a licence; the stack config refuses them unless litellmEnterprise).
+        # LiteLLM keeps both inside the key's metadata.
+        Field("tags", "list", unordered=True, references="tags", doc="the key's tags (Enterprise-only)"),
+        Field("guardrails", "list", unordered=True, references="guardrails",
+              doc="guardrails the key runs (Enterprise-only)"),
+        Field("allowed_routes", "list", config_key="", doc="the only routes the key may call (`/metrics`)"),
+        Field("key", "str", secret=True, computed=True, doc="the raw value; none for an imported or adopted key"),
+        Field("token", "str", computed=True, doc="the current value's hash (the id stays the first one's)"),
+        Field("key_name", "str", computed=True, doc="LiteLLM's abbreviated value"),
+        Field("expires", "str", computed=True, doc="when the current value expires"),
+        Field("expired", "bool", computed=True, doc="set by refresh once `expires` has passed"),
+        Field("held_by_user", "bool", computed=True, doc="adopted or imported: only the user has the value"),
+        Field("retired", "list", computed=True, doc="rotated-out values still in their grace period"),
     ))
 
 TEAM = Kind(
@@ -206,4 +271,4 @@ MODEL_PARAMS = ("api_base", "api_key", "api_version", "rpm", "tpm", "timeout", "
                 "input_cost_per_token", "output_cost_per_token")
 
 # Every kind declared here, in the order the README lists them.
-KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, GUARDRAIL, MCP_SERVER, CUSTOMER)
+KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER)

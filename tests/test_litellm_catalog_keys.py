@@ -86,6 +86,8 @@ def test_lifecycle_settings_reach_the_key(catalog_mocks):
                 alice.get("adopt"), alice.get("token_hash")) == ("3", "90d", "2s", True, None, None)
         old = plain(catalog_mocks.seen["catalog-key-old"].inputs)
         assert (old["adopt"], old["token_hash"], old.get("rotation")) == (True, "ab" * 32, None)
+        # Off is unset, as earlier releases stored it: a false would be a new input on every existing key.
+        assert "blocked" not in alice and "blocked" not in old and "renew" not in old
 
     return wait_for(catalog).apply(check)
 
