@@ -178,5 +178,21 @@ GUARDRAIL = Kind(
 # The guardrail's fields sent inside `litellm_params`: `params` (its other litellm_params) must not hold them.
 GUARDRAIL_OWN_PARAMS = ("provider", "mode", "default_on", "api_base", "api_key")
 
+# The stack config's key on `models[]` -> LiteLLM's `fallback_type`: the one definition of the fallback types.
+FALLBACK_CONFIG_KEYS = {"fallbacks": "general", "contextWindowFallbacks": "context_window",
+                        "contentPolicyFallbacks": "content_policy"}
+FALLBACK_TYPES = tuple(FALLBACK_CONFIG_KEYS.values())
+# No section of its own: config/fallbacks.py reads the three lists of `models[]` (not in KINDS' README tables).
+FALLBACK = Kind(
+    "fallback", "models", "litellm:Fallback", "",  # the id is `<fallback_type>:<model>`, no field of its own
+    doc="the models the gateway tries, in order, when a model fails; one rule per (model, fallback type)",
+    fields=(
+        Field("model", "str", required=True, replaces=True, config_key="", doc="the model that fails (`models[].name`)"),
+        Field("fallback_type", "str", required=True, replaces=True, config_key="", choices=FALLBACK_TYPES,
+              doc="when the rule applies: any error after retries, context window exceeded, content policy"),
+        # ordered: LiteLLM tries them in this order
+        Field("fallback_models", "list", required=True, config_key="", doc="the models to try, in order"),
+    ))
+
 # Every kind declared here, in the order the README lists them.
 KINDS = (BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, GUARDRAIL, MCP_SERVER, CUSTOMER)
