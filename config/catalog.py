@@ -8,7 +8,7 @@ from typing import Any, Collection, Mapping, Optional, Sequence
 
 import pulumi
 
-from config.team_members import MemberConfig, parse_members
+from config.teams import TEAM_KEYS, TeamConfig, check_previous_aliases, parse_teams  # noqa: F401  (re-exported)
 from config.users import UserConfig, check_key_user
 from config.reader import DNS_LABEL, MISSING, Reader, check_litellm_duration, check_namespace, check_object_name, check_url, list_items, \
     unique
@@ -63,26 +63,6 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class TeamConfig:
-    """A LiteLLM team (`teams[]`)."""
-
-    alias: str
-    models: tuple[str, ...] = ()
-    max_budget: Optional[float] = None
-    budget_duration: Optional[str] = None
-    tpm_limit: Optional[int] = None
-    rpm_limit: Optional[int] = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    blocked: bool = False
-    id: Optional[str] = None
-    members: tuple["MemberConfig", ...] = ()  # teams[].members[]: one litellm:TeamMember each
-    # Enterprise-only on teams in 1.108.7; names checked against tags[] / guardrails[] (config/tag.py).
-    tags: tuple[str, ...] = ()
-    guardrails: tuple[str, ...] = ()
-    previous_alias: Optional[str] = None  # the alias before a rename: the same LiteLLM team, updated in place
-
-
-@dataclass(frozen=True)
 class KeyConfig:
     """A virtual key handed to a user (`keys[]`); `team` is a TeamConfig alias."""
 
@@ -133,10 +113,6 @@ INFERENCE_SERVICE_KEYS = ["name", "namespace", "tokenSecret", "token"]
 
 
 TOKEN_SECRET_KEYS = ["name", "key"]
-
-
-TEAM_KEYS = ["alias", "models", "maxBudget", "budgetDuration", "tpmLimit", "rpmLimit", "metadata", "blocked", "id",
-             "accessGroups", "members", "tags", "guardrails", "previousAlias"]  # accessGroups: config.access_groups
 
 
 KEY_KEYS = ["alias", "models", "team", "userId", "maxBudget", "softBudget", "budgetDuration", "duration",
@@ -220,32 +196,6 @@ def parse_inference_service(item: Reader, stored_as_secret: bool) -> Optional[In
     return InferenceServiceRef(name=name, namespace=namespace, key_path=section.path,
                                token_secret_name=secret_name, token_secret_key=secret_key or "token",
                                token=pulumi.Output.secret(token) if token is not None else None)
-
-
-def parse_teams(top: Reader, declared_models: set[str], users: Optional[Mapping[str, "UserConfig"]] = None,
-                enterprise: bool = False) -> tuple[TeamConfig, ...]:
-    teams = []
-    aliases: dict[str, str] = {}
-    ids: dict[str, str] = {}
-    items = list_items(top, "teams", TEAM_KEYS)
-    for item in items:
-        alias = item.string("alias", required=True)
-        unique(item, "alias", alias, aliases, "team alias")
-        team_id = item.string("id")
-        unique(item, "id", team_id, ids, "team id")
-        models = item.string_list("models")
-        check_models_declared(item, models, declared_models)
-        teams.append(TeamConfig(
-            alias=alias or "", models=models, max_budget=item.number("maxBudget"),
-            budget_duration=item.string("budgetDuration", check=check_litellm_duration),
-            tpm_limit=item.integer("tpmLimit"), rpm_limit=item.integer("rpmLimit"),
-            metadata=item.mapping("metadata"), blocked=item.boolean("blocked", False), id=team_id,
-            members=parse_members(item, users or {}, enterprise),
-            tags=item.string_list("tags"), guardrails=item.string_list("guardrails"),
-            previous_alias=item.string("previousAlias"),
-        ))
-    check_previous_aliases(items, teams, "team")
-    return tuple(teams)
 
 
 def check_grace_period(value: str) -> Optional[str]:
@@ -344,21 +294,3 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, TeamC
         ))
     check_previous_aliases(items, keys, "key")
     return tuple(keys)
-
-
-def check_previous_aliases(items: Sequence[Reader], entries: Sequence[TeamConfig | KeyConfig], kind: str) -> None:
-    """A `previousAlias` names what this entry was called; it cannot also be an entry of today or another's past."""
-    current = {e.alias for e in entries}
-    claimed: dict[str, str] = {}
-    for item, entry in zip(items, entries):
-        previous = entry.previous_alias
-        if previous is None:
-            continue
-        if previous in current:
-            item.fail_key("previousAlias", f"{previous!r} is the alias of a {kind} of this stack; previousAlias names "
-                          f"the alias this {kind} had before a rename (remove it once the rename is applied)")
-        elif previous in claimed:
-            item.fail_key("previousAlias", f"{previous!r} is already the previousAlias of {kind} {claimed[previous]!r}; "
-                          f"one old {kind} can become only one new one")
-        else:
-            claimed[previous] = entry.alias

@@ -56,7 +56,7 @@ CREDENTIAL = Kind(
 
 TEAM = Kind(
     "team", "teams", "litellm:Team", "team_id",
-    doc="LiteLLM teams (the config parser is still config/catalog.py's own)",
+    doc="LiteLLM teams, which `keys[].team` names; beside these keys: `members`, `accessGroups`, `previousAlias`",
     fields=(
         Field("team_alias", "str", required=True, unique=True, config_key="alias",
               doc="the team's name; rename in place with `previousAlias`"),
