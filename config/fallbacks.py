@@ -6,10 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from config.reader import MISSING, Reader, type_name
-
-# config key on models[] -> LiteLLM's fallback_type
-FALLBACK_KEYS = {"fallbacks": "general", "contextWindowFallbacks": "context_window",
-                 "contentPolicyFallbacks": "content_policy"}
+from kinds.declarations import FALLBACK_CONFIG_KEYS as FALLBACK_KEYS  # config key on models[] -> fallback_type
 
 
 @dataclass(frozen=True)

@@ -19,23 +19,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Optional, Sequence
 
 import pulumi
 from pulumi.dynamic import CheckFailure
 
 from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import AdminConnection, Field, LiteLLMResource
+from dynamic_providers.provider_base import LiteLLMResource
+from kinds.declarations import FALLBACK, FALLBACK_TYPES
 
 log = logging.getLogger("litemaas.litellm_admin")
 
-FALLBACK_TYPES = ("general", "context_window", "content_policy")
-FALLBACK_FIELDS = (
-    Field("model", "str", required=True, replaces=True),
-    Field("fallback_type", "str", required=True, replaces=True, choices=FALLBACK_TYPES),
-    Field("fallback_models", "list", required=True),  # ordered: LiteLLM tries them in this order
-)
 # One writer at a time in this process: LiteLLM's read-modify-write of the one row loses concurrent rules.
 _WRITES = threading.Lock()
 _VERIFY_ATTEMPTS = 4
@@ -57,8 +51,8 @@ def split_id(id_: str) -> tuple[str, str]:
 class FallbackProvider(ObjectProvider):
     """CRUD for `litellm:Fallback`. Stateless; pickled by reference."""
 
-    kind = "fallback"
-    fields = FALLBACK_FIELDS
+    kind = FALLBACK.name
+    fields = FALLBACK.fields
     id_field = None  # the id is `<fallback_type>:<model>`
     generates_id = False
     write_lock = _WRITES
@@ -123,15 +117,10 @@ class FallbackProvider(ObjectProvider):
 
 
 class Fallback(LiteLLMResource, module="litellm", name="Fallback"):
-    """The fallback rule of one model and type. Type token `pulumi-python:dynamic/litellm:Fallback`."""
+    """The fallback rule of one model and type; inputs: `kinds.FALLBACK`'s fields. Type token
+    `pulumi-python:dynamic/litellm:Fallback`."""
 
     provider_class = FallbackProvider
     model: pulumi.Output[str]
     fallback_type: pulumi.Output[str]
     fallback_models: pulumi.Output[list]
-
-    def __init__(self, resource_name: str, *, connection: AdminConnection, model: pulumi.Input[str],
-                 fallback_models: Sequence[str], fallback_type: str = "general",
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        self._register(resource_name, connection, {
-            "model": model, "fallback_type": fallback_type, "fallback_models": list(fallback_models)}, opts)

@@ -121,7 +121,7 @@ VIRTUAL_KEY = Kind(
 
 TEAM = Kind(
     "team", "teams", "litellm:Team", "team_id",
-    doc="LiteLLM teams (the config parser is still config/catalog.py's own)",
+    doc="LiteLLM teams, which `keys[].team` names; beside these keys: `members`, `accessGroups`, `previousAlias`",
     fields=(
         Field("team_alias", "str", required=True, unique=True, config_key="alias",
               doc="the team's name; rename in place with `previousAlias`"),
@@ -269,6 +269,22 @@ MODEL = Kind(
 # body is `model_name` and `model_info` (which carries `model_id` as its `id`).
 MODEL_PARAMS = ("api_base", "api_key", "api_version", "rpm", "tpm", "timeout", "max_retries",
                 "input_cost_per_token", "output_cost_per_token")
+
+# The stack config's key on `models[]` -> LiteLLM's `fallback_type`: the one definition of the fallback types.
+FALLBACK_CONFIG_KEYS = {"fallbacks": "general", "contextWindowFallbacks": "context_window",
+                        "contentPolicyFallbacks": "content_policy"}
+FALLBACK_TYPES = tuple(FALLBACK_CONFIG_KEYS.values())
+# No section of its own: config/fallbacks.py reads the three lists of `models[]` (not in KINDS' README tables).
+FALLBACK = Kind(
+    "fallback", "models", "litellm:Fallback", "",  # the id is `<fallback_type>:<model>`, no field of its own
+    doc="the models the gateway tries, in order, when a model fails; one rule per (model, fallback type)",
+    fields=(
+        Field("model", "str", required=True, replaces=True, config_key="", doc="the model that fails (`models[].name`)"),
+        Field("fallback_type", "str", required=True, replaces=True, config_key="", choices=FALLBACK_TYPES,
+              doc="when the rule applies: any error after retries, context window exceeded, content policy"),
+        # ordered: LiteLLM tries them in this order
+        Field("fallback_models", "list", required=True, config_key="", doc="the models to try, in order"),
+    ))
 
 # Every kind declared here, in the order the README lists them.
 KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER)
