@@ -9,6 +9,7 @@ import time
 import pytest
 
 from dynamic_providers.admin_client import LiteLLMAdminError
+from dynamic_providers import key_lifecycle, virtual_key
 from dynamic_providers.virtual_key import VirtualKeyProvider
 from tests.support.keys import (
     OFFLINE,
@@ -133,11 +134,13 @@ def test_rotation_keeps_the_old_value_for_the_grace_period(provider, litellm_api
 
 
 @pytest.mark.every_litellm_version
-def test_rotation_without_grace_revokes_at_once_and_rotate_every(provider, litellm_api):
+def test_rotation_without_grace_revokes_at_once_and_rotate_every(provider, litellm_api, monkeypatch):
     backend = litellm_api.backend
     inputs, token, outs = create(provider, litellm_api, rotate_every="3s", rotation_grace_period="0")
     assert "rotation_due" not in checked(provider, inputs, dict(inputs))  # not yet 3s old
-    time.sleep(3.2)
+    later = key_lifecycle.utc_now() + dt.timedelta(seconds=3.2)  # the provider's clock, not a sleep
+    for module in (key_lifecycle, virtual_key):
+        monkeypatch.setattr(module, "utc_now", lambda: later)
     news = checked(provider, inputs, dict(inputs))
     assert news["rotation_due"].startswith("rotateEvery 3s: the value was issued ")
     assert instant(news["issued_at"]) > instant(inputs["issued_at"])
