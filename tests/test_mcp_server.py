@@ -186,10 +186,7 @@ def test_create_after_the_answer_is_lost_past_commit(provider, litellm_api, name
     warm_up = litellm_api.backend.admin_json("POST", "/v1/mcp/server", json={"server_name": f"{name}_w",
                                                                                "url": UNREACHABLE})
     litellm_api.backend.admin("DELETE", f"/v1/mcp/server/{warm_up['server_id']}")
-    if fault == "drop":
-        litellm_api.drop("POST", "/v1/mcp/server", when="after")
-    else:
-        litellm_api.delay("POST", "/v1/mcp/server", seconds=3.0, when="after")
+    litellm_api.lose_answer("POST", "/v1/mcp/server", fault)
     _, server_id, _ = created(provider, news_for(litellm_api, name, request_timeout=1.0))
     assert [r[0] for r in server_rows(litellm_api.backend)] == [server_id]
     assert len(litellm_api.calls_to("POST", "/v1/mcp/server")) == 1

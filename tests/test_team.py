@@ -216,12 +216,7 @@ def assert_one_team(backend, team_id):
 @pytest.mark.parametrize("fault", ["drop", "timeout", "non_json"])
 def test_create_after_the_answer_is_lost_past_commit(provider, litellm_api, fault):
     # The real proxy has committed the team; only the answer is lost (fault proxy, when="after").
-    if fault == "drop":
-        litellm_api.drop("POST", "/team/new", when="after")
-    elif fault == "timeout":
-        litellm_api.delay("POST", "/team/new", seconds=3.0, when="after")
-    else:
-        litellm_api.non_json_500("POST", "/team/new", when="after")
+    litellm_api.lose_answer("POST", "/team/new", fault)
     _, team_id, _ = create(provider, litellm_api, request_timeout=1.0)
     assert_one_team(litellm_api.backend, team_id)
     assert len(litellm_api.calls_to("POST", "/team/new")) == 1

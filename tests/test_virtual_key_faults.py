@@ -40,12 +40,7 @@ def assert_one_key(backend, outs, alias="alice"):
 @pytest.mark.parametrize("fault", ["drop", "timeout", "non_json"])
 def test_create_after_the_answer_is_lost_past_commit(provider, litellm_api, fault):
     # The real proxy has committed the key; only the answer is lost (fault proxy, when="after").
-    if fault == "drop":
-        litellm_api.drop("POST", "/key/generate", when="after")
-    elif fault == "timeout":
-        litellm_api.delay("POST", "/key/generate", seconds=3.0, when="after")
-    else:
-        litellm_api.non_json_500("POST", "/key/generate", when="after")
+    litellm_api.lose_answer("POST", "/key/generate", fault)
     _, _, outs = create(provider, litellm_api, request_timeout=1.0)
     assert_one_key(litellm_api.backend, outs)
     assert instant(outs["expires"]) == instant(key_info(litellm_api.backend, outs["token"])["expires"])

@@ -161,6 +161,17 @@ class FaultProxy:
         """Plain-text "Internal Server Error", as a proxy in front of LiteLLM or a broken image answers."""
         return self._add(Fault(method, path, "non_json", times, when, status=500))
 
+    def lose_answer(self, method: str, path: str, fault: str) -> Fault:
+        """LiteLLM commits the call, and its answer is lost: `drop`ped, late past a 1 s client timeout (`timeout`),
+        or replaced by a plain-text 500 (`non_json`)."""
+        if fault == "drop":
+            return self.drop(method, path, when="after")
+        if fault == "timeout":
+            return self.delay(method, path, seconds=3.0, when="after")
+        if fault == "non_json":
+            return self.non_json_500(method, path, when="after")
+        raise ValueError(f"unknown fault {fault!r}: drop, timeout or non_json")
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
