@@ -7,7 +7,9 @@ a time), a no-op preview of one tenant (the pull-request case), one key changed 
 one tenant; the rest of the estate is dropped with the proxy's database (not timed). Once per size, the floor:
 T×K keys created and deleted by a plain loop of admin API calls with `--workers` in flight. The machine's load
 average at the start and end of each run (and its peak, sampled) is printed beside the figures: on a shared
-machine the reader must know what else ran.
+machine the reader must know what else ran. The CPU seconds per key of the estate `up` (the Pulumi CLI runs with
+their plugins; the proxy with PostgreSQL) are printed too: load stretches wall time, far less the work done, so
+they show whether a stack's cost grows with the estate even when the machine is shared.
 
     .venv/bin/python benchmarks/bench_tenants.py [--sizes 10x200,50x200] [--concurrent 1,2]
 """
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_real import MODELS, floor, print_markdown, timed  # noqa: E402
+from benchmarks.cpu_clock import CpuClock  # noqa: E402
 from tests.support.pulumi_cli import PulumiProject, ensure_toolchain  # noqa: E402
 from tests.support.real_litellm import RealLiteLLM, stop_on_sigterm  # noqa: E402
 
@@ -97,8 +100,10 @@ def measure_estate(litellm: RealLiteLLM, bin_dir: Path, tenants: int, keys: int,
             print(f"  {tenant.stack} up in {ups[-1]:.1f} s ({len(ups) * keys:,} keys up after"
                   f" {time.monotonic() - estate_started:.0f} s)", file=sys.stderr, flush=True)
 
-        with ThreadPoolExecutor(concurrent) as pool:
+        with CpuClock(litellm.server_pids()) as cpu, ThreadPoolExecutor(concurrent) as pool:
             row["estate up"] = timed(lambda: list(pool.map(up, stacks)))
+        row["CLI CPU ms/key"] = 1000 * cpu.cli / row["keys"]
+        row["proxy+db CPU ms/key"] = 1000 * cpu.servers / row["keys"]
         row["stack up (mean)"] = sum(ups) / len(ups)
         row["stack up (max)"] = max(ups)
         window = min(GROWTH_WINDOW, len(ups))
@@ -132,7 +137,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    columns = ["estate", "keys", "mode", "estate up", "up ms/key", "floor create", "floor ms/key", "up/floor",
+    columns = ["estate", "keys", "mode", "estate up", "up ms/key", "CLI CPU ms/key", "proxy+db CPU ms/key", "floor create", "floor ms/key", "up/floor",
                "stack up (mean)", "stack up (max)", "first stacks up (mean)", "last stacks up (mean)",
                "no-op preview", "one change", "stack destroy", "floor delete", "load average"]
     for row in rows:

@@ -213,6 +213,14 @@ class RealLiteLLM(StartedService):
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
 
+    def server_pids(self) -> list[int]:
+        """The proxy's process and PostgreSQL's postmaster: the roots of the trees whose CPU time a benchmark reads."""
+        pids = [self._process.pid] if self._process is not None else []
+        postmaster = self.db.data / "postmaster.pid" if self.db is not None else None
+        if postmaster is not None and postmaster.exists():
+            pids.append(int(postmaster.read_text().split()[0]))
+        return pids
+
     def stop_proxy(self) -> None:
         """Stop the proxy and keep its PostgreSQL running (an upgrade: another version's proxy takes over)."""
         if self._process is not None:
