@@ -68,7 +68,7 @@ class TeamProvider(ObjectProvider):
             body["models"] = list(body["models"] or [])
         if "blocked" in body:  # `blocked: null` answers 500: unset means not blocked
             body["blocked"] = bool(body["blocked"])
-        for name in METADATA_LIMITS:  # kept in metadata; LiteLLM skips a null, {} clears them
+        for name in METADATA_LIMITS:  # kept in metadata: {} clears them (a null answers 500)
             if name in body:
                 body[name] = dict(body[name] or {})
         return _mcp_grant(body)

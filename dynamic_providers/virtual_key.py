@@ -236,7 +236,7 @@ class VirtualKeyProvider(ObjectProvider):
             elif name == "blocked":
                 value = bool(value)
             elif name == "allowed_routes":
-                value = list(value or [])  # [] lets the key call every route again
+                value = list(value or [])  # [] lets the key call every route again (a null answers 400)
             elif name in METADATA_LIMITS:
                 value = dict(value or {})  # {} clears them: /key/update skips a null
             elif name == "mcp_servers":
