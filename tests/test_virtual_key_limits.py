@@ -74,6 +74,7 @@ def test_a_change_of_routes_or_limits_is_no_replacement(keys, teams):
     assert (result.changes, result.replaces) == (True, [])
 
 
+@pytest.mark.every_litellm_version
 def test_a_key_with_allowed_routes_is_refused_elsewhere_until_they_are_removed(keys, litellm_api, model):
     backend = litellm_api.backend
     inputs, token, outs = create(keys, litellm_api, models=[model], allowed_routes=["/v1/models"])
@@ -108,6 +109,7 @@ def test_a_key_with_allowed_routes_is_refused_elsewhere_until_they_are_removed(k
     assert keys.read(token, outs).outs == outs
 
 
+@pytest.mark.every_litellm_version
 def test_a_keys_per_model_rpm_limit_is_enforced_kept_in_metadata_and_cleared(keys, litellm_api, model):
     backend = litellm_api.backend
     inputs, token, outs = create(keys, litellm_api, models=[model], model_rpm_limit={model: 1})
@@ -143,6 +145,7 @@ def test_a_keys_per_model_rpm_limit_is_enforced_kept_in_metadata_and_cleared(key
     assert ask(backend, outs["key"], model).status_code == 200  # no per-model counter any more
 
 
+@pytest.mark.every_litellm_version
 def test_a_teams_per_model_limits_are_enforced_on_its_keys_updated_in_place_and_cleared(teams, litellm_api, model):
     backend = litellm_api.backend
     inputs, team_id, outs = created(teams, connection(litellm_api, team_alias="limited", models=[model],
