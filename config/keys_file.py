@@ -19,11 +19,11 @@ KEYS_FROM = "keysFrom"
 
 
 # CSV cells holding a list: `granite;mistral` or `granite mistral`.
-LIST_COLUMNS = frozenset({"models"})
+LIST_COLUMNS = frozenset({"models", "allowedRoutes"})
 
 
-# Objects become one CSV column per field: `deliverTo.namespace`, `metadata.department`.
-OBJECT_COLUMNS = {"deliverTo": DELIVERY_KEYS, "metadata": None}
+# Objects become one CSV column per field: `deliverTo.namespace`, `metadata.department`, `modelRpmLimit.granite`.
+OBJECT_COLUMNS = {"deliverTo": DELIVERY_KEYS, "metadata": None, "modelRpmLimit": None, "modelTpmLimit": None}
 
 
 # Columns whose text stays text (a user id `12345` is not a number); the others are typed as YAML types them.

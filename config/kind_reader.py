@@ -56,12 +56,18 @@ def read_value(item: Reader, spec: Field) -> Any:
     if spec.kind == "bool":
         return item.boolean(key, spec.server_default if spec.server_default is not None else False)
     if spec.kind == "list":
-        return item.string_list(key)
+        return item.string_list(key, check=spec.value_problem if spec.check or spec.choices else None)
+    if spec.value_kind == "int":  # a map of limits: each value read as the config's integers are
+        values = item.child(key, list(item.mapping(key)))
+        limits = {name: values.integer(name, minimum=int(spec.minimum or 0)) for name in values.data}
+        return {name: limit for name, limit in limits.items() if limit is not None}
     return item.mapping(key)
 
 
 def check_reference(item: Reader, key: str, value: Any, declared: Collection[str], section: str) -> None:
-    """A key naming entries of `section` names only declared ones (one name, or a list of names)."""
+    """A key naming entries of `section` names only declared ones (one name, a list of names, or a map's keys)."""
+    if isinstance(value, Mapping):
+        value = tuple(value)
     what = REFERENCE_NAMES.get(section, section)
     listed = ", ".join(sorted(declared)) or "none"
     if isinstance(value, str) and value not in declared:

@@ -297,7 +297,7 @@ class ObjectProvider(LiteLLMProvider):
             if spec.write_only or spec.name == self.id_field:
                 continue
             ours, theirs = props.get(spec.name), server.get(spec.name)
-            if spec.kind == "dict" and not importing:
+            if spec.kind == "dict" and spec.value_kind is None and not importing:  # a map of limits is whole
                 ours = ours or {}
                 theirs = {k: (theirs or {})[k] for k in ours if k in (theirs or {})}
             if (importing or declared(props, spec.name)) and not spec.same(theirs, ours):

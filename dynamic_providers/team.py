@@ -22,7 +22,7 @@ import pulumi
 
 from dynamic_providers.admin_client import AdminClient
 from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
-from kinds.declarations import TEAM
+from kinds.declarations import METADATA_LIMITS, TEAM
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import OWNER_INPUT, OWNER_MARKER, LiteLLMResource, owner_of, stamped
 
@@ -68,6 +68,9 @@ class TeamProvider(ObjectProvider):
             body["models"] = list(body["models"] or [])
         if "blocked" in body:  # `blocked: null` answers 500: unset means not blocked
             body["blocked"] = bool(body["blocked"])
+        for name in METADATA_LIMITS:  # kept in metadata: {} clears them (a null answers 500)
+            if name in body:
+                body[name] = dict(body[name] or {})
         return _mcp_grant(body)
 
     def create_body(self, props):
@@ -94,7 +97,7 @@ class TeamProvider(ObjectProvider):
     def server_values(self, found):
         values = super().server_values(found)
         values["mcp_servers"] = (found.get("object_permission") or {}).get("mcp_servers") or None
-        for name in ("tags", "guardrails"):  # sent top-level, kept in metadata
+        for name in ("tags", "guardrails", *METADATA_LIMITS):  # sent top-level, kept in metadata
             values[name] = (found.get("metadata") or {}).get(name) or found.get(name)
         return values
 

@@ -65,7 +65,9 @@ from dynamic_providers.provider_base import (
     same,
     stamped,
 )
+from kinds.declarations import METADATA_LIMITS
 from litemaas_common.durations import parse_litellm_duration
+
 
 def grace_seconds(value: Optional[str]) -> int:
     """`rotation_grace_period` in seconds: a LiteLLM duration, or `0` (revoke the old value at once)."""
@@ -233,10 +235,16 @@ class VirtualKeyProvider(ObjectProvider):
                     value.setdefault(ADOPTED_MARKER, olds.get("issued_at") or "yes")
             elif name == "blocked":
                 value = bool(value)
+            elif name == "allowed_routes":
+                value = list(value or [])  # [] lets the key call every route again (a null answers 400)
+            elif name in METADATA_LIMITS:
+                value = dict(value or {})  # {} clears them: /key/update skips a null
             elif name == "mcp_servers":
                 body["object_permission"] = mcp_grant(value)
                 continue
             body[name] = value  # an explicit null clears the field on the server
+        if "metadata" in body:  # /key/update replaces the whole metadata, where LiteLLM keeps the per-model limits
+            body.update({name: dict(news[name]) for name in METADATA_LIMITS if news.get(name) and name not in body})
         return body
 
     def send_update(self, api, object_id, body):
@@ -274,7 +282,7 @@ class VirtualKeyProvider(ObjectProvider):
         server["soft_budget"] = (info.get("litellm_budget_table") or {}).get("soft_budget")
         if importing and soft_budget_row(info.get("litellm_budget_table")):
             server["budget_id"] = None  # LiteLLM's own row holding the key's soft budget, not a litellm:Budget
-        for name in ("tags", "guardrails"):  # sent top-level, kept in metadata
+        for name in ("tags", "guardrails", *METADATA_LIMITS):  # sent top-level, kept in metadata
             server[name] = (info.get("metadata") or {}).get(name) or info.get(name)
         if server.get("user_id") == PROXY_ADMIN:
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made

@@ -23,6 +23,12 @@ BUDGET_DURATION = Field("budget_duration", "str", duration=True, doc="how often 
 TPM_LIMIT = Field("tpm_limit", "int", minimum=0, doc="tokens per minute")
 RPM_LIMIT = Field("rpm_limit", "int", minimum=0, doc="requests per minute")
 MAX_PARALLEL_REQUESTS = Field("max_parallel_requests", "int", minimum=1, doc="requests in flight at once")
+# Per-model limits of a key or team: LiteLLM keeps them in the object's metadata (never the declared metadata's keys).
+MODEL_RPM_LIMIT = Field("model_rpm_limit", "dict", references="models", value_kind="int", minimum=0,
+                        doc="requests per minute per model (`granite: 10`)")
+MODEL_TPM_LIMIT = Field("model_tpm_limit", "dict", references="models", value_kind="int", minimum=0,
+                        doc="tokens per minute per model")
+METADATA_LIMITS = (MODEL_RPM_LIMIT.name, MODEL_TPM_LIMIT.name)  # sent top-level, read back from the metadata
 
 BUDGET = Kind(
     "budget", "budgets", "litellm:Budget", "budget_id",
@@ -74,6 +80,17 @@ def grace_period_problem(value: str) -> Optional[str]:
     return None
 
 
+# A key's allowed route: a path (exact, or a prefix of the paths below it; `*` wildcards) or a LiteLLM route group.
+ROUTE_GROUP = re.compile(r"^[a-z][a-z_]*_route(s|_names)$")
+
+
+def route_problem(value: str) -> Optional[str]:
+    if value.startswith("/") or ROUTE_GROUP.match(value):
+        return None
+    return ("is not a route; use a path such as /chat/completions (it also allows the paths below it) or a "
+            "LiteLLM route group such as llm_api_routes")
+
+
 VIRTUAL_KEY = Kind(
     "key", "keys", "litellm:VirtualKey", "token",
     doc="virtual keys handed to users (also read from the `keysFrom` file); the id is the first value's token hash",
@@ -109,7 +126,9 @@ VIRTUAL_KEY = Kind(
         Field("tags", "list", unordered=True, references="tags", doc="the key's tags (Enterprise-only)"),
         Field("guardrails", "list", unordered=True, references="guardrails",
               doc="guardrails the key runs (Enterprise-only)"),
-        Field("allowed_routes", "list", config_key="", doc="the only routes the key may call (`/metrics`)"),
+        Field("allowed_routes", "list", unordered=True, check=route_problem,
+              doc="the only routes the key may call (others: 403); unset: all"),
+        MODEL_RPM_LIMIT, MODEL_TPM_LIMIT,
         Field("key", "str", secret=True, computed=True, doc="the raw value; none for an imported or adopted key"),
         Field("token", "str", computed=True, doc="the current value's hash (the id stays the first one's)"),
         Field("key_name", "str", computed=True, doc="LiteLLM's abbreviated value"),
@@ -136,6 +155,7 @@ TEAM = Kind(
         Field("tags", "list", unordered=True, references="tags", doc="the team's tags (Enterprise-only)"),
         Field("guardrails", "list", unordered=True, references="guardrails",
               doc="guardrails the team runs (Enterprise-only)"),
+        MODEL_RPM_LIMIT, MODEL_TPM_LIMIT,
         # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
         Field("mcp_servers", "list", unordered=True, config_key="",
               doc="granted by `mcpServers[].teams`"),

@@ -74,7 +74,8 @@ class Field:
     computed: an output the provider sets (never an input). write_only: sent, never read back (no drift).
     unordered: a list compared as a set. api_name: LiteLLM's name when it differs. choices: the allowed strings.
     config_key: the stack config's key (default: the camelCase of `name`; "" for an input no config key sets).
-    references: the config section whose entries this names (`models`, `teams`, `budgets`, ...).
+    references: the config section whose entries this names (`models`, `teams`, `budgets`, ...); a map's keys.
+    value_kind: a map whose every value is of this kind ("int", at least `minimum`): per-model limits.
     unique: no two entries of the config section share the value. doc: one line for the README's field table.
     at_most: another field this one may not exceed (a soft budget below its max budget).
     """
@@ -100,6 +101,7 @@ class Field:
     unique: bool | str = False  # no two entries share the value (a string: how the message calls it)
     server_default: Any = None  # what LiteLLM assumes when the field is unset (docs)
     check: Optional[Callable[[str], Optional[str]]] = None  # a string's own rule: the problem after its quoted value
+    value_kind: Optional[str] = None  # dict: the kind of every value ("int")
     doc: str = ""
 
     @property
@@ -270,8 +272,17 @@ def normalise_field(inputs: dict[str, Any], spec: Field, failures: list[CheckFai
     elif spec.kind == "dict":
         if not isinstance(value, dict):
             failures.append(CheckFailure(name, f"{name} must be an object (map), got {type(value).__name__}"))
+        elif spec.value_kind == "int" and (wrong := sorted(k for k, v in value.items() if not _whole(v, spec.minimum))):
+            failures.append(CheckFailure(name, f"{name}: the value of {', '.join(map(repr, wrong))} must be a whole "
+                                         f"number{f' {spec.minimum:g} or more' if spec.minimum is not None else ''}"))
         else:
             inputs[name] = {str(k): int_floats(v) for k, v in value.items()}
+
+
+def _whole(value: Any, minimum: Optional[float]) -> bool:
+    """A map's integer value (a float from gRPC counts when whole), not below `minimum`."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and \
+        float(value).is_integer() and (minimum is None or value >= minimum)
 
 
 def int_floats(value: Any) -> Any:
@@ -301,6 +312,9 @@ def type_words(spec: Field) -> str:
         return f"list of `{spec.references}` names"
     if spec.kind == "str" and spec.references:
         return f"a `{spec.references}` name"
+    if spec.kind == "dict" and spec.value_kind:
+        low = f" ≥ {spec.minimum:g}" if spec.minimum is not None else ""
+        return f"map of `{spec.references}` name → {_TYPE_WORDS[spec.value_kind]}{low}"
     words = ("secret " if spec.secret else "") + _TYPE_WORDS[spec.kind]
     low = spec.exclusive_minimum if spec.exclusive_minimum is not None else spec.minimum
     if low is not None:

@@ -30,14 +30,15 @@ CATALOG = {
     "budgets": [{"name": "e2e-tier", "maxBudget": 5, "budgetDuration": "30d", "rpmLimit": 100}],
     "users": [{"id": "e2e-alice", "email": "alice@e2e.example.com", "maxBudget": 20}],
     "teams": [{"alias": "e2e-team", "models": ["e2e-chat", "e2e-backup"], "maxBudget": 50,
-               "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
+               "modelRpmLimit": {"e2e-chat": 100}, "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
     "tags": [{"name": "e2e-tag", "description": "cost centre 42", "models": ["e2e-chat"]}],
     "guardrails": [{"name": "e2e-filter", "provider": "litellm_content_filter", "mode": "pre_call",
                     "params": GUARDRAIL_WORDS}],
     "mcpServers": [{"name": "e2e_tools", "url": "http://127.0.0.1:9/mcp", "transport": "http",
                     "authType": "bearer_token", "teams": ["e2e-team"]}],
     "keys": [
-        {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"]},
+        {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"],
+         "allowedRoutes": ["/chat/completions", "/v1/chat/completions"], "modelTpmLimit": {"e2e-chat": 10000}},
         {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"]},
     ],
 }

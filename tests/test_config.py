@@ -179,6 +179,20 @@ def test_credentials_stored_in_plain_text_are_refused(values, key_path):
     ({"keys": [{"alias": "a", "deliverTo": {"namespace": "ds", "secretName": "key"}},
                {"alias": "b", "deliverTo": {"namespace": "ds", "secretName": "key"}}]},
      "litemaas:keys[1].deliverTo.secretName", "duplicate delivered Secret"),
+    ({"models": MODELS, "keys": [{"alias": "k", "allowedRoutes": ["chat/completions"]}]},
+     "litemaas:keys[0].allowedRoutes[0]", "use a path such as /chat/completions"),
+    ({"models": MODELS, "keys": [{"alias": "k", "allowedRoutes": "/chat/completions"}]},
+     "litemaas:keys[0].allowedRoutes", "a list of non-empty strings"),
+    ({"models": MODELS, "keys": [{"alias": "k", "modelRpmLimit": {"gpt-5": 10}}]}, "litemaas:keys[0].modelRpmLimit",
+     "names model(s) the stack does not declare: gpt-5; declared models: deepseek-chat, granite-8b-instruct"),
+    ({"models": MODELS, "keys": [{"alias": "k", "modelTpmLimit": {"deepseek-chat": -1}}]},
+     "litemaas:keys[0].modelTpmLimit.deepseek-chat", "0 or more"),
+    ({"models": MODELS, "keys": [{"alias": "k", "modelRpmLimit": ["deepseek-chat"]}]},
+     "litemaas:keys[0].modelRpmLimit", "must be an object (map)"),
+    ({"models": MODELS, "teams": [{"alias": "t", "modelRpmLimit": {"deepseek-chat": 2.5}}]},
+     "litemaas:teams[0].modelRpmLimit.deepseek-chat", "whole number"),
+    ({"models": MODELS, "teams": [{"alias": "t", "modelTpmLimit": {"llama": 100}}]}, "litemaas:teams[0].modelTpmLimit",
+     "names model(s) the stack does not declare: llama"),
 ])
 def test_catalog_errors(values, key_path, fix):
     message = error_of(values)
@@ -198,6 +212,18 @@ def test_key_lifecycle_config_is_typed():
     assert (alice.deliver_to.namespace, alice.deliver_to.secret_name, alice.adopt) == ("alice-ds", "litemaas-key", False)
     assert (legacy.adopt, legacy.token_hash, legacy.rotation_grace_period) == (True, "0f" * 32, None)
     assert (ui_made.adopt, ui_made.rotation, ui_made.deliver_to) == (True, "2026-q3", None)
+
+
+def test_routes_and_per_model_limits_of_keys_and_teams_are_typed():
+    config = parse_stack_config({"models": MODELS, "teams": [
+        {"alias": "t", "modelRpmLimit": {"deepseek-chat": 100}, "modelTpmLimit": {"granite-8b-instruct": 5000}}],
+        "keys": [{"alias": "k", "team": "t", "allowedRoutes": ["/chat/completions", "info_routes"],
+                  "modelRpmLimit": {"deepseek-chat": "10"}}, {"alias": "plain"}]}, {"models"})
+    (team,), (key, plain) = config.teams, config.keys
+    assert (team.model_rpm_limit, team.model_tpm_limit) == ({"deepseek-chat": 100}, {"granite-8b-instruct": 5000})
+    assert key.allowed_routes == ("/chat/completions", "info_routes")
+    assert (key.model_rpm_limit, key.model_tpm_limit) == ({"deepseek-chat": 10}, {})
+    assert (plain.allowed_routes, plain.model_rpm_limit) == ((), {})
 
 
 @pytest.mark.parametrize("text, seconds", [("30s", 30), ("15m", 900), ("12h", 43200), ("30d", 2592000),

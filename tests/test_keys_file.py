@@ -83,6 +83,16 @@ def test_csv_lists_may_be_separated_by_spaces_and_cells_padded(tmp_path):
     assert (config.keys[0].alias, config.keys[0].models, config.keys[0].adopt) == ("carol", ("granite", "mistral"), True)
 
 
+def test_csv_columns_for_routes_and_per_model_limits(tmp_path):
+    config = keys_from(tmp_path, "keys.csv", "alias,allowedRoutes,modelRpmLimit.granite,modelTpmLimit.mistral\n"
+                                             "carol,/chat/completions;/models,10,5000\n")
+    carol = config.keys[0]
+    assert carol.allowed_routes == ("/chat/completions", "/models")
+    assert (carol.model_rpm_limit, carol.model_tpm_limit) == ({"granite": 10}, {"mistral": 5000})
+    message = error_from(tmp_path, "keys.csv", "alias,modelRpmLimit.granite\ncarol,lots\n")
+    assert "litemaas:keysFrom keys.csv line 2 (carol): modelRpmLimit.granite must be a whole number" in message
+
+
 def test_file_keys_follow_keys_and_aliases_are_unique_across_both(tmp_path):
     config = keys_from(tmp_path, "keys.csv", "alias,models\ncarol,granite\n", keys=[{"alias": "alice"}])
     assert [k.alias for k in config.keys] == ["alice", "carol"]

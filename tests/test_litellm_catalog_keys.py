@@ -93,6 +93,27 @@ def test_lifecycle_settings_reach_the_key(catalog_mocks):
 
 
 @pulumi.runtime.test
+def test_routes_and_per_model_limits_reach_the_key_and_the_team(catalog_mocks):
+    from config import TeamConfig
+
+    teams = (TeamConfig(alias="ml", model_rpm_limit={"granite-8b-instruct": 100}),)
+    keys = (KeyConfig(alias="alice", team="ml", allowed_routes=("/chat/completions",),
+                      model_rpm_limit={"granite-8b-instruct": 10}, model_tpm_limit={"granite-8b-instruct": 1000}),
+            KeyConfig(alias="bob"))
+    _, catalog = build(catalog_mocks, teams=teams, keys=keys)
+
+    def check(_):
+        alice, bob = (plain(catalog_mocks.seen[f"catalog-key-{alias}"].inputs) for alias in ("alice", "bob"))
+        assert (alice["allowed_routes"], alice["model_rpm_limit"], alice["model_tpm_limit"]) == (
+            ["/chat/completions"], {"granite-8b-instruct": 10}, {"granite-8b-instruct": 1000})
+        assert plain(catalog_mocks.seen["catalog-team-ml"].inputs)["model_rpm_limit"] == {"granite-8b-instruct": 100}
+        # unset stays out of the inputs, as the keys of earlier releases stored them
+        assert not {"allowed_routes", "model_rpm_limit", "model_tpm_limit"} & set(bob)
+
+    return wait_for(catalog).apply(check)
+
+
+@pulumi.runtime.test
 def test_delivered_key_secret(catalog_mocks):
     from config import DeliveryConfig
 
