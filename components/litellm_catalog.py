@@ -30,13 +30,14 @@ from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
 from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER, \
-    VIRTUAL_KEY
+    VECTOR_STORE, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
+from dynamic_providers.vector_store import VectorStore
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
+    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig, VectorStoreConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -65,6 +66,7 @@ class LiteLLMCatalogArgs:
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
     mcp_servers: Sequence[McpServerConfig] = ()
+    vector_stores: Sequence[VectorStoreConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -78,6 +80,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     customers: dict[str, Customer]  # id -> Customer
     mcp_servers: dict[str, McpServer]  # name -> McpServer
+    vector_stores: dict[str, VectorStore]  # id -> VectorStore
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -151,6 +154,9 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
                             *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
             for c in args.customers}
+        # vectorStores[]: after the credential they name, deleted before it.
+        self.vector_stores = {v.id: _vector_store(f"{name}-vector-store-{v.id}", v, connection, self.credentials.get(
+            v.credential), child_opts) for v in args.vector_stores}
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
@@ -315,6 +321,19 @@ def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,
                 opts: pulumi.ResourceOptions) -> McpServer:
     return McpServer(name, connection=connection, opts=opts, **MCP_SERVER.inputs(config))
+
+
+def _vector_store(name: str, config: VectorStoreConfig, connection: AdminConnection,
+                  credential: Optional[Credential], opts_for: Any) -> VectorStore:
+    opts = opts_for(*([credential] if credential is not None else []))
+    inputs = VECTOR_STORE.inputs(config, litellm_credential_name=credential.credential_name if credential is not None
+                                 else config.credential)
+    if not config.secret_params:
+        return VectorStore(name, connection=connection, opts=opts, **inputs)
+    # Credentials among the params: a secret input, and secret in the state too (as a guardrail's params).
+    return VectorStore(name, connection=connection, **{**inputs, "litellm_params": pulumi.Output.secret(
+        dict(config.params))}, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+            additional_secret_outputs=["litellm_params"])))
 
 
 def _label_value(alias: str) -> str:

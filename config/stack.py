@@ -23,6 +23,7 @@ from config.customers import CustomerConfig, parse_customers
 from config.guardrail import GuardrailConfig, parse_guardrails
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
+from config.vector_stores import VectorStoreConfig, parse_vector_stores
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -69,6 +70,7 @@ class StackConfig:
     credentials: tuple[CredentialConfig, ...] = ()
     budgets: tuple[BudgetConfig, ...] = ()
     customers: tuple[CustomerConfig, ...] = ()  # customers[]: end users of keys (config/customers.py)
+    vector_stores: tuple[VectorStoreConfig, ...] = ()  # vectorStores[] (config/vector_stores.py)
     # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
     tags: tuple[TagConfig, ...] = ()
     guardrails: tuple[GuardrailConfig, ...] = ()
@@ -88,6 +90,7 @@ TOP_LEVEL_KEYS = [
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
     "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers",
+    "vectorStores",
     PLATFORM_STACK,
 ]
 
@@ -214,6 +217,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     budgets = parse_budgets(top)
     check_key_budgets(top, keys, budgets)
     customers = parse_customers(top, model_names, {b.name for b in budgets})
+    vector_stores = parse_vector_stores(top, "vectorStores" in secret_keys, {c.name for c in credentials})
     # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)
@@ -243,7 +247,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
-        customers=customers, mcp_servers=mcp_servers,
+        customers=customers, mcp_servers=mcp_servers, vector_stores=vector_stores,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth, tags=tags, guardrails=guardrails,
     ) if tenant_of is None else StackConfig(
