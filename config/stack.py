@@ -196,13 +196,17 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
     model_names = set(tenant_of.models) if tenant_of is not None else {m.name for m in models}
+    # credentials[] and vectorStores[]: teams and keys may name the stores.
+    credentials = parse_credentials(top, "credentials" in secret_keys)
+    vector_stores = parse_vector_stores(top, "vectorStores" in secret_keys, {c.name for c in credentials})
+    store_ids = {v.id for v in vector_stores}
     users = parse_users(top, model_names)
-    teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise)
+    teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise, vector_stores=store_ids)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
     file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
-                      more=file_keys, mcp_servers={s.name for s in mcp_servers},
+                      more=file_keys, mcp_servers={s.name for s in mcp_servers}, vector_stores=store_ids,
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
@@ -211,13 +215,11 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         key_teams={k.alias: k.team for k in keys}, team_models={t.alias: t.models for t in teams},
         key_models={k.alias: k.models for k in keys}, file_keys=file_keys,
         inherited=tenant_of.access_groups if tenant_of else ())
-    # credentials[] and budgets[], and the references to them
-    credentials = parse_credentials(top, "credentials" in secret_keys)
+    # budgets[], and the references to them and to credentials[]
     check_model_credentials(top, models, credentials)
     budgets = parse_budgets(top)
     check_key_budgets(top, keys, budgets)
     customers = parse_customers(top, model_names, {b.name for b in budgets})
-    vector_stores = parse_vector_stores(top, "vectorStores" in secret_keys, {c.name for c in credentials})
     # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)

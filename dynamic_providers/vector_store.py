@@ -19,6 +19,7 @@ API: `VectorStoreProvider` is pickled by reference; the module path and class na
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping, Optional
 
 import pulumi
@@ -39,6 +40,18 @@ PARAMS = "litellm_params"
 def create_only(body: Mapping[str, Any]) -> dict[str, Any]:
     """An update body without what `/vector_store/update` silently ignores (a change of those replaces)."""
     return {k: v for k, v in body.items() if not VECTOR_STORE.field(k).replaces}
+
+
+def decoded(found: Mapping[str, Any]) -> dict[str, Any]:
+    """The store with its maps as maps: LiteLLM's in-memory registry may hold them as JSON text (and so answer)."""
+    maps = {}
+    for name in (PARAMS, "vector_store_metadata"):
+        if isinstance(found.get(name), str):
+            try:
+                maps[name] = json.loads(found[name])
+            except ValueError:
+                pass  # left as LiteLLM gave it: compared as it is, so seen as drift
+    return {**found, **maps}
 
 
 def as_declared(theirs: Any, ours: Any) -> Any:
@@ -73,7 +86,7 @@ class VectorStoreProvider(ObjectProvider):
     def fetch(self, api, object_id) -> Optional[dict[str, Any]]:
         found = api.absent_as_none(lambda: api.post("/vector_store/info", {"vector_store_id": object_id},
                                                     idempotent=True))
-        return None if found is None else found.get("vector_store") or None
+        return decoded(found["vector_store"]) if found and found.get("vector_store") else None
 
     def locate(self, api, props):
         found = self.fetch(api, self.object_id(props))

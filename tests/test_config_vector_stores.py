@@ -64,3 +64,19 @@ def test_a_tenant_stack_declares_no_vector_store():
     with pytest.raises(ConfigError, match=r"vectorStores: is a platform setting"):
         parse_stack_config({"platformStack": "org/litemaas/platform",
                             "vectorStores": [{"id": "vs_1", "provider": "openai"}]})
+
+
+def test_teams_and_keys_name_declared_vector_stores():
+    stores = [{"id": "vs_docs", "provider": "openai"}]
+    config = parse_stack_config({"vectorStores": stores, "teams": [{"alias": "rag", "vectorStores": ["vs_docs"]}],
+                                 "keys": [{"alias": "k", "vectorStores": ["vs_docs"]}]})
+    assert (config.teams[0].vector_stores, config.keys[0].vector_stores) == (("vs_docs",), ("vs_docs",))
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config({"vectorStores": stores, "teams": [{"alias": "rag", "vectorStores": ["vs_nope"]}],
+                            "keys": [{"alias": "k", "vectorStores": ["vs_docs", "vs_gone"]}]})
+    for expected in (
+        "litemaas:teams[0].vectorStores: names vector store(s) the stack does not declare: vs_nope; declared vector "
+        "stores: vs_docs",
+        "litemaas:keys[0].vectorStores: names vector store(s) the stack does not declare: vs_gone",
+    ):
+        assert expected in str(raised.value), (expected, str(raised.value))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pulumi
 
-from config import CredentialConfig, VectorStoreConfig
+from config import CredentialConfig, KeyConfig, TeamConfig, VectorStoreConfig
 from tests.support.catalog_mocks import build
 from tests.support.pulumi_program import has_secret_envelope, plain
 
@@ -43,3 +43,22 @@ def test_vector_stores_become_resources_after_their_credential(catalog_mocks):
 
     return pulumi.Output.all(gateway.urn, catalog.credentials["openai-rag"].urn,
                              *[s.urn for s in catalog.vector_stores.values()]).apply(check)
+
+
+@pulumi.runtime.test
+def test_teams_and_keys_granted_a_vector_store_wait_for_it(catalog_mocks):
+    stores = (VectorStoreConfig(id="vs_docs", provider="openai"),)
+    teams = (TeamConfig(alias="rag", vector_stores=("vs_docs",)),)
+    keys = (KeyConfig(alias="searcher", team="rag", vector_stores=("vs_docs",)), KeyConfig(alias="plain"))
+    _, catalog = build(catalog_mocks, vector_stores=stores, teams=teams, keys=keys)
+
+    def check(values):
+        store_urn = values[0]
+        seen, wire = catalog_mocks.seen, catalog_mocks.wire
+        assert plain(seen["catalog-team-rag"].inputs)["vector_stores"] == ["vs_docs"]
+        assert plain(seen["catalog-key-searcher"].inputs)["vector_stores"] == ["vs_docs"]
+        assert "vector_stores" not in plain(seen["catalog-key-plain"].inputs)  # unset stays unset
+        assert store_urn in wire["catalog-team-rag"][1] and store_urn in wire["catalog-key-searcher"][1]
+
+    return pulumi.Output.all(catalog.vector_stores["vs_docs"].urn, catalog.teams["rag"].urn,
+                             *[k.urn for k in catalog.keys.values()]).apply(check)

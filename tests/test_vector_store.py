@@ -76,7 +76,7 @@ def test_diff_what_updates_in_place_and_what_replaces(provider, store_id):
 def test_lifecycle(provider, litellm_api, store_id):
     backend = litellm_api.backend
     inputs, sid, outs = created(provider, news_for(litellm_api, store_id))
-    assert sid == store_id and UPSTREAM_KEY not in str(outs.get("litellm_credential_name"))
+    assert sid == store_id and outs["litellm_params"] == PARAMS  # as declared, not the answer's redacted copy
     found = info(backend, store_id)
     assert (found["custom_llm_provider"], found["vector_store_name"], found["vector_store_description"],
             found["vector_store_metadata"]) == ("openai", "Docs", "the handbook", {"team": "docs"})
@@ -101,6 +101,17 @@ def test_lifecycle(provider, litellm_api, store_id):
     provider.delete(store_id, outs)
     provider.delete(store_id, outs)  # already gone (404) = success
     assert stored_rows(backend, store_id) == [] and provider.read(store_id, outs).id == ""
+
+
+def test_removing_the_description_and_metadata_clears_them(provider, litellm_api, store_id):
+    inputs, _, outs = created(provider, news_for(litellm_api, store_id))
+    news = checked(provider, inputs, news_for(litellm_api, store_id, vector_store_description=None,
+                                              vector_store_metadata=None))
+    outs = provider.update(store_id, outs, news).outs
+    found = info(litellm_api.backend, store_id)
+    assert (found["vector_store_name"], found["vector_store_description"], found["vector_store_metadata"] or None) \
+        == ("Docs", None, None)
+    assert provider.diff(store_id, provider.read(store_id, outs).outs, news).changes is False
 
 
 def test_the_update_ignores_credential_and_params_so_they_replace(provider, litellm_api, store_id):
