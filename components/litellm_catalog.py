@@ -30,13 +30,14 @@ from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
 from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER, \
-    VIRTUAL_KEY
+    VECTOR_STORE, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
+from dynamic_providers.vector_store import VectorStore
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
+    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig, VectorStoreConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -65,6 +66,7 @@ class LiteLLMCatalogArgs:
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
     mcp_servers: Sequence[McpServerConfig] = ()
+    vector_stores: Sequence[VectorStoreConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -78,6 +80,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     customers: dict[str, Customer]  # id -> Customer
     mcp_servers: dict[str, McpServer]  # name -> McpServer
+    vector_stores: dict[str, VectorStore]  # id -> VectorStore
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -115,15 +118,20 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # MCP servers need no other kind; a team or key granted a server depends on it.
         self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
                             for s in args.mcp_servers}
+        # vectorStores[]: after the credential they name, deleted before it; teams and keys granted one wait for it.
+        self.vector_stores = {v.id: _vector_store(f"{name}-vector-store-{v.id}", v, connection, self.credentials.get(
+            v.credential), child_opts) for v in args.vector_stores}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
             servers = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
+            stores = self._named_stores(t.vector_stores)
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
                                         renamed(child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
-                                                           *self._named_labels(t), *servers),
+                                                           *self._named_labels(t), *servers, *stores),
                                                 f"{name}-team-", t.previous_alias),
-                                        access_groups=granted, mcp_servers=[s.server_id for s in servers])
+                                        access_groups=granted, mcp_servers=[s.server_id for s in servers],
+                                        vector_stores=t.vector_stores)
         # users[]: before the keys that name them (keys[].user), deleted after them.
         self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
                       for u in args.users}
@@ -163,14 +171,16 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 team_config = next(t for t in args.teams if t.alias == key.team)
                 covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
             servers = [self.mcp_servers[n] for n in key.mcp_servers]
+            stores = self._named_stores(key.vector_stores)
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
-                       *servers]
+                       *servers, *stores]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None,
                                         user_id=user.user_id if user is not None else key.user_id,
                                         budget_id=budget.budget_id if budget is not None else None,
                                         mcp_servers=[s.server_id for s in servers],
+                                        vector_stores=key.vector_stores,
                                         opts=renamed(child_opts(*depends), f"{name}-key-", key.previous_alias),
                                         access_groups=granted)
 
@@ -199,6 +209,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
 
     def _named_models(self, names: Sequence[str]) -> list[Model]:
         return [self.models[n] for n in names if n in self.models]
+
+    def _named_stores(self, ids: Sequence[str]) -> list[pulumi.Resource]:
+        """The vector stores a team or key is granted (their ids are the config's: known at preview)."""
+        return [self.vector_stores[i] for i in ids if i in self.vector_stores]
 
     def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
         """The tags and guardrails a team or key names."""
@@ -242,9 +256,10 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
 
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
-          access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = ()) -> Team:
+          access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = (),
+          vector_stores: Sequence[pulumi.Input[str]] = ()) -> Team:
     return Team(name, connection=connection, opts=opts, **TEAM.inputs(
-        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers))
+        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers, vector_stores=vector_stores))
 
 
 def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
@@ -275,10 +290,10 @@ def _member(name: str, config: MemberConfig, connection: AdminConnection, *, tea
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
          user_id: Optional[pulumi.Input[str]], opts: pulumi.ResourceOptions,
          access_groups: Sequence[str] = (), budget_id: Optional[pulumi.Input[str]] = None,
-         mcp_servers: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
+         mcp_servers: Sequence[pulumi.Input[str]] = (), vector_stores: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
     return VirtualKey(name, connection=connection, opts=opts, **VIRTUAL_KEY.inputs(
         config, models=(*config.models, *access_groups), team_id=team_id, user_id=user_id, budget_id=budget_id,
-        mcp_servers=mcp_servers))
+        mcp_servers=mcp_servers, vector_stores=vector_stores))
 
 
 # credentials and budgets -------------------------------------------------------------------------------
@@ -315,6 +330,19 @@ def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,
                 opts: pulumi.ResourceOptions) -> McpServer:
     return McpServer(name, connection=connection, opts=opts, **MCP_SERVER.inputs(config))
+
+
+def _vector_store(name: str, config: VectorStoreConfig, connection: AdminConnection,
+                  credential: Optional[Credential], opts_for: Any) -> VectorStore:
+    opts = opts_for(*([credential] if credential is not None else []))
+    inputs = VECTOR_STORE.inputs(config, litellm_credential_name=credential.credential_name if credential is not None
+                                 else config.credential)
+    if not config.secret_params:
+        return VectorStore(name, connection=connection, opts=opts, **inputs)
+    # Credentials among the params: a secret input, and secret in the state too (as a guardrail's params).
+    return VectorStore(name, connection=connection, **{**inputs, "litellm_params": pulumi.Output.secret(
+        dict(config.params))}, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+            additional_secret_outputs=["litellm_params"])))
 
 
 def _label_value(alias: str) -> str:

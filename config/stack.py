@@ -23,6 +23,7 @@ from config.customers import CustomerConfig, parse_customers
 from config.guardrail import GuardrailConfig, parse_guardrails
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
+from config.vector_stores import VectorStoreConfig, parse_vector_stores
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -69,6 +70,7 @@ class StackConfig:
     credentials: tuple[CredentialConfig, ...] = ()
     budgets: tuple[BudgetConfig, ...] = ()
     customers: tuple[CustomerConfig, ...] = ()  # customers[]: end users of keys (config/customers.py)
+    vector_stores: tuple[VectorStoreConfig, ...] = ()  # vectorStores[] (config/vector_stores.py)
     # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
     tags: tuple[TagConfig, ...] = ()
     guardrails: tuple[GuardrailConfig, ...] = ()
@@ -88,6 +90,7 @@ TOP_LEVEL_KEYS = [
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
     "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers",
+    "vectorStores",
     PLATFORM_STACK,
 ]
 
@@ -193,13 +196,17 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
     model_names = set(tenant_of.models) if tenant_of is not None else {m.name for m in models}
+    # credentials[] and vectorStores[]: teams and keys may name the stores.
+    credentials = parse_credentials(top, "credentials" in secret_keys)
+    vector_stores = parse_vector_stores(top, "vectorStores" in secret_keys, {c.name for c in credentials})
+    store_ids = {v.id for v in vector_stores}
     users = parse_users(top, model_names)
-    teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise)
+    teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise, vector_stores=store_ids)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
     file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
-                      more=file_keys, mcp_servers={s.name for s in mcp_servers},
+                      more=file_keys, mcp_servers={s.name for s in mcp_servers}, vector_stores=store_ids,
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
@@ -208,8 +215,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         key_teams={k.alias: k.team for k in keys}, team_models={t.alias: t.models for t in teams},
         key_models={k.alias: k.models for k in keys}, file_keys=file_keys,
         inherited=tenant_of.access_groups if tenant_of else ())
-    # credentials[] and budgets[], and the references to them
-    credentials = parse_credentials(top, "credentials" in secret_keys)
+    # budgets[], and the references to them and to credentials[]
     check_model_credentials(top, models, credentials)
     budgets = parse_budgets(top)
     check_key_budgets(top, keys, budgets)
@@ -243,7 +249,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
-        customers=customers, mcp_servers=mcp_servers,
+        customers=customers, mcp_servers=mcp_servers, vector_stores=vector_stores,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth, tags=tags, guardrails=guardrails,
     ) if tenant_of is None else StackConfig(

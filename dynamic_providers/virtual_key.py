@@ -36,8 +36,11 @@ from dynamic_providers.key_fields import (  # noqa: F401 - re-exported: the name
     LIFECYCLE_FIELDS,
     OUTPUT_FIELDS,
     PROXY_ADMIN,
+    GRANTS,
     declared_settings,
+    granted,
     mcp_grant,
+    object_permission,
     soft_budget_row,
 )
 from dynamic_providers.key_lifecycle import (  # noqa: F401 - re-exported: the names this module always had
@@ -239,12 +242,14 @@ class VirtualKeyProvider(ObjectProvider):
                 value = list(value or [])  # [] lets the key call every route again (a null answers 400)
             elif name in METADATA_LIMITS:
                 value = dict(value or {})  # {} clears them: /key/update skips a null
-            elif name == "mcp_servers":
-                body["object_permission"] = mcp_grant(value)
-                continue
+            elif name in GRANTS:
+                continue  # sent together, inside object_permission
             body[name] = value  # an explicit null clears the field on the server
         if "metadata" in body:  # /key/update replaces the whole metadata, where LiteLLM keeps the per-model limits
             body.update({name: dict(news[name]) for name in METADATA_LIMITS if news.get(name) and name not in body})
+        grants = object_permission({name: news.get(name) for name in changed if name in GRANTS})
+        if grants:
+            body["object_permission"] = grants
         return body
 
     def send_update(self, api, object_id, body):
@@ -288,15 +293,15 @@ class VirtualKeyProvider(ObjectProvider):
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made
         for spec in KEY_FIELDS:
             name = spec.name
-            if name in ("duration", "metadata", "blocked", "models", "mcp_servers"):
+            if name in ("duration", "metadata", "blocked", "models", *GRANTS):
                 continue
             if importing or declared(props, name):
                 if not spec.same(server.get(name), props.get(name)):
                     outs[name] = server.get(name)
-        theirs_mcp = (info.get("object_permission") or {}).get("mcp_servers") or None
-        if (importing or declared(props, "mcp_servers")) and \
-                sorted(theirs_mcp or []) != sorted(props.get("mcp_servers") or []):
-            outs["mcp_servers"] = theirs_mcp
+        for name in GRANTS:
+            theirs = granted(info, name)
+            if (importing or declared(props, name)) and sorted(theirs or []) != sorted(props.get(name) or []):
+                outs[name] = theirs
         theirs_models = list(server.get("models") or [])
         if importing or sorted(theirs_models) != sorted(props.get("models") or []):
             outs["models"] = theirs_models

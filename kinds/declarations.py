@@ -118,6 +118,7 @@ VIRTUAL_KEY = Kind(
               "is not a key token; use the 64 hex digits `token` of /key/list?return_full_object=true",
               doc="adopt the key with this token instead (implies `adopt`)"),
         Field("mcp_servers", "list", references="mcpServers", doc="`mcpServers[]` the key may use"),
+        Field("vector_stores", "list", references="vectorStores", doc="`vectorStores[]` the key may use"),
         # A litellm:Budget whose limits apply (the key's own limits win where set).
         Field("budget_id", "str", config_key="budget", references="budgets",
               doc="a budget tier; conflicts with `softBudget`"),
@@ -159,6 +160,9 @@ TEAM = Kind(
         # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
         Field("mcp_servers", "list", unordered=True, config_key="",
               doc="granted by `mcpServers[].teams`"),
+        # Vector stores the team's keys may use (`object_permission.vector_stores`, free in 1.108.7): store ids.
+        Field("vector_stores", "list", unordered=True, references="vectorStores",
+              doc="`vectorStores[]` the team's keys may use"),
     ))
 
 # The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
@@ -223,6 +227,24 @@ CUSTOMER = Kind(
     ))
 # The fields of a customer LiteLLM keeps in its budget row.
 CUSTOMER_BUDGET_ROW = ("max_budget", "budget_duration", "tpm_limit", "rpm_limit")
+
+VECTOR_STORE = Kind(
+    "vector store", "vectorStores", "litellm:VectorStore", "vector_store_id",
+    doc="LiteLLM's managed vector stores (RAG over a provider's store); `credential` names one of `credentials[]`",
+    fields=(
+        Field("vector_store_id", "str", required=True, unique=True, config_key="id",
+              doc="the provider's vector store id (LiteLLM's id)"),
+        Field("custom_llm_provider", "str", required=True, config_key="provider",
+              doc="LiteLLM's provider of the store (e.g. `openai`, `bedrock`, `vertex_ai`)"),
+        Field("vector_store_name", "str", config_key="name", doc="a display name"),
+        Field("vector_store_description", "str", config_key="description", doc="what the store holds"),
+        Field("vector_store_metadata", "dict", config_key="metadata", doc="free-form metadata"),
+        # /vector_store/update takes neither (it answers 200 and keeps the old values): a change makes the store again.
+        Field("litellm_credential_name", "str", replaces=True, config_key="credential", references="credentials",
+              doc="the credential LiteLLM calls the provider with"),
+        Field("litellm_params", "dict", replaces=True, config_key="params",
+              doc="the provider's other `litellm_params` (e.g. `api_base`); a key belongs in `credential`"),
+    ))
 
 MCP_SERVER = Kind(
     "MCP server", "mcpServers", "litellm:McpServer", "server_id",
@@ -307,4 +329,5 @@ FALLBACK = Kind(
     ))
 
 # Every kind declared here, in the order the README lists them.
-KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER)
+KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER,
+         VECTOR_STORE)

@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.every_litellm_version]
 
 CREDENTIAL_KEY = "sk-upstream-e2e-credential-0001"
 MCP_TOKEN = "mcp-token-e2e-0002"
+STORE_KEY = "sk-vector-store-e2e-0003"
 GUARDRAIL_WORDS = {"blocked_words": [{"keyword": "forbidden-e2e", "action": "BLOCK"}]}
 CATALOG = {
     "models": [
@@ -36,14 +37,18 @@ CATALOG = {
                     "params": GUARDRAIL_WORDS}],
     "mcpServers": [{"name": "e2e_tools", "url": "http://127.0.0.1:9/mcp", "transport": "http",
                     "authType": "bearer_token", "teams": ["e2e-team"]}],
+    # Its credential (credentials[1], e2e-store) is set as a secret by catalog_project.
+    "vectorStores": [{"id": "e2e_vs", "provider": "openai", "name": "e2e docs", "metadata": {"suite": "e2e"},
+                      "credential": "e2e-store", "params": {"api_base": "http://127.0.0.1:9/v1"}}],
     "keys": [
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"],
          "allowedRoutes": ["/chat/completions", "/v1/chat/completions"], "modelTpmLimit": {"e2e-chat": 10000}},
-        {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"]},
+        {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"],
+         "vectorStores": ["e2e_vs"]},
     ],
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
-                 "McpServer", "VirtualKey")
+                 "McpServer", "VirtualKey", "VectorStore")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -65,6 +70,8 @@ def catalog_project(tmp_path, gateway_url: str, master_key: str, catalog: dict =
     project.set_secret("masterKey", master_key)
     project.set_secret("credentials[0].name", "e2e-upstream")
     project.set_secret("credentials[0].values.api_key", CREDENTIAL_KEY)
+    project.set_secret("credentials[1].name", "e2e-store")
+    project.set_secret("credentials[1].values.api_key", STORE_KEY)
     project.set_secret("mcpServers[0].authValue", MCP_TOKEN)
     return project
 
@@ -84,7 +91,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert set(kinds) == set(LITELLM_TYPES), kinds
 
     state = json.dumps(project.export())
-    for secret in (CREDENTIAL_KEY, MCP_TOKEN, litellm.master_key):
+    for secret in (CREDENTIAL_KEY, MCP_TOKEN, STORE_KEY, litellm.master_key):
         assert secret not in state  # ciphertext only
     # The per-key maps (1.3 KB a key) are stack outputs once, not repeated as the catalog component's outputs.
     (component,) = [r for r in project.resources() if r["type"] == "litemaas:index:LiteLLMCatalog"]
@@ -97,8 +104,11 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     project.refresh("--expect-no-changes")
 
     # Removing the budget's key first and then the budget, the user, its membership and the MCP server in one
-    # change: the engine deletes the dependents (key, member, grant) before what they depend on.
+    # change: the engine deletes the dependents (key, member, grant) before what they depend on; so too the vector
+    # store and its credential.
     def remove(config):
+        config["litemaas:vectorStores"] = []
+        config["litemaas:credentials"] = config["litemaas:credentials"][:1]
         config["litemaas:keys"] = [k for k in config["litemaas:keys"] if k["alias"] != "e2e-tier-key"]
         config["litemaas:budgets"] = []
         config["litemaas:users"] = []
@@ -107,7 +117,10 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
         config["litemaas:mcpServers"][0]["teams"] = []
 
     project.edit_config(remove)
+    api.reset_calls()
     project.up()
+    deletes = admin_calls(api)
+    assert deletes.index("POST /vector_store/delete") < deletes.index("DELETE /credentials/e2e-store"), deletes
     remaining = sorted(litellm_resources(project).values())
     assert "Budget" not in remaining and "User" not in remaining and "TeamMember" not in remaining
     assert remaining.count("VirtualKey") == 1

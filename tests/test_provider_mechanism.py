@@ -168,12 +168,15 @@ SECRET_OUTPUTS = {
     "Fallback": {"master_key"}, "Budget": {"master_key"}, "User": {"master_key"}, "Team": {"master_key"},
     "TeamMember": {"master_key"}, "Tag": {"master_key"}, "Guardrail": {"api_key", "master_key"},
     "McpServer": {"auth_value", "master_key"}, "VirtualKey": {"key", "master_key"},
+    "VectorStore": {"master_key"},
 }
+# Kinds newer than the last release (whose program EVERY_KIND must stay readable by).
+NEWER_KINDS = {"vectorStores": [{"id": "vs_1", "provider": "openai", "credential": "compat-upstream"}]}
 
 
 def test_every_kind_of_the_program_registers_its_secret_outputs(mocked):
     config = {"deployGateway": False, "gatewayUrl": "https://litellm.example.com", "masterKey": MASTER,
-              **every_kind_config()}
+              **every_kind_config(), **NEWER_KINDS}
     run = mocked.run(config, secret_keys=("masterKey", "credentials", "mcpServers"))
     registered = {r.typ.rsplit(":", 1)[1]: set(r.request.additionalSecretOutputs) for r in run.recorder.registrations
                   if r.typ.startswith("pulumi-python:dynamic/litellm:")}

@@ -53,6 +53,7 @@ from config.stack import TOP_LEVEL_KEYS
 from config.tag import TAG_KEYS
 from config.team_members import MEMBER_KEYS
 from config.users import USER_KEYS
+from config.vector_stores import VECTOR_STORE_KEYS
 from tests.support.pulumi_program import MockedPulumi, Registration, plain
 
 EFFECTS = ("kept", "updated", "released", "rolled", "rotated", "replaced", "deleted")  # mildest first
@@ -89,6 +90,7 @@ SCHEMA: dict[str, Any] = {
     "tags": [_section(TAG_KEYS)],
     "guardrails": [_section(GUARDRAIL_KEYS)],
     "mcpServers": [_section(MCP_SERVER_KEYS)],
+    "vectorStores": [_section(VECTOR_STORE_KEYS)],
 }
 
 
