@@ -23,20 +23,21 @@ from components import kube
 from dynamic_providers.fallback import Fallback
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.mcp_server import McpServer
+from dynamic_providers.mcp_toolset import McpToolset
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER, \
-    VIRTUAL_KEY
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MCP_TOOLSET, MODEL, TAG, TEAM, \
+    TEAM_MEMBER, USER, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
+    KeyConfig, McpServerConfig, McpToolsetConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -65,6 +66,7 @@ class LiteLLMCatalogArgs:
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
     mcp_servers: Sequence[McpServerConfig] = ()
+    mcp_toolsets: Sequence[McpToolsetConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -78,6 +80,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     customers: dict[str, Customer]  # id -> Customer
     mcp_servers: dict[str, McpServer]  # name -> McpServer
+    mcp_toolsets: dict[str, McpToolset]  # name -> McpToolset
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -115,15 +118,20 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # MCP servers need no other kind; a team or key granted a server depends on it.
         self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
                             for s in args.mcp_servers}
+        # A toolset after the MCP servers its tools name (deleted before them).
+        self.mcp_toolsets = {t.name: _mcp_toolset(f"{name}-mcp-toolset-{t.name}", t, self.mcp_servers, connection,
+                                                  child_opts) for t in args.mcp_toolsets}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
             servers = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
+            toolsets = [self.mcp_toolsets[n] for n in t.mcp_toolsets]
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
                                         renamed(child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
-                                                           *self._named_labels(t), *servers),
+                                                           *self._named_labels(t), *servers, *toolsets),
                                                 f"{name}-team-", t.previous_alias),
-                                        access_groups=granted, mcp_servers=[s.server_id for s in servers])
+                                        access_groups=granted, mcp_servers=[s.server_id for s in servers],
+                                        mcp_toolsets=[ts.toolset_id for ts in toolsets])
         # users[]: before the keys that name them (keys[].user), deleted after them.
         self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
                       for u in args.users}
@@ -163,14 +171,16 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 team_config = next(t for t in args.teams if t.alias == key.team)
                 covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
             servers = [self.mcp_servers[n] for n in key.mcp_servers]
+            toolsets = [self.mcp_toolsets[n] for n in key.mcp_toolsets]
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
-                       *servers]
+                       *servers, *toolsets]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None,
                                         user_id=user.user_id if user is not None else key.user_id,
                                         budget_id=budget.budget_id if budget is not None else None,
                                         mcp_servers=[s.server_id for s in servers],
+                                        mcp_toolsets=[ts.toolset_id for ts in toolsets],
                                         opts=renamed(child_opts(*depends), f"{name}-key-", key.previous_alias),
                                         access_groups=granted)
 
@@ -242,9 +252,10 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
 
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
-          access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = ()) -> Team:
+          access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = (),
+          mcp_toolsets: Sequence[pulumi.Input[str]] = ()) -> Team:
     return Team(name, connection=connection, opts=opts, **TEAM.inputs(
-        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers))
+        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers, mcp_toolsets=mcp_toolsets))
 
 
 def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
@@ -275,10 +286,10 @@ def _member(name: str, config: MemberConfig, connection: AdminConnection, *, tea
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
          user_id: Optional[pulumi.Input[str]], opts: pulumi.ResourceOptions,
          access_groups: Sequence[str] = (), budget_id: Optional[pulumi.Input[str]] = None,
-         mcp_servers: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
+         mcp_servers: Sequence[pulumi.Input[str]] = (), mcp_toolsets: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
     return VirtualKey(name, connection=connection, opts=opts, **VIRTUAL_KEY.inputs(
         config, models=(*config.models, *access_groups), team_id=team_id, user_id=user_id, budget_id=budget_id,
-        mcp_servers=mcp_servers))
+        mcp_servers=mcp_servers, mcp_toolsets=mcp_toolsets))
 
 
 # credentials and budgets -------------------------------------------------------------------------------
@@ -315,6 +326,14 @@ def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,
                 opts: pulumi.ResourceOptions) -> McpServer:
     return McpServer(name, connection=connection, opts=opts, **MCP_SERVER.inputs(config))
+
+
+def _mcp_toolset(name: str, config: McpToolsetConfig, servers: dict[str, McpServer], connection: AdminConnection,
+                 opts_for) -> McpToolset:
+    tools = [{"server_id": servers[t.server].server_id, "tool_name": t.tool} for t in config.tools]
+    named = {t.server: servers[t.server] for t in config.tools}  # each server once
+    return McpToolset(name, connection=connection, opts=opts_for(*named.values()),
+                      **MCP_TOOLSET.inputs(config, tools=tools))
 
 
 def _label_value(alias: str) -> str:

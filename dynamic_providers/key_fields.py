@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from dynamic_providers.mcp_grants import MCP_GRANTS, with_mcp_grants
 from kinds.declarations import BUDGET, KEY_LIFECYCLE, VIRTUAL_KEY
 
 # The provider's three groups of the declared fields: what LiteLLM stores, the day-2 inputs, the outputs.
@@ -20,20 +21,13 @@ DAY2_OUTPUTS = ("expired", "held_by_user", "retired", "issued_at")
 PROXY_ADMIN = "default_user_id"  # the id older proxies stamp on keys the admin made
 # Sent as they are when declared (create, adoption, rotation); the body gives the others a form of their own.
 SETTINGS = tuple(f.name for f in KEY_FIELDS if f.name not in ("key_alias", "models", "metadata", "blocked",
-                                                                 "mcp_servers"))
+                                                                 *MCP_GRANTS))
 
 
 def declared_settings(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Owner, budget, lifetime, limits and MCP grant as declared (unset ones are left to LiteLLM)."""
+    """Owner, budget, lifetime, limits and MCP grants as declared (unset ones are left to LiteLLM)."""
     settings = {name: props[name] for name in SETTINGS if props.get(name) is not None}
-    if props.get("mcp_servers"):
-        settings["object_permission"] = mcp_grant(props["mcp_servers"])
-    return settings
-
-
-def mcp_grant(server_ids: Any) -> dict[str, Any]:
-    """LiteLLM takes a key's MCP servers inside `object_permission` (merged there: other grants are kept)."""
-    return {"mcp_servers": list(server_ids or [])}
+    return with_mcp_grants({**settings, **{name: props[name] for name in MCP_GRANTS if props.get(name)}})
 
 
 def soft_budget_row(row: Any) -> bool:

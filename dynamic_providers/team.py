@@ -16,12 +16,13 @@ API: `TeamProvider` is pickled by reference into every Team's state; the module 
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
 import pulumi
 
 from dynamic_providers.admin_client import AdminClient
 from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
+from dynamic_providers.mcp_grants import MCP_GRANTS, granted, with_mcp_grants
 from kinds.declarations import TEAM
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import OWNER_INPUT, OWNER_MARKER, LiteLLMResource, owner_of, stamped
@@ -68,13 +69,13 @@ class TeamProvider(ObjectProvider):
             body["models"] = list(body["models"] or [])
         if "blocked" in body:  # `blocked: null` answers 500: unset means not blocked
             body["blocked"] = bool(body["blocked"])
-        return _mcp_grant(body)
+        return with_mcp_grants(body)
 
     def create_body(self, props):
         body = super().create_body(props)
         if props.get(OWNER_INPUT):
             body["metadata"] = stamped(body.get("metadata"), props)
-        return _mcp_grant(body)
+        return with_mcp_grants(body)
 
     def create(self, props):
         self._refuse_other_owners(self.normalised(props))
@@ -93,7 +94,8 @@ class TeamProvider(ObjectProvider):
 
     def server_values(self, found):
         values = super().server_values(found)
-        values["mcp_servers"] = (found.get("object_permission") or {}).get("mcp_servers") or None
+        for name in MCP_GRANTS:
+            values[name] = granted(found, name)
         for name in ("tags", "guardrails"):  # sent top-level, kept in metadata
             values[name] = (found.get("metadata") or {}).get(name) or found.get(name)
         return values
@@ -111,13 +113,6 @@ class TeamProvider(ObjectProvider):
             "`pulumi up` again. The stack moves its own keys to a team's new id before it deletes the old team; "
             "`pulumi up --replace` of a team with a fixed `id` cannot (the new team is the old one): change "
             "`litemaas:teams[N].id` instead", TeamHoldsKeysError)
-
-
-def _mcp_grant(body: dict[str, Any]) -> dict[str, Any]:
-    """LiteLLM takes the granted MCP servers inside `object_permission` (merged there: other grants are kept)."""
-    if "mcp_servers" in body:
-        body["object_permission"] = {"mcp_servers": list(body.pop("mcp_servers") or [])}
-    return body
 
 
 class Team(LiteLLMResource, module="litellm", name="Team"):

@@ -37,9 +37,9 @@ from dynamic_providers.key_fields import (  # noqa: F401 - re-exported: the name
     OUTPUT_FIELDS,
     PROXY_ADMIN,
     declared_settings,
-    mcp_grant,
     soft_budget_row,
 )
+from dynamic_providers.mcp_grants import MCP_GRANTS, granted, with_mcp_grants
 from dynamic_providers.key_lifecycle import (  # noqa: F401 - re-exported: the names this module always had
     ADOPTED_MARKER,
     DEFAULT_GRACE_PERIOD,
@@ -233,11 +233,8 @@ class VirtualKeyProvider(ObjectProvider):
                     value.setdefault(ADOPTED_MARKER, olds.get("issued_at") or "yes")
             elif name == "blocked":
                 value = bool(value)
-            elif name == "mcp_servers":
-                body["object_permission"] = mcp_grant(value)
-                continue
             body[name] = value  # an explicit null clears the field on the server
-        return body
+        return with_mcp_grants(body)
 
     def send_update(self, api, object_id, body):
         return api.key_update({"key": object_id, **body})
@@ -280,15 +277,15 @@ class VirtualKeyProvider(ObjectProvider):
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made
         for spec in KEY_FIELDS:
             name = spec.name
-            if name in ("duration", "metadata", "blocked", "models", "mcp_servers"):
+            if name in ("duration", "metadata", "blocked", "models", *MCP_GRANTS):
                 continue
             if importing or declared(props, name):
                 if not spec.same(server.get(name), props.get(name)):
                     outs[name] = server.get(name)
-        theirs_mcp = (info.get("object_permission") or {}).get("mcp_servers") or None
-        if (importing or declared(props, "mcp_servers")) and \
-                sorted(theirs_mcp or []) != sorted(props.get("mcp_servers") or []):
-            outs["mcp_servers"] = theirs_mcp
+        for name in MCP_GRANTS:
+            theirs = granted(info, name)
+            if (importing or declared(props, name)) and sorted(theirs or []) != sorted(props.get(name) or []):
+                outs[name] = theirs
         theirs_models = list(server.get("models") or [])
         if importing or sorted(theirs_models) != sorted(props.get("models") or []):
             outs["models"] = theirs_models

@@ -167,13 +167,14 @@ SECRET_OUTPUTS = {
     "Model": {"api_key", "master_key"}, "Credential": {"credential_values", "values_mask", "master_key"},
     "Fallback": {"master_key"}, "Budget": {"master_key"}, "User": {"master_key"}, "Team": {"master_key"},
     "TeamMember": {"master_key"}, "Tag": {"master_key"}, "Guardrail": {"api_key", "master_key"},
-    "McpServer": {"auth_value", "master_key"}, "VirtualKey": {"key", "master_key"},
+    "McpServer": {"auth_value", "master_key"}, "VirtualKey": {"key", "master_key"}, "McpToolset": {"master_key"},
 }
 
 
 def test_every_kind_of_the_program_registers_its_secret_outputs(mocked):
     config = {"deployGateway": False, "gatewayUrl": "https://litellm.example.com", "masterKey": MASTER,
-              **every_kind_config()}
+              **every_kind_config(), "mcpToolsets": [{"name": "compat-research", "tools": [
+                  {"server": "compat_tools", "tool": "search"}]}]}
     run = mocked.run(config, secret_keys=("masterKey", "credentials", "mcpServers"))
     registered = {r.typ.rsplit(":", 1)[1]: set(r.request.additionalSecretOutputs) for r in run.recorder.registrations
                   if r.typ.startswith("pulumi-python:dynamic/litellm:")}
