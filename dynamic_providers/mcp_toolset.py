@@ -35,8 +35,8 @@ def _toolset_path(toolset_id: str) -> str:
 
 
 def missing_toolset_500(api: AdminClient, send: Callable[[], Any], toolset_id: str) -> Any:
-    """A delete or PUT of a missing id answered 500 (seen on 1.108.7; the source means 404): a GET of the id tells
-    which it was, and a 404 there is answered as the 404 it is."""
+    """A delete or PUT of a missing id answers 500 (seen on 1.108.7 and 1.108.14; the source means 404): a GET of the
+    id tells which it was, and a 404 there is answered as the 404 it is."""
     try:
         return send()
     except LiteLLMAdminError as exc:

@@ -111,5 +111,10 @@ def test_a_key_granted_a_toolset_lists_only_the_toolsets_tools(litellm_api, suff
                              ("nothing", {})):
             raw[label] = create(provider, litellm_api, key_alias=f"{label}-{suffix}", **grant)[2]["key"]
         listed = {label: tool_names(backend, key) for label, key in raw.items()}
-    assert listed == {"toolset": [f"{name}-search"], "server": sorted(f"{name}-{t}" for t in TOOL_NAMES),
-                      "nothing": []}, listed
+        call = {label: backend.admin("POST", "/mcp-rest/tools/call", key=raw["toolset"], json={
+            "server_id": server, "name": tool, "arguments": {"query": "x"}}) for label, tool in
+            (("granted", "search"), ("outside", "read_page"))}
+    # The REST listing shows the tools' own names (the MCP endpoint adds the `<server>-` prefix).
+    assert listed == {"toolset": ["search"], "server": sorted(TOOL_NAMES), "nothing": []}, listed
+    assert call["granted"].status_code == 200 and "search ran" in call["granted"].text, call["granted"].text[:300]
+    assert call["outside"].status_code == 403, (call["outside"].status_code, call["outside"].text[:300])
