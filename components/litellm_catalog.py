@@ -23,26 +23,31 @@ from components import kube
 from dynamic_providers.fallback import Fallback
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.mcp_server import McpServer
+from dynamic_providers.mcp_toolset import McpToolset
 from dynamic_providers.model import Model
 from dynamic_providers.team import Team
 from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER, \
-    VECTOR_STORE, VIRTUAL_KEY
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MCP_TOOLSET, MODEL, TAG, TEAM, \
+    TEAM_MEMBER, USER, VECTOR_STORE, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
 from dynamic_providers.vector_store import VectorStore
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig, VectorStoreConfig
+    KeyConfig, McpServerConfig, McpToolsetConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig, \
+    VectorStoreConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
 # On a delivered Secret: `oc get secret -l litemaas.io/virtual-key` lists them; the value names the key alias.
 DELIVERED_KEY_LABEL = "litemaas.io/virtual-key"
+# The grants teams and keys hold by name (their config field and input): the catalog's objects, and the output that
+# is their id (None: the config's name is the id, known at preview).
+GRANTABLE = {"vector_stores": ("vector_stores", None), "mcp_toolsets": ("mcp_toolsets", "toolset_id")}
 
 
 @dataclass
@@ -67,6 +72,7 @@ class LiteLLMCatalogArgs:
     guardrails: Sequence[GuardrailConfig] = ()
     mcp_servers: Sequence[McpServerConfig] = ()
     vector_stores: Sequence[VectorStoreConfig] = ()
+    mcp_toolsets: Sequence[McpToolsetConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -81,6 +87,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     customers: dict[str, Customer]  # id -> Customer
     mcp_servers: dict[str, McpServer]  # name -> McpServer
     vector_stores: dict[str, VectorStore]  # id -> VectorStore
+    mcp_toolsets: dict[str, McpToolset]  # name -> McpToolset
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -121,17 +128,19 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # vectorStores[]: after the credential they name, deleted before it; teams and keys granted one wait for it.
         self.vector_stores = {v.id: _vector_store(f"{name}-vector-store-{v.id}", v, connection, self.credentials.get(
             v.credential), child_opts) for v in args.vector_stores}
+        # A toolset after the MCP servers its tools name (deleted before them).
+        self.mcp_toolsets = {t.name: _mcp_toolset(f"{name}-mcp-toolset-{t.name}", t, self.mcp_servers, connection,
+                                                  child_opts) for t in args.mcp_toolsets}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
             servers = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
-            stores = self._named_stores(t.vector_stores)
+            grants, granted_objects = self._grants(t)
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
                                         renamed(child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
-                                                           *self._named_labels(t), *servers, *stores),
+                                                           *self._named_labels(t), *servers, *granted_objects),
                                                 f"{name}-team-", t.previous_alias),
-                                        access_groups=granted, mcp_servers=[s.server_id for s in servers],
-                                        vector_stores=t.vector_stores)
+                                        access_groups=granted, mcp_servers=[s.server_id for s in servers], **grants)
         # users[]: before the keys that name them (keys[].user), deleted after them.
         self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
                       for u in args.users}
@@ -171,16 +180,16 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 team_config = next(t for t in args.teams if t.alias == key.team)
                 covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
             servers = [self.mcp_servers[n] for n in key.mcp_servers]
-            stores = self._named_stores(key.vector_stores)
+            grants, granted_objects = self._grants(key)
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
-                       *servers, *stores]
+                       *servers, *granted_objects]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None,
                                         user_id=user.user_id if user is not None else key.user_id,
                                         budget_id=budget.budget_id if budget is not None else None,
                                         mcp_servers=[s.server_id for s in servers],
-                                        vector_stores=key.vector_stores,
+                                        **grants,
                                         opts=renamed(child_opts(*depends), f"{name}-key-", key.previous_alias),
                                         access_groups=granted)
 
@@ -210,9 +219,17 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     def _named_models(self, names: Sequence[str]) -> list[Model]:
         return [self.models[n] for n in names if n in self.models]
 
-    def _named_stores(self, ids: Sequence[str]) -> list[pulumi.Resource]:
-        """The vector stores a team or key is granted (their ids are the config's: known at preview)."""
-        return [self.vector_stores[i] for i in ids if i in self.vector_stores]
+    def _grants(self, holder: TeamConfig | KeyConfig) -> tuple[dict[str, list], list[pulumi.Resource]]:
+        """A team's or key's grants of the stack's objects, named in its config: the ids LiteLLM takes, by input, and
+        the objects it waits for (so it loses a grant before the object goes)."""
+        inputs: dict[str, list] = {}
+        objects: list[pulumi.Resource] = []
+        for grant, (catalog_attribute, id_output) in GRANTABLE.items():
+            names = list(getattr(holder, grant))
+            named = [getattr(self, catalog_attribute)[n] for n in names]
+            inputs[grant] = names if id_output is None else [getattr(resource, id_output) for resource in named]
+            objects += named
+        return inputs, objects
 
     def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
         """The tags and guardrails a team or key names."""
@@ -257,9 +274,9 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
           access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = (),
-          vector_stores: Sequence[pulumi.Input[str]] = ()) -> Team:
+          **grants: Sequence[pulumi.Input[str]]) -> Team:
     return Team(name, connection=connection, opts=opts, **TEAM.inputs(
-        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers, vector_stores=vector_stores))
+        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers, **grants))
 
 
 def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
@@ -290,10 +307,10 @@ def _member(name: str, config: MemberConfig, connection: AdminConnection, *, tea
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
          user_id: Optional[pulumi.Input[str]], opts: pulumi.ResourceOptions,
          access_groups: Sequence[str] = (), budget_id: Optional[pulumi.Input[str]] = None,
-         mcp_servers: Sequence[pulumi.Input[str]] = (), vector_stores: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
+         mcp_servers: Sequence[pulumi.Input[str]] = (), **grants: Sequence[pulumi.Input[str]]) -> VirtualKey:
     return VirtualKey(name, connection=connection, opts=opts, **VIRTUAL_KEY.inputs(
         config, models=(*config.models, *access_groups), team_id=team_id, user_id=user_id, budget_id=budget_id,
-        mcp_servers=mcp_servers, vector_stores=vector_stores))
+        mcp_servers=mcp_servers, **grants))
 
 
 # credentials and budgets -------------------------------------------------------------------------------
@@ -343,6 +360,14 @@ def _vector_store(name: str, config: VectorStoreConfig, connection: AdminConnect
     return VectorStore(name, connection=connection, **{**inputs, "litellm_params": pulumi.Output.secret(
         dict(config.params))}, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
             additional_secret_outputs=["litellm_params"])))
+
+
+def _mcp_toolset(name: str, config: McpToolsetConfig, servers: dict[str, McpServer], connection: AdminConnection,
+                 opts_for) -> McpToolset:
+    tools = [{"server_id": servers[t.server].server_id, "tool_name": t.tool} for t in config.tools]
+    named = {t.server: servers[t.server] for t in config.tools}  # each server once
+    return McpToolset(name, connection=connection, opts=opts_for(*named.values()),
+                      **MCP_TOOLSET.inputs(config, tools=tools))
 
 
 def _label_value(alias: str) -> str:

@@ -19,6 +19,7 @@ from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, In
     managed_gateway_env
 from config.gateway import AutoscalingConfig
 from config.mcp_servers import McpServerConfig
+from config.mcp_toolsets import McpToolConfig, McpToolsetConfig
 from config.monitoring import AlertingConfig, AlertsConfig, GrafanaConfig, MonitoringConfig
 from config.postgres import DEFAULT_POSTGRES_IMAGE, BackupConfig, CloudNativePGConfig, PostgresConfig, \
     max_connections_needed
@@ -44,4 +45,5 @@ __all__ = [
     "parse_litellm_duration", "parse_stack_config",
     "BudgetConfig", "CredentialConfig", "CustomerConfig", "TagConfig", "GuardrailConfig",
     "VectorStoreConfig",
+    "McpToolConfig", "McpToolsetConfig",
 ]

@@ -35,14 +35,16 @@ KeyConfig = VIRTUAL_KEY.config_class(
 def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, Any],
                users: Optional[Mapping[str, Any]] = None, more: Sequence[Reader] = (),
                reserved: Mapping[str, str] = {}, mcp_servers: Collection[str] = (),
-               vector_stores: Optional[Collection[str]] = None) -> tuple[Any, ...]:
+               vector_stores: Optional[Collection[str]] = None, mcp_toolsets: Collection[str] = ()
+               ) -> tuple[Any, ...]:
     """`keys[]`, then the entries in `more` (the `keysFrom` file), checked alike and unique across both;
     `reserved` maps an alias no entry may take to the reason; `vector_stores`: the declared ids (None: unchecked)."""
     keys, items = [], []
     secrets: dict[tuple[str, str], str] = {}
     declared = {"models": declared_models, **({"vectorStores": vector_stores} if vector_stores is not None else {})}
     for item, values in read_entries(top, VIRTUAL_KEY, extra_keys=KEY_KEYS[len(VIRTUAL_KEY.config_keys):],
-                                     custom={"rotation"}, declared=declared, more=more):
+                                     custom={"rotation"}, declared={**declared, "mcpToolsets": mcp_toolsets},
+                                     more=more):
         alias = values["alias"]
         if alias in reserved:
             item.fail_key("alias", f"{alias!r} {reserved[alias]}")
@@ -57,6 +59,7 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, Any],
                 item.fail_key("deliverTo", "an adopted key has no value in the stack to deliver (the user holds "
                               "it); set keys[].rotation to issue one, or drop deliverTo")
         check_mcp_servers(item, values["mcp_servers"], mcp_servers)
+        check_team_toolsets(item, values["team"], values["mcp_toolsets"], teams)
         items.append(item)
         keys.append(KeyConfig(**values, deliver_to=delivery, user=check_key_user(item, users or {}),
                               previous_alias=item.string("previousAlias")))
@@ -81,6 +84,15 @@ def check_mcp_servers(item: Reader, granted: Sequence[str], declared: Collection
     if unknown:
         item.fail_key("mcpServers", f"names MCP server(s) the stack does not declare: {', '.join(unknown)}; "
                       f"declared mcpServers: {', '.join(sorted(declared)) or 'none'}")
+
+
+def check_team_toolsets(item: Reader, team: Optional[str], toolsets: Sequence[str], teams: Mapping[str, Any]) -> None:
+    """A team key's toolsets are within its team's when the team names some (LiteLLM answers 403 otherwise)."""
+    allowed = teams[team].mcp_toolsets if team in teams else ()
+    outside = [t for t in toolsets if allowed and t not in allowed]
+    if outside:
+        item.fail_key("mcpToolsets", f"{', '.join(outside)} not allowed for team {team!r} (team toolsets: "
+                      f"{', '.join(allowed)}); add them to the team or drop them here")
 
 
 def rotation_label(item: Reader) -> Optional[str]:

@@ -24,6 +24,7 @@ from config.guardrail import GuardrailConfig, parse_guardrails
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
 from config.vector_stores import VectorStoreConfig, parse_vector_stores
+from config.mcp_toolsets import McpToolsetConfig, check_team_grants, parse_mcp_toolsets
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -64,6 +65,7 @@ class StackConfig:
     access_groups: AccessGroupsConfig = field(default_factory=AccessGroupsConfig)
     users: tuple[UserConfig, ...] = ()
     mcp_servers: tuple[McpServerConfig, ...] = ()  # mcpServers[]
+    mcp_toolsets: tuple[McpToolsetConfig, ...] = ()  # mcpToolsets[] (config/mcp_toolsets.py)
     # The gateway runs with a LiteLLM Enterprise licence: Enterprise-only catalog fields are allowed.
     litellm_enterprise: bool = False
     # credentials[] and budgets[]
@@ -91,6 +93,7 @@ TOP_LEVEL_KEYS = [
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
     "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers",
     "vectorStores",
+    "mcpToolsets",
     PLATFORM_STACK,
 ]
 
@@ -204,9 +207,12 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise, vector_stores=store_ids)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
+    mcp_toolsets = parse_mcp_toolsets(top, {s.name for s in mcp_servers})
+    check_team_grants(top, teams, {t.name for t in mcp_toolsets})
     file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
                       more=file_keys, mcp_servers={s.name for s in mcp_servers}, vector_stores=store_ids,
+                      mcp_toolsets={t.name for t in mcp_toolsets},
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
@@ -249,7 +255,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
-        customers=customers, mcp_servers=mcp_servers, vector_stores=vector_stores,
+        customers=customers, mcp_servers=mcp_servers, vector_stores=vector_stores, mcp_toolsets=mcp_toolsets,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth, tags=tags, guardrails=guardrails,
     ) if tenant_of is None else StackConfig(

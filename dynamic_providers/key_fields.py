@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from dynamic_providers.grants import GRANTS, with_grants
 from kinds.declarations import BUDGET, KEY_LIFECYCLE, VIRTUAL_KEY
 
 # The provider's three groups of the declared fields: what LiteLLM stores, the day-2 inputs, the outputs.
@@ -19,34 +20,13 @@ OUTPUT_FIELDS = ("key", "token", "key_name", "expires")
 DAY2_OUTPUTS = ("expired", "held_by_user", "retired", "issued_at")
 PROXY_ADMIN = "default_user_id"  # the id older proxies stamp on keys the admin made
 # Sent as they are when declared (create, adoption, rotation); the body gives the others a form of their own.
-# The grants LiteLLM keeps in a key's or team's `object_permission` (free in 1.108.7): lists of object ids.
-GRANTS = ("mcp_servers", "vector_stores")
 SETTINGS = tuple(f.name for f in KEY_FIELDS if f.name not in ("key_alias", "models", "metadata", "blocked", *GRANTS))
 
 
 def declared_settings(props: Mapping[str, Any]) -> dict[str, Any]:
     """Owner, budget, lifetime, limits and grants as declared (unset ones are left to LiteLLM)."""
     settings = {name: props[name] for name in SETTINGS if props.get(name) is not None}
-    grants = object_permission({name: props.get(name) for name in GRANTS if props.get(name)})
-    if grants:
-        settings["object_permission"] = grants
-    return settings
-
-
-def object_permission(grants: Mapping[str, Any]) -> dict[str, Any]:
-    """LiteLLM takes MCP servers and vector stores inside `object_permission`, merged there: a grant not sent is
-    kept, so only the changed ones are sent (an empty list revokes)."""
-    return {name: list(grants[name] or []) for name in GRANTS if name in grants}
-
-
-def mcp_grant(server_ids: Any) -> dict[str, Any]:
-    """A key's MCP servers as `object_permission` takes them (other grants are kept)."""
-    return object_permission({"mcp_servers": server_ids})
-
-
-def granted(found: Mapping[str, Any], name: str) -> Any:
-    """One grant of a key or team as LiteLLM holds it (None: none)."""
-    return (found.get("object_permission") or {}).get(name) or None
+    return with_grants({**settings, **{name: props[name] for name in GRANTS if props.get(name)}})
 
 
 def soft_budget_row(row: Any) -> bool:

@@ -16,13 +16,13 @@ API: `TeamProvider` is pickled by reference into every Team's state; the module 
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
 import pulumi
 
 from dynamic_providers.admin_client import AdminClient
-from dynamic_providers.key_fields import GRANTS, granted, object_permission
 from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
+from dynamic_providers.grants import GRANTS, granted, with_grants
 from kinds.declarations import METADATA_LIMITS, TEAM
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import OWNER_INPUT, OWNER_MARKER, LiteLLMResource, owner_of, stamped
@@ -72,13 +72,13 @@ class TeamProvider(ObjectProvider):
         for name in METADATA_LIMITS:  # kept in metadata: {} clears them (a null answers 500)
             if name in body:
                 body[name] = dict(body[name] or {})
-        return _mcp_grant(body)
+        return with_grants(body)
 
     def create_body(self, props):
         body = super().create_body(props)
         if props.get(OWNER_INPUT):
             body["metadata"] = stamped(body.get("metadata"), props)
-        return _mcp_grant(body)
+        return with_grants(body)
 
     def create(self, props):
         self._refuse_other_owners(self.normalised(props))
@@ -115,14 +115,6 @@ class TeamProvider(ObjectProvider):
             "`pulumi up` again. The stack moves its own keys to a team's new id before it deletes the old team; "
             "`pulumi up --replace` of a team with a fixed `id` cannot (the new team is the old one): change "
             "`litemaas:teams[N].id` instead", TeamHoldsKeysError)
-
-
-def _mcp_grant(body: dict[str, Any]) -> dict[str, Any]:
-    """The granted MCP servers and vector stores inside `object_permission` (merged there: other grants are kept)."""
-    grants = object_permission({name: body.pop(name) for name in GRANTS if name in body})
-    if grants:
-        body["object_permission"] = grants
-    return body
 
 
 class Team(LiteLLMResource, module="litellm", name="Team"):

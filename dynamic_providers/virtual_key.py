@@ -36,13 +36,10 @@ from dynamic_providers.key_fields import (  # noqa: F401 - re-exported: the name
     LIFECYCLE_FIELDS,
     OUTPUT_FIELDS,
     PROXY_ADMIN,
-    GRANTS,
     declared_settings,
-    granted,
-    mcp_grant,
-    object_permission,
     soft_budget_row,
 )
+from dynamic_providers.grants import GRANTS, granted, with_grants
 from dynamic_providers.key_lifecycle import (  # noqa: F401 - re-exported: the names this module always had
     ADOPTED_MARKER,
     DEFAULT_GRACE_PERIOD,
@@ -242,15 +239,10 @@ class VirtualKeyProvider(ObjectProvider):
                 value = list(value or [])  # [] lets the key call every route again (a null answers 400)
             elif name in METADATA_LIMITS:
                 value = dict(value or {})  # {} clears them: /key/update skips a null
-            elif name in GRANTS:
-                continue  # sent together, inside object_permission
             body[name] = value  # an explicit null clears the field on the server
         if "metadata" in body:  # /key/update replaces the whole metadata, where LiteLLM keeps the per-model limits
             body.update({name: dict(news[name]) for name in METADATA_LIMITS if news.get(name) and name not in body})
-        grants = object_permission({name: news.get(name) for name in changed if name in GRANTS})
-        if grants:
-            body["object_permission"] = grants
-        return body
+        return with_grants(body)
 
     def send_update(self, api, object_id, body):
         return api.key_update({"key": object_id, **body})

@@ -119,6 +119,8 @@ VIRTUAL_KEY = Kind(
               doc="adopt the key with this token instead (implies `adopt`)"),
         Field("mcp_servers", "list", references="mcpServers", doc="`mcpServers[]` the key may use"),
         Field("vector_stores", "list", references="vectorStores", doc="`vectorStores[]` the key may use"),
+        Field("mcp_toolsets", "list", unordered=True, references="mcpToolsets",
+              doc="`mcpToolsets[]` whose tools the key may use (within its team's, when the team names some)"),
         # A litellm:Budget whose limits apply (the key's own limits win where set).
         Field("budget_id", "str", config_key="budget", references="budgets",
               doc="a budget tier; conflicts with `softBudget`"),
@@ -163,6 +165,8 @@ TEAM = Kind(
         # Vector stores the team's keys may use (`object_permission.vector_stores`, free in 1.108.7): store ids.
         Field("vector_stores", "list", unordered=True, references="vectorStores",
               doc="`vectorStores[]` the team's keys may use"),
+        Field("mcp_toolsets", "list", unordered=True, references="mcpToolsets",
+              doc="`mcpToolsets[]` whose tools the team's keys may use"),
     ))
 
 # The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
@@ -244,6 +248,21 @@ VECTOR_STORE = Kind(
               doc="the credential LiteLLM calls the provider with"),
         Field("litellm_params", "dict", replaces=True, config_key="params",
               doc="the provider's other `litellm_params` (e.g. `api_base`); a key belongs in `credential`"),
+    ))
+
+MCP_TOOLSET = Kind(
+    "MCP toolset", "mcpToolsets", "litellm:McpToolset", "toolset_id",
+    doc="named sets of MCP tools, granted to keys and teams in one piece; LiteLLM's id is its own uuid",
+    fields=(
+        # The catalog names the resource after it: a new name is another toolset, and the grants move to it.
+        Field("toolset_name", "str", required=True, unique=True, replaces=True, config_key="name",
+              doc="the toolset's name (unique on the server; `/toolset/<name>/mcp` serves its tools)"),
+        Field("description", "str", doc="what the toolset is for"),
+        # Ordered as declared: LiteLLM keeps the list as sent. Each item: an MCP server's id and one of its tools.
+        Field("tools", "list", item_keys=("server_id", "tool_name"),
+              doc="`{server, tool}`: an `mcpServers[]` name (it depends on it) and the tool's own name, without the "
+                  "server's prefix"),
+        Field("toolset_id", "str", computed=True, doc="LiteLLM's uuid"),
     ))
 
 MCP_SERVER = Kind(
@@ -330,4 +349,4 @@ FALLBACK = Kind(
 
 # Every kind declared here, in the order the README lists them.
 KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER,
-         VECTOR_STORE)
+         VECTOR_STORE, MCP_TOOLSET)

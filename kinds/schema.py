@@ -102,6 +102,7 @@ class Field:
     server_default: Any = None  # what LiteLLM assumes when the field is unset (docs)
     check: Optional[Callable[[str], Optional[str]]] = None  # a string's own rule: the problem after its quoted value
     value_kind: Optional[str] = None  # dict: the kind of every value ("int")
+    item_keys: tuple[str, ...] = ()  # a list of maps with exactly these string keys (a toolset's tools), not strings
     doc: str = ""
 
     @property
@@ -264,6 +265,12 @@ def normalise_field(inputs: dict[str, Any], spec: Field, failures: list[CheckFai
     elif spec.kind == "bool":
         if not isinstance(value, bool):
             failures.append(CheckFailure(name, f"{name} must be true or false, got {value!r}"))
+    elif spec.kind == "list" and spec.item_keys:
+        if not isinstance(value, list) or not all(_keyed_item(v, spec.item_keys) for v in value):
+            failures.append(CheckFailure(name, f"{name} must be a list of maps of {', '.join(spec.item_keys)} "
+                                         "(non-empty strings)"))
+        elif len({json.dumps(v, sort_keys=True) for v in value}) != len(value):
+            failures.append(CheckFailure(name, f"{name} lists an entry twice"))
     elif spec.kind == "list":
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             failures.append(CheckFailure(name, f"{name} must be a list of non-empty strings"))
@@ -283,6 +290,9 @@ def _whole(value: Any, minimum: Optional[float]) -> bool:
     """A map's integer value (a float from gRPC counts when whole), not below `minimum`."""
     return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and \
         float(value).is_integer() and (minimum is None or value >= minimum)
+def _keyed_item(value: Any, keys: tuple[str, ...]) -> bool:
+    return isinstance(value, dict) and set(value) == set(keys) and all(
+        isinstance(v, str) and v.strip() for v in value.values())
 
 
 def int_floats(value: Any) -> Any:
@@ -308,6 +318,8 @@ def type_words(spec: Field) -> str:
         return "one of " + ", ".join(f"`{c}`" for c in spec.choices)
     if spec.duration:
         return "LiteLLM duration"
+    if spec.kind == "list" and spec.item_keys:
+        return "list of maps"  # the config's keys of an item differ from LiteLLM's: the doc names them
     if spec.kind == "list" and spec.references:
         return f"list of `{spec.references}` names"
     if spec.kind == "str" and spec.references:

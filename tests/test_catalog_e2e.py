@@ -31,12 +31,16 @@ CATALOG = {
     "budgets": [{"name": "e2e-tier", "maxBudget": 5, "budgetDuration": "30d", "rpmLimit": 100}],
     "users": [{"id": "e2e-alice", "email": "alice@e2e.example.com", "maxBudget": 20}],
     "teams": [{"alias": "e2e-team", "models": ["e2e-chat", "e2e-backup"], "maxBudget": 50,
-               "modelRpmLimit": {"e2e-chat": 100}, "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
+               "modelRpmLimit": {"e2e-chat": 100}, "mcpToolsets": ["e2e-research"],
+               "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
     "tags": [{"name": "e2e-tag", "description": "cost centre 42", "models": ["e2e-chat"]}],
     "guardrails": [{"name": "e2e-filter", "provider": "litellm_content_filter", "mode": "pre_call",
                     "params": GUARDRAIL_WORDS}],
     "mcpServers": [{"name": "e2e_tools", "url": "http://127.0.0.1:9/mcp", "transport": "http",
-                    "authType": "bearer_token", "teams": ["e2e-team"]}],
+                    "authType": "bearer_token", "teams": ["e2e-team"]},
+                   {"name": "e2e_docs", "url": "http://127.0.0.1:9/docs", "transport": "http"}],
+    "mcpToolsets": [{"name": "e2e-research", "description": "search only",
+                     "tools": [{"server": "e2e_tools", "tool": "search"}, {"server": "e2e_docs", "tool": "search"}]}],
     # Its credential (credentials[1], e2e-store) is set as a secret by catalog_project.
     "vectorStores": [{"id": "e2e_vs", "provider": "openai", "name": "e2e docs", "metadata": {"suite": "e2e"},
                       "credential": "e2e-store", "params": {"api_base": "http://127.0.0.1:9/v1"}}],
@@ -44,11 +48,11 @@ CATALOG = {
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"],
          "allowedRoutes": ["/chat/completions", "/v1/chat/completions"], "modelTpmLimit": {"e2e-chat": 10000}},
         {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"],
-         "vectorStores": ["e2e_vs"]},
+         "vectorStores": ["e2e_vs"], "mcpToolsets": ["e2e-research"]},
     ],
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
-                 "McpServer", "VirtualKey", "VectorStore")
+                 "McpServer", "McpToolset", "VirtualKey", "VectorStore")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -103,9 +107,9 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert set(preview["changeSummary"]) == {"same"} and admin_calls(api) == []
     project.refresh("--expect-no-changes")
 
-    # Removing the budget's key first and then the budget, the user, its membership and the MCP server in one
-    # change: the engine deletes the dependents (key, member, grant) before what they depend on; so too the vector
-    # store and its credential.
+    # Removing the budget's key first and then the budget, the user, its membership, the MCP server grant, the
+    # toolset and one of its MCP servers, and the vector store with its credential, in one change: the engine
+    # deletes the dependents (key, member, grant, toolset, store) before what they depend on.
     def remove(config):
         config["litemaas:vectorStores"] = []
         config["litemaas:credentials"] = config["litemaas:credentials"][:1]
@@ -115,12 +119,20 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
         config["litemaas:teams"][0]["members"] = []
         config["litemaas:keys"][0].pop("user")
         config["litemaas:mcpServers"][0]["teams"] = []
+        config["litemaas:teams"][0].pop("mcpToolsets")
+        config["litemaas:mcpToolsets"] = []
+        config["litemaas:mcpServers"] = config["litemaas:mcpServers"][:1]
 
+    api.reset_calls()
     project.edit_config(remove)
     api.reset_calls()
     project.up()
     deletes = admin_calls(api)
     assert deletes.index("POST /vector_store/delete") < deletes.index("DELETE /credentials/e2e-store"), deletes
+    mcp_deletes = [c.path for c in api.calls if c.method == "DELETE" and c.path.startswith("/v1/mcp/")]
+    assert len(mcp_deletes) == 2 and mcp_deletes[0].startswith("/v1/mcp/toolset/") and \
+        mcp_deletes[1].startswith("/v1/mcp/server/"), mcp_deletes  # the toolset before its server
+    assert litellm.admin_json("GET", "/v1/mcp/toolset") == []
     remaining = sorted(litellm_resources(project).values())
     assert "Budget" not in remaining and "User" not in remaining and "TeamMember" not in remaining
     assert remaining.count("VirtualKey") == 1

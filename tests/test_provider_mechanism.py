@@ -168,10 +168,11 @@ SECRET_OUTPUTS = {
     "Fallback": {"master_key"}, "Budget": {"master_key"}, "User": {"master_key"}, "Team": {"master_key"},
     "TeamMember": {"master_key"}, "Tag": {"master_key"}, "Guardrail": {"api_key", "master_key"},
     "McpServer": {"auth_value", "master_key"}, "VirtualKey": {"key", "master_key"},
-    "VectorStore": {"master_key"},
+    "VectorStore": {"master_key"}, "McpToolset": {"master_key"},
 }
 # Kinds newer than the last release (whose program EVERY_KIND must stay readable by).
-NEWER_KINDS = {"vectorStores": [{"id": "vs_1", "provider": "openai", "credential": "compat-upstream"}]}
+NEWER_KINDS = {"vectorStores": [{"id": "vs_1", "provider": "openai", "credential": "compat-upstream"}],
+               "mcpToolsets": [{"name": "compat-research", "tools": [{"server": "compat_tools", "tool": "search"}]}]}
 
 
 def test_every_kind_of_the_program_registers_its_secret_outputs(mocked):

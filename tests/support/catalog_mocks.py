@@ -41,6 +41,8 @@ class CatalogMocks(pulumi.runtime.Mocks):
             state["team_id"] = args.inputs.get("team_id") or f"generated-{args.name}"
         elif args.typ == "pulumi-python:dynamic/litellm:McpServer":
             state["server_id"] = args.inputs.get("server_id") or f"generated-{args.name}"
+        elif args.typ == "pulumi-python:dynamic/litellm:McpToolset":
+            state["toolset_id"] = f"uuid-{args.name}"  # LiteLLM assigns it
         elif args.typ == MODEL_T:
             state["model_id"] = args.inputs.get("model_id") or f"generated-{args.name}"
         elif args.typ == KEY_T:

@@ -46,6 +46,7 @@ from config.customers import CUSTOMER_KEYS
 from config.gateway import AUTOSCALING_KEYS, INGRESS_KEYS, LITELLM_KEYS
 from config.guardrail import GUARDRAIL_KEYS
 from config.mcp_servers import MCP_SERVER_KEYS
+from config.mcp_toolsets import MCP_TOOLSET_KEYS, TOOL_KEYS
 from config.monitoring import ALERTING_KEYS, ALERTS_KEYS, GRAFANA_KEYS, MONITORING_KEYS
 from config.postgres import BACKUP_KEYS, CLOUDNATIVEPG_KEYS, POSTGRES_KEYS
 from config.redis import REDIS_KEYS
@@ -91,6 +92,7 @@ SCHEMA: dict[str, Any] = {
     "guardrails": [_section(GUARDRAIL_KEYS)],
     "mcpServers": [_section(MCP_SERVER_KEYS)],
     "vectorStores": [_section(VECTOR_STORE_KEYS)],
+    "mcpToolsets": [_section(MCP_TOOLSET_KEYS, tools=[_section(TOOL_KEYS)])],
 }
 
 

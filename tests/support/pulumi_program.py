@@ -98,6 +98,8 @@ class Recorder(pulumi.runtime.Mocks):
             # The router's default: <route name>-<namespace>.<apps domain>.
             spec.setdefault("host", f"{meta.get('name')}-{meta.get('namespace')}.apps.cluster.example.com")
             state["spec"] = spec
+        if args.typ == "pulumi-python:dynamic/litellm:McpToolset":
+            state["toolset_id"] = f"{args.name}-uuid"  # LiteLLM assigns it: one per resource, stable across runs
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
