@@ -29,14 +29,15 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER, \
-    VIRTUAL_KEY
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, SEARCH_TOOL, TAG, TEAM, \
+    TEAM_MEMBER, USER, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
+from dynamic_providers.search_tool import SearchTool
 from dynamic_providers.tag import Tag
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
+    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, SearchToolConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -65,6 +66,7 @@ class LiteLLMCatalogArgs:
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
     mcp_servers: Sequence[McpServerConfig] = ()
+    search_tools: Sequence[SearchToolConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -78,6 +80,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     customers: dict[str, Customer]  # id -> Customer
     mcp_servers: dict[str, McpServer]  # name -> McpServer
+    search_tools: dict[str, SearchTool]  # name -> SearchTool
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -115,6 +118,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # MCP servers need no other kind; a team or key granted a server depends on it.
         self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
                             for s in args.mcp_servers}
+        # Search tools need no other kind.
+        self.search_tools = {s.name: SearchTool(f"{name}-search-tool-{s.name}", connection=connection,
+                                                opts=child_opts(), **SEARCH_TOOL.inputs(s))
+                             for s in args.search_tools}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())

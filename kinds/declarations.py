@@ -204,6 +204,28 @@ CUSTOMER = Kind(
 # The fields of a customer LiteLLM keeps in its budget row.
 CUSTOMER_BUDGET_ROW = ("max_budget", "budget_duration", "tpm_limit", "rpm_limit")
 
+SEARCH_TOOL = Kind(
+    "search tool", "searchTools", "litellm:SearchTool", "search_tool_id",
+    doc="web search backends behind `/v1/search/{name}`; LiteLLM's id is its own uuid, found by name after a lost "
+        "answer",
+    fields=(
+        Field("search_tool_name", "str", required=True, unique=True, config_key="name",
+              doc="the tool's name, which `/v1/search/{name}` calls (unique on the server)"),
+        Field("provider", "str", required=True, api_name="search_provider",
+              doc="LiteLLM's `search_provider` (e.g. `perplexity`, `tavily`, `exa_ai`, `brave`); not validated by "
+                  "LiteLLM"),
+        Field("api_key", "str", secret=True,
+              doc="the search provider's key; drift seen through LiteLLM's masked form (first and last two characters)"),
+        Field("api_base", "str", doc="the search provider's http(s) URL"),
+        Field("timeout", "number", exclusive_minimum=0, doc="seconds before a search gives up"),
+        Field("max_retries", "int", minimum=0, doc="retries of a failed search"),
+        Field("input_cost_per_query", "number", minimum=0, doc="USD per search (spend tracking)"),
+        Field("search_tool_info", "dict", config_key="info", doc="LiteLLM's `search_tool_info` (e.g. `description`)"),
+        Field("search_tool_id", "str", computed=True, doc="LiteLLM's uuid"),
+    ))
+# The search tool's fields sent inside `litellm_params`; the rest of the body is its name and `search_tool_info`.
+SEARCH_TOOL_PARAMS = ("provider", "api_key", "api_base", "timeout", "max_retries", "input_cost_per_query")
+
 MCP_SERVER = Kind(
     "MCP server", "mcpServers", "litellm:McpServer", "server_id",
     doc="MCP servers behind the gateway; their tools are offered as `<name>-<tool>`",
@@ -287,4 +309,5 @@ FALLBACK = Kind(
     ))
 
 # Every kind declared here, in the order the README lists them.
-KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER)
+KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER,
+         SEARCH_TOOL)

@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.every_litellm_version]
 
 CREDENTIAL_KEY = "sk-upstream-e2e-credential-0001"
 MCP_TOKEN = "mcp-token-e2e-0002"
+SEARCH_KEY = "pplx-search-e2e-0003"
 GUARDRAIL_WORDS = {"blocked_words": [{"keyword": "forbidden-e2e", "action": "BLOCK"}]}
 CATALOG = {
     "models": [
@@ -36,13 +37,14 @@ CATALOG = {
                     "params": GUARDRAIL_WORDS}],
     "mcpServers": [{"name": "e2e_tools", "url": "http://127.0.0.1:9/mcp", "transport": "http",
                     "authType": "bearer_token", "teams": ["e2e-team"]}],
+    "searchTools": [{"name": "e2e-web", "provider": "perplexity", "timeout": 20, "info": {"description": "e2e"}}],
     "keys": [
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"]},
         {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"]},
     ],
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
-                 "McpServer", "VirtualKey")
+                 "McpServer", "SearchTool", "VirtualKey")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -65,6 +67,7 @@ def catalog_project(tmp_path, gateway_url: str, master_key: str, catalog: dict =
     project.set_secret("credentials[0].name", "e2e-upstream")
     project.set_secret("credentials[0].values.api_key", CREDENTIAL_KEY)
     project.set_secret("mcpServers[0].authValue", MCP_TOKEN)
+    project.set_secret("searchTools[0].apiKey", SEARCH_KEY)
     return project
 
 
@@ -83,7 +86,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert set(kinds) == set(LITELLM_TYPES), kinds
 
     state = json.dumps(project.export())
-    for secret in (CREDENTIAL_KEY, MCP_TOKEN, litellm.master_key):
+    for secret in (CREDENTIAL_KEY, MCP_TOKEN, SEARCH_KEY, litellm.master_key):
         assert secret not in state  # ciphertext only
     # The per-key maps (1.3 KB a key) are stack outputs once, not repeated as the catalog component's outputs.
     (component,) = [r for r in project.resources() if r["type"] == "litemaas:index:LiteLLMCatalog"]

@@ -49,6 +49,7 @@ from config.mcp_servers import MCP_SERVER_KEYS
 from config.monitoring import ALERTING_KEYS, ALERTS_KEYS, GRAFANA_KEYS, MONITORING_KEYS
 from config.postgres import BACKUP_KEYS, CLOUDNATIVEPG_KEYS, POSTGRES_KEYS
 from config.redis import REDIS_KEYS
+from config.search_tools import SEARCH_TOOL_KEYS
 from config.stack import TOP_LEVEL_KEYS
 from config.tag import TAG_KEYS
 from config.team_members import MEMBER_KEYS
@@ -89,6 +90,7 @@ SCHEMA: dict[str, Any] = {
     "tags": [_section(TAG_KEYS)],
     "guardrails": [_section(GUARDRAIL_KEYS)],
     "mcpServers": [_section(MCP_SERVER_KEYS)],
+    "searchTools": [_section(SEARCH_TOOL_KEYS)],
 }
 
 
