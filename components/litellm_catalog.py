@@ -118,7 +118,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # MCP servers need no other kind; a team or key granted a server depends on it.
         self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
                             for s in args.mcp_servers}
-        # Search tools need no other kind.
+        # Search tools need no other kind; a team or key granted a tool depends on it (the grant goes first).
         self.search_tools = {s.name: SearchTool(f"{name}-search-tool-{s.name}", connection=connection,
                                                 opts=child_opts(), **SEARCH_TOOL.inputs(s))
                              for s in args.search_tools}
@@ -128,7 +128,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             servers = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
                                         renamed(child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
-                                                           *self._named_labels(t), *servers),
+                                                           *self._named_labels(t), *servers,
+                                                           *self._named_search_tools(t.search_tools)),
                                                 f"{name}-team-", t.previous_alias),
                                         access_groups=granted, mcp_servers=[s.server_id for s in servers])
         # users[]: before the keys that name them (keys[].user), deleted after them.
@@ -172,7 +173,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             servers = [self.mcp_servers[n] for n in key.mcp_servers]
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
-                       *servers]
+                       *servers, *self._named_search_tools(key.search_tools)]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None,
                                         user_id=user.user_id if user is not None else key.user_id,
@@ -206,6 +207,9 @@ class LiteLLMCatalog(pulumi.ComponentResource):
 
     def _named_models(self, names: Sequence[str]) -> list[Model]:
         return [self.models[n] for n in names if n in self.models]
+
+    def _named_search_tools(self, names: Sequence[str]) -> list[SearchTool]:
+        return [self.search_tools[n] for n in names if n in self.search_tools]
 
     def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
         """The tags and guardrails a team or key names."""

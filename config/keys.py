@@ -34,13 +34,15 @@ KeyConfig = VIRTUAL_KEY.config_class(
 
 def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, Any],
                users: Optional[Mapping[str, Any]] = None, more: Sequence[Reader] = (),
-               reserved: Mapping[str, str] = {}, mcp_servers: Collection[str] = ()) -> tuple[Any, ...]:
+               reserved: Mapping[str, str] = {}, mcp_servers: Collection[str] = (),
+               search_tools: Collection[str] = ()) -> tuple[Any, ...]:
     """`keys[]`, then the entries in `more` (the `keysFrom` file), checked alike and unique across both;
-    `reserved` maps an alias no entry may take to the reason."""
+    `reserved` maps an alias no entry may take to the reason; `search_tools`: the declared search tools' names."""
     keys, items = [], []
     secrets: dict[tuple[str, str], str] = {}
     for item, values in read_entries(top, VIRTUAL_KEY, extra_keys=KEY_KEYS[len(VIRTUAL_KEY.config_keys):],
-                                     custom={"rotation"}, declared={"models": declared_models}, more=more):
+                                     custom={"rotation"}, declared={"models": declared_models, "searchTools": search_tools},
+                                     more=more):
         alias = values["alias"]
         if alias in reserved:
             item.fail_key("alias", f"{alias!r} {reserved[alias]}")

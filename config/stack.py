@@ -196,12 +196,14 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     models = parse_models(top, "models" in secret_keys)
     model_names = set(tenant_of.models) if tenant_of is not None else {m.name for m in models}
     users = parse_users(top, model_names)
-    teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise)
+    search_tools = parse_search_tools(top, "searchTools" in secret_keys)  # before the keys and teams granted them
+    search_tool_names = {s.name for s in search_tools}
+    teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise, search_tool_names)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
     file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
-                      more=file_keys, mcp_servers={s.name for s in mcp_servers},
+                      more=file_keys, mcp_servers={s.name for s in mcp_servers}, search_tools=search_tool_names,
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
@@ -216,7 +218,6 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     budgets = parse_budgets(top)
     check_key_budgets(top, keys, budgets)
     customers = parse_customers(top, model_names, {b.name for b in budgets})
-    search_tools = parse_search_tools(top, "searchTools" in secret_keys)
     # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import field as dataclass_field
-from typing import Any, Mapping, Optional
+from typing import Any, Collection, Mapping, Optional
 
 from config.kind_reader import read_entries
 from config.reader import Reader
@@ -24,9 +24,11 @@ TeamConfig = TEAM.config_class(
 
 
 def parse_teams(top: Reader, declared_models: set[str], users: Optional[Mapping[str, UserConfig]] = None,
-                enterprise: bool = False) -> tuple[Any, ...]:
-    """The teams; their tags and guardrails are checked against `tags[]`/`guardrails[]` by config/tag.py."""
-    entries = read_entries(top, TEAM, extra_keys=TEAM_EXTRA_KEYS, declared={"models": declared_models})
+                enterprise: bool = False, search_tools: Collection[str] = ()) -> tuple[Any, ...]:
+    """The teams; their tags and guardrails are checked against `tags[]`/`guardrails[]` by config/tag.py, their
+    search tools against `search_tools` (the declared names)."""
+    entries = read_entries(top, TEAM, extra_keys=TEAM_EXTRA_KEYS,
+                           declared={"models": declared_models, "searchTools": search_tools})
     teams = [TeamConfig(**values, members=parse_members(item, users or {}, enterprise),
                         previous_alias=item.string("previousAlias")) for item, values in entries]
     check_previous_aliases([item for item, _ in entries], teams, "team")

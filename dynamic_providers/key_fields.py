@@ -18,22 +18,36 @@ BOOKKEEPING_INPUTS = ("issued_at", "rotation_due", "renewal_due", "expired")
 OUTPUT_FIELDS = ("key", "token", "key_name", "expires")
 DAY2_OUTPUTS = ("expired", "held_by_user", "retired", "issued_at")
 PROXY_ADMIN = "default_user_id"  # the id older proxies stamp on keys the admin made
+# The grants LiteLLM keeps in a key's or team's `object_permission` (MCP server ids, search tool names).
+GRANTS = ("mcp_servers", "search_tools")
 # Sent as they are when declared (create, adoption, rotation); the body gives the others a form of their own.
-SETTINGS = tuple(f.name for f in KEY_FIELDS if f.name not in ("key_alias", "models", "metadata", "blocked",
-                                                                 "mcp_servers"))
+SETTINGS = tuple(f.name for f in KEY_FIELDS if f.name not in ("key_alias", "models", "metadata", "blocked", *GRANTS))
 
 
 def declared_settings(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Owner, budget, lifetime, limits and MCP grant as declared (unset ones are left to LiteLLM)."""
+    """Owner, budget, lifetime, limits and grants as declared (unset ones are left to LiteLLM)."""
     settings = {name: props[name] for name in SETTINGS if props.get(name) is not None}
-    if props.get("mcp_servers"):
-        settings["object_permission"] = mcp_grant(props["mcp_servers"])
+    grants = object_permission({name: props[name] for name in GRANTS if props.get(name)})
+    if grants:
+        settings["object_permission"] = grants
     return settings
 
 
+def object_permission(grants: Mapping[str, Any]) -> dict[str, Any]:
+    """The grants (`GRANTS` by name; unset: none) as LiteLLM takes them, inside `object_permission`. LiteLLM merges
+    it into the stored row, so a grant not sent is kept and an empty list clears one."""
+    return {name: list(grants[name] or []) for name in GRANTS if name in grants}
+
+
 def mcp_grant(server_ids: Any) -> dict[str, Any]:
-    """LiteLLM takes a key's MCP servers inside `object_permission` (merged there: other grants are kept)."""
-    return {"mcp_servers": list(server_ids or [])}
+    """A key's MCP servers inside `object_permission` (the name earlier releases gave it)."""
+    return object_permission({"mcp_servers": server_ids})
+
+
+def granted(found: Mapping[str, Any]) -> dict[str, Any]:
+    """The grants of a key or team LiteLLM read back (`object_permission`); an empty one is unset."""
+    permission = found.get("object_permission") or {}
+    return {name: permission.get(name) or None for name in GRANTS}
 
 
 def soft_budget_row(row: Any) -> bool:

@@ -21,6 +21,7 @@ from typing import Any, Optional
 import pulumi
 
 from dynamic_providers.admin_client import AdminClient
+from dynamic_providers.key_fields import GRANTS, granted, object_permission
 from dynamic_providers.key_owners import HoldsKeysError, refuse_while_keys_remain
 from kinds.declarations import TEAM
 from dynamic_providers.object_provider import ObjectProvider
@@ -93,7 +94,7 @@ class TeamProvider(ObjectProvider):
 
     def server_values(self, found):
         values = super().server_values(found)
-        values["mcp_servers"] = (found.get("object_permission") or {}).get("mcp_servers") or None
+        values.update(granted(found))
         for name in ("tags", "guardrails"):  # sent top-level, kept in metadata
             values[name] = (found.get("metadata") or {}).get(name) or found.get(name)
         return values
@@ -114,9 +115,11 @@ class TeamProvider(ObjectProvider):
 
 
 def _mcp_grant(body: dict[str, Any]) -> dict[str, Any]:
-    """LiteLLM takes the granted MCP servers inside `object_permission` (merged there: other grants are kept)."""
-    if "mcp_servers" in body:
-        body["object_permission"] = {"mcp_servers": list(body.pop("mcp_servers") or [])}
+    """LiteLLM takes the grants (MCP servers, search tools) inside `object_permission` (merged there: a grant not
+    sent is kept)."""
+    grants = {name: body.pop(name) for name in GRANTS if name in body}
+    if grants:
+        body["object_permission"] = object_permission(grants)
     return body
 
 

@@ -32,12 +32,15 @@ from dynamic_providers.key_fields import (  # noqa: F401 - re-exported: the name
     BOOKKEEPING_INPUTS,
     COMPUTED_FIELDS,
     DAY2_OUTPUTS,
+    GRANTS,
     KEY_FIELDS,
     LIFECYCLE_FIELDS,
     OUTPUT_FIELDS,
     PROXY_ADMIN,
     declared_settings,
+    granted,
     mcp_grant,
+    object_permission,
     soft_budget_row,
 )
 from dynamic_providers.key_lifecycle import (  # noqa: F401 - re-exported: the names this module always had
@@ -233,8 +236,8 @@ class VirtualKeyProvider(ObjectProvider):
                     value.setdefault(ADOPTED_MARKER, olds.get("issued_at") or "yes")
             elif name == "blocked":
                 value = bool(value)
-            elif name == "mcp_servers":
-                body["object_permission"] = mcp_grant(value)
+            elif name in GRANTS:
+                body.setdefault("object_permission", {}).update(object_permission({name: value}))
                 continue
             body[name] = value  # an explicit null clears the field on the server
         return body
@@ -280,15 +283,14 @@ class VirtualKeyProvider(ObjectProvider):
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made
         for spec in KEY_FIELDS:
             name = spec.name
-            if name in ("duration", "metadata", "blocked", "models", "mcp_servers"):
+            if name in ("duration", "metadata", "blocked", "models", *GRANTS):
                 continue
             if importing or declared(props, name):
                 if not spec.same(server.get(name), props.get(name)):
                     outs[name] = server.get(name)
-        theirs_mcp = (info.get("object_permission") or {}).get("mcp_servers") or None
-        if (importing or declared(props, "mcp_servers")) and \
-                sorted(theirs_mcp or []) != sorted(props.get("mcp_servers") or []):
-            outs["mcp_servers"] = theirs_mcp
+        for name, theirs in granted(info).items():  # sets: LiteLLM keeps its own order
+            if (importing or declared(props, name)) and sorted(theirs or []) != sorted(props.get(name) or []):
+                outs[name] = theirs
         theirs_models = list(server.get("models") or [])
         if importing or sorted(theirs_models) != sorted(props.get("models") or []):
             outs["models"] = theirs_models

@@ -101,6 +101,9 @@ VIRTUAL_KEY = Kind(
               "is not a key token; use the 64 hex digits `token` of /key/list?return_full_object=true",
               doc="adopt the key with this token instead (implies `adopt`)"),
         Field("mcp_servers", "list", references="mcpServers", doc="`mcpServers[]` the key may use"),
+        # Search tools the key may call (`object_permission.search_tools`, free in 1.108.7): tool names.
+        Field("search_tools", "list", unordered=True, references="searchTools",
+              doc="`searchTools[]` the key may call (all of them when unset)"),
         # A litellm:Budget whose limits apply (the key's own limits win where set).
         Field("budget_id", "str", config_key="budget", references="budgets",
               doc="a budget tier; conflicts with `softBudget`"),
@@ -139,6 +142,9 @@ TEAM = Kind(
         # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
         Field("mcp_servers", "list", unordered=True, config_key="",
               doc="granted by `mcpServers[].teams`"),
+        # Search tools the team's keys may call (`object_permission.search_tools`, free in 1.108.7): tool names.
+        Field("search_tools", "list", unordered=True, references="searchTools",
+              doc="`searchTools[]` the team's keys may call (all of them when unset)"),
     ))
 
 # The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).

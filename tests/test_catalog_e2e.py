@@ -30,7 +30,7 @@ CATALOG = {
     "accessGroups": [{"name": "e2e-small", "models": ["e2e-backup"]}],
     "budgets": [{"name": "e2e-tier", "maxBudget": 5, "budgetDuration": "30d", "rpmLimit": 100}],
     "users": [{"id": "e2e-alice", "email": "alice@e2e.example.com", "maxBudget": 20}],
-    "teams": [{"alias": "e2e-team", "models": ["e2e-chat", "e2e-backup"], "maxBudget": 50,
+    "teams": [{"alias": "e2e-team", "models": ["e2e-chat", "e2e-backup"], "maxBudget": 50, "searchTools": ["e2e-web"],
                "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
     "tags": [{"name": "e2e-tag", "description": "cost centre 42", "models": ["e2e-chat"]}],
     "guardrails": [{"name": "e2e-filter", "provider": "litellm_content_filter", "mode": "pre_call",

@@ -67,3 +67,15 @@ def test_a_plain_text_api_key_is_refused_without_showing_it():
 def test_a_tenant_stack_declares_no_search_tools():
     message = error_of({"platformStack": "organization/litemaas/platform", "searchTools": [WEB]})
     assert "litemaas:searchTools" in message and "pplx-search-0123" not in message
+
+
+def test_keys_and_teams_are_granted_declared_search_tools_only():
+    config = parse_stack_config({"searchTools": [WEB, {"name": "docs", "provider": "tavily"}],
+                                 "teams": [{"alias": "ml", "searchTools": ["web"]}],
+                                 "keys": [{"alias": "alice", "searchTools": ["web", "docs"]}]}, {"searchTools"})
+    assert (config.teams[0].search_tools, config.keys[0].search_tools) == (("web",), ("web", "docs"))
+    message = error_of({"searchTools": [WEB], "teams": [{"alias": "ml", "searchTools": ["news"]}],
+                        "keys": [{"alias": "alice", "searchTools": ["web", "news"]}]})
+    assert "litemaas:teams[0].searchTools: names search tool(s) the stack does not declare: news; declared search " \
+           "tools: web" in message
+    assert "litemaas:keys[0].searchTools: names search tool(s) the stack does not declare: news" in message

@@ -52,3 +52,23 @@ def test_a_search_tool_is_adopted_by_its_id_alone(catalog_mocks):
         assert not {"search_tool_name", "provider", "api_key"} & set(seen.inputs)
 
     return found.urn.apply(check)
+
+
+@pulumi.runtime.test
+def test_teams_and_keys_granted_a_search_tool_depend_on_it(catalog_mocks):
+    from config import KeyConfig, TeamConfig
+
+    tools = (SearchToolConfig(name="web", provider="perplexity"), SearchToolConfig(name="docs", provider="tavily"))
+    _, catalog = build(catalog_mocks, models=(), search_tools=tools,
+                       teams=(TeamConfig(alias="ml", search_tools=("web",)),),
+                       keys=(KeyConfig(alias="alice", search_tools=("docs", "web")),))
+
+    def check(_):
+        seen, wire = catalog_mocks.seen, catalog_mocks.wire
+        assert plain(seen["catalog-team-ml"].inputs)["search_tools"] == ["web"]
+        assert plain(seen["catalog-key-alice"].inputs)["search_tools"] == ["docs", "web"]
+        for resource, tools in (("catalog-team-ml", {"web"}), ("catalog-key-alice", {"docs", "web"})):
+            assert {u.rsplit("-", 1)[1] for u in wire[resource][1] if "::catalog-search-tool-" in u} == tools
+
+    return pulumi.Output.all(*[t.urn for t in catalog.search_tools.values()], catalog.teams["ml"].urn,
+                             catalog.keys["alice"].urn).apply(check)
