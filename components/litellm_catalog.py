@@ -30,16 +30,17 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MCP_TOOLSET, MODEL, TAG, TEAM, \
-    TEAM_MEMBER, USER, VECTOR_STORE, VIRTUAL_KEY
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MCP_TOOLSET, MODEL, SEARCH_TOOL, TAG, \
+    TEAM, TEAM_MEMBER, USER, VECTOR_STORE, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
+from dynamic_providers.search_tool import SearchTool
 from dynamic_providers.tag import Tag
 from dynamic_providers.vector_store import VectorStore
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, McpToolsetConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig, \
-    VectorStoreConfig
+    KeyConfig, McpServerConfig, McpToolsetConfig, MemberConfig, ModelConfig, SearchToolConfig, TagConfig, TeamConfig, \
+    UserConfig, VectorStoreConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -47,7 +48,8 @@ TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
 DELIVERED_KEY_LABEL = "litemaas.io/virtual-key"
 # The grants teams and keys hold by name (their config field and input): the catalog's objects, and the output that
 # is their id (None: the config's name is the id, known at preview).
-GRANTABLE = {"vector_stores": ("vector_stores", None), "mcp_toolsets": ("mcp_toolsets", "toolset_id")}
+GRANTABLE = {"vector_stores": ("vector_stores", None), "mcp_toolsets": ("mcp_toolsets", "toolset_id"),
+             "search_tools": ("search_tools", None)}
 
 
 @dataclass
@@ -73,6 +75,7 @@ class LiteLLMCatalogArgs:
     mcp_servers: Sequence[McpServerConfig] = ()
     vector_stores: Sequence[VectorStoreConfig] = ()
     mcp_toolsets: Sequence[McpToolsetConfig] = ()
+    search_tools: Sequence[SearchToolConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -88,6 +91,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     mcp_servers: dict[str, McpServer]  # name -> McpServer
     vector_stores: dict[str, VectorStore]  # id -> VectorStore
     mcp_toolsets: dict[str, McpToolset]  # name -> McpToolset
+    search_tools: dict[str, SearchTool]  # name -> SearchTool
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -131,6 +135,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # A toolset after the MCP servers its tools name (deleted before them).
         self.mcp_toolsets = {t.name: _mcp_toolset(f"{name}-mcp-toolset-{t.name}", t, self.mcp_servers, connection,
                                                   child_opts) for t in args.mcp_toolsets}
+        # Search tools need no other kind; a team or key granted a tool depends on it (the grant goes first).
+        self.search_tools = {s.name: SearchTool(f"{name}-search-tool-{s.name}", connection=connection,
+                                                opts=child_opts(), **SEARCH_TOOL.inputs(s))
+                             for s in args.search_tools}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())

@@ -173,7 +173,7 @@ class LiteMaaS(pulumi.ComponentResource):
                                users=config.users, credentials=config.credentials, budgets=config.budgets,
                                customers=config.customers, tags=config.tags, guardrails=config.guardrails,
                                mcp_servers=config.mcp_servers, vector_stores=config.vector_stores,
-                               mcp_toolsets=config.mcp_toolsets),
+                               mcp_toolsets=config.mcp_toolsets, search_tools=config.search_tools),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:

@@ -15,6 +15,7 @@ from config.credential import CredentialConfig
 from config.budget import BudgetConfig
 from config.customers import CustomerConfig
 from config.vector_stores import VectorStoreConfig
+from config.search_tools import SearchToolConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
@@ -46,4 +47,5 @@ __all__ = [
     "BudgetConfig", "CredentialConfig", "CustomerConfig", "TagConfig", "GuardrailConfig",
     "VectorStoreConfig",
     "McpToolConfig", "McpToolsetConfig",
+    "SearchToolConfig",
 ]

@@ -35,15 +35,17 @@ KeyConfig = VIRTUAL_KEY.config_class(
 def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, Any],
                users: Optional[Mapping[str, Any]] = None, more: Sequence[Reader] = (),
                reserved: Mapping[str, str] = {}, mcp_servers: Collection[str] = (),
-               vector_stores: Optional[Collection[str]] = None, mcp_toolsets: Collection[str] = ()
-               ) -> tuple[Any, ...]:
+               vector_stores: Optional[Collection[str]] = None, mcp_toolsets: Collection[str] = (),
+               search_tools: Collection[str] = ()) -> tuple[Any, ...]:
     """`keys[]`, then the entries in `more` (the `keysFrom` file), checked alike and unique across both;
-    `reserved` maps an alias no entry may take to the reason; `vector_stores`: the declared ids (None: unchecked)."""
+    `reserved` maps an alias no entry may take to the reason; `vector_stores`: the declared ids (None: unchecked);
+    `mcp_toolsets`, `search_tools`: the declared names."""
     keys, items = [], []
     secrets: dict[tuple[str, str], str] = {}
     declared = {"models": declared_models, **({"vectorStores": vector_stores} if vector_stores is not None else {})}
     for item, values in read_entries(top, VIRTUAL_KEY, extra_keys=KEY_KEYS[len(VIRTUAL_KEY.config_keys):],
-                                     custom={"rotation"}, declared={**declared, "mcpToolsets": mcp_toolsets},
+                                     custom={"rotation"}, declared={**declared, "mcpToolsets": mcp_toolsets,
+                                                                    "searchTools": search_tools},
                                      more=more):
         alias = values["alias"]
         if alias in reserved:

@@ -20,6 +20,7 @@ from config.keys_file import KEYS_FROM, read_keys_from
 from config.credential import CredentialConfig, check_model_credentials, parse_credentials
 from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.customers import CustomerConfig, parse_customers
+from config.search_tools import SearchToolConfig, parse_search_tools
 from config.guardrail import GuardrailConfig, parse_guardrails
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
@@ -73,6 +74,7 @@ class StackConfig:
     budgets: tuple[BudgetConfig, ...] = ()
     customers: tuple[CustomerConfig, ...] = ()  # customers[]: end users of keys (config/customers.py)
     vector_stores: tuple[VectorStoreConfig, ...] = ()  # vectorStores[] (config/vector_stores.py)
+    search_tools: tuple[SearchToolConfig, ...] = ()  # searchTools[]: web search backends (config/search_tools.py)
     # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
     tags: tuple[TagConfig, ...] = ()
     guardrails: tuple[GuardrailConfig, ...] = ()
@@ -94,6 +96,7 @@ TOP_LEVEL_KEYS = [
     "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers",
     "vectorStores",
     "mcpToolsets",
+    "searchTools",
     PLATFORM_STACK,
 ]
 
@@ -204,7 +207,10 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     vector_stores = parse_vector_stores(top, "vectorStores" in secret_keys, {c.name for c in credentials})
     store_ids = {v.id for v in vector_stores}
     users = parse_users(top, model_names)
-    teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise, vector_stores=store_ids)
+    search_tools = parse_search_tools(top, "searchTools" in secret_keys)  # before the keys and teams granted them
+    search_tool_names = {s.name for s in search_tools}
+    teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise, vector_stores=store_ids,
+                        search_tools=search_tool_names)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
     mcp_toolsets = parse_mcp_toolsets(top, {s.name for s in mcp_servers})
@@ -212,7 +218,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
                       more=file_keys, mcp_servers={s.name for s in mcp_servers}, vector_stores=store_ids,
-                      mcp_toolsets={t.name for t in mcp_toolsets},
+                      mcp_toolsets={t.name for t in mcp_toolsets}, search_tools=search_tool_names,
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
@@ -256,6 +262,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
         customers=customers, mcp_servers=mcp_servers, vector_stores=vector_stores, mcp_toolsets=mcp_toolsets,
+        search_tools=search_tools,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth, tags=tags, guardrails=guardrails,
     ) if tenant_of is None else StackConfig(

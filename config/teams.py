@@ -24,10 +24,13 @@ TeamConfig = TEAM.config_class(
 
 
 def parse_teams(top: Reader, declared_models: set[str], users: Optional[Mapping[str, UserConfig]] = None,
-                enterprise: bool = False, vector_stores: Optional[Collection[str]] = None) -> tuple[Any, ...]:
+                enterprise: bool = False, vector_stores: Optional[Collection[str]] = None,
+                search_tools: Collection[str] = ()) -> tuple[Any, ...]:
     """The teams; their tags and guardrails are checked against `tags[]`/`guardrails[]` by config/tag.py, their
-    vector stores against `vector_stores` (the declared ids; None: not checked)."""
-    declared = {"models": declared_models, **({"vectorStores": vector_stores} if vector_stores is not None else {})}
+    vector stores against `vector_stores` (the declared ids; None: not checked), their search tools against
+    `search_tools` (the declared names)."""
+    declared = {"models": declared_models, "searchTools": search_tools,
+                **({"vectorStores": vector_stores} if vector_stores is not None else {})}
     entries = read_entries(top, TEAM, extra_keys=TEAM_EXTRA_KEYS, declared=declared)
     teams = [TeamConfig(**values, members=parse_members(item, users or {}, enterprise),
                         previous_alias=item.string("previousAlias")) for item, values in entries]

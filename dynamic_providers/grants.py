@@ -1,12 +1,12 @@
-"""The grants of keys and teams: the MCP servers, MCP toolsets and vector stores a holder may use, which LiteLLM
-keeps in the holder's `object_permission` row (free in 1.108.7)."""
+"""The grants of keys and teams: the MCP servers, MCP toolsets, vector stores and search tools a holder may use,
+which LiteLLM keeps in the holder's `object_permission` row (free in 1.108.7)."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
 # The grant inputs of keys and teams, named as LiteLLM's `object_permission` keys (lists of object ids).
-GRANTS = ("mcp_servers", "mcp_toolsets", "vector_stores")
+GRANTS = ("mcp_servers", "mcp_toolsets", "vector_stores", "search_tools")
 
 
 def with_grants(body: dict[str, Any]) -> dict[str, Any]:

@@ -121,6 +121,9 @@ VIRTUAL_KEY = Kind(
         Field("vector_stores", "list", references="vectorStores", doc="`vectorStores[]` the key may use"),
         Field("mcp_toolsets", "list", unordered=True, references="mcpToolsets",
               doc="`mcpToolsets[]` whose tools the key may use (within its team's, when the team names some)"),
+        # Search tools the key may call (`object_permission.search_tools`, free in 1.108.7): tool names.
+        Field("search_tools", "list", unordered=True, references="searchTools",
+              doc="`searchTools[]` the key may call (all of them when unset)"),
         # A litellm:Budget whose limits apply (the key's own limits win where set).
         Field("budget_id", "str", config_key="budget", references="budgets",
               doc="a budget tier; conflicts with `softBudget`"),
@@ -167,6 +170,9 @@ TEAM = Kind(
               doc="`vectorStores[]` the team's keys may use"),
         Field("mcp_toolsets", "list", unordered=True, references="mcpToolsets",
               doc="`mcpToolsets[]` whose tools the team's keys may use"),
+        # Search tools the team's keys may call (`object_permission.search_tools`, free in 1.108.7): tool names.
+        Field("search_tools", "list", unordered=True, references="searchTools",
+              doc="`searchTools[]` the team's keys may call (all of them when unset)"),
     ))
 
 # The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
@@ -265,6 +271,28 @@ MCP_TOOLSET = Kind(
         Field("toolset_id", "str", computed=True, doc="LiteLLM's uuid"),
     ))
 
+SEARCH_TOOL = Kind(
+    "search tool", "searchTools", "litellm:SearchTool", "search_tool_id",
+    doc="web search backends behind `/v1/search/{name}`; LiteLLM's id is its own uuid, found by name after a lost "
+        "answer",
+    fields=(
+        Field("search_tool_name", "str", required=True, unique=True, config_key="name",
+              doc="the tool's name, which `/v1/search/{name}` calls (unique on the server)"),
+        Field("provider", "str", required=True, api_name="search_provider",
+              doc="LiteLLM's `search_provider` (e.g. `perplexity`, `tavily`, `exa_ai`, `brave`); not validated by "
+                  "LiteLLM"),
+        Field("api_key", "str", secret=True,
+              doc="the search provider's key; drift seen through LiteLLM's masked form (first and last two characters)"),
+        Field("api_base", "str", doc="the search provider's http(s) URL"),
+        Field("timeout", "number", exclusive_minimum=0, doc="seconds before a search gives up"),
+        Field("max_retries", "int", minimum=0, doc="retries of a failed search"),
+        Field("input_cost_per_query", "number", minimum=0, doc="USD per search (spend tracking)"),
+        Field("search_tool_info", "dict", config_key="info", doc="LiteLLM's `search_tool_info` (e.g. `description`)"),
+        Field("search_tool_id", "str", computed=True, doc="LiteLLM's uuid"),
+    ))
+# The search tool's fields sent inside `litellm_params`; the rest of the body is its name and `search_tool_info`.
+SEARCH_TOOL_PARAMS = ("provider", "api_key", "api_base", "timeout", "max_retries", "input_cost_per_query")
+
 MCP_SERVER = Kind(
     "MCP server", "mcpServers", "litellm:McpServer", "server_id",
     doc="MCP servers behind the gateway; their tools are offered as `<name>-<tool>`",
@@ -349,4 +377,4 @@ FALLBACK = Kind(
 
 # Every kind declared here, in the order the README lists them.
 KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER,
-         VECTOR_STORE, MCP_TOOLSET)
+         VECTOR_STORE, MCP_TOOLSET, SEARCH_TOOL)

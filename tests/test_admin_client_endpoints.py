@@ -47,6 +47,9 @@ def refused(method: str, path: str, status: int, message: str) -> LiteLLMAdminEr
     ("tag_delete", ("t",), ("POST", "/tag/delete", None, {"name": "t"}, True)),
     ("guardrail_put", ("g1", {"guardrail_name": "n"}),
      ("PUT", "/guardrails/g1", None, {"guardrail": {"guardrail_name": "n"}}, True)),
+    ("search_tool_new", ({"search_tool_name": "n"},),
+     ("POST", "/search_tools", None, {"search_tool": {"search_tool_name": "n"}}, False)),
+    ("search_tool_delete", ("t/1",), ("DELETE", "/search_tools/t%2F1", None, None, True)),
     # The id in the body wins over a stale one among the fields.
     ("mcp_server_update", ("s1", {"alias": "x", "server_id": "old"}),
      ("PUT", "/v1/mcp/server", None, {"alias": "x", "server_id": "s1"}, True)),
@@ -101,6 +104,9 @@ def test_guardrail_reads_never_carry_the_masked_api_key():
     (lambda api: api.guardrail_new({"guardrail_name": "n"}), ("POST", "/guardrails"),
      refused("POST", "/guardrails", 500, "Unique constraint failed on the fields: (`guardrail_name`)"),
      "guardrail name already exists"),
+    (lambda api: api.search_tool_put("t1", {"search_tool_name": "n"}), ("PUT", "/search_tools/t1"),
+     refused("PUT", "/search_tools/t1", 500, "Unique constraint failed on the fields: (`search_tool_name`)"),
+     "search tool name already exists"),
     (lambda api: api.team_member_add({"team_id": "t"}), ("POST", "/team/member_add"),
      refused("POST", "/team/member_add", 400, "User u already in team"), "team member already exists"),
 ])

@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.every_litellm_version]
 CREDENTIAL_KEY = "sk-upstream-e2e-credential-0001"
 MCP_TOKEN = "mcp-token-e2e-0002"
 STORE_KEY = "sk-vector-store-e2e-0003"
+SEARCH_KEY = "pplx-search-e2e-0003"
 GUARDRAIL_WORDS = {"blocked_words": [{"keyword": "forbidden-e2e", "action": "BLOCK"}]}
 CATALOG = {
     "models": [
@@ -31,7 +32,7 @@ CATALOG = {
     "budgets": [{"name": "e2e-tier", "maxBudget": 5, "budgetDuration": "30d", "rpmLimit": 100}],
     "users": [{"id": "e2e-alice", "email": "alice@e2e.example.com", "maxBudget": 20}],
     "teams": [{"alias": "e2e-team", "models": ["e2e-chat", "e2e-backup"], "maxBudget": 50,
-               "modelRpmLimit": {"e2e-chat": 100}, "mcpToolsets": ["e2e-research"],
+               "modelRpmLimit": {"e2e-chat": 100}, "mcpToolsets": ["e2e-research"], "searchTools": ["e2e-web"],
                "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
     "tags": [{"name": "e2e-tag", "description": "cost centre 42", "models": ["e2e-chat"]}],
     "guardrails": [{"name": "e2e-filter", "provider": "litellm_content_filter", "mode": "pre_call",
@@ -44,6 +45,7 @@ CATALOG = {
     # Its credential (credentials[1], e2e-store) is set as a secret by catalog_project.
     "vectorStores": [{"id": "e2e_vs", "provider": "openai", "name": "e2e docs", "metadata": {"suite": "e2e"},
                       "credential": "e2e-store", "params": {"api_base": "http://127.0.0.1:9/v1"}}],
+    "searchTools": [{"name": "e2e-web", "provider": "perplexity", "timeout": 20, "info": {"description": "e2e"}}],
     "keys": [
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"],
          "allowedRoutes": ["/chat/completions", "/v1/chat/completions"], "modelTpmLimit": {"e2e-chat": 10000}},
@@ -52,7 +54,7 @@ CATALOG = {
     ],
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
-                 "McpServer", "McpToolset", "VirtualKey", "VectorStore")
+                 "McpServer", "McpToolset", "VirtualKey", "VectorStore", "SearchTool")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -77,6 +79,7 @@ def catalog_project(tmp_path, gateway_url: str, master_key: str, catalog: dict =
     project.set_secret("credentials[1].name", "e2e-store")
     project.set_secret("credentials[1].values.api_key", STORE_KEY)
     project.set_secret("mcpServers[0].authValue", MCP_TOKEN)
+    project.set_secret("searchTools[0].apiKey", SEARCH_KEY)
     return project
 
 
@@ -95,7 +98,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert set(kinds) == set(LITELLM_TYPES), kinds
 
     state = json.dumps(project.export())
-    for secret in (CREDENTIAL_KEY, MCP_TOKEN, STORE_KEY, litellm.master_key):
+    for secret in (CREDENTIAL_KEY, MCP_TOKEN, STORE_KEY, SEARCH_KEY, litellm.master_key):
         assert secret not in state  # ciphertext only
     # The per-key maps (1.3 KB a key) are stack outputs once, not repeated as the catalog component's outputs.
     (component,) = [r for r in project.resources() if r["type"] == "litemaas:index:LiteLLMCatalog"]

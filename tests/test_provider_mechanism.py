@@ -168,17 +168,18 @@ SECRET_OUTPUTS = {
     "Fallback": {"master_key"}, "Budget": {"master_key"}, "User": {"master_key"}, "Team": {"master_key"},
     "TeamMember": {"master_key"}, "Tag": {"master_key"}, "Guardrail": {"api_key", "master_key"},
     "McpServer": {"auth_value", "master_key"}, "VirtualKey": {"key", "master_key"},
-    "VectorStore": {"master_key"}, "McpToolset": {"master_key"},
+    "VectorStore": {"master_key"}, "McpToolset": {"master_key"}, "SearchTool": {"api_key", "master_key"},
 }
-# Kinds newer than the last release (whose program EVERY_KIND must stay readable by).
+# Kinds newer than the state-compatibility catalog (tests/support/every_kind.py, which older releases must read).
 NEWER_KINDS = {"vectorStores": [{"id": "vs_1", "provider": "openai", "credential": "compat-upstream"}],
-               "mcpToolsets": [{"name": "compat-research", "tools": [{"server": "compat_tools", "tool": "search"}]}]}
+               "mcpToolsets": [{"name": "compat-research", "tools": [{"server": "compat_tools", "tool": "search"}]}],
+               "searchTools": [{"name": "web", "provider": "tavily", "apiKey": "tvly-search-0123"}]}
 
 
 def test_every_kind_of_the_program_registers_its_secret_outputs(mocked):
     config = {"deployGateway": False, "gatewayUrl": "https://litellm.example.com", "masterKey": MASTER,
               **every_kind_config(), **NEWER_KINDS}
-    run = mocked.run(config, secret_keys=("masterKey", "credentials", "mcpServers"))
+    run = mocked.run(config, secret_keys=("masterKey", "credentials", "mcpServers", "searchTools"))
     registered = {r.typ.rsplit(":", 1)[1]: set(r.request.additionalSecretOutputs) for r in run.recorder.registrations
                   if r.typ.startswith("pulumi-python:dynamic/litellm:")}
     assert registered == SECRET_OUTPUTS

@@ -225,15 +225,21 @@ TAG = {
 
 
 # litellm:Guardrail -----------------------------------------------------------------------------------------------
-def guardrail_name_taken(api: Any, send: Callable[[], Any], _object_id: Optional[str]) -> Any:
-    """A taken name is a 500 "Unique constraint failed": answered as the 400 it is."""
-    try:
-        return send()
-    except LiteLLMAdminError as exc:
-        if exc.status == 500 and exc.mentions("unique constraint") and exc.mentions("guardrail_name"):
-            raise api.error(exc.method, exc.endpoint, 400, f"guardrail name already exists: {exc.message}",
-                            error_type=exc.error_type) from None
-        raise
+def unique_name_taken(column: str, what: str) -> Adapter:
+    """The adapter for a kind whose taken name is a 500 "Unique constraint failed on ... (`column`)": answered as the
+    400 it is (`what` names the kind in the message)."""
+    def adapter(api: Any, send: Callable[[], Any], _object_id: Optional[str]) -> Any:
+        try:
+            return send()
+        except LiteLLMAdminError as exc:
+            if exc.status == 500 and exc.mentions("unique constraint") and exc.mentions(column):
+                raise api.error(exc.method, exc.endpoint, 400, f"{what} name already exists: {exc.message}",
+                                error_type=exc.error_type) from None
+            raise
+    return adapter
+
+
+guardrail_name_taken = unique_name_taken("guardrail_name", "guardrail")
 
 
 def without_masked_api_key(found: Any, _object_id: Optional[str] = None) -> Any:
@@ -269,8 +275,28 @@ MCP_SERVER = {
                               adapter=empty_answer_is_done, unwrap=_was_there),
 }
 
+
+# litellm:SearchTool: the create and update answers echo the api key in clear; reads show it masked --------------
+def without_clear_api_key(answer: Any, _object_id: Optional[str] = None) -> Any:
+    """A write's answer without the `api_key` it echoes in clear: the key never leaves the client."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("litellm_params"), dict):
+        return answer or {}
+    return {**answer, "litellm_params": {k: v for k, v in answer["litellm_params"].items() if k != "api_key"}}
+
+
+search_tool_name_taken = unique_name_taken("search_tool_name", "search tool")
+SEARCH_TOOL = {
+    "search_tool_new": Call("POST", "/search_tools", body=True, wrap="search_tool", idempotent=False,
+                            adapter=search_tool_name_taken, unwrap=without_clear_api_key),
+    "search_tool_get": Call("GET", "/search_tools/{id}", "path", absent=True),
+    # PUT replaces the whole tool: the body is always the full desired tool, with the key.
+    "search_tool_put": Call("PUT", "/search_tools/{id}", "path", body=True, wrap="search_tool",
+                            adapter=search_tool_name_taken, unwrap=without_clear_api_key),
+    "search_tool_delete": Call("DELETE", "/search_tools/{id}", "path", absent=True, unwrap=_was_there),
+}
+
 ENDPOINTS: dict[str, Call] = {**TEAM, **USER, **TEAM_MEMBER, **KEY, **MODEL, **CREDENTIAL, **BUDGET, **TAG,
-                              **GUARDRAIL, **MCP_SERVER}
+                              **GUARDRAIL, **MCP_SERVER, **SEARCH_TOOL}
 
 
 class KindCalls:

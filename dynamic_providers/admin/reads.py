@@ -58,6 +58,12 @@ class Reads:
         return without_masked_api_key(next((r for r in rows if isinstance(r, dict) and r.get("guardrail_name") == name
                                              and r.get("guardrail_definition_location", "db") == "db"), None))
 
+    def search_tool_named(self, name: str) -> Optional[dict[str, Any]]:
+        """The database search tool with this name (`/search_tools/list`, which shows config ones too, without id)."""
+        rows = (self.get("/search_tools/list") or {}).get("search_tools") or []
+        return next((r for r in rows if isinstance(r, dict) and r.get("search_tool_name") == name
+                     and not r.get("is_from_config")), None)
+
     # typed reads of the `litemaas` command --------------------------------------------------------------------
     def readiness_details(self) -> dict[str, Any]:
         """`/health/readiness/details`: status, db ("connected") and litellm_version; needs the master key."""

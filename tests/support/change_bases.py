@@ -49,6 +49,9 @@ CATALOG = {
     "guardrails": [{"name": "no-secrets", "provider": "litellm_content_filter", "mode": "pre_call",
                     "defaultOn": False, "apiBase": "https://guard.example.com", "apiKey": "guard-key-0123",
                     "params": {"blocked_words": [{"keyword": "password", "action": "BLOCK"}]}}],
+    "searchTools": [{"name": "web", "provider": "perplexity", "apiKey": "pplx-search-0123",
+                     "apiBase": "https://search.example.com", "timeout": 20, "maxRetries": 2,
+                     "inputCostPerQuery": 0.005, "info": {"description": "web search"}}],
     "mcpServers": [{"name": "docs", "alias": "documents", "url": "https://mcp.example.com/sse", "transport": "sse",
                     "authType": "bearer_token", "authValue": "mcp-token-0123", "description": "docs search",
                     "id": "docs-id", "teams": ["data-science"]}],
@@ -125,4 +128,4 @@ BASES = {
                     "adminApi": {"readinessTimeout": "10m"}, **CATALOG},
 }
 SECRET_KEYS = ("masterKey", "litellm", "postgres", "redis", "alerting", "credentials", "models", "guardrails",
-               "mcpServers", "oauth", "backend")
+               "mcpServers", "oauth", "backend", "searchTools")

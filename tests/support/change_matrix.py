@@ -50,6 +50,7 @@ from config.mcp_toolsets import MCP_TOOLSET_KEYS, TOOL_KEYS
 from config.monitoring import ALERTING_KEYS, ALERTS_KEYS, GRAFANA_KEYS, MONITORING_KEYS
 from config.postgres import BACKUP_KEYS, CLOUDNATIVEPG_KEYS, POSTGRES_KEYS
 from config.redis import REDIS_KEYS
+from config.search_tools import SEARCH_TOOL_KEYS
 from config.stack import TOP_LEVEL_KEYS
 from config.tag import TAG_KEYS
 from config.team_members import MEMBER_KEYS
@@ -93,6 +94,7 @@ SCHEMA: dict[str, Any] = {
     "mcpServers": [_section(MCP_SERVER_KEYS)],
     "vectorStores": [_section(VECTOR_STORE_KEYS)],
     "mcpToolsets": [_section(MCP_TOOLSET_KEYS, tools=[_section(TOOL_KEYS)])],
+    "searchTools": [_section(SEARCH_TOOL_KEYS)],
 }
 
 
