@@ -29,14 +29,15 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER, \
-    VIRTUAL_KEY
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, PROMPT, \
+    PROMPT_DEFAULT_ENVIRONMENT, TAG, TEAM, TEAM_MEMBER, USER, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
+from dynamic_providers.prompt import Prompt, prompt_resource_id
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
+    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, PromptConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -61,6 +62,7 @@ class LiteLLMCatalogArgs:
     credentials: Sequence[CredentialConfig] = ()
     budgets: Sequence[BudgetConfig] = ()
     customers: Sequence[CustomerConfig] = ()
+    prompts: Sequence[PromptConfig] = ()
     # tags[] and guardrails[]
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
@@ -77,6 +79,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     users: dict[str, User]
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     customers: dict[str, Customer]  # id -> Customer
+    prompts: dict[str, Prompt]  # "<environment>/<id>" -> Prompt
     mcp_servers: dict[str, McpServer]  # name -> McpServer
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
@@ -151,6 +154,13 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
                             *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
             for c in args.customers}
+        # prompts[]: nothing they name is a resource (the model in a template's front matter is read per request).
+        self.prompts = {}
+        for prompt in args.prompts:
+            environment = prompt.environment or PROMPT_DEFAULT_ENVIRONMENT
+            self.prompts[prompt_resource_id(prompt.id, environment)] = Prompt(
+                f"{name}-prompt-{environment}.{prompt.id}", connection=connection, **PROMPT.inputs(prompt),
+                opts=child_opts())
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None

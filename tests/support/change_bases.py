@@ -44,6 +44,8 @@ CATALOG = {
     "customers": [{"id": "acme", "alias": "Acme Corp", "blocked": False, "maxBudget": 50, "budgetDuration": "30d",
                    "tpmLimit": 1000, "rpmLimit": 60, "allowedModelRegion": "eu", "defaultModel": "granite",
                    "models": ["granite"]}],
+    "prompts": [{"id": "greet", "environment": "production", "integration": "dotprompt",
+                 "template": "---\nmodel: granite\n---\nSay hello to {{name}}."}],
     "tags": [{"name": "research", "description": "research traffic", "models": ["granite"], "maxBudget": 50,
               "softBudget": 40, "budgetDuration": "30d", "tpmLimit": 1000, "rpmLimit": 60, "maxParallelRequests": 4}],
     "guardrails": [{"name": "no-secrets", "provider": "litellm_content_filter", "mode": "pre_call",
@@ -119,4 +121,4 @@ BASES = {
                     "adminApi": {"readinessTimeout": "10m"}, **CATALOG},
 }
 SECRET_KEYS = ("masterKey", "litellm", "postgres", "redis", "alerting", "credentials", "models", "guardrails",
-               "mcpServers", "oauth", "backend")
+               "mcpServers", "oauth", "backend", "prompts")

@@ -12,6 +12,9 @@ def E(**paths):  # noqa: N802 - several edits at once: E(**{"a.b": 1, "c": 2})
     return {"__edits__": True, **paths}
 
 
+# A prompt served by an external prompt manager instead of its own template.
+_EXTERNAL_PROMPT = {"prompts[0].integration": "generic_prompt_management", "prompts[0].template": DELETE,
+                    "prompts[0].apiBase": "https://prompts.example.com"}
 # The catalog's keys change the smaller gatewayless stack: they touch no Kubernetes object but delivered Secrets.
 # leaf key -> (base, edits; None: the key itself at index 0 of its lists set to `value`), value, expected effect.
 # A list key is changed in its first entry.
@@ -238,6 +241,13 @@ CASES: dict[str, tuple[str, object, str]] = {
     "postgres.resources": ("full", {**RESOURCES, "limits": {"cpu": "2", "memory": "2Gi"}}, "rolled"),
     "postgres.storageClass": ("full", "other-sc", "refused"),
     "postgres.storageSize": ("full", "20Gi", "updated"),
+    # A prompt holds no user data: any change of it keeps what does.
+    "prompts[].apiBase": ("gatewayless", E(**_EXTERNAL_PROMPT), "kept"),
+    "prompts[].apiKey": ("gatewayless", E(**_EXTERNAL_PROMPT, **{"prompts[0].apiKey": "pm-key-0123"}), "kept"),
+    "prompts[].environment": ("gatewayless", "staging", "kept"),
+    "prompts[].id": ("gatewayless", "welcome", "kept"),
+    "prompts[].integration": ("gatewayless", E(**_EXTERNAL_PROMPT), "kept"),
+    "prompts[].template": ("gatewayless", "Hi {{name}}", "kept"),
     "redis.enabled": ("full", E(redis={"enabled": False}, **{"litellm.allowReplicasWithoutRedis": True}), "deleted"),
     "redis.image": ("full", "docker.io/library/redis:7.2.8-alpine", "kept"),
     "redis.password": ("full", "redis-password-9999", "updated"),
