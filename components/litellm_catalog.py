@@ -33,7 +33,7 @@ from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERV
     PROMPT_DEFAULT_ENVIRONMENT, TAG, TEAM, TEAM_MEMBER, USER, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
-from dynamic_providers.prompt import Prompt, prompt_resource_id
+from dynamic_providers.prompt import Prompt, prompt_resource_id, split_id
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
@@ -118,6 +118,14 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # MCP servers need no other kind; a team or key granted a server depends on it.
         self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
                             for s in args.mcp_servers}
+        # prompts[]: before the teams and keys that name them (Enterprise-only there); they name no resource (the model
+        # in a template's front matter is read per request).
+        self.prompts = {}
+        for prompt in args.prompts:
+            environment = prompt.environment or PROMPT_DEFAULT_ENVIRONMENT
+            self.prompts[prompt_resource_id(prompt.id, environment)] = Prompt(
+                f"{name}-prompt-{environment}.{prompt.id}", connection=connection, **PROMPT.inputs(prompt),
+                opts=child_opts())
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
@@ -154,13 +162,6 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
                             *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
             for c in args.customers}
-        # prompts[]: nothing they name is a resource (the model in a template's front matter is read per request).
-        self.prompts = {}
-        for prompt in args.prompts:
-            environment = prompt.environment or PROMPT_DEFAULT_ENVIRONMENT
-            self.prompts[prompt_resource_id(prompt.id, environment)] = Prompt(
-                f"{name}-prompt-{environment}.{prompt.id}", connection=connection, **PROMPT.inputs(prompt),
-                opts=child_opts())
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
@@ -211,9 +212,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         return [self.models[n] for n in names if n in self.models]
 
     def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
-        """The tags and guardrails a team or key names."""
+        """The tags, guardrails and prompts (of every environment) a team or key names."""
         return [*[self.tags[t] for t in config.tags if t in self.tags],
-                *[self.guardrails[g] for g in config.guardrails if g in self.guardrails]]
+                *[self.guardrails[g] for g in config.guardrails if g in self.guardrails],
+                *[p for key, p in self.prompts.items() if split_id(key)[0] in config.prompts]]
 
     def _deliver(self, name: str, alias: str, target: DeliveryConfig, key: VirtualKey,
                  gateway_url: pulumi.Input[str], previous_name: Optional[str] = None) -> k8s.core.v1.Secret:

@@ -217,12 +217,13 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     check_key_budgets(top, keys, budgets)
     customers = parse_customers(top, model_names, {b.name for b in budgets})
     prompts = parse_prompts(top, "prompts" in secret_keys)
-    # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
+    # tags[], guardrails[] and prompts[]: keys and teams may name them (Enterprise-only there).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)
     for section, items in (("teams", teams), ("keys", keys)):
         check_named(top, section, items, "tags", {t.name for t in tags}, "tag", litellm_enterprise)
         check_named(top, section, items, "guardrails", {g.name for g in guardrails}, "guardrail", litellm_enterprise)
+        check_named(top, section, items, "prompts", {p.id for p in prompts}, "prompt", litellm_enterprise)
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)

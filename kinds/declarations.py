@@ -105,10 +105,12 @@ VIRTUAL_KEY = Kind(
         Field("budget_id", "str", config_key="budget", references="budgets",
               doc="a budget tier; conflicts with `softBudget`"),
         # Enterprise-only in 1.108.7 (403 without a licence; the stack config refuses them unless litellmEnterprise).
-        # LiteLLM keeps both inside the key's metadata.
+        # LiteLLM keeps them inside the key's metadata.
         Field("tags", "list", unordered=True, references="tags", doc="the key's tags (Enterprise-only)"),
         Field("guardrails", "list", unordered=True, references="guardrails",
               doc="guardrails the key runs (Enterprise-only)"),
+        Field("prompts", "list", unordered=True, references="prompts", doc="`prompts[]` ids the key may use "
+              "(Enterprise-only)"),
         Field("allowed_routes", "list", config_key="", doc="the only routes the key may call (`/metrics`)"),
         Field("key", "str", secret=True, computed=True, doc="the raw value; none for an imported or adopted key"),
         Field("token", "str", computed=True, doc="the current value's hash (the id stays the first one's)"),
@@ -136,6 +138,8 @@ TEAM = Kind(
         Field("tags", "list", unordered=True, references="tags", doc="the team's tags (Enterprise-only)"),
         Field("guardrails", "list", unordered=True, references="guardrails",
               doc="guardrails the team runs (Enterprise-only)"),
+        Field("prompts", "list", unordered=True, references="prompts", doc="`prompts[]` ids the team's keys may use "
+              "(Enterprise-only)"),
         # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
         Field("mcp_servers", "list", unordered=True, config_key="",
               doc="granted by `mcpServers[].teams`"),

@@ -74,3 +74,18 @@ def test_the_same_id_in_two_environments_is_two_prompts():
     prompts = parsed([{"id": "greet", "template": "Hi"}, {"id": "greet", "environment": "staging",
                                                          "template": "Hello"}]).prompts
     assert [(p.id, p.environment) for p in prompts] == [("greet", None), ("greet", "staging")]
+
+
+def test_keys_and_teams_name_prompts_only_with_litellm_enterprise():
+    config = {"prompts": [{"id": "greet", "template": "Hi"}, {"id": "greet", "environment": "production",
+                                                             "template": "Hello"}],
+              "teams": [{"alias": "ml", "prompts": ["greet"]}], "keys": [{"alias": "k", "prompts": ["greet", "nope"]}]}
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(config, {"prompts"})
+    message = str(raised.value)
+    assert "litemaas:teams[0].prompts: is a LiteLLM Enterprise feature in 1.108.7" in message
+    assert "litemaas:keys[0].prompts: names prompt(s) the stack does not declare: nope; declared prompts: greet" \
+        in message
+    stack = parse_stack_config({**config, "keys": [{"alias": "k", "prompts": ["greet"]}], "litellmEnterprise": True},
+                               {"prompts"})
+    assert stack.teams[0].prompts == ("greet",) and stack.keys[0].prompts == ("greet",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pulumi
 
-from config import PromptConfig
+from config import KeyConfig, PromptConfig, TeamConfig
 from tests.support.pulumi_program import plain
 from tests.support.catalog_mocks import build
 
@@ -36,3 +36,24 @@ def test_prompts_become_one_resource_per_id_and_environment(catalog_mocks):
         assert [u for u in wire["catalog-prompt-development.greet"][1] if u.endswith("::gateway")]
 
     return pulumi.Output.all(*[r.urn for r in catalog.prompts.values()]).apply(check)
+
+
+@pulumi.runtime.test
+def test_teams_and_keys_naming_a_prompt_depend_on_it_in_every_environment(catalog_mocks):
+    prompts = (PromptConfig(id="greet", template=TEMPLATE), PromptConfig(id="greet", environment="production",
+                                                                         template="Hi"),
+               PromptConfig(id="other", template="Other"))
+    teams = (TeamConfig(alias="ml", prompts=("greet",)),)
+    keys = (KeyConfig(alias="alice", team="ml", prompts=("greet",)),)
+    _, catalog = build(catalog_mocks, teams=teams, keys=keys, prompts=prompts)
+
+    def check(_):
+        seen, wire = catalog_mocks.seen, catalog_mocks.wire
+        assert plain(seen["catalog-team-ml"].inputs)["prompts"] == ["greet"]
+        assert plain(seen["catalog-key-alice"].inputs)["prompts"] == ["greet"]
+        for holder in ("catalog-team-ml", "catalog-key-alice"):
+            named = sorted(u.rsplit("::", 1)[1] for u in wire[holder][1] if "::catalog-prompt-" in u)
+            assert named == ["catalog-prompt-development.greet", "catalog-prompt-production.greet"], holder
+
+    return pulumi.Output.all(*[r.urn for r in (*catalog.prompts.values(), *catalog.teams.values(),
+                                                *catalog.keys.values())]).apply(check)
