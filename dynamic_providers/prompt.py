@@ -5,15 +5,19 @@ id is `<environment>/<prompt_id>` (both are the program's, so `Prompt.get("p", "
 any environment's prompt); fields: `kinds.PROMPT`.
 
 Quirks of LiteLLM 1.108.7, each a named adapter below:
-- a create never conflicts: the same `POST /prompts` again appends a version (`greet.v2`). A lost create answer is
-  therefore settled by reading `/prompts/{id}/info` before any retry (the mechanism's `create_confirmed`), never by
-  sending it again blind;
+- a create never conflicts: the same `POST /prompts` again appends a version (`greet.v2`). So a create reads
+  `/prompts/{id}/info` first (a prompt already there, from a create whose answer an earlier run lost or made by
+  hand, is taken over in place), and after an answer that leaves the outcome open it reads again and is never sent
+  again: a slow proxy can commit a timed-out create after that read (seen on a loaded machine), so not found then
+  fails the `up` (`unsettled_create_hint`); the next `up` finds the prompt if it landed;
 - a missing prompt's info answers 400 `Prompt greet not found`, not 404 (`prompt_info_or_none`);
 - updates use `PATCH /prompts/{id}?environment=`, which rewrites the latest version in place, not `PUT`, which
   appends one: a PATCH is idempotent, so a lost update answer is simply sent again without a stray version; every
   replica reloads the changed row (`sync_prompt_from_db` compares the params); and history is the stack config's
   own (git), not one LiteLLM version per `pulumi up`. `version` is an output, never drift;
 - PATCH replaces `litellm_params` whole, so every update sends all of them, with the api key from the program;
+- `litellm_params.prompt_id` must name the prompt too: without it the proxy stores the prompt, but a chat request
+  naming it (`prompt_id`) reaches the model without the template (measured on 1.108.7), so it is always sent;
 - `prompt_type` must be `db`: a `config` prompt can be neither updated nor deleted (`Cannot update config prompts`);
 - a delete without `?environment=` drops the prompt from every environment: it is always sent (`environment_query`),
   and so is every info, which without it answers from the pod's memory in its serve order (production first).
@@ -28,9 +32,9 @@ from urllib.parse import quote
 
 import pulumi
 
-from dynamic_providers.admin_client import AdminClient
+from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
 from dynamic_providers.object_provider import ObjectProvider
-from dynamic_providers.provider_base import LiteLLMResource
+from dynamic_providers.provider_base import LiteLLMResource, create_confirmed
 from kinds.declarations import PROMPT, PROMPT_DEFAULT_ENVIRONMENT, PROMPT_PARAMS
 
 _PARAMS = "litellm_params"
@@ -57,6 +61,12 @@ def environment_query(environment: str) -> dict[str, str]:
     return {"environment": environment}
 
 
+def unsettled_create_hint(label: str) -> str:
+    """A create whose answer was lost and whose prompt was not there yet: sending it again could add a version."""
+    return (f"the create of {label} may still land on the proxy; run `pulumi up` again: it takes the prompt over if "
+            "it did (no second version), and creates it otherwise")
+
+
 def prompt_info_or_none(api: AdminClient, prompt_id: str, environment: str) -> Optional[dict[str, Any]]:
     """The prompt's spec, or None when absent: LiteLLM answers 400 `Prompt <id> not found` there, not 404."""
     answer = api.absent_as_none(lambda: api.get(f"/prompts/{quote(prompt_id, safe='')}/info",
@@ -81,6 +91,7 @@ class PromptProvider(ObjectProvider):
     def create_body(self, props):
         params = {PROMPT.field(name).api: props.get(name) for name in PROMPT_PARAMS if props.get(name) is not None}
         params.setdefault("prompt_integration", PROMPT.field("integration").server_default)  # LiteLLM requires it
+        params["prompt_id"] = props["prompt_id"]  # without it, requests get no template
         return {"prompt_id": props["prompt_id"], _PARAMS: params,
                 "prompt_info": {"prompt_type": "db", "environment": environment_of(props)}}
 
@@ -92,6 +103,23 @@ class PromptProvider(ObjectProvider):
         if "environment" in replaces and environment_of(olds) == environment_of(news):
             replaces.remove("environment")  # unset is development: the same prompt
         return replaces
+
+    def confirmed_create(self, api, props):
+        """Read first, POST at most once (a repeat would append a version): see the module docstring."""
+        object_id = self.object_id(props)
+        found = self.fetch(api, object_id)
+        if found is not None:
+            return self._reconcile(api, object_id, props, found, None)  # no identity to conflict: the id is all
+        body = self.create_body(props)
+        try:
+            return create_confirmed(
+                api, self.label(props), lambda: self.send_create(api, body), lambda: self.fetch(api, object_id),
+                reconcile=lambda again, exc: self._reconcile(api, object_id, props, again, exc), attempts=1)
+        except LiteLLMAdminError as exc:
+            if exc.outcome_unknown:
+                raise api.error(exc.method, exc.endpoint, exc.status, exc.message,
+                                hint=unsettled_create_hint(self.label(props))) from None
+            raise
 
     # calls -------------------------------------------------------------------------------------------
     def send_create(self, api, body):

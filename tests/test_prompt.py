@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from dynamic_providers.admin_client import LiteLLMAdminError
 from dynamic_providers.model import ModelProvider
 from dynamic_providers.prompt import PromptProvider
 from tests.support.json_http import send_json, serving
@@ -33,7 +34,8 @@ def prompt_id():
 
 
 def news_for(api, name, **fields):
-    return connection(api, **{"prompt_id": name, "template": GREET, **fields})
+    # A create is never sent twice, so a timeout there fails the test: allow for this loaded machine's slow answers.
+    return connection(api, **{"prompt_id": name, "template": GREET, "request_timeout": 15.0, **fields})
 
 
 def rows(backend, prompt_id):
@@ -80,7 +82,8 @@ def test_lifecycle_updates_in_place_without_new_versions(provider, litellm_api, 
     assert pid == f"development/{prompt_id}" and outs["version"] == 1
     found = info(backend, prompt_id)
     assert (found["litellm_params"]["dotprompt_content"], found["litellm_params"]["prompt_integration"],
-            found["prompt_info"]["prompt_type"]) == (GREET, "dotprompt", "db")
+            found["litellm_params"]["prompt_id"], found["prompt_info"]["prompt_type"]) == (GREET, "dotprompt",
+                                                                                           prompt_id, "db")
     read = provider.read(pid, outs)
     assert read.id == pid and provider.diff(pid, read.outs, inputs).changes is False
 
@@ -149,6 +152,28 @@ def test_lost_create_answer_makes_no_second_version(provider, litellm_api, promp
     assert outs.get("version") in (None, 1)
 
 
+def test_a_create_whose_request_never_landed_fails_and_the_next_up_creates_once(provider, litellm_api, prompt_id):
+    litellm_api.drop("POST", "/prompts", when="before")
+    with pytest.raises(LiteLLMAdminError, match="run `pulumi up` again: it takes the prompt over if it did"):
+        created(provider, news_for(litellm_api, prompt_id))
+    assert len(litellm_api.calls_to("POST", "/prompts")) == 1 and rows(litellm_api.backend, prompt_id) == []
+    litellm_api.clear_faults()
+    created(provider, news_for(litellm_api, prompt_id))
+    assert rows(litellm_api.backend, prompt_id) == [(1, "development")]
+
+
+def test_a_prompt_already_there_is_taken_over_in_place(provider, litellm_api, prompt_id):
+    backend = litellm_api.backend
+    backend.admin_json("POST", "/prompts", json={
+        "prompt_id": prompt_id, "litellm_params": {"prompt_integration": "dotprompt", "dotprompt_content": "Old"},
+        "prompt_info": {"prompt_type": "db", "environment": "development"}})
+    litellm_api.reset_calls()
+    _, _, outs = created(provider, news_for(litellm_api, prompt_id))
+    assert litellm_api.calls_to("POST", "/prompts") == [] and len(litellm_api.calls_to("PATCH", "/prompts/*")) == 1
+    assert rows(backend, prompt_id) == [(1, "development")] and outs["version"] == 1
+    assert info(backend, prompt_id)["litellm_params"]["dotprompt_content"] == GREET
+
+
 class _EchoUpstream(BaseHTTPRequestHandler):
     """An OpenAI-style model server that keeps the messages it was sent."""
 
@@ -178,5 +203,6 @@ def test_an_openai_request_naming_the_prompt_gets_its_rendered_template(provider
             "model": model, "prompt_id": prompt_id, "prompt_variables": {"name": "Ada"},
             "messages": [{"role": "user", "content": "Please."}]})
         assert answer.status_code == 200, answer.text[:500]
-    sent = _EchoUpstream.received[-1]
-    assert any("Say hello to Ada." in str(m.get("content")) for m in sent), sent
+    # The rendered template comes first, as a user message, then the request's own messages.
+    assert _EchoUpstream.received[-1] == [{"role": "user", "content": "Say hello to Ada."},
+                                          {"role": "user", "content": "Please."}]
