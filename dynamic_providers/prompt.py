@@ -6,7 +6,7 @@ any environment's prompt); fields: `kinds.PROMPT`.
 
 Quirks of LiteLLM 1.108.7, each a named adapter below:
 - a create never conflicts: the same `POST /prompts` again appends a version (`greet.v2`). So a create reads
-  `/prompts/{id}/info` first (a prompt already there, from a create whose answer an earlier run lost or made by
+  `/prompts/{id}/info` first (one already there, left by a create whose answer an earlier run lost or made by
   hand, is taken over in place), and after an answer that leaves the outcome open it reads again and is never sent
   again: a slow proxy can commit a timed-out create after that read (seen on a loaded machine), so not found then
   fails the `up` (`unsettled_create_hint`); the next `up` finds the prompt if it landed;
@@ -14,7 +14,8 @@ Quirks of LiteLLM 1.108.7, each a named adapter below:
 - updates use `PATCH /prompts/{id}?environment=`, which rewrites the latest version in place, not `PUT`, which
   appends one: a PATCH is idempotent, so a lost update answer is simply sent again without a stray version; every
   replica reloads the changed row (`sync_prompt_from_db` compares the params); and history is the stack config's
-  own (git), not one LiteLLM version per `pulumi up`. `version` is an output, never drift;
+  own (git), not one LiteLLM version per `pulumi up` (an application pinning `greet.v1` gets the new text too).
+  `version` is an output, never drift;
 - PATCH replaces `litellm_params` whole, so every update sends all of them, with the api key from the program;
 - `litellm_params.prompt_id` must name the prompt too: without it the proxy stores the prompt, but a chat request
   naming it (`prompt_id`) reaches the model without the template (measured on 1.108.7), so it is always sent;
