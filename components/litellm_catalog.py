@@ -29,14 +29,15 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER, \
-    VIRTUAL_KEY
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, PROMPT, \
+    PROMPT_DEFAULT_ENVIRONMENT, TAG, TEAM, TEAM_MEMBER, USER, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
+from dynamic_providers.prompt import Prompt, prompt_resource_id, split_id
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
+    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, PromptConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -61,6 +62,7 @@ class LiteLLMCatalogArgs:
     credentials: Sequence[CredentialConfig] = ()
     budgets: Sequence[BudgetConfig] = ()
     customers: Sequence[CustomerConfig] = ()
+    prompts: Sequence[PromptConfig] = ()
     # tags[] and guardrails[]
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
@@ -77,6 +79,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     users: dict[str, User]
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     customers: dict[str, Customer]  # id -> Customer
+    prompts: dict[str, Prompt]  # "<environment>/<id>" -> Prompt
     mcp_servers: dict[str, McpServer]  # name -> McpServer
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
@@ -115,6 +118,14 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # MCP servers need no other kind; a team or key granted a server depends on it.
         self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
                             for s in args.mcp_servers}
+        # prompts[]: before the teams and keys that name them (Enterprise-only there); they name no resource (the model
+        # in a template's front matter is read per request).
+        self.prompts = {}
+        for prompt in args.prompts:
+            environment = prompt.environment or PROMPT_DEFAULT_ENVIRONMENT
+            self.prompts[prompt_resource_id(prompt.id, environment)] = Prompt(
+                f"{name}-prompt-{environment}.{prompt.id}", connection=connection, **PROMPT.inputs(prompt),
+                opts=child_opts())
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
@@ -201,9 +212,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         return [self.models[n] for n in names if n in self.models]
 
     def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
-        """The tags and guardrails a team or key names."""
+        """The tags, guardrails and prompts (of every environment) a team or key names."""
         return [*[self.tags[t] for t in config.tags if t in self.tags],
-                *[self.guardrails[g] for g in config.guardrails if g in self.guardrails]]
+                *[self.guardrails[g] for g in config.guardrails if g in self.guardrails],
+                *[p for key, p in self.prompts.items() if split_id(key)[0] in config.prompts]]
 
     def _deliver(self, name: str, alias: str, target: DeliveryConfig, key: VirtualKey,
                  gateway_url: pulumi.Input[str], previous_name: Optional[str] = None) -> k8s.core.v1.Secret:

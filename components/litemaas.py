@@ -171,7 +171,8 @@ class LiteMaaS(pulumi.ComponentResource):
                                models=config.models, teams=config.teams, keys=config.keys,
                                fallbacks=config.fallbacks, access_groups=config.access_groups,
                                users=config.users, credentials=config.credentials, budgets=config.budgets,
-                               customers=config.customers, tags=config.tags, guardrails=config.guardrails,
+                               customers=config.customers, prompts=config.prompts, tags=config.tags,
+                               guardrails=config.guardrails,
                                mcp_servers=config.mcp_servers),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 

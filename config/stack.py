@@ -20,6 +20,7 @@ from config.keys_file import KEYS_FROM, read_keys_from
 from config.credential import CredentialConfig, check_model_credentials, parse_credentials
 from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.customers import CustomerConfig, parse_customers
+from config.prompts import PromptConfig, parse_prompts
 from config.guardrail import GuardrailConfig, parse_guardrails
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
@@ -69,6 +70,7 @@ class StackConfig:
     credentials: tuple[CredentialConfig, ...] = ()
     budgets: tuple[BudgetConfig, ...] = ()
     customers: tuple[CustomerConfig, ...] = ()  # customers[]: end users of keys (config/customers.py)
+    prompts: tuple[PromptConfig, ...] = ()  # prompts[]: managed prompt templates (config/prompts.py)
     # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
     tags: tuple[TagConfig, ...] = ()
     guardrails: tuple[GuardrailConfig, ...] = ()
@@ -87,7 +89,7 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
-    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers",
+    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers", "prompts",
     PLATFORM_STACK,
 ]
 
@@ -214,12 +216,14 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     budgets = parse_budgets(top)
     check_key_budgets(top, keys, budgets)
     customers = parse_customers(top, model_names, {b.name for b in budgets})
-    # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
+    prompts = parse_prompts(top, "prompts" in secret_keys)
+    # tags[], guardrails[] and prompts[]: keys and teams may name them (Enterprise-only there).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)
     for section, items in (("teams", teams), ("keys", keys)):
         check_named(top, section, items, "tags", {t.name for t in tags}, "tag", litellm_enterprise)
         check_named(top, section, items, "guardrails", {g.name for g in guardrails}, "guardrail", litellm_enterprise)
+        check_named(top, section, items, "prompts", {p.id for p in prompts}, "prompt", litellm_enterprise)
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -243,7 +247,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
-        customers=customers, mcp_servers=mcp_servers,
+        customers=customers, prompts=prompts, mcp_servers=mcp_servers,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth, tags=tags, guardrails=guardrails,
     ) if tenant_of is None else StackConfig(

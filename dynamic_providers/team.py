@@ -94,7 +94,7 @@ class TeamProvider(ObjectProvider):
     def server_values(self, found):
         values = super().server_values(found)
         values["mcp_servers"] = (found.get("object_permission") or {}).get("mcp_servers") or None
-        for name in ("tags", "guardrails"):  # sent top-level, kept in metadata
+        for name in ("tags", "guardrails", "prompts"):  # sent top-level, kept in metadata
             values[name] = (found.get("metadata") or {}).get(name) or found.get(name)
         return values
 

@@ -105,10 +105,12 @@ VIRTUAL_KEY = Kind(
         Field("budget_id", "str", config_key="budget", references="budgets",
               doc="a budget tier; conflicts with `softBudget`"),
         # Enterprise-only in 1.108.7 (403 without a licence; the stack config refuses them unless litellmEnterprise).
-        # LiteLLM keeps both inside the key's metadata.
+        # LiteLLM keeps them inside the key's metadata.
         Field("tags", "list", unordered=True, references="tags", doc="the key's tags (Enterprise-only)"),
         Field("guardrails", "list", unordered=True, references="guardrails",
               doc="guardrails the key runs (Enterprise-only)"),
+        Field("prompts", "list", unordered=True, references="prompts", doc="`prompts[]` ids the key may use "
+              "(Enterprise-only)"),
         Field("allowed_routes", "list", config_key="", doc="the only routes the key may call (`/metrics`)"),
         Field("key", "str", secret=True, computed=True, doc="the raw value; none for an imported or adopted key"),
         Field("token", "str", computed=True, doc="the current value's hash (the id stays the first one's)"),
@@ -136,6 +138,8 @@ TEAM = Kind(
         Field("tags", "list", unordered=True, references="tags", doc="the team's tags (Enterprise-only)"),
         Field("guardrails", "list", unordered=True, references="guardrails",
               doc="guardrails the team runs (Enterprise-only)"),
+        Field("prompts", "list", unordered=True, references="prompts", doc="`prompts[]` ids the team's keys may use "
+              "(Enterprise-only)"),
         # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
         Field("mcp_servers", "list", unordered=True, config_key="",
               doc="granted by `mcpServers[].teams`"),
@@ -203,6 +207,61 @@ CUSTOMER = Kind(
     ))
 # The fields of a customer LiteLLM keeps in its budget row.
 CUSTOMER_BUDGET_ROW = ("max_budget", "budget_duration", "tpm_limit", "rpm_limit")
+
+# Prompt integrations whose every setting a `prompts[]` entry declares (gitlab and bitbucket need a config map of
+# their own: not offered). LiteLLM 1.108.7 registers no initializer for langfuse or custom (create answers 500).
+PROMPT_INTEGRATIONS = ("dotprompt", "generic_prompt_management", "arize_phoenix")
+PROMPT_DEFAULT_ENVIRONMENT = "development"  # LiteLLM's PromptInfo default
+_PROMPT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def prompt_id_problem(value: str) -> Optional[str]:
+    """LiteLLM cuts a prompt id at `.v` or `_v` (its version suffix: `greet.v2`), so `my_voice` would be `my`."""
+    if not _PROMPT_NAME.match(value):
+        return "is not a prompt id; use letters, digits, - and _ (it is a URL path segment)"
+    if "_v" in value:
+        return "holds `_v`, which LiteLLM reads as a version suffix (my_voice would be prompt my); use - instead"
+    return None
+
+
+_FRONT_MATTER = re.compile(r"^---\s*\n(.*?)\n---\s*\n", re.DOTALL)  # as LiteLLM's dotprompt parser reads it
+
+
+def dotprompt_problem(value: str) -> Optional[str]:
+    """The front matter must be a YAML map: LiteLLM parses it only after storing the prompt (a 500 and a broken row)."""
+    import yaml  # not at import: keeps this module a leaf
+
+    match = _FRONT_MATTER.match(value)
+    if match is None:
+        return None if not value.startswith("---") else "opens a front matter (---) it never closes with a --- line"
+    try:
+        front = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        return f"has front matter that is not YAML ({str(exc).splitlines()[0]})"
+    return None if front is None or isinstance(front, dict) else "has front matter that is not a YAML map (key: value)"
+
+
+PROMPT = Kind(
+    "prompt", "prompts", "litellm:Prompt", "prompt_id",
+    doc="managed prompt templates an OpenAI request names by `prompt_id`; one per (id, environment)",
+    fields=(
+        Field("prompt_id", "str", required=True, replaces=True, config_key="id", check=prompt_id_problem,
+              doc="the `prompt_id` requests name (no `.v`/`_v`: LiteLLM's version suffix)"),
+        Field("environment", "str", replaces=True, server_default=PROMPT_DEFAULT_ENVIRONMENT,
+              check=lambda v: None if _PROMPT_NAME.match(v) else "is not an environment name; use letters, digits, "
+              "- and _", doc="LiteLLM's prompt environment (e.g. production); other environments are kept"),
+        Field("integration", "str", api_name="prompt_integration", choices=PROMPT_INTEGRATIONS,
+              server_default="dotprompt", doc="where the template lives: here (`dotprompt`) or an external prompt "
+              "manager"),
+        Field("template", "str", api_name="dotprompt_content",
+              doc="the dotprompt text: YAML front matter (`model`, `input.schema`, ...) then the template; "
+                  "required for `dotprompt`"),
+        Field("api_base", "str", doc="the external prompt manager's URL (required for its integrations)"),
+        Field("api_key", "str", secret=True, write_only=True, doc="the external prompt manager's key"),
+        Field("version", "int", computed=True, doc="LiteLLM's version of the prompt (history, never drift)"),
+    ))
+# The prompt's fields sent inside `litellm_params` (`environment` goes in `prompt_info`).
+PROMPT_PARAMS = ("integration", "template", "api_base", "api_key")
 
 MCP_SERVER = Kind(
     "MCP server", "mcpServers", "litellm:McpServer", "server_id",
@@ -287,4 +346,5 @@ FALLBACK = Kind(
     ))
 
 # Every kind declared here, in the order the README lists them.
-KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER)
+KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER,
+         PROMPT)

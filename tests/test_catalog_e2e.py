@@ -36,13 +36,15 @@ CATALOG = {
                     "params": GUARDRAIL_WORDS}],
     "mcpServers": [{"name": "e2e_tools", "url": "http://127.0.0.1:9/mcp", "transport": "http",
                     "authType": "bearer_token", "teams": ["e2e-team"]}],
+    "prompts": [{"id": "e2e-greet", "environment": "production",
+                 "template": "---\nmodel: e2e-chat\n---\nSay hello to {{name}}."}],
     "keys": [
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"]},
         {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"]},
     ],
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
-                 "McpServer", "VirtualKey")
+                 "McpServer", "VirtualKey", "Prompt")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -104,6 +106,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
         config["litemaas:teams"][0]["members"] = []
         config["litemaas:keys"][0].pop("user")
         config["litemaas:mcpServers"][0]["teams"] = []
+        config["litemaas:prompts"] = []
 
     project.edit_config(remove)
     project.up()
@@ -113,3 +116,5 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     budgets = litellm.admin_json("GET", "/budget/list")
     assert "e2e-tier" not in {b.get("budget_id") for b in budgets}
     assert {k["key_alias"] for k in litellm.keys()} == {"e2e-alice-key"}
+    assert "Prompt" not in remaining
+    assert litellm.admin("GET", "/prompts/e2e-greet/info", params={"environment": "production"}).status_code == 400

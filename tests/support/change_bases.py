@@ -44,6 +44,8 @@ CATALOG = {
     "customers": [{"id": "acme", "alias": "Acme Corp", "blocked": False, "maxBudget": 50, "budgetDuration": "30d",
                    "tpmLimit": 1000, "rpmLimit": 60, "allowedModelRegion": "eu", "defaultModel": "granite",
                    "models": ["granite"]}],
+    "prompts": [{"id": "greet", "environment": "production", "integration": "dotprompt",
+                 "template": "---\nmodel: granite\n---\nSay hello to {{name}}."}],
     "tags": [{"name": "research", "description": "research traffic", "models": ["granite"], "maxBudget": 50,
               "softBudget": 40, "budgetDuration": "30d", "tpmLimit": 1000, "rpmLimit": 60, "maxParallelRequests": 4}],
     "guardrails": [{"name": "no-secrets", "provider": "litellm_content_filter", "mode": "pre_call",
@@ -56,13 +58,13 @@ CATALOG = {
                "budgetDuration": "30d", "models": ["granite"], "metadata": {"dept": "ml"}}],
     "teams": [{"alias": "data-science", "models": ["granite", "mistral"], "maxBudget": 500, "budgetDuration": "30d",
                "tpmLimit": 100000, "rpmLimit": 600, "metadata": {"cost_center": "42"}, "id": "team-ds",
-               "accessGroups": ["chat"], "tags": ["research"], "guardrails": ["no-secrets"],
+               "accessGroups": ["chat"], "tags": ["research"], "guardrails": ["no-secrets"], "prompts": ["greet"],
                "members": [{"user": "alice", "role": "user", "maxBudgetInTeam": 10}]}],
     "keys": [{"alias": "alice", "team": "data-science", "user": "alice", "models": ["granite"], "maxBudget": 25,
               "softBudget": 20, "budgetDuration": "30d", "duration": "90d", "tpmLimit": 1000, "rpmLimit": 60,
               "maxParallelRequests": 2, "metadata": {"owner": "alice"}, "blocked": False, "rotation": "1",
               "rotateEvery": "90d", "rotationGracePeriod": "24h", "renew": False, "accessGroups": ["chat"],
-              "tags": ["research"], "guardrails": ["no-secrets"], "mcpServers": ["docs"],
+              "tags": ["research"], "guardrails": ["no-secrets"], "prompts": ["greet"], "mcpServers": ["docs"],
               "deliverTo": {"namespace": "alice-ns", "secretName": "litellm-key"}},
              {"alias": "bob", "userId": "bob-external", "budget": "tier-1", "models": ["mistral"]}],
 }
@@ -119,4 +121,4 @@ BASES = {
                     "adminApi": {"readinessTimeout": "10m"}, **CATALOG},
 }
 SECRET_KEYS = ("masterKey", "litellm", "postgres", "redis", "alerting", "credentials", "models", "guardrails",
-               "mcpServers", "oauth", "backend")
+               "mcpServers", "oauth", "backend", "prompts")

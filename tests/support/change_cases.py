@@ -12,6 +12,9 @@ def E(**paths):  # noqa: N802 - several edits at once: E(**{"a.b": 1, "c": 2})
     return {"__edits__": True, **paths}
 
 
+# A prompt served by an external prompt manager instead of its own template.
+_EXTERNAL_PROMPT = {"prompts[0].integration": "generic_prompt_management", "prompts[0].template": DELETE,
+                    "prompts[0].apiBase": "https://prompts.example.com"}
 # The catalog's keys change the smaller gatewayless stack: they touch no Kubernetes object but delivered Secrets.
 # leaf key -> (base, edits; None: the key itself at index 0 of its lists set to `value`), value, expected effect.
 # A list key is changed in its first entry.
@@ -110,6 +113,7 @@ CASES: dict[str, tuple[str, object, str]] = {
     "keys[].metadata": ("gatewayless", {"owner": "alice", "cost_center": "7"}, "updated"),
     "keys[].models": ("gatewayless", ["granite", "mistral"], "updated"),
     "keys[].previousAlias": ("gatewayless", "alic", "kept"),
+    "keys[].prompts": ("gatewayless", [], "updated"),
     "keys[].renew": ("gatewayless", True, "kept"),
     "keys[].rotateEvery": ("gatewayless", "30d", "kept"),
     "keys[].rotation": ("gatewayless", "2", "rotated"),
@@ -138,7 +142,9 @@ CASES: dict[str, tuple[str, object, str]] = {
     "litellm.uiPassword": ("full", "ui-password-9999", "updated"),
     "litellm.uiUsername": ("full", "root", "updated"),
     "litellmEnterprise": ("gatewayless", E(litellmEnterprise=False, **{"keys[0].tags": DELETE, "keys[0].guardrails": DELETE,
-                                                                    "teams[0].tags": DELETE, "teams[0].guardrails": DELETE}), "updated"),
+                                                                    "teams[0].tags": DELETE, "teams[0].guardrails": DELETE,
+                                                                    "keys[0].prompts": DELETE, "teams[0].prompts": DELETE}),
+                          "updated"),
     "masterKey": ("full", "sk-master-matrix-9999999999", "updated"),
     "mcpServers[].alias": ("gatewayless", "docs2", "kept"),
     "mcpServers[].authType": ("gatewayless", "api_key", "kept"),
@@ -238,6 +244,14 @@ CASES: dict[str, tuple[str, object, str]] = {
     "postgres.resources": ("full", {**RESOURCES, "limits": {"cpu": "2", "memory": "2Gi"}}, "rolled"),
     "postgres.storageClass": ("full", "other-sc", "refused"),
     "postgres.storageSize": ("full", "20Gi", "updated"),
+    # A prompt holds no user data: any change of it keeps what does.
+    "prompts[].apiBase": ("gatewayless", E(**_EXTERNAL_PROMPT), "kept"),
+    "prompts[].apiKey": ("gatewayless", E(**_EXTERNAL_PROMPT, **{"prompts[0].apiKey": "pm-key-0123"}), "kept"),
+    "prompts[].environment": ("gatewayless", "staging", "kept"),
+    "prompts[].id": ("gatewayless", E(**{"prompts[0].id": "welcome", "teams[0].prompts": ["welcome"],
+                                         "keys[0].prompts": ["welcome"]}), "updated"),
+    "prompts[].integration": ("gatewayless", E(**_EXTERNAL_PROMPT), "kept"),
+    "prompts[].template": ("gatewayless", "Hi {{name}}", "kept"),
     "redis.enabled": ("full", E(redis={"enabled": False}, **{"litellm.allowReplicasWithoutRedis": True}), "deleted"),
     "redis.image": ("full", "docker.io/library/redis:7.2.8-alpine", "kept"),
     "redis.password": ("full", "redis-password-9999", "updated"),
@@ -266,6 +280,7 @@ CASES: dict[str, tuple[str, object, str]] = {
     "teams[].metadata": ("gatewayless", {"cost_center": "43"}, "updated"),
     "teams[].models": ("gatewayless", ["granite", "mistral", "served"], "updated"),
     "teams[].previousAlias": ("gatewayless", "data-sci", "kept"),
+    "teams[].prompts": ("gatewayless", [], "updated"),
     "teams[].rpmLimit": ("gatewayless", 1200, "updated"),
     "teams[].tags": ("gatewayless", [], "updated"),
     "teams[].tpmLimit": ("gatewayless", 200000, "updated"),
