@@ -35,7 +35,9 @@ from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
-from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
+from dynamic_providers.agent import Agent
+from components.litellm_agents import agent_resources
+from config import AccessGroupsConfig, AgentConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
     KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import openai_base_url
 
@@ -65,6 +67,7 @@ class LiteLLMCatalogArgs:
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
     mcp_servers: Sequence[McpServerConfig] = ()
+    agents: Sequence[AgentConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -78,6 +81,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     customers: dict[str, Customer]  # id -> Customer
     mcp_servers: dict[str, McpServer]  # name -> McpServer
+    agents: dict[str, Agent]  # name -> Agent
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -151,6 +155,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
                             *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
             for c in args.customers}
+        # agents[]: after the model their params name, deleted before it.
+        self.agents = agent_resources(name, args.agents, self.models, connection, child_opts)
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
