@@ -341,6 +341,9 @@ AGENT = Kind(
         Field("rpm_limit", "int", minimum=0, doc="requests per minute across the agent's callers"),
         Field("session_tpm_limit", "int", minimum=0, doc="tokens per minute of one session"),
         Field("session_rpm_limit", "int", minimum=0, doc="requests per minute of one session"),
+        Field("static_headers", "dict", secret=True,
+              doc="headers the gateway sends the agent on every call (e.g. its `Authorization`); secret"),
+        Field("extra_headers", "list", doc="names of the caller's headers the gateway passes on to the agent"),
         Field("agent_id", "str", computed=True, doc="LiteLLM's uuid"),
     ))
 

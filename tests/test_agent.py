@@ -18,6 +18,7 @@ OFFLINE = SimpleNamespace(url="http://127.0.0.1:9")  # check and diff never call
 CARD = {"name": "Helper", "description": "answers questions", "url": "http://127.0.0.1:9/helper",
         "protocolVersion": "1.0", "skills": [{"id": "qa", "name": "Q&A", "description": "answers", "tags": ["qa"]}]}
 SECRET = "sk-agent-upstream-0123456789"
+HEADERS = {"Authorization": "Bearer agent-token-0123"}
 
 
 @pytest.fixture
@@ -62,7 +63,8 @@ def test_diff_everything_updates_in_place_but_removing_a_credential(provider, na
     for change in ({"agent_name": "renamed"}, {"agent_card_params": {**CARD, "description": "new"}},
                    {"agent_card_params": None}, {"tpm_limit": None}, {"rpm_limit": 5}, {"session_tpm_limit": 9},
                    {"litellm_params": {"model": "m2", "api_key": SECRET}},
-                   {"litellm_params": {"model": "m1", "api_key": "sk-another-0123456789"}}):
+                   {"litellm_params": {"model": "m1", "api_key": "sk-another-0123456789"}},
+                   {"static_headers": HEADERS}, {"extra_headers": ["x-user"]}):
         result = provider.diff("a-1", olds, checked(provider, olds, news(**change)))
         assert (result.changes, result.replaces, result.delete_before_replace) == (True, [], False), change
     # LiteLLM keeps a credential an update leaves out: removing it makes the agent again (deleted first).
@@ -73,11 +75,12 @@ def test_diff_everything_updates_in_place_but_removing_a_credential(provider, na
 @pytest.mark.every_litellm_version
 def test_lifecycle(provider, litellm_api, name):
     backend = litellm_api.backend
-    inputs, aid, outs = created(provider, news_for(litellm_api, name, rpm_limit=5, session_tpm_limit=50))
+    inputs, aid, outs = created(provider, news_for(litellm_api, name, rpm_limit=5, session_tpm_limit=50,
+                                                   static_headers=HEADERS, extra_headers=["x-user"]))
     assert outs["agent_id"] == aid
     found = agent(backend, aid)
-    assert (found["agent_name"], found["tpm_limit"], found["rpm_limit"], found["session_tpm_limit"]) == \
-        (name, 100, 5, 50)
+    assert (found["agent_name"], found["tpm_limit"], found["rpm_limit"], found["session_tpm_limit"],
+            found["static_headers"], found["extra_headers"]) == (name, 100, 5, 50, HEADERS, ["x-user"])
     # LiteLLM merged its own keys into the card; ours are there as declared.
     assert {"supportedInterfaces", "securitySchemes", "security"} <= set(found["agent_card_params"])
     assert {k: found["agent_card_params"][k] for k in CARD} == CARD
@@ -93,6 +96,7 @@ def test_lifecycle(provider, litellm_api, name):
     found = agent(backend, aid)
     assert (found["agent_id"], found["agent_name"], found["rpm_limit"], found["tpm_limit"]) == \
         (aid, name + "-2", None, 100)  # renamed in place; the removed limit cleared, the other kept
+    assert not found["static_headers"] and not found["extra_headers"]  # removed: cleared
     assert found["agent_card_params"]["description"] == "renamed"
     assert provider.diff(aid, provider.read(aid, outs).outs, news).changes is False
 

@@ -1,6 +1,7 @@
 """`agents[]`: read from the kind's schema, with the key path and the fix in every error; the card keys LiteLLM
 would rewrite and credentials in plain text are refused at preview."""
 
+import pulumi
 import pytest
 
 from config import ConfigError, parse_stack_config
@@ -41,6 +42,21 @@ def test_a_credential_in_params_is_secret_or_refused():
     assert "litemaas:agents[0].params.x_auth_header: is a credential stored in plain text; set it with " \
         "`pulumi config set --secret --path 'agents[0].params.x_auth_header' …`" in \
         error_of([{"name": "a", "params": {"x_auth_header": "Bearer t"}}])  # what LiteLLM would redact
+
+
+def test_static_headers_are_secret_and_extra_headers_a_list():
+    (agent,) = parsed([{"name": "a", "staticHeaders": {"Authorization": "Bearer t"}, "extraHeaders": ["x-user"]}],
+                      secret=("agents",)).agents
+    assert isinstance(agent.static_headers, pulumi.Output) and agent.extra_headers == ("x-user",)
+    message = error_of([{"name": "a", "staticHeaders": {"Authorization": "Bearer t"}},
+                        {"name": "b", "staticHeaders": {"X-Token": "t\n"}, "extraHeaders": "x-user"}])
+    for expected in (
+        "litemaas:agents[0].staticHeaders: is stored in plain text; set it with `pulumi config set --secret --path "
+        "'agents[0].staticHeaders.Authorization' …`",
+        "litemaas:agents[1].staticHeaders.X-Token: holds whitespace or a control character",
+        "litemaas:agents[1].extraHeaders: must be a list",
+    ):
+        assert expected in message, (expected, message)
 
 
 def test_bad_agents_name_the_key_path_and_the_fix():

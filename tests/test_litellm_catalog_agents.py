@@ -42,11 +42,13 @@ def test_credential_params_are_a_secret_input_and_output(mocked):
     config = {"deployGateway": False, "gatewayUrl": "https://litellm.example.com", "masterKey": "sk-master-0123456789",
               "models": [{"name": "granite", "model": "openai/granite"}],
               "agents": [{"name": "remote", "params": {"model": "a2a/remote", "api_key": "sk-agent-0123"}},
-                         {"name": "helper", "params": {"model": "granite"}}]}
+                         {"name": "helper", "params": {"model": "granite"},
+                          "staticHeaders": {"Authorization": "Bearer agent-token-0123"}}]}
     run = mocked.run(config, secret_keys=("masterKey", "agents"))
     agents = {r.name: r for r in run.recorder.registrations if r.typ == AGENT_T}
     remote, helper = agents["catalog-agent-remote"], agents["catalog-agent-helper"]
     assert remote.inputs["litellm_params"].get(rpc._special_sig_key) == rpc._special_secret_sig
     # what the program registers as secret outputs, as tests/test_provider_mechanism.py pins for the other kinds
-    assert set(remote.request.additionalSecretOutputs) == {"litellm_params", "master_key"}
-    assert set(helper.request.additionalSecretOutputs) == {"master_key"}
+    assert set(remote.request.additionalSecretOutputs) == {"litellm_params", "static_headers", "master_key"}
+    assert set(helper.request.additionalSecretOutputs) == {"static_headers", "master_key"}
+    assert helper.inputs["static_headers"].get(rpc._special_sig_key) == rpc._special_secret_sig

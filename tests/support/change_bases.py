@@ -52,7 +52,8 @@ CATALOG = {
     "agents": [{"name": "helper", "card": {"name": "Helper", "description": "answers questions",
                                            "url": "https://helper.example.com/", "protocolVersion": "1.0"},
                 "params": {"model": "granite"}, "tpmLimit": 1000, "rpmLimit": 60, "sessionTpmLimit": 100,
-                "sessionRpmLimit": 6}],
+                "sessionRpmLimit": 6, "staticHeaders": {"Authorization": "Bearer agent-token-0123"},
+                "extraHeaders": ["x-request-id"]}],
     "mcpServers": [{"name": "docs", "alias": "documents", "url": "https://mcp.example.com/sse", "transport": "sse",
                     "authType": "bearer_token", "authValue": "mcp-token-0123", "description": "docs search",
                     "id": "docs-id", "teams": ["data-science"]}],
@@ -122,5 +123,5 @@ BASES = {
     "gatewayless": {"deployGateway": False, "gatewayUrl": "https://litellm.example.com", "masterKey": MASTER,
                     "adminApi": {"readinessTimeout": "10m"}, **CATALOG},
 }
-SECRET_KEYS = ("masterKey", "litellm", "postgres", "redis", "alerting", "credentials", "models", "guardrails",
+SECRET_KEYS = ("masterKey", "litellm", "postgres", "redis", "alerting", "credentials", "models", "guardrails", "agents",
                "mcpServers", "oauth", "backend")
