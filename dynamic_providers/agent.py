@@ -11,8 +11,11 @@ Traps of LiteLLM 1.108.7 (and 1.108.14, the same code), handled:
   `provider`, `version`, ...): only the declared card keys are compared, and an import leaves LiteLLM's own out;
 - credentials in `litellm_params` read back as `REDACTED_BY_LITELM` (`kinds.agent_param_hidden`): written only,
   the program's value is kept; and a write that omits one keeps it, so removing one replaces the agent;
+- `static_headers` (often the agent's own credential) come back in clear to the proxy admin: compared as any
+  field, and a secret input and output;
 - `PUT` keeps omitted limits: updates are a `PATCH` of the changed fields, where an explicit null clears a limit
-  and a new name renames in place; a removed card is sent as `{}` (a null would keep the old card).
+  and a new name renames in place; a removed card is sent as `{}` (a null would keep the old card), with the
+  name, which the merge gives a card without one (as on create).
 
 API: `AgentProvider` is pickled by reference into every Agent's state; the module path `dynamic_providers.agent`
 and the class names are stable API. Never rename or move them.
@@ -111,8 +114,10 @@ class AgentProvider(ObjectProvider):
 
     def update_body(self, olds, news, changed):
         body = super().update_body(olds, news, changed)
-        if "agent_card_params" in body and body["agent_card_params"] is None:
-            body["agent_card_params"] = {}  # a null keeps the old card; {} leaves LiteLLM's default one
+        if "agent_card_params" in body:
+            if body["agent_card_params"] is None:
+                body["agent_card_params"] = {}  # a null keeps the old card; {} leaves LiteLLM's default one
+            body["agent_name"] = news["agent_name"]  # the merge names a card without a name after it, as a create
         return body
 
     def send_update(self, api, object_id, body):
