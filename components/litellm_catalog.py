@@ -36,8 +36,10 @@ from dynamic_providers.customer import Customer
 from dynamic_providers.prompt import Prompt, prompt_resource_id, split_id
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
-from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, PromptConfig, TagConfig, TeamConfig, UserConfig
+from dynamic_providers.agent import Agent
+from components.litellm_agents import agent_resources
+from config import AccessGroupsConfig, AgentConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, \
+    GuardrailConfig, KeyConfig, McpServerConfig, MemberConfig, ModelConfig, PromptConfig, TagConfig, TeamConfig, UserConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -67,6 +69,7 @@ class LiteLLMCatalogArgs:
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
     mcp_servers: Sequence[McpServerConfig] = ()
+    agents: Sequence[AgentConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -81,6 +84,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     customers: dict[str, Customer]  # id -> Customer
     prompts: dict[str, Prompt]  # "<environment>/<id>" -> Prompt
     mcp_servers: dict[str, McpServer]  # name -> McpServer
+    agents: dict[str, Agent]  # name -> Agent
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -162,6 +166,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
                             *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
             for c in args.customers}
+        # agents[]: after the model their params name, deleted before it.
+        self.agents = agent_resources(name, args.agents, self.models, connection, child_opts)
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None

@@ -173,7 +173,7 @@ class LiteMaaS(pulumi.ComponentResource):
                                users=config.users, credentials=config.credentials, budgets=config.budgets,
                                customers=config.customers, prompts=config.prompts, tags=config.tags,
                                guardrails=config.guardrails,
-                               mcp_servers=config.mcp_servers),
+                               mcp_servers=config.mcp_servers, agents=config.agents),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:

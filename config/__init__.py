@@ -29,6 +29,7 @@ from config.users import UserConfig
 from config.team_members import MemberConfig
 from config.tag import TagConfig
 from config.guardrail import GuardrailConfig
+from config.agents import AgentConfig
 
 __all__ = [
     "AdminApiConfig", "AlertingConfig", "AlertsConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig",
@@ -43,4 +44,5 @@ __all__ = [
     "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
     "BudgetConfig", "CredentialConfig", "CustomerConfig", "PromptConfig", "TagConfig", "GuardrailConfig",
+    "AgentConfig",
 ]

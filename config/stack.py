@@ -22,6 +22,7 @@ from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.customers import CustomerConfig, parse_customers
 from config.prompts import PromptConfig, parse_prompts
 from config.guardrail import GuardrailConfig, parse_guardrails
+from config.agents import AgentConfig, parse_agents
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
@@ -74,6 +75,7 @@ class StackConfig:
     # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
     tags: tuple[TagConfig, ...] = ()
     guardrails: tuple[GuardrailConfig, ...] = ()
+    agents: tuple[AgentConfig, ...] = ()  # agents[]: A2A agents in LiteLLM's registry (config/agents.py)
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     backend: BackendConfig = field(default_factory=BackendConfig)
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
@@ -90,7 +92,7 @@ TOP_LEVEL_KEYS = [
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
     "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers", "prompts",
-    PLATFORM_STACK,
+    "agents", PLATFORM_STACK,
 ]
 
 
@@ -220,6 +222,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     # tags[], guardrails[] and prompts[]: keys and teams may name them (Enterprise-only there).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)
+    agents = parse_agents(top, "agents" in secret_keys)
     for section, items in (("teams", teams), ("keys", keys)):
         check_named(top, section, items, "tags", {t.name for t in tags}, "tag", litellm_enterprise)
         check_named(top, section, items, "guardrails", {g.name for g in guardrails}, "guardrail", litellm_enterprise)
@@ -249,7 +252,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
         customers=customers, prompts=prompts, mcp_servers=mcp_servers,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
-        oauth=oauth, tags=tags, guardrails=guardrails,
+        oauth=oauth, tags=tags, guardrails=guardrails, agents=agents,
     ) if tenant_of is None else StackConfig(
         deploy_gateway=False, admin_api=admin_api, teams=teams, keys=keys, access_groups=access_groups, users=users,
         budgets=budgets, tenant_of=tenant_of)

@@ -345,6 +345,67 @@ FALLBACK = Kind(
         Field("fallback_models", "list", required=True, config_key="", doc="the models to try, in order"),
     ))
 
+
+# The A2A card keys LiteLLM 1.108.7 keeps as given (proxy/a2a/agent_card.py `_ALLOWED_TOP_LEVEL_KEYS`, less the three
+# it always writes itself): any other key is dropped, so declaring one would be drift that never settles.
+AGENT_CARD_KEYS = ("protocolVersion", "name", "description", "url", "version", "capabilities", "defaultInputModes",
+                   "defaultOutputModes", "skills", "preferredTransport", "iconUrl", "provider", "documentationUrl",
+                   "supportsAuthenticatedExtendedCard", "signatures")
+AGENT_CARD_SERVER_KEYS = frozenset(("supportedInterfaces", "securitySchemes", "security"))
+A2A_PROTOCOL_VERSIONS = ("0.3", "1.0")  # what LiteLLM stores; "0.3.0" would come back as "0.3"
+# LiteLLM's SensitiveDataMasker: a key with one of these `_`/`-` segments (and no `cost` segment) reads back redacted.
+_HIDDEN_SEGMENTS = frozenset(("password", "secret", "key", "token", "auth", "authorization", "cookie", "credential",
+                              "credentials"))
+
+
+def agent_param_hidden(name: str) -> bool:
+    """An agent's litellm_params key LiteLLM reads back as `REDACTED_BY_LITELM` (and keeps when a write omits it)."""
+    segments = set(name.lower().replace("-", "_").split("_"))
+    return "cost" not in segments and bool(segments & _HIDDEN_SEGMENTS)
+
+
+def agent_card_problems(card: dict) -> list[tuple[str, str]]:
+    """(card key, problem) for what LiteLLM would not store as given: drift that would never settle."""
+    problems = []
+    for key, value in card.items():
+        if key in AGENT_CARD_SERVER_KEYS:
+            problems.append((key, "is written by LiteLLM itself (its own entry point and key auth); remove it"))
+        elif key not in AGENT_CARD_KEYS:
+            problems.append((key, f"is dropped by LiteLLM; a card keeps {', '.join(AGENT_CARD_KEYS)}"))
+        elif key == "protocolVersion" and value not in A2A_PROTOCOL_VERSIONS:
+            problems.append((key, f"{value!r} is rewritten by LiteLLM, which serves only "
+                             f"{' and '.join(A2A_PROTOCOL_VERSIONS)}; use one of them"))
+        elif key == "capabilities" and (not isinstance(value, dict) or any(
+                k != "streaming" or v is not True for k, v in value.items())):
+            problems.append((key, "LiteLLM keeps only `streaming: true` (it proxies no other capability); remove the rest"))
+        elif key in ("skills", "defaultInputModes", "defaultOutputModes", "version", "name") and not value:
+            problems.append((key, "is empty, and LiteLLM fills in its default; omit it or give a value"))
+    return problems
+
+
+AGENT = Kind(
+    "agent", "agents", "litellm:Agent", "agent_id",
+    doc="A2A agents in LiteLLM's agent registry (`/v1/agents`); LiteLLM's id is its own uuid, found by name after a "
+        "lost answer",
+    fields=(
+        Field("agent_name", "str", required=True, unique=True, config_key="name",
+              doc="the agent's name in the registry (unique on the server)"),
+        Field("agent_card_params", "dict", config_key="card",
+              doc="the A2A agent card (`name`, `description`, `url`, `skills`, ...); LiteLLM adds its own entry "
+                  "point and auth, only the declared keys are compared"),
+        Field("litellm_params", "dict", config_key="params",
+              doc="LiteLLM's `litellm_params` (e.g. the `model` the agent runs on); a credential among them is "
+                  "written only, and removing one replaces the agent"),
+        Field("tpm_limit", "int", minimum=0, doc="tokens per minute across the agent's callers"),
+        Field("rpm_limit", "int", minimum=0, doc="requests per minute across the agent's callers"),
+        Field("session_tpm_limit", "int", minimum=0, doc="tokens per minute of one session"),
+        Field("session_rpm_limit", "int", minimum=0, doc="requests per minute of one session"),
+        Field("static_headers", "dict", secret=True,
+              doc="headers the gateway sends the agent on every call (e.g. its `Authorization`); secret"),
+        Field("extra_headers", "list", doc="names of the caller's headers the gateway passes on to the agent"),
+        Field("agent_id", "str", computed=True, doc="LiteLLM's uuid"),
+    ))
+
 # Every kind declared here, in the order the README lists them.
 KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER,
-         PROMPT)
+         PROMPT, AGENT)

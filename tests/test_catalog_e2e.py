@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.every_litellm_version]
 
 CREDENTIAL_KEY = "sk-upstream-e2e-credential-0001"
 MCP_TOKEN = "mcp-token-e2e-0002"
+AGENT_KEY = "sk-agent-e2e-0003"
 GUARDRAIL_WORDS = {"blocked_words": [{"keyword": "forbidden-e2e", "action": "BLOCK"}]}
 CATALOG = {
     "models": [
@@ -38,13 +39,15 @@ CATALOG = {
                     "authType": "bearer_token", "teams": ["e2e-team"]}],
     "prompts": [{"id": "e2e-greet", "environment": "production",
                  "template": "---\nmodel: e2e-chat\n---\nSay hello to {{name}}."}],
+    "agents": [{"name": "e2e-agent", "card": {"name": "E2E helper", "url": "http://127.0.0.1:9/agent"},
+                "params": {"model": "e2e-chat"}, "tpmLimit": 100}],
     "keys": [
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"]},
         {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"]},
     ],
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
-                 "McpServer", "VirtualKey", "Prompt")
+                 "McpServer", "VirtualKey", "Prompt", "Agent")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -67,6 +70,8 @@ def catalog_project(tmp_path, gateway_url: str, master_key: str, catalog: dict =
     project.set_secret("credentials[0].name", "e2e-upstream")
     project.set_secret("credentials[0].values.api_key", CREDENTIAL_KEY)
     project.set_secret("mcpServers[0].authValue", MCP_TOKEN)
+    if catalog.get("agents"):
+        project.set_secret("agents[0].params.api_key", AGENT_KEY)
     return project
 
 
@@ -85,7 +90,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert set(kinds) == set(LITELLM_TYPES), kinds
 
     state = json.dumps(project.export())
-    for secret in (CREDENTIAL_KEY, MCP_TOKEN, litellm.master_key):
+    for secret in (CREDENTIAL_KEY, MCP_TOKEN, AGENT_KEY, litellm.master_key):
         assert secret not in state  # ciphertext only
     # The per-key maps (1.3 KB a key) are stack outputs once, not repeated as the catalog component's outputs.
     (component,) = [r for r in project.resources() if r["type"] == "litemaas:index:LiteLLMCatalog"]
@@ -98,7 +103,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     project.refresh("--expect-no-changes")
 
     # Removing the budget's key first and then the budget, the user, its membership and the MCP server in one
-    # change: the engine deletes the dependents (key, member, grant) before what they depend on.
+    # change: the engine deletes the dependents (key, member, grant) before what they depend on; and the agent.
     def remove(config):
         config["litemaas:keys"] = [k for k in config["litemaas:keys"] if k["alias"] != "e2e-tier-key"]
         config["litemaas:budgets"] = []
@@ -107,11 +112,13 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
         config["litemaas:keys"][0].pop("user")
         config["litemaas:mcpServers"][0]["teams"] = []
         config["litemaas:prompts"] = []
+        config["litemaas:agents"] = []
 
     project.edit_config(remove)
     project.up()
     remaining = sorted(litellm_resources(project).values())
     assert "Budget" not in remaining and "User" not in remaining and "TeamMember" not in remaining
+    assert "Agent" not in remaining and "e2e-agent" not in {a["agent_name"] for a in litellm.admin_json("GET", "/v1/agents")}
     assert remaining.count("VirtualKey") == 1
     budgets = litellm.admin_json("GET", "/budget/list")
     assert "e2e-tier" not in {b.get("budget_id") for b in budgets}

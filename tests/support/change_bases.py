@@ -51,6 +51,11 @@ CATALOG = {
     "guardrails": [{"name": "no-secrets", "provider": "litellm_content_filter", "mode": "pre_call",
                     "defaultOn": False, "apiBase": "https://guard.example.com", "apiKey": "guard-key-0123",
                     "params": {"blocked_words": [{"keyword": "password", "action": "BLOCK"}]}}],
+    "agents": [{"name": "helper", "card": {"name": "Helper", "description": "answers questions",
+                                           "url": "https://helper.example.com/", "protocolVersion": "1.0"},
+                "params": {"model": "granite"}, "tpmLimit": 1000, "rpmLimit": 60, "sessionTpmLimit": 100,
+                "sessionRpmLimit": 6, "staticHeaders": {"Authorization": "Bearer agent-token-0123"},
+                "extraHeaders": ["x-request-id"]}],
     "mcpServers": [{"name": "docs", "alias": "documents", "url": "https://mcp.example.com/sse", "transport": "sse",
                     "authType": "bearer_token", "authValue": "mcp-token-0123", "description": "docs search",
                     "id": "docs-id", "teams": ["data-science"]}],
@@ -120,5 +125,5 @@ BASES = {
     "gatewayless": {"deployGateway": False, "gatewayUrl": "https://litellm.example.com", "masterKey": MASTER,
                     "adminApi": {"readinessTimeout": "10m"}, **CATALOG},
 }
-SECRET_KEYS = ("masterKey", "litellm", "postgres", "redis", "alerting", "credentials", "models", "guardrails",
+SECRET_KEYS = ("masterKey", "litellm", "postgres", "redis", "alerting", "credentials", "models", "guardrails", "agents",
                "mcpServers", "oauth", "backend", "prompts")

@@ -37,6 +37,7 @@ import dill
 
 from config import ConfigError
 from config.access_groups import ACCESS_GROUP_KEYS
+from config.agents import AGENT_KEYS
 from config.admin_api import ADMIN_API_KEYS
 from config.app import BACKEND_KEYS, DEFAULT_USER_KEYS, FRONTEND_KEYS, OAUTH_KEYS
 from config.budget import BUDGET_KEYS
@@ -91,6 +92,7 @@ SCHEMA: dict[str, Any] = {
     "tags": [_section(TAG_KEYS)],
     "guardrails": [_section(GUARDRAIL_KEYS)],
     "mcpServers": [_section(MCP_SERVER_KEYS)],
+    "agents": [_section(AGENT_KEYS)],
 }
 
 
