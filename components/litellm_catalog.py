@@ -30,17 +30,20 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MCP_TOOLSET, MODEL, SEARCH_TOOL, TAG, \
-    TEAM, TEAM_MEMBER, USER, VECTOR_STORE, VIRTUAL_KEY
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MCP_TOOLSET, MODEL, PROMPT, \
+    PROMPT_DEFAULT_ENVIRONMENT, SEARCH_TOOL, TAG, TEAM, TEAM_MEMBER, USER, VECTOR_STORE, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
+from dynamic_providers.prompt import Prompt, prompt_resource_id, split_id
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.search_tool import SearchTool
 from dynamic_providers.tag import Tag
 from dynamic_providers.vector_store import VectorStore
-from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, McpToolsetConfig, MemberConfig, ModelConfig, SearchToolConfig, TagConfig, TeamConfig, \
-    UserConfig, VectorStoreConfig
+from dynamic_providers.agent import Agent
+from components.litellm_agents import agent_resources
+from config import AccessGroupsConfig, AgentConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, \
+    FallbackConfig, GuardrailConfig, KeyConfig, McpServerConfig, McpToolsetConfig, MemberConfig, ModelConfig, \
+    PromptConfig, SearchToolConfig, TagConfig, TeamConfig, UserConfig, VectorStoreConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -69,6 +72,7 @@ class LiteLLMCatalogArgs:
     credentials: Sequence[CredentialConfig] = ()
     budgets: Sequence[BudgetConfig] = ()
     customers: Sequence[CustomerConfig] = ()
+    prompts: Sequence[PromptConfig] = ()
     # tags[] and guardrails[]
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
@@ -76,6 +80,7 @@ class LiteLLMCatalogArgs:
     vector_stores: Sequence[VectorStoreConfig] = ()
     mcp_toolsets: Sequence[McpToolsetConfig] = ()
     search_tools: Sequence[SearchToolConfig] = ()
+    agents: Sequence[AgentConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -88,10 +93,12 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     users: dict[str, User]
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     customers: dict[str, Customer]  # id -> Customer
+    prompts: dict[str, Prompt]  # "<environment>/<id>" -> Prompt
     mcp_servers: dict[str, McpServer]  # name -> McpServer
     vector_stores: dict[str, VectorStore]  # id -> VectorStore
     mcp_toolsets: dict[str, McpToolset]  # name -> McpToolset
     search_tools: dict[str, SearchTool]  # name -> SearchTool
+    agents: dict[str, Agent]  # name -> Agent
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -129,6 +136,14 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # MCP servers need no other kind; a team or key granted a server depends on it.
         self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
                             for s in args.mcp_servers}
+        # prompts[]: before the teams and keys that name them (Enterprise-only there); they name no resource (the model
+        # in a template's front matter is read per request).
+        self.prompts = {}
+        for prompt in args.prompts:
+            environment = prompt.environment or PROMPT_DEFAULT_ENVIRONMENT
+            self.prompts[prompt_resource_id(prompt.id, environment)] = Prompt(
+                f"{name}-prompt-{environment}.{prompt.id}", connection=connection, **PROMPT.inputs(prompt),
+                opts=child_opts())
         # vectorStores[]: after the credential they name, deleted before it; teams and keys granted one wait for it.
         self.vector_stores = {v.id: _vector_store(f"{name}-vector-store-{v.id}", v, connection, self.credentials.get(
             v.credential), child_opts) for v in args.vector_stores}
@@ -176,6 +191,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
                             *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
             for c in args.customers}
+        # agents[]: after the model their params name, deleted before it.
+        self.agents = agent_resources(name, args.agents, self.models, connection, child_opts)
         self.keys = {}
         for key in args.keys:
             team = self.teams[key.team] if key.team is not None else None
@@ -240,9 +257,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         return inputs, objects
 
     def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
-        """The tags and guardrails a team or key names."""
+        """The tags, guardrails and prompts (of every environment) a team or key names."""
         return [*[self.tags[t] for t in config.tags if t in self.tags],
-                *[self.guardrails[g] for g in config.guardrails if g in self.guardrails]]
+                *[self.guardrails[g] for g in config.guardrails if g in self.guardrails],
+                *[p for key, p in self.prompts.items() if split_id(key)[0] in config.prompts]]
 
     def _deliver(self, name: str, alias: str, target: DeliveryConfig, key: VirtualKey,
                  gateway_url: pulumi.Input[str], previous_name: Optional[str] = None) -> k8s.core.v1.Secret:

@@ -171,9 +171,10 @@ class LiteMaaS(pulumi.ComponentResource):
                                models=config.models, teams=config.teams, keys=config.keys,
                                fallbacks=config.fallbacks, access_groups=config.access_groups,
                                users=config.users, credentials=config.credentials, budgets=config.budgets,
-                               customers=config.customers, tags=config.tags, guardrails=config.guardrails,
-                               mcp_servers=config.mcp_servers, vector_stores=config.vector_stores,
-                               mcp_toolsets=config.mcp_toolsets, search_tools=config.search_tools),
+                               customers=config.customers, prompts=config.prompts, tags=config.tags,
+                               guardrails=config.guardrails, mcp_servers=config.mcp_servers,
+                               vector_stores=config.vector_stores, mcp_toolsets=config.mcp_toolsets,
+                               search_tools=config.search_tools, agents=config.agents),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:

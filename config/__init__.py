@@ -16,6 +16,7 @@ from config.budget import BudgetConfig
 from config.customers import CustomerConfig
 from config.vector_stores import VectorStoreConfig
 from config.search_tools import SearchToolConfig
+from config.prompts import PromptConfig
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
@@ -31,6 +32,7 @@ from config.users import UserConfig
 from config.team_members import MemberConfig
 from config.tag import TagConfig
 from config.guardrail import GuardrailConfig
+from config.agents import AgentConfig
 
 __all__ = [
     "AdminApiConfig", "AlertingConfig", "AlertsConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig",
@@ -44,8 +46,6 @@ __all__ = [
     "ResourcesConfig", "StackConfig", "TeamConfig", "UserConfig", "MemberConfig",
     "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
-    "BudgetConfig", "CredentialConfig", "CustomerConfig", "TagConfig", "GuardrailConfig",
-    "VectorStoreConfig",
-    "McpToolConfig", "McpToolsetConfig",
-    "SearchToolConfig",
+    "BudgetConfig", "CredentialConfig", "CustomerConfig", "PromptConfig", "TagConfig", "GuardrailConfig",
+    "VectorStoreConfig", "McpToolConfig", "McpToolsetConfig", "SearchToolConfig", "AgentConfig",
 ]

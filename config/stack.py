@@ -21,7 +21,9 @@ from config.credential import CredentialConfig, check_model_credentials, parse_c
 from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.customers import CustomerConfig, parse_customers
 from config.search_tools import SearchToolConfig, parse_search_tools
+from config.prompts import PromptConfig, parse_prompts
 from config.guardrail import GuardrailConfig, parse_guardrails
+from config.agents import AgentConfig, parse_agents
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
 from config.vector_stores import VectorStoreConfig, parse_vector_stores
@@ -75,9 +77,11 @@ class StackConfig:
     customers: tuple[CustomerConfig, ...] = ()  # customers[]: end users of keys (config/customers.py)
     vector_stores: tuple[VectorStoreConfig, ...] = ()  # vectorStores[] (config/vector_stores.py)
     search_tools: tuple[SearchToolConfig, ...] = ()  # searchTools[]: web search backends (config/search_tools.py)
+    prompts: tuple[PromptConfig, ...] = ()  # prompts[]: managed prompt templates (config/prompts.py)
     # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
     tags: tuple[TagConfig, ...] = ()
     guardrails: tuple[GuardrailConfig, ...] = ()
+    agents: tuple[AgentConfig, ...] = ()  # agents[]: A2A agents in LiteLLM's registry (config/agents.py)
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     backend: BackendConfig = field(default_factory=BackendConfig)
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
@@ -93,11 +97,8 @@ TOP_LEVEL_KEYS = [
     "namespace", "createNamespace", "platform", "hostname", "ingressClassName", "deployGateway",
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
-    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers",
-    "vectorStores",
-    "mcpToolsets",
-    "searchTools",
-    PLATFORM_STACK,
+    "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers", "prompts",
+    "agents", "vectorStores", "mcpToolsets", "searchTools", PLATFORM_STACK,
 ]
 
 
@@ -232,12 +233,15 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     budgets = parse_budgets(top)
     check_key_budgets(top, keys, budgets)
     customers = parse_customers(top, model_names, {b.name for b in budgets})
-    # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
+    prompts = parse_prompts(top, "prompts" in secret_keys)
+    # tags[], guardrails[] and prompts[]: keys and teams may name them (Enterprise-only there).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)
+    agents = parse_agents(top, "agents" in secret_keys)
     for section, items in (("teams", teams), ("keys", keys)):
         check_named(top, section, items, "tags", {t.name for t in tags}, "tag", litellm_enterprise)
         check_named(top, section, items, "guardrails", {g.name for g in guardrails}, "guardrail", litellm_enterprise)
+        check_named(top, section, items, "prompts", {p.id for p in prompts}, "prompt", litellm_enterprise)
     frontend, backend, oauth = parse_app(
         top, secret_keys, platform=platform, deploy_gateway=deploy_gateway, postgres_mode=postgres.mode,
         external_database=postgres.external_database_url is not None, cluster_issuer=ingress.cluster_issuer)
@@ -261,10 +265,10 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
-        customers=customers, mcp_servers=mcp_servers, vector_stores=vector_stores, mcp_toolsets=mcp_toolsets,
-        search_tools=search_tools,
+        customers=customers, prompts=prompts, mcp_servers=mcp_servers, vector_stores=vector_stores,
+        mcp_toolsets=mcp_toolsets, search_tools=search_tools,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
-        oauth=oauth, tags=tags, guardrails=guardrails,
+        oauth=oauth, tags=tags, guardrails=guardrails, agents=agents,
     ) if tenant_of is None else StackConfig(
         deploy_gateway=False, admin_api=admin_api, teams=teams, keys=keys, access_groups=access_groups, users=users,
         budgets=budgets, tenant_of=tenant_of)

@@ -98,7 +98,7 @@ class TeamProvider(ObjectProvider):
     def server_values(self, found):
         values = super().server_values(found)
         values.update({name: granted(found, name) for name in GRANTS})
-        for name in ("tags", "guardrails", *METADATA_LIMITS):  # sent top-level, kept in metadata
+        for name in ("tags", "guardrails", "prompts", *METADATA_LIMITS):  # sent top-level, kept in metadata
             values[name] = (found.get("metadata") or {}).get(name) or found.get(name)
         return values
 

@@ -279,7 +279,7 @@ class VirtualKeyProvider(ObjectProvider):
         server["soft_budget"] = (info.get("litellm_budget_table") or {}).get("soft_budget")
         if importing and soft_budget_row(info.get("litellm_budget_table")):
             server["budget_id"] = None  # LiteLLM's own row holding the key's soft budget, not a litellm:Budget
-        for name in ("tags", "guardrails", *METADATA_LIMITS):  # sent top-level, kept in metadata
+        for name in ("tags", "guardrails", "prompts", *METADATA_LIMITS):  # sent top-level, kept in metadata
             server[name] = (info.get("metadata") or {}).get(name) or info.get(name)
         if server.get("user_id") == PROXY_ADMIN:
             server["user_id"] = None  # older proxies stamp the admin's id on keys the admin made

@@ -128,10 +128,12 @@ VIRTUAL_KEY = Kind(
         Field("budget_id", "str", config_key="budget", references="budgets",
               doc="a budget tier; conflicts with `softBudget`"),
         # Enterprise-only in 1.108.7 (403 without a licence; the stack config refuses them unless litellmEnterprise).
-        # LiteLLM keeps both inside the key's metadata.
+        # LiteLLM keeps them inside the key's metadata.
         Field("tags", "list", unordered=True, references="tags", doc="the key's tags (Enterprise-only)"),
         Field("guardrails", "list", unordered=True, references="guardrails",
               doc="guardrails the key runs (Enterprise-only)"),
+        Field("prompts", "list", unordered=True, references="prompts", doc="`prompts[]` ids the key may use "
+              "(Enterprise-only)"),
         Field("allowed_routes", "list", unordered=True, check=route_problem,
               doc="the only routes the key may call (others: 403); unset: all"),
         MODEL_RPM_LIMIT, MODEL_TPM_LIMIT,
@@ -162,6 +164,8 @@ TEAM = Kind(
         Field("guardrails", "list", unordered=True, references="guardrails",
               doc="guardrails the team runs (Enterprise-only)"),
         MODEL_RPM_LIMIT, MODEL_TPM_LIMIT,
+        Field("prompts", "list", unordered=True, references="prompts", doc="`prompts[]` ids the team's keys may use "
+              "(Enterprise-only)"),
         # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
         Field("mcp_servers", "list", unordered=True, config_key="",
               doc="granted by `mcpServers[].teams`"),
@@ -293,6 +297,61 @@ SEARCH_TOOL = Kind(
 # The search tool's fields sent inside `litellm_params`; the rest of the body is its name and `search_tool_info`.
 SEARCH_TOOL_PARAMS = ("provider", "api_key", "api_base", "timeout", "max_retries", "input_cost_per_query")
 
+# Prompt integrations whose every setting a `prompts[]` entry declares (gitlab and bitbucket need a config map of
+# their own: not offered). LiteLLM 1.108.7 registers no initializer for langfuse or custom (create answers 500).
+PROMPT_INTEGRATIONS = ("dotprompt", "generic_prompt_management", "arize_phoenix")
+PROMPT_DEFAULT_ENVIRONMENT = "development"  # LiteLLM's PromptInfo default
+_PROMPT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def prompt_id_problem(value: str) -> Optional[str]:
+    """LiteLLM cuts a prompt id at `.v` or `_v` (its version suffix: `greet.v2`), so `my_voice` would be `my`."""
+    if not _PROMPT_NAME.match(value):
+        return "is not a prompt id; use letters, digits, - and _ (it is a URL path segment)"
+    if "_v" in value:
+        return "holds `_v`, which LiteLLM reads as a version suffix (my_voice would be prompt my); use - instead"
+    return None
+
+
+_FRONT_MATTER = re.compile(r"^---\s*\n(.*?)\n---\s*\n", re.DOTALL)  # as LiteLLM's dotprompt parser reads it
+
+
+def dotprompt_problem(value: str) -> Optional[str]:
+    """The front matter must be a YAML map: LiteLLM parses it only after storing the prompt (a 500 and a broken row)."""
+    import yaml  # not at import: keeps this module a leaf
+
+    match = _FRONT_MATTER.match(value)
+    if match is None:
+        return None if not value.startswith("---") else "opens a front matter (---) it never closes with a --- line"
+    try:
+        front = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        return f"has front matter that is not YAML ({str(exc).splitlines()[0]})"
+    return None if front is None or isinstance(front, dict) else "has front matter that is not a YAML map (key: value)"
+
+
+PROMPT = Kind(
+    "prompt", "prompts", "litellm:Prompt", "prompt_id",
+    doc="managed prompt templates an OpenAI request names by `prompt_id`; one per (id, environment)",
+    fields=(
+        Field("prompt_id", "str", required=True, replaces=True, config_key="id", check=prompt_id_problem,
+              doc="the `prompt_id` requests name (no `.v`/`_v`: LiteLLM's version suffix)"),
+        Field("environment", "str", replaces=True, server_default=PROMPT_DEFAULT_ENVIRONMENT,
+              check=lambda v: None if _PROMPT_NAME.match(v) else "is not an environment name; use letters, digits, "
+              "- and _", doc="LiteLLM's prompt environment (e.g. production); other environments are kept"),
+        Field("integration", "str", api_name="prompt_integration", choices=PROMPT_INTEGRATIONS,
+              server_default="dotprompt", doc="where the template lives: here (`dotprompt`) or an external prompt "
+              "manager"),
+        Field("template", "str", api_name="dotprompt_content",
+              doc="the dotprompt text: YAML front matter (`model`, `input.schema`, ...) then the template; "
+                  "required for `dotprompt`"),
+        Field("api_base", "str", doc="the external prompt manager's URL (required for its integrations)"),
+        Field("api_key", "str", secret=True, write_only=True, doc="the external prompt manager's key"),
+        Field("version", "int", computed=True, doc="LiteLLM's version of the prompt (history, never drift)"),
+    ))
+# The prompt's fields sent inside `litellm_params` (`environment` goes in `prompt_info`).
+PROMPT_PARAMS = ("integration", "template", "api_base", "api_key")
+
 MCP_SERVER = Kind(
     "MCP server", "mcpServers", "litellm:McpServer", "server_id",
     doc="MCP servers behind the gateway; their tools are offered as `<name>-<tool>`",
@@ -375,6 +434,67 @@ FALLBACK = Kind(
         Field("fallback_models", "list", required=True, config_key="", doc="the models to try, in order"),
     ))
 
+
+# The A2A card keys LiteLLM 1.108.7 keeps as given (proxy/a2a/agent_card.py `_ALLOWED_TOP_LEVEL_KEYS`, less the three
+# it always writes itself): any other key is dropped, so declaring one would be drift that never settles.
+AGENT_CARD_KEYS = ("protocolVersion", "name", "description", "url", "version", "capabilities", "defaultInputModes",
+                   "defaultOutputModes", "skills", "preferredTransport", "iconUrl", "provider", "documentationUrl",
+                   "supportsAuthenticatedExtendedCard", "signatures")
+AGENT_CARD_SERVER_KEYS = frozenset(("supportedInterfaces", "securitySchemes", "security"))
+A2A_PROTOCOL_VERSIONS = ("0.3", "1.0")  # what LiteLLM stores; "0.3.0" would come back as "0.3"
+# LiteLLM's SensitiveDataMasker: a key with one of these `_`/`-` segments (and no `cost` segment) reads back redacted.
+_HIDDEN_SEGMENTS = frozenset(("password", "secret", "key", "token", "auth", "authorization", "cookie", "credential",
+                              "credentials"))
+
+
+def agent_param_hidden(name: str) -> bool:
+    """An agent's litellm_params key LiteLLM reads back as `REDACTED_BY_LITELM` (and keeps when a write omits it)."""
+    segments = set(name.lower().replace("-", "_").split("_"))
+    return "cost" not in segments and bool(segments & _HIDDEN_SEGMENTS)
+
+
+def agent_card_problems(card: dict) -> list[tuple[str, str]]:
+    """(card key, problem) for what LiteLLM would not store as given: drift that would never settle."""
+    problems = []
+    for key, value in card.items():
+        if key in AGENT_CARD_SERVER_KEYS:
+            problems.append((key, "is written by LiteLLM itself (its own entry point and key auth); remove it"))
+        elif key not in AGENT_CARD_KEYS:
+            problems.append((key, f"is dropped by LiteLLM; a card keeps {', '.join(AGENT_CARD_KEYS)}"))
+        elif key == "protocolVersion" and value not in A2A_PROTOCOL_VERSIONS:
+            problems.append((key, f"{value!r} is rewritten by LiteLLM, which serves only "
+                             f"{' and '.join(A2A_PROTOCOL_VERSIONS)}; use one of them"))
+        elif key == "capabilities" and (not isinstance(value, dict) or any(
+                k != "streaming" or v is not True for k, v in value.items())):
+            problems.append((key, "LiteLLM keeps only `streaming: true` (it proxies no other capability); remove the rest"))
+        elif key in ("skills", "defaultInputModes", "defaultOutputModes", "version", "name") and not value:
+            problems.append((key, "is empty, and LiteLLM fills in its default; omit it or give a value"))
+    return problems
+
+
+AGENT = Kind(
+    "agent", "agents", "litellm:Agent", "agent_id",
+    doc="A2A agents in LiteLLM's agent registry (`/v1/agents`); LiteLLM's id is its own uuid, found by name after a "
+        "lost answer",
+    fields=(
+        Field("agent_name", "str", required=True, unique=True, config_key="name",
+              doc="the agent's name in the registry (unique on the server)"),
+        Field("agent_card_params", "dict", config_key="card",
+              doc="the A2A agent card (`name`, `description`, `url`, `skills`, ...); LiteLLM adds its own entry "
+                  "point and auth, only the declared keys are compared"),
+        Field("litellm_params", "dict", config_key="params",
+              doc="LiteLLM's `litellm_params` (e.g. the `model` the agent runs on); a credential among them is "
+                  "written only, and removing one replaces the agent"),
+        Field("tpm_limit", "int", minimum=0, doc="tokens per minute across the agent's callers"),
+        Field("rpm_limit", "int", minimum=0, doc="requests per minute across the agent's callers"),
+        Field("session_tpm_limit", "int", minimum=0, doc="tokens per minute of one session"),
+        Field("session_rpm_limit", "int", minimum=0, doc="requests per minute of one session"),
+        Field("static_headers", "dict", secret=True,
+              doc="headers the gateway sends the agent on every call (e.g. its `Authorization`); secret"),
+        Field("extra_headers", "list", doc="names of the caller's headers the gateway passes on to the agent"),
+        Field("agent_id", "str", computed=True, doc="LiteLLM's uuid"),
+    ))
+
 # Every kind declared here, in the order the README lists them.
 KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER,
-         VECTOR_STORE, MCP_TOOLSET, SEARCH_TOOL)
+         VECTOR_STORE, MCP_TOOLSET, SEARCH_TOOL, PROMPT, AGENT)

@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.every_litellm_version]
 CREDENTIAL_KEY = "sk-upstream-e2e-credential-0001"
 MCP_TOKEN = "mcp-token-e2e-0002"
 STORE_KEY = "sk-vector-store-e2e-0003"
-SEARCH_KEY = "pplx-search-e2e-0003"
+SEARCH_KEY = "pplx-search-e2e-0004"
+AGENT_KEY = "sk-agent-e2e-0005"
 GUARDRAIL_WORDS = {"blocked_words": [{"keyword": "forbidden-e2e", "action": "BLOCK"}]}
 CATALOG = {
     "models": [
@@ -46,6 +47,10 @@ CATALOG = {
     "vectorStores": [{"id": "e2e_vs", "provider": "openai", "name": "e2e docs", "metadata": {"suite": "e2e"},
                       "credential": "e2e-store", "params": {"api_base": "http://127.0.0.1:9/v1"}}],
     "searchTools": [{"name": "e2e-web", "provider": "perplexity", "timeout": 20, "info": {"description": "e2e"}}],
+    "prompts": [{"id": "e2e-greet", "environment": "production",
+                 "template": "---\nmodel: e2e-chat\n---\nSay hello to {{name}}."}],
+    "agents": [{"name": "e2e-agent", "card": {"name": "E2E helper", "url": "http://127.0.0.1:9/agent"},
+                "params": {"model": "e2e-chat"}, "tpmLimit": 100}],
     "keys": [
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"],
          "allowedRoutes": ["/chat/completions", "/v1/chat/completions"], "modelTpmLimit": {"e2e-chat": 10000}},
@@ -54,7 +59,7 @@ CATALOG = {
     ],
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
-                 "McpServer", "McpToolset", "VirtualKey", "VectorStore", "SearchTool")
+                 "McpServer", "McpToolset", "VirtualKey", "VectorStore", "SearchTool", "Prompt", "Agent")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -80,6 +85,8 @@ def catalog_project(tmp_path, gateway_url: str, master_key: str, catalog: dict =
     project.set_secret("credentials[1].values.api_key", STORE_KEY)
     project.set_secret("mcpServers[0].authValue", MCP_TOKEN)
     project.set_secret("searchTools[0].apiKey", SEARCH_KEY)
+    if catalog.get("agents"):
+        project.set_secret("agents[0].params.api_key", AGENT_KEY)
     return project
 
 
@@ -98,7 +105,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert set(kinds) == set(LITELLM_TYPES), kinds
 
     state = json.dumps(project.export())
-    for secret in (CREDENTIAL_KEY, MCP_TOKEN, STORE_KEY, SEARCH_KEY, litellm.master_key):
+    for secret in (CREDENTIAL_KEY, MCP_TOKEN, STORE_KEY, SEARCH_KEY, AGENT_KEY, litellm.master_key):
         assert secret not in state  # ciphertext only
     # The per-key maps (1.3 KB a key) are stack outputs once, not repeated as the catalog component's outputs.
     (component,) = [r for r in project.resources() if r["type"] == "litemaas:index:LiteLLMCatalog"]
@@ -111,8 +118,8 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     project.refresh("--expect-no-changes")
 
     # Removing the budget's key first and then the budget, the user, its membership, the MCP server grant, the
-    # toolset and one of its MCP servers, and the vector store with its credential, in one change: the engine
-    # deletes the dependents (key, member, grant, toolset, store) before what they depend on.
+    # toolset and one of its MCP servers, the vector store with its credential, the prompt and the agent in one
+    # change: the engine deletes the dependents (key, member, grant, toolset, store) before what they depend on.
     def remove(config):
         config["litemaas:vectorStores"] = []
         config["litemaas:credentials"] = config["litemaas:credentials"][:1]
@@ -125,6 +132,8 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
         config["litemaas:teams"][0].pop("mcpToolsets")
         config["litemaas:mcpToolsets"] = []
         config["litemaas:mcpServers"] = config["litemaas:mcpServers"][:1]
+        config["litemaas:prompts"] = []
+        config["litemaas:agents"] = []
 
     api.reset_calls()
     project.edit_config(remove)
@@ -138,7 +147,10 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert litellm.admin_json("GET", "/v1/mcp/toolset") == []
     remaining = sorted(litellm_resources(project).values())
     assert "Budget" not in remaining and "User" not in remaining and "TeamMember" not in remaining
+    assert "Agent" not in remaining and "e2e-agent" not in {a["agent_name"] for a in litellm.admin_json("GET", "/v1/agents")}
     assert remaining.count("VirtualKey") == 1
     budgets = litellm.admin_json("GET", "/budget/list")
     assert "e2e-tier" not in {b.get("budget_id") for b in budgets}
     assert {k["key_alias"] for k in litellm.keys()} == {"e2e-alice-key"}
+    assert "Prompt" not in remaining
+    assert litellm.admin("GET", "/prompts/e2e-greet/info", params={"environment": "production"}).status_code == 400

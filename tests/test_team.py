@@ -325,7 +325,7 @@ def test_an_expired_key_still_blocks_the_team_delete(provider, litellm_api, uid)
 # --- tags and guardrails (Enterprise-only on teams in 1.108.7) -----------------------------------
 
 
-@pytest.mark.parametrize("field", ["tags", "guardrails"])
+@pytest.mark.parametrize("field", ["tags", "guardrails", "prompts"])
 def test_enterprise_only_fields_are_refused_by_the_unlicensed_proxy(provider, litellm_api, field):
     # The stack config refuses them at preview unless litellmEnterprise; this is what happens past that guard.
     with pytest.raises(LiteLLMAdminError) as caught:
@@ -339,9 +339,9 @@ def test_declared_tags_and_guardrails_are_read_from_the_team_metadata(provider, 
     # What a licensed proxy stores for `tags`/`guardrails`; written here through metadata (free) to see the read side.
     litellm_api.backend.admin_json("POST", "/team/update", json={
         "team_id": team_id, "metadata": {"cost_center": "42", "owner": "ml", "tags": ["b", "a"],
-                                         "guardrails": ["g-2"]}})
-    read = provider.read(team_id, {**outs, "tags": ["a", "b"], "guardrails": ["g-1"]})
-    assert read.outs["tags"] == ["a", "b"] and read.outs["guardrails"] == ["g-2"]
+                                         "guardrails": ["g-2"], "prompts": ["p-2"]}})
+    read = provider.read(team_id, {**outs, "tags": ["a", "b"], "guardrails": ["g-1"], "prompts": ["p-1"]})
+    assert read.outs["tags"] == ["a", "b"] and read.outs["guardrails"] == ["g-2"] and read.outs["prompts"] == ["p-2"]
     assert read.outs["metadata"] == {"cost_center": "42", "owner": "ml"}
 
 

@@ -107,7 +107,7 @@ def test_the_raw_key_never_reaches_logs_or_errors(provider, litellm_api, caplog)
 # --- tags and guardrails (Enterprise-only on keys in 1.108.7) ------------------------------------
 
 
-@pytest.mark.parametrize("field", ["tags", "guardrails"])
+@pytest.mark.parametrize("field", ["tags", "guardrails", "prompts"])
 def test_enterprise_only_fields_are_refused_by_the_unlicensed_proxy(provider, litellm_api, field):
     # The stack config refuses them at preview unless litellmEnterprise; this is what happens past that guard.
     with pytest.raises(LiteLLMAdminError) as caught:
@@ -120,11 +120,12 @@ def test_declared_tags_and_guardrails_are_read_from_the_key_metadata(provider, l
     inputs, token, outs = create(provider, litellm_api)
     # What a licensed proxy stores for `tags`/`guardrails`; written here through metadata (free) to see the read side.
     litellm_api.backend.admin_json("POST", "/key/update", json={
-        "key": token, "metadata": {"owner": "alice", "tags": ["b", "a"], "guardrails": ["g-2"]}})
-    declared = {**outs, "tags": ["a", "b"], "guardrails": ["g-1"]}
+        "key": token, "metadata": {"owner": "alice", "tags": ["b", "a"], "guardrails": ["g-2"], "prompts": ["p-2"]}})
+    declared = {**outs, "tags": ["a", "b"], "guardrails": ["g-1"], "prompts": ["p-1"]}
     read = provider.read(token, declared)
     assert read.outs["tags"] == ["a", "b"]  # the same set in another order: no drift
     assert read.outs["guardrails"] == ["g-2"] and read.outs["metadata"] == {"owner": "alice"}
+    assert read.outs["prompts"] == ["p-2"]
     assert provider.diff(token, read.outs, {**inputs, "tags": ["b", "a"], "guardrails": ["g-1"]}).changes is True
 
 

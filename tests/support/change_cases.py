@@ -12,6 +12,9 @@ def E(**paths):  # noqa: N802 - several edits at once: E(**{"a.b": 1, "c": 2})
     return {"__edits__": True, **paths}
 
 
+# A prompt served by an external prompt manager instead of its own template.
+_EXTERNAL_PROMPT = {"prompts[0].integration": "generic_prompt_management", "prompts[0].template": DELETE,
+                    "prompts[0].apiBase": "https://prompts.example.com"}
 # The catalog's keys change the smaller gatewayless stack: they touch no Kubernetes object but delivered Secrets.
 # leaf key -> (base, edits; None: the key itself at index 0 of its lists set to `value`), value, expected effect.
 # A list key is changed in its first entry.
@@ -24,6 +27,15 @@ CASES: dict[str, tuple[str, object, str]] = {
     "adminApi.readinessTimeout": ("full", "5m", "kept"),
     "adminApi.requestTimeout": ("full", "30s", "kept"),
     "adminApi.verifyTls": ("full", False, "kept"),
+    "agents[].card": ("gatewayless", {"name": "Helper", "url": "https://helper-2.example.com/"}, "kept"),
+    "agents[].extraHeaders": ("gatewayless", ["x-request-id", "x-user"], "kept"),
+    "agents[].name": ("gatewayless", "helper-2", "kept"),
+    "agents[].params": ("gatewayless", {"model": "mistral"}, "kept"),
+    "agents[].rpmLimit": ("gatewayless", 120, "kept"),
+    "agents[].sessionRpmLimit": ("gatewayless", 12, "kept"),
+    "agents[].sessionTpmLimit": ("gatewayless", 200, "kept"),
+    "agents[].staticHeaders": ("gatewayless", {"Authorization": "Bearer agent-token-4567"}, "kept"),
+    "agents[].tpmLimit": ("gatewayless", 2000, "kept"),
     "alerting.alertTypes": ("full", ["budget_alerts", "spend_reports"], "kept"),
     "alerting.budgetAlertTtl": ("full", "12h", "kept"),
     "alerting.email": ("full", {"to": ["ops@example.com"]}, "refused"),
@@ -116,6 +128,7 @@ CASES: dict[str, tuple[str, object, str]] = {
     "keys[].modelTpmLimit": ("gatewayless", {"granite": 1000}, "updated"),
     "keys[].models": ("gatewayless", ["granite", "mistral"], "updated"),
     "keys[].previousAlias": ("gatewayless", "alic", "kept"),
+    "keys[].prompts": ("gatewayless", [], "updated"),
     "keys[].renew": ("gatewayless", True, "kept"),
     "keys[].rotateEvery": ("gatewayless", "30d", "kept"),
     "keys[].rotation": ("gatewayless", "2", "rotated"),
@@ -145,7 +158,9 @@ CASES: dict[str, tuple[str, object, str]] = {
     "litellm.uiPassword": ("full", "ui-password-9999", "updated"),
     "litellm.uiUsername": ("full", "root", "updated"),
     "litellmEnterprise": ("gatewayless", E(litellmEnterprise=False, **{"keys[0].tags": DELETE, "keys[0].guardrails": DELETE,
-                                                                    "teams[0].tags": DELETE, "teams[0].guardrails": DELETE}), "updated"),
+                                                                    "teams[0].tags": DELETE, "teams[0].guardrails": DELETE,
+                                                                    "keys[0].prompts": DELETE, "teams[0].prompts": DELETE}),
+                          "updated"),
     "masterKey": ("full", "sk-master-matrix-9999999999", "updated"),
     "mcpServers[].alias": ("gatewayless", "docs2", "kept"),
     "mcpServers[].authType": ("gatewayless", "api_key", "kept"),
@@ -253,6 +268,14 @@ CASES: dict[str, tuple[str, object, str]] = {
     "postgres.resources": ("full", {**RESOURCES, "limits": {"cpu": "2", "memory": "2Gi"}}, "rolled"),
     "postgres.storageClass": ("full", "other-sc", "refused"),
     "postgres.storageSize": ("full", "20Gi", "updated"),
+    # A prompt holds no user data: any change of it keeps what does.
+    "prompts[].apiBase": ("gatewayless", E(**_EXTERNAL_PROMPT), "kept"),
+    "prompts[].apiKey": ("gatewayless", E(**_EXTERNAL_PROMPT, **{"prompts[0].apiKey": "pm-key-0123"}), "kept"),
+    "prompts[].environment": ("gatewayless", "staging", "kept"),
+    "prompts[].id": ("gatewayless", E(**{"prompts[0].id": "welcome", "teams[0].prompts": ["welcome"],
+                                         "keys[0].prompts": ["welcome"]}), "updated"),
+    "prompts[].integration": ("gatewayless", E(**_EXTERNAL_PROMPT), "kept"),
+    "prompts[].template": ("gatewayless", "Hi {{name}}", "kept"),
     "redis.enabled": ("full", E(redis={"enabled": False}, **{"litellm.allowReplicasWithoutRedis": True}), "deleted"),
     "redis.image": ("full", "docker.io/library/redis:7.2.8-alpine", "kept"),
     "redis.password": ("full", "redis-password-9999", "updated"),
@@ -292,6 +315,7 @@ CASES: dict[str, tuple[str, object, str]] = {
     "teams[].mcpToolsets": ("gatewayless", [], "updated"),
     "teams[].models": ("gatewayless", ["granite", "mistral", "served"], "updated"),
     "teams[].previousAlias": ("gatewayless", "data-sci", "kept"),
+    "teams[].prompts": ("gatewayless", [], "updated"),
     "teams[].rpmLimit": ("gatewayless", 1200, "updated"),
     "teams[].searchTools": ("gatewayless", ["web"], "updated"),
     "teams[].tags": ("gatewayless", [], "updated"),

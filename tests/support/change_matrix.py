@@ -37,6 +37,7 @@ import dill
 
 from config import ConfigError
 from config.access_groups import ACCESS_GROUP_KEYS
+from config.agents import AGENT_KEYS
 from config.admin_api import ADMIN_API_KEYS
 from config.app import BACKEND_KEYS, DEFAULT_USER_KEYS, FRONTEND_KEYS, OAUTH_KEYS
 from config.budget import BUDGET_KEYS
@@ -47,6 +48,7 @@ from config.gateway import AUTOSCALING_KEYS, INGRESS_KEYS, LITELLM_KEYS
 from config.guardrail import GUARDRAIL_KEYS
 from config.mcp_servers import MCP_SERVER_KEYS
 from config.mcp_toolsets import MCP_TOOLSET_KEYS, TOOL_KEYS
+from config.prompts import PROMPT_KEYS
 from config.monitoring import ALERTING_KEYS, ALERTS_KEYS, GRAFANA_KEYS, MONITORING_KEYS
 from config.postgres import BACKUP_KEYS, CLOUDNATIVEPG_KEYS, POSTGRES_KEYS
 from config.redis import REDIS_KEYS
@@ -89,12 +91,14 @@ SCHEMA: dict[str, Any] = {
     "credentials": [_section(CREDENTIAL_KEYS)],
     "budgets": [_section(BUDGET_KEYS)],
     "customers": [_section(CUSTOMER_KEYS)],
+    "prompts": [_section(PROMPT_KEYS)],
     "tags": [_section(TAG_KEYS)],
     "guardrails": [_section(GUARDRAIL_KEYS)],
     "mcpServers": [_section(MCP_SERVER_KEYS)],
     "vectorStores": [_section(VECTOR_STORE_KEYS)],
     "mcpToolsets": [_section(MCP_TOOLSET_KEYS, tools=[_section(TOOL_KEYS)])],
     "searchTools": [_section(SEARCH_TOOL_KEYS)],
+    "agents": [_section(AGENT_KEYS)],
 }
 
 
