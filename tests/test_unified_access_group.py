@@ -174,11 +174,18 @@ def test_holders_own_the_membership_and_a_deleted_group_leaves_them_clean(provid
         answer = backend.admin("POST", "/chat/completions", json={**ask, "model": model}, key=key_outs["key"])
         assert answer.status_code == 200, (model, answer.text[:300])
 
-    # A holder that drops the group: LiteLLM drops it from the group's side too.
+    # Holders that drop the group: LiteLLM drops them from the group's side too.
     team_news = checked(teams, team_inputs, {k: v for k, v in team_inputs.items() if k != "access_group_ids"})
     teams.update(team_id, team_outs, team_news)
     assert not backend.admin_json("GET", "/team/info", params={"team_id": team_id})["team_info"].get("access_group_ids")
     assert group(backend, gid)["assigned_team_ids"] == []
+    other_inputs, other_token, other_outs = created(keys, key_support.news_for(
+        litellm_api, key_alias=f"other-{name}", models=[listed], access_group_ids=[gid]))
+    assert sorted(group(backend, gid)["assigned_key_ids"]) == sorted([token, other_token])
+    keys.update(other_token, other_outs, checked(keys, other_inputs, {
+        k: v for k, v in other_inputs.items() if k != "access_group_ids"}))
+    assert not key_support.key_info(backend, other_token).get("access_group_ids")
+    assert group(backend, gid)["assigned_key_ids"] == [token]
 
     # Deleting the group removes its id from every holder still carrying it.
     provider.delete(gid, outs)
