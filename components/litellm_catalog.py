@@ -30,13 +30,14 @@ from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
 from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, TAG, TEAM, TEAM_MEMBER, USER, \
-    VIRTUAL_KEY
+    UNIFIED_ACCESS_GROUP, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.tag import Tag
+from dynamic_providers.unified_access_group import UnifiedAccessGroup
 from config import AccessGroupsConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, FallbackConfig, GuardrailConfig, \
-    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UserConfig
+    KeyConfig, McpServerConfig, MemberConfig, ModelConfig, TagConfig, TeamConfig, UnifiedAccessGroupConfig, UserConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
@@ -65,6 +66,7 @@ class LiteLLMCatalogArgs:
     tags: Sequence[TagConfig] = ()
     guardrails: Sequence[GuardrailConfig] = ()
     mcp_servers: Sequence[McpServerConfig] = ()
+    unified_access_groups: Sequence[UnifiedAccessGroupConfig] = ()
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -78,6 +80,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     members: dict[tuple[str, str], TeamMember]  # (team alias, user) -> its membership
     customers: dict[str, Customer]  # id -> Customer
     mcp_servers: dict[str, McpServer]  # name -> McpServer
+    unified_access_groups: dict[str, UnifiedAccessGroup]  # name -> UnifiedAccessGroup
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -115,15 +118,21 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # MCP servers need no other kind; a team or key granted a server depends on it.
         self.mcp_servers = {s.name: _mcp_server(f"{name}-mcp-{s.name}", s, connection, child_opts())
                             for s in args.mcp_servers}
+        # Unified access groups: after the models and MCP servers they grant; the teams and keys naming one get its
+        # id and depend on it, so they lose the grant before the group is deleted.
+        self.unified_access_groups = {g.name: self._unified_access_group(f"{name}-uag-{g.name}", g, connection, child_opts)
+                                      for g in args.unified_access_groups}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
             servers = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
                                         renamed(child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
-                                                           *self._named_labels(t), *servers),
+                                                           *self._named_labels(t), *servers,
+                                                           *self._named_groups(t.unified_access_groups)),
                                                 f"{name}-team-", t.previous_alias),
-                                        access_groups=granted, mcp_servers=[s.server_id for s in servers])
+                                        access_groups=granted, mcp_servers=[s.server_id for s in servers],
+                                        access_group_ids=self._group_ids(t.unified_access_groups))
         # users[]: before the keys that name them (keys[].user), deleted after them.
         self.users = {u.id: _user(f"{name}-user-{u.id}", u, connection, child_opts(*self._named_models(u.models)))
                       for u in args.users}
@@ -165,12 +174,13 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             servers = [self.mcp_servers[n] for n in key.mcp_servers]
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
-                       *servers]
+                       *servers, *self._named_groups(key.unified_access_groups)]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else None,
                                         user_id=user.user_id if user is not None else key.user_id,
                                         budget_id=budget.budget_id if budget is not None else None,
                                         mcp_servers=[s.server_id for s in servers],
+                                        access_group_ids=self._group_ids(key.unified_access_groups),
                                         opts=renamed(child_opts(*depends), f"{name}-key-", key.previous_alias),
                                         access_groups=granted)
 
@@ -199,6 +209,20 @@ class LiteLLMCatalog(pulumi.ComponentResource):
 
     def _named_models(self, names: Sequence[str]) -> list[Model]:
         return [self.models[n] for n in names if n in self.models]
+
+    def _named_groups(self, names: Sequence[str]) -> list[UnifiedAccessGroup]:
+        return [self.unified_access_groups[n] for n in names if n in self.unified_access_groups]
+
+    def _group_ids(self, names: Sequence[str]) -> list[pulumi.Output[str]]:
+        return [g.access_group_id for g in self._named_groups(names)]
+
+    def _unified_access_group(self, name: str, config: UnifiedAccessGroupConfig, connection: AdminConnection,
+                              child_opts) -> UnifiedAccessGroup:
+        servers = [self.mcp_servers[n] for n in config.mcp_servers if n in self.mcp_servers]
+        return UnifiedAccessGroup(name, connection=connection, opts=child_opts(*self._named_models(config.models),
+                                                                               *servers),
+                                  **UNIFIED_ACCESS_GROUP.inputs(config, access_mcp_server_ids=[s.server_id
+                                                                                               for s in servers]))
 
     def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
         """The tags and guardrails a team or key names."""
@@ -242,9 +266,10 @@ def _model(name: str, config: ModelConfig, connection: AdminConnection, opts: pu
 
 
 def _team(name: str, config: TeamConfig, connection: AdminConnection, opts: pulumi.ResourceOptions, *,
-          access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = ()) -> Team:
+          access_groups: Sequence[str] = (), mcp_servers: Sequence[pulumi.Input[str]] = (),
+          access_group_ids: Sequence[pulumi.Input[str]] = ()) -> Team:
     return Team(name, connection=connection, opts=opts, **TEAM.inputs(
-        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers))
+        config, models=(*config.models, *access_groups), mcp_servers=mcp_servers, access_group_ids=access_group_ids))
 
 
 def _user(name: str, config: UserConfig, connection: AdminConnection, opts: pulumi.ResourceOptions) -> User:
@@ -275,10 +300,11 @@ def _member(name: str, config: MemberConfig, connection: AdminConnection, *, tea
 def _key(name: str, config: KeyConfig, connection: AdminConnection, *, team_id: Optional[pulumi.Input[str]],
          user_id: Optional[pulumi.Input[str]], opts: pulumi.ResourceOptions,
          access_groups: Sequence[str] = (), budget_id: Optional[pulumi.Input[str]] = None,
-         mcp_servers: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
+         mcp_servers: Sequence[pulumi.Input[str]] = (),
+         access_group_ids: Sequence[pulumi.Input[str]] = ()) -> VirtualKey:
     return VirtualKey(name, connection=connection, opts=opts, **VIRTUAL_KEY.inputs(
         config, models=(*config.models, *access_groups), team_id=team_id, user_id=user_id, budget_id=budget_id,
-        mcp_servers=mcp_servers))
+        mcp_servers=mcp_servers, access_group_ids=access_group_ids))
 
 
 # credentials and budgets -------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from config.users import UserConfig
 from config.team_members import MemberConfig
 from config.tag import TagConfig
 from config.guardrail import GuardrailConfig
+from config.unified_access_groups import UnifiedAccessGroupConfig
 
 __all__ = [
     "AdminApiConfig", "AlertingConfig", "AlertsConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig",
@@ -42,4 +43,5 @@ __all__ = [
     "managed_gateway_env", "max_connections_needed",
     "parse_litellm_duration", "parse_stack_config",
     "BudgetConfig", "CredentialConfig", "CustomerConfig", "TagConfig", "GuardrailConfig",
+    "UnifiedAccessGroupConfig",
 ]

@@ -34,13 +34,15 @@ KeyConfig = VIRTUAL_KEY.config_class(
 
 def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, Any],
                users: Optional[Mapping[str, Any]] = None, more: Sequence[Reader] = (),
-               reserved: Mapping[str, str] = {}, mcp_servers: Collection[str] = ()) -> tuple[Any, ...]:
+               reserved: Mapping[str, str] = {}, mcp_servers: Collection[str] = (),
+               unified_access_groups: Collection[str] = ()) -> tuple[Any, ...]:
     """`keys[]`, then the entries in `more` (the `keysFrom` file), checked alike and unique across both;
-    `reserved` maps an alias no entry may take to the reason."""
+    `reserved` maps an alias no entry may take to the reason; `unified_access_groups`: the declared groups' names."""
     keys, items = [], []
     secrets: dict[tuple[str, str], str] = {}
     for item, values in read_entries(top, VIRTUAL_KEY, extra_keys=KEY_KEYS[len(VIRTUAL_KEY.config_keys):],
-                                     custom={"rotation"}, declared={"models": declared_models}, more=more):
+                                     custom={"rotation"}, more=more,
+                                     declared={"models": declared_models, "unifiedAccessGroups": unified_access_groups}):
         alias = values["alias"]
         if alias in reserved:
             item.fail_key("alias", f"{alias!r} {reserved[alias]}")

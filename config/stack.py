@@ -23,6 +23,7 @@ from config.customers import CustomerConfig, parse_customers
 from config.guardrail import GuardrailConfig, parse_guardrails
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
+from config.unified_access_groups import UnifiedAccessGroupConfig, check_team_groups, parse_unified_access_groups
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -69,6 +70,7 @@ class StackConfig:
     credentials: tuple[CredentialConfig, ...] = ()
     budgets: tuple[BudgetConfig, ...] = ()
     customers: tuple[CustomerConfig, ...] = ()  # customers[]: end users of keys (config/customers.py)
+    unified_access_groups: tuple[UnifiedAccessGroupConfig, ...] = ()  # unifiedAccessGroups[]
     # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
     tags: tuple[TagConfig, ...] = ()
     guardrails: tuple[GuardrailConfig, ...] = ()
@@ -88,7 +90,7 @@ TOP_LEVEL_KEYS = [
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
     "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers",
-    PLATFORM_STACK,
+    "unifiedAccessGroups", PLATFORM_STACK,
 ]
 
 
@@ -197,9 +199,14 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
+    # A platform kind: a tenant stack's teams and keys may name none (the key itself is refused above).
+    unified_access_groups = parse_unified_access_groups(top, model_names, {s.name for s in mcp_servers}) \
+        if tenant_of is None else ()
+    group_names = {g.name for g in unified_access_groups}
+    check_team_groups(top, teams, group_names)
     file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
-                      more=file_keys, mcp_servers={s.name for s in mcp_servers},
+                      more=file_keys, mcp_servers={s.name for s in mcp_servers}, unified_access_groups=group_names,
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
@@ -243,7 +250,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         master_key=master_key, litellm=litellm, postgres=postgres, admin_api=admin_api,
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
-        customers=customers, mcp_servers=mcp_servers,
+        customers=customers, mcp_servers=mcp_servers, unified_access_groups=unified_access_groups,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
         oauth=oauth, tags=tags, guardrails=guardrails,
     ) if tenant_of is None else StackConfig(

@@ -101,6 +101,9 @@ VIRTUAL_KEY = Kind(
               "is not a key token; use the 64 hex digits `token` of /key/list?return_full_object=true",
               doc="adopt the key with this token instead (implies `adopt`)"),
         Field("mcp_servers", "list", references="mcpServers", doc="`mcpServers[]` the key may use"),
+        # Unified access groups (free in 1.108.7): the key names them, LiteLLM mirrors it on the group. Group ids.
+        Field("access_group_ids", "list", unordered=True, config_key="unifiedAccessGroups",
+              references="unifiedAccessGroups", doc="`unifiedAccessGroups[]` the key is granted"),
         # A litellm:Budget whose limits apply (the key's own limits win where set).
         Field("budget_id", "str", config_key="budget", references="budgets",
               doc="a budget tier; conflicts with `softBudget`"),
@@ -139,6 +142,9 @@ TEAM = Kind(
         # MCP servers the team may use (`object_permission.mcp_servers`, free in 1.108.7): server ids.
         Field("mcp_servers", "list", unordered=True, config_key="",
               doc="granted by `mcpServers[].teams`"),
+        # Unified access groups (free in 1.108.7): the team names them, LiteLLM mirrors it on the group. Group ids.
+        Field("access_group_ids", "list", unordered=True, config_key="unifiedAccessGroups",
+              references="unifiedAccessGroups", doc="`unifiedAccessGroups[]` the team is granted"),
     ))
 
 # The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
@@ -270,6 +276,22 @@ MODEL = Kind(
 MODEL_PARAMS = ("api_base", "api_key", "api_version", "rpm", "tpm", "timeout", "max_retries",
                 "input_cost_per_token", "output_cost_per_token")
 
+UNIFIED_ACCESS_GROUP = Kind(
+    "unified access group", "unifiedAccessGroups", "litellm:UnifiedAccessGroup", "access_group_id",
+    doc="LiteLLM's unified access groups (`/v1/access_group`): models and MCP servers granted together to the teams "
+        "and keys that name the group in their `unifiedAccessGroups`; LiteLLM's id is its own uuid",
+    fields=(
+        Field("access_group_name", "str", required=True, unique=True, config_key="name",
+              doc="the group's name (unique on the server)"),
+        Field("description", "str", doc="what the group is for"),
+        # LiteLLM stores any name unchecked: the stack config checks them against models[].
+        Field("access_model_names", "list", unordered=True, config_key="models", references="models",
+              doc="`models[]` the group grants"),
+        Field("access_mcp_server_ids", "list", unordered=True, config_key="mcpServers", references="mcpServers",
+              doc="`mcpServers[]` the group grants (sent as their ids)"),
+        Field("access_group_id", "str", computed=True, doc="LiteLLM's uuid"),
+    ))
+
 # The stack config's key on `models[]` -> LiteLLM's `fallback_type`: the one definition of the fallback types.
 FALLBACK_CONFIG_KEYS = {"fallbacks": "general", "contextWindowFallbacks": "context_window",
                         "contentPolicyFallbacks": "content_policy"}
@@ -287,4 +309,5 @@ FALLBACK = Kind(
     ))
 
 # Every kind declared here, in the order the README lists them.
-KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER)
+KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER,
+         UNIFIED_ACCESS_GROUP)

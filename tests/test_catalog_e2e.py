@@ -30,19 +30,22 @@ CATALOG = {
     "budgets": [{"name": "e2e-tier", "maxBudget": 5, "budgetDuration": "30d", "rpmLimit": 100}],
     "users": [{"id": "e2e-alice", "email": "alice@e2e.example.com", "maxBudget": 20}],
     "teams": [{"alias": "e2e-team", "models": ["e2e-chat", "e2e-backup"], "maxBudget": 50,
-               "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
+               "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}], "unifiedAccessGroups": ["e2e-unified"]}],
     "tags": [{"name": "e2e-tag", "description": "cost centre 42", "models": ["e2e-chat"]}],
     "guardrails": [{"name": "e2e-filter", "provider": "litellm_content_filter", "mode": "pre_call",
                     "params": GUARDRAIL_WORDS}],
     "mcpServers": [{"name": "e2e_tools", "url": "http://127.0.0.1:9/mcp", "transport": "http",
                     "authType": "bearer_token", "teams": ["e2e-team"]}],
+    "unifiedAccessGroups": [{"name": "e2e-unified", "description": "chat and tools", "models": ["e2e-chat"],
+                             "mcpServers": ["e2e_tools"]}],
     "keys": [
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"]},
-        {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"]},
+        {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"],
+         "unifiedAccessGroups": ["e2e-unified"]},
     ],
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
-                 "McpServer", "VirtualKey")
+                 "McpServer", "UnifiedAccessGroup", "VirtualKey")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -95,8 +98,9 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert set(preview["changeSummary"]) == {"same"} and admin_calls(api) == []
     project.refresh("--expect-no-changes")
 
-    # Removing the budget's key first and then the budget, the user, its membership and the MCP server in one
-    # change: the engine deletes the dependents (key, member, grant) before what they depend on.
+    # Removing the budget's key first and then the budget, the user, its membership, the MCP server grant and the
+    # unified access group in one change: the engine deletes the dependents (key, member, grant) before what they
+    # depend on, and the team drops the group's id before the group is deleted.
     def remove(config):
         config["litemaas:keys"] = [k for k in config["litemaas:keys"] if k["alias"] != "e2e-tier-key"]
         config["litemaas:budgets"] = []
@@ -104,12 +108,21 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
         config["litemaas:teams"][0]["members"] = []
         config["litemaas:keys"][0].pop("user")
         config["litemaas:mcpServers"][0]["teams"] = []
+        config["litemaas:unifiedAccessGroups"] = []
+        config["litemaas:teams"][0].pop("unifiedAccessGroups")
 
     project.edit_config(remove)
+    api.reset_calls()
     project.up()
+    calls = admin_calls(api)
+    group_deleted = next(i for i, call in enumerate(calls) if call.startswith("DELETE /v1/access_group/"))
+    assert any(call.startswith("PATCH /team/") for call in calls[:group_deleted]), calls
     remaining = sorted(litellm_resources(project).values())
     assert "Budget" not in remaining and "User" not in remaining and "TeamMember" not in remaining
     assert remaining.count("VirtualKey") == 1
     budgets = litellm.admin_json("GET", "/budget/list")
     assert "e2e-tier" not in {b.get("budget_id") for b in budgets}
     assert {k["key_alias"] for k in litellm.keys()} == {"e2e-alice-key"}
+    assert "UnifiedAccessGroup" not in remaining and litellm.admin_json("GET", "/v1/access_group") == []
+    (team,) = [t for t in litellm.admin_json("GET", "/team/list") if t["team_alias"] == "e2e-team"]
+    assert not team.get("access_group_ids")

@@ -41,6 +41,8 @@ class CatalogMocks(pulumi.runtime.Mocks):
             state["team_id"] = args.inputs.get("team_id") or f"generated-{args.name}"
         elif args.typ == "pulumi-python:dynamic/litellm:McpServer":
             state["server_id"] = args.inputs.get("server_id") or f"generated-{args.name}"
+        elif args.typ == "pulumi-python:dynamic/litellm:UnifiedAccessGroup":
+            state["access_group_id"] = f"generated-{args.name}"  # LiteLLM's uuid
         elif args.typ == MODEL_T:
             state["model_id"] = args.inputs.get("model_id") or f"generated-{args.name}"
         elif args.typ == KEY_T:

@@ -46,6 +46,7 @@ from config.customers import CUSTOMER_KEYS
 from config.gateway import AUTOSCALING_KEYS, INGRESS_KEYS, LITELLM_KEYS
 from config.guardrail import GUARDRAIL_KEYS
 from config.mcp_servers import MCP_SERVER_KEYS
+from config.unified_access_groups import UNIFIED_ACCESS_GROUP_KEYS
 from config.monitoring import ALERTING_KEYS, ALERTS_KEYS, GRAFANA_KEYS, MONITORING_KEYS
 from config.postgres import BACKUP_KEYS, CLOUDNATIVEPG_KEYS, POSTGRES_KEYS
 from config.redis import REDIS_KEYS
@@ -89,6 +90,7 @@ SCHEMA: dict[str, Any] = {
     "tags": [_section(TAG_KEYS)],
     "guardrails": [_section(GUARDRAIL_KEYS)],
     "mcpServers": [_section(MCP_SERVER_KEYS)],
+    "unifiedAccessGroups": [_section(UNIFIED_ACCESS_GROUP_KEYS)],
 }
 
 
