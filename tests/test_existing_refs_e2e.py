@@ -10,7 +10,8 @@ from tests.support.fault_proxy import FaultProxy
 from tests.support.pulumi_cli import PulumiError, PulumiProject, ensure_toolchain
 from tests.test_catalog_e2e import litellm_resources
 
-pytestmark = pytest.mark.e2e
+# On each tested LiteLLM version: the lookups rely on its list filters and "not found" answers.
+pytestmark = [pytest.mark.e2e, pytest.mark.every_litellm_version]
 
 UI_TEAM = "ui-made-team"
 MODEL = {"name": "ref-chat", "model": "openai/ref-chat", "extraParams": {"mock_response": "ok"}}
