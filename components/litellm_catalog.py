@@ -20,6 +20,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from components.existing_refs import ExistingObjects
+from config.existing import ExistingConfig
 from dynamic_providers.fallback import Fallback
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.mcp_server import McpServer
@@ -67,6 +69,7 @@ class LiteLLMCatalogArgs:
     guardrails: Sequence[GuardrailConfig] = ()
     mcp_servers: Sequence[McpServerConfig] = ()
     unified_access_groups: Sequence[UnifiedAccessGroupConfig] = ()
+    existing: ExistingConfig = ExistingConfig()  # named, not owned: read-only lookups (components/existing_refs.py)
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -97,6 +100,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         def child_opts(*extra: pulumi.Resource) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, depends_on=_with(gateway, list(extra)))
 
+        # Objects the stack names without owning them: looked up at preview, never changed or deleted.
+        self.existing = ExistingObjects(name, args.existing, connection, child_opts)
         # credentials and budgets: models depend on their credential, keys on their budget, so a removal deletes the
         # user of one first.
         self.credentials = {c.name: _credential(f"{name}-credential-{c.name}", c, connection, child_opts())
@@ -152,19 +157,24 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 self.members[(team.alias, member.user)] = _member(
                     member_name, member, connection, team=self.teams[team.alias],
                     user=self.users.get(member.user) if member.managed else None, opts_for=child_opts,
-                    aliases=[pulumi.Alias(name=n) for n in former])
+                    aliases=[pulumi.Alias(name=n) for n in former],
+                    existing_user=None if member.managed else self.existing.get("user", member.user))
         # customers[]: after the budget tier and the models they name, deleted before them.
         self.customers = {c.id: Customer(
             f"{name}-customer-{c.id}", connection=connection, **CUSTOMER.inputs(
-                c, budget_id=self.budgets[c.budget].budget_id if c.budget in self.budgets else c.budget),
+                c, budget_id=self.budgets[c.budget].budget_id if c.budget in self.budgets else
+                self.existing.id_of("budget", c.budget) or c.budget),
             opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
-                            *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
+                            *([self.budgets[c.budget]] if c.budget in self.budgets else
+                              [e for e in [self.existing.get("budget", c.budget)] if e is not None])))
             for c in args.customers}
         self.keys = {}
         for key in args.keys:
-            team = self.teams[key.team] if key.team is not None else None
-            user = self.users[key.user] if key.user is not None else None
+            team = self.teams.get(key.team) if key.team is not None else None
+            user = self.users.get(key.user) if key.user is not None else None
             budget = self.budgets.get(key.budget) if key.budget is not None else None
+            named = [e for e in (self.existing.get("team", key.team), self.existing.get("user", key.user),
+                                 self.existing.get("budget", key.budget)) if e is not None]
             granted = groups.keys.get(key.alias, ())
             # The team already waits for its models and groups: repeating them would only grow each key's state.
             covered = set()
@@ -174,11 +184,14 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             servers = [self.mcp_servers[n] for n in key.mcp_servers]
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
-                       *servers, *self._named_groups(key.unified_access_groups)]
+                       *servers, *self._named_groups(key.unified_access_groups), *named]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
-                                        team_id=team.team_id if team is not None else None,
-                                        user_id=user.user_id if user is not None else key.user_id,
-                                        budget_id=budget.budget_id if budget is not None else None,
+                                        team_id=team.team_id if team is not None else
+                                        self.existing.id_of("team", key.team),
+                                        user_id=user.user_id if user is not None else
+                                        self.existing.id_of("user", key.user) or key.user_id,
+                                        budget_id=budget.budget_id if budget is not None else
+                                        self.existing.id_of("budget", key.budget),
                                         mcp_servers=[s.server_id for s in servers],
                                         access_group_ids=self._group_ids(key.unified_access_groups),
                                         opts=renamed(child_opts(*depends), f"{name}-key-", key.previous_alias),
@@ -207,8 +220,9 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # once more.
         self.register_outputs({"modelNames": self.model_names, "teamIds": self.team_ids})
 
-    def _named_models(self, names: Sequence[str]) -> list[Model]:
-        return [self.models[n] for n in names if n in self.models]
+    def _named_models(self, names: Sequence[str]) -> list[pulumi.Resource]:
+        """The stack's models among `names`, and the Lookups of the existing ones."""
+        return [*[self.models[n] for n in names if n in self.models], *self.existing.models(names)]
 
     def _named_groups(self, names: Sequence[str]) -> list[UnifiedAccessGroup]:
         return [self.unified_access_groups[n] for n in names if n in self.unified_access_groups]
@@ -289,10 +303,11 @@ def member_resource_names(prefix: str, team: str, user: str) -> tuple[str, Optio
 
 
 def _member(name: str, config: MemberConfig, connection: AdminConnection, *, team: Team, user: Optional[User],
-            opts_for, aliases: Sequence[pulumi.Alias] = ()) -> TeamMember:
-    opts = opts_for(team, *([user] if user is not None else []))
-    return TeamMember(name, connection=connection, **TEAM_MEMBER.inputs(
-                          config, team_id=team.team_id, user_id=user.user_id if user is not None else config.user),
+            opts_for, aliases: Sequence[pulumi.Alias] = (), existing_user: Optional[pulumi.Resource] = None) -> TeamMember:
+    """`existing_user`: the Lookup of a user the stack names without owning (its id, e.g. for an email)."""
+    opts = opts_for(team, *[u for u in (user, existing_user) if u is not None])
+    user_id = user.user_id if user is not None else existing_user.object_id if existing_user is not None else config.user
+    return TeamMember(name, connection=connection, **TEAM_MEMBER.inputs(config, team_id=team.team_id, user_id=user_id),
                       opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=list(aliases)))
                       if aliases else opts)
 

@@ -172,7 +172,7 @@ class LiteMaaS(pulumi.ComponentResource):
                                fallbacks=config.fallbacks, access_groups=config.access_groups,
                                users=config.users, credentials=config.credentials, budgets=config.budgets,
                                customers=config.customers, tags=config.tags, guardrails=config.guardrails,
-                               mcp_servers=config.mcp_servers,
+                               mcp_servers=config.mcp_servers, existing=config.existing,
                                unified_access_groups=config.unified_access_groups),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 

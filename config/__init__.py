@@ -14,6 +14,7 @@ from config.access_groups import AccessGroupConfig, AccessGroupsConfig
 from config.credential import CredentialConfig
 from config.budget import BudgetConfig
 from config.customers import CustomerConfig
+from config.existing import ExistingConfig, ExistingRef
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
@@ -44,4 +45,5 @@ __all__ = [
     "parse_litellm_duration", "parse_stack_config",
     "BudgetConfig", "CredentialConfig", "CustomerConfig", "TagConfig", "GuardrailConfig",
     "UnifiedAccessGroupConfig",
+    "ExistingConfig", "ExistingRef",
 ]

@@ -20,6 +20,7 @@ from config.keys_file import KEYS_FROM, read_keys_from
 from config.credential import CredentialConfig, check_model_credentials, parse_credentials
 from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.customers import CustomerConfig, parse_customers
+from config.existing import EXISTING, ExistingConfig, check_not_declared, declared_names, parse_existing
 from config.guardrail import GuardrailConfig, parse_guardrails
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
@@ -79,6 +80,8 @@ class StackConfig:
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
     # platformStack: a tenant stack on that platform's gateway (config/tenant.py)
     tenant_of: Optional[PlatformConfig] = None
+    # existing: teams, users, budgets and models named but not owned (config/existing.py)
+    existing: ExistingConfig = field(default_factory=ExistingConfig)
 
     @property
     def openshift(self) -> bool:
@@ -90,7 +93,7 @@ TOP_LEVEL_KEYS = [
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
     "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers",
-    "unifiedAccessGroups", PLATFORM_STACK,
+    "unifiedAccessGroups", PLATFORM_STACK, EXISTING,
 ]
 
 
@@ -194,7 +197,9 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     if gateway_url and (problem := insecure_transport_problem(gateway_url, admin_api.allow_insecure_http)):
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
-    model_names = set(tenant_of.models) if tenant_of is not None else {m.name for m in models}
+    existing = parse_existing(top)
+    model_names = (set(tenant_of.models) if tenant_of is not None else {m.name for m in models}) | \
+        existing.names("models")
     users = parse_users(top, model_names)
     teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
@@ -207,6 +212,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
                       more=file_keys, mcp_servers={s.name for s in mcp_servers}, unified_access_groups=group_names,
+                      existing=existing,
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
@@ -219,8 +225,11 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     credentials = parse_credentials(top, "credentials" in secret_keys)
     check_model_credentials(top, models, credentials)
     budgets = parse_budgets(top)
-    check_key_budgets(top, keys, budgets)
-    customers = parse_customers(top, model_names, {b.name for b in budgets})
+    check_key_budgets(top, keys, budgets, existing.names("budgets"))
+    check_not_declared(top, existing, declared_names(
+        teams=(teams, ("alias", "id")), users=(users, ("id", "email")), budgets=(budgets, ("name",)),
+        models=(models, ("name",))))
+    customers = parse_customers(top, model_names, {b.name for b in budgets} | existing.names("budgets"))
     # tags[] and guardrails[]: keys may name them (Enterprise-only on keys).
     tags = parse_tags(top, {m.name for m in models})
     guardrails = parse_guardrails(top, "guardrails" in secret_keys)
@@ -252,7 +261,7 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
         customers=customers, mcp_servers=mcp_servers, unified_access_groups=unified_access_groups,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
-        oauth=oauth, tags=tags, guardrails=guardrails,
+        oauth=oauth, tags=tags, guardrails=guardrails, existing=existing,
     ) if tenant_of is None else StackConfig(
         deploy_gateway=False, admin_api=admin_api, teams=teams, keys=keys, access_groups=access_groups, users=users,
-        budgets=budgets, tenant_of=tenant_of)
+        budgets=budgets, tenant_of=tenant_of, existing=existing)

@@ -43,6 +43,7 @@ from config.budget import BUDGET_KEYS
 from config.catalog import DELIVERY_KEYS, INFERENCE_SERVICE_KEYS, KEY_KEYS, MODEL_KEYS, TEAM_KEYS, TOKEN_SECRET_KEYS
 from config.credential import CREDENTIAL_KEYS
 from config.customers import CUSTOMER_KEYS
+from config.existing import EXISTING_FORMS
 from config.gateway import AUTOSCALING_KEYS, INGRESS_KEYS, LITELLM_KEYS
 from config.guardrail import GUARDRAIL_KEYS
 from config.mcp_servers import MCP_SERVER_KEYS
@@ -91,6 +92,7 @@ SCHEMA: dict[str, Any] = {
     "guardrails": [_section(GUARDRAIL_KEYS)],
     "mcpServers": [_section(MCP_SERVER_KEYS)],
     "unifiedAccessGroups": [_section(UNIFIED_ACCESS_GROUP_KEYS)],
+    "existing": {section: [_section(forms)] for section, (_, forms) in EXISTING_FORMS.items()},
 }
 
 
