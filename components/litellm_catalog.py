@@ -20,6 +20,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from components.existing_refs import ExistingObjects
+from config.existing import ExistingConfig
 from dynamic_providers.fallback import Fallback
 from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.mcp_server import McpServer
@@ -31,7 +33,8 @@ from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
 from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MCP_TOOLSET, MODEL, PROMPT, \
-    PROMPT_DEFAULT_ENVIRONMENT, SEARCH_TOOL, TAG, TEAM, TEAM_MEMBER, USER, VECTOR_STORE, VIRTUAL_KEY
+    PROMPT_DEFAULT_ENVIRONMENT, SEARCH_TOOL, TAG, TEAM, TEAM_MEMBER, UNIFIED_ACCESS_GROUP, USER, VECTOR_STORE, \
+    VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.prompt import Prompt, prompt_resource_id, split_id
@@ -39,20 +42,23 @@ from dynamic_providers.guardrail import Guardrail
 from dynamic_providers.search_tool import SearchTool
 from dynamic_providers.tag import Tag
 from dynamic_providers.vector_store import VectorStore
+from dynamic_providers.unified_access_group import UnifiedAccessGroup
 from dynamic_providers.agent import Agent
 from components.litellm_agents import agent_resources
 from config import AccessGroupsConfig, AgentConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, \
     FallbackConfig, GuardrailConfig, KeyConfig, McpServerConfig, McpToolsetConfig, MemberConfig, ModelConfig, \
-    PromptConfig, SearchToolConfig, TagConfig, TeamConfig, UserConfig, VectorStoreConfig
+    PromptConfig, SearchToolConfig, TagConfig, TeamConfig, UnifiedAccessGroupConfig, UserConfig, VectorStoreConfig
 from litemaas_common.handoff import openai_base_url
 
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
 # On a delivered Secret: `oc get secret -l litemaas.io/virtual-key` lists them; the value names the key alias.
 DELIVERED_KEY_LABEL = "litemaas.io/virtual-key"
-# The grants teams and keys hold by name (their config field and input): the catalog's objects, and the output that
-# is their id (None: the config's name is the id, known at preview).
-GRANTABLE = {"vector_stores": ("vector_stores", None), "mcp_toolsets": ("mcp_toolsets", "toolset_id"),
-             "search_tools": ("search_tools", None)}
+# What teams and keys are granted by name, by input: the config field naming them, the catalog's objects, and the
+# output that is their id (None: the config's name is the id, known at preview).
+GRANTABLE = {"vector_stores": ("vector_stores", "vector_stores", None),
+             "mcp_toolsets": ("mcp_toolsets", "mcp_toolsets", "toolset_id"),
+             "search_tools": ("search_tools", "search_tools", None),
+             "access_group_ids": ("unified_access_groups", "unified_access_groups", "access_group_id")}
 
 
 @dataclass
@@ -81,6 +87,8 @@ class LiteLLMCatalogArgs:
     mcp_toolsets: Sequence[McpToolsetConfig] = ()
     search_tools: Sequence[SearchToolConfig] = ()
     agents: Sequence[AgentConfig] = ()
+    unified_access_groups: Sequence[UnifiedAccessGroupConfig] = ()
+    existing: ExistingConfig = ExistingConfig()  # named, not owned: read-only lookups (components/existing_refs.py)
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -99,6 +107,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     mcp_toolsets: dict[str, McpToolset]  # name -> McpToolset
     search_tools: dict[str, SearchTool]  # name -> SearchTool
     agents: dict[str, Agent]  # name -> Agent
+    unified_access_groups: dict[str, UnifiedAccessGroup]  # name -> UnifiedAccessGroup
     model_names: pulumi.Output[list]
     team_ids: pulumi.Output[dict]
     key_details: pulumi.Output[dict]  # secret: holds the raw keys
@@ -115,6 +124,8 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         def child_opts(*extra: pulumi.Resource) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, depends_on=_with(gateway, list(extra)))
 
+        # Objects the stack names without owning them: looked up at preview, never changed or deleted.
+        self.existing = ExistingObjects(name, args.existing, connection, child_opts)
         # credentials and budgets: models depend on their credential, keys on their budget, so a removal deletes the
         # user of one first.
         self.credentials = {c.name: _credential(f"{name}-credential-{c.name}", c, connection, child_opts())
@@ -154,6 +165,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         self.search_tools = {s.name: SearchTool(f"{name}-search-tool-{s.name}", connection=connection,
                                                 opts=child_opts(), **SEARCH_TOOL.inputs(s))
                              for s in args.search_tools}
+        # Unified access groups: after the models and MCP servers they grant; the teams and keys naming one get its
+        # id and depend on it, so they lose the grant before the group is deleted.
+        self.unified_access_groups = {g.name: self._unified_access_group(f"{name}-uag-{g.name}", g, connection, child_opts)
+                                      for g in args.unified_access_groups}
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
@@ -183,21 +198,26 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 self.members[(team.alias, member.user)] = _member(
                     member_name, member, connection, team=self.teams[team.alias],
                     user=self.users.get(member.user) if member.managed else None, opts_for=child_opts,
-                    aliases=[pulumi.Alias(name=n) for n in former])
+                    aliases=[pulumi.Alias(name=n) for n in former],
+                    existing_user=None if member.managed else self.existing.get("user", member.user))
         # customers[]: after the budget tier and the models they name, deleted before them.
         self.customers = {c.id: Customer(
             f"{name}-customer-{c.id}", connection=connection, **CUSTOMER.inputs(
-                c, budget_id=self.budgets[c.budget].budget_id if c.budget in self.budgets else c.budget),
+                c, budget_id=self.budgets[c.budget].budget_id if c.budget in self.budgets else
+                self.existing.id_of("budget", c.budget) or c.budget),
             opts=child_opts(*self._named_models((*c.models, *([c.default_model] if c.default_model else []))),
-                            *([self.budgets[c.budget]] if c.budget in self.budgets else [])))
+                            *([self.budgets[c.budget]] if c.budget in self.budgets else
+                              [e for e in [self.existing.get("budget", c.budget)] if e is not None])))
             for c in args.customers}
         # agents[]: after the model their params name, deleted before it.
         self.agents = agent_resources(name, args.agents, self.models, connection, child_opts)
         self.keys = {}
         for key in args.keys:
-            team = self.teams[key.team] if key.team is not None else None
-            user = self.users[key.user] if key.user is not None else None
+            team = self.teams.get(key.team) if key.team is not None else None
+            user = self.users.get(key.user) if key.user is not None else None
             budget = self.budgets.get(key.budget) if key.budget is not None else None
+            named = [e for e in (self.existing.get("team", key.team), self.existing.get("user", key.user),
+                                 self.existing.get("budget", key.budget)) if e is not None]
             granted = groups.keys.get(key.alias, ())
             # The team already waits for its models and groups: repeating them would only grow each key's state.
             covered = set()
@@ -208,11 +228,14 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             grants, granted_objects = self._grants(key)
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
-                       *servers, *granted_objects]
+                       *servers, *granted_objects, *named]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
-                                        team_id=team.team_id if team is not None else None,
-                                        user_id=user.user_id if user is not None else key.user_id,
-                                        budget_id=budget.budget_id if budget is not None else None,
+                                        team_id=team.team_id if team is not None else
+                                        self.existing.id_of("team", key.team),
+                                        user_id=user.user_id if user is not None else
+                                        self.existing.id_of("user", key.user) or key.user_id,
+                                        budget_id=budget.budget_id if budget is not None else
+                                        self.existing.id_of("budget", key.budget),
                                         mcp_servers=[s.server_id for s in servers],
                                         **grants,
                                         opts=renamed(child_opts(*depends), f"{name}-key-", key.previous_alias),
@@ -241,16 +264,25 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         # once more.
         self.register_outputs({"modelNames": self.model_names, "teamIds": self.team_ids})
 
-    def _named_models(self, names: Sequence[str]) -> list[Model]:
-        return [self.models[n] for n in names if n in self.models]
+    def _named_models(self, names: Sequence[str]) -> list[pulumi.Resource]:
+        """The stack's models among `names`, and the Lookups of the existing ones."""
+        return [*[self.models[n] for n in names if n in self.models], *self.existing.models(names)]
+
+    def _unified_access_group(self, name: str, config: UnifiedAccessGroupConfig, connection: AdminConnection,
+                              child_opts) -> UnifiedAccessGroup:
+        servers = [self.mcp_servers[n] for n in config.mcp_servers if n in self.mcp_servers]
+        return UnifiedAccessGroup(name, connection=connection, opts=child_opts(*self._named_models(config.models),
+                                                                               *servers),
+                                  **UNIFIED_ACCESS_GROUP.inputs(config, access_mcp_server_ids=[s.server_id
+                                                                                               for s in servers]))
 
     def _grants(self, holder: TeamConfig | KeyConfig) -> tuple[dict[str, list], list[pulumi.Resource]]:
         """A team's or key's grants of the stack's objects, named in its config: the ids LiteLLM takes, by input, and
         the objects it waits for (so it loses a grant before the object goes)."""
         inputs: dict[str, list] = {}
         objects: list[pulumi.Resource] = []
-        for grant, (catalog_attribute, id_output) in GRANTABLE.items():
-            names = list(getattr(holder, grant))
+        for grant, (config_attribute, catalog_attribute, id_output) in GRANTABLE.items():
+            names = list(getattr(holder, config_attribute))
             named = [getattr(self, catalog_attribute)[n] for n in names]
             inputs[grant] = names if id_output is None else [getattr(resource, id_output) for resource in named]
             objects += named
@@ -322,10 +354,11 @@ def member_resource_names(prefix: str, team: str, user: str) -> tuple[str, Optio
 
 
 def _member(name: str, config: MemberConfig, connection: AdminConnection, *, team: Team, user: Optional[User],
-            opts_for, aliases: Sequence[pulumi.Alias] = ()) -> TeamMember:
-    opts = opts_for(team, *([user] if user is not None else []))
-    return TeamMember(name, connection=connection, **TEAM_MEMBER.inputs(
-                          config, team_id=team.team_id, user_id=user.user_id if user is not None else config.user),
+            opts_for, aliases: Sequence[pulumi.Alias] = (), existing_user: Optional[pulumi.Resource] = None) -> TeamMember:
+    """`existing_user`: the Lookup of a user the stack names without owning (its id, e.g. for an email)."""
+    opts = opts_for(team, *[u for u in (user, existing_user) if u is not None])
+    user_id = user.user_id if user is not None else existing_user.object_id if existing_user is not None else config.user
+    return TeamMember(name, connection=connection, **TEAM_MEMBER.inputs(config, team_id=team.team_id, user_id=user_id),
                       opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=list(aliases)))
                       if aliases else opts)
 

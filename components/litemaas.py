@@ -174,7 +174,8 @@ class LiteMaaS(pulumi.ComponentResource):
                                customers=config.customers, prompts=config.prompts, tags=config.tags,
                                guardrails=config.guardrails, mcp_servers=config.mcp_servers,
                                vector_stores=config.vector_stores, mcp_toolsets=config.mcp_toolsets,
-                               search_tools=config.search_tools, agents=config.agents),
+                               search_tools=config.search_tools, agents=config.agents, existing=config.existing,
+                               unified_access_groups=config.unified_access_groups),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:

@@ -17,6 +17,7 @@ from config.customers import CustomerConfig
 from config.vector_stores import VectorStoreConfig
 from config.search_tools import SearchToolConfig
 from config.prompts import PromptConfig
+from config.existing import ExistingConfig, ExistingRef
 from config.gateway import DEFAULT_INGRESS_TLS_SECRET, DEFAULT_LITELLM_IMAGE, IngressConfig, LiteLLMConfig, \
     managed_gateway_env
 from config.gateway import AutoscalingConfig
@@ -33,6 +34,7 @@ from config.team_members import MemberConfig
 from config.tag import TagConfig
 from config.guardrail import GuardrailConfig
 from config.agents import AgentConfig
+from config.unified_access_groups import UnifiedAccessGroupConfig
 
 __all__ = [
     "AdminApiConfig", "AlertingConfig", "AlertsConfig", "AutoscalingConfig", "BackendConfig", "BackupConfig",
@@ -48,4 +50,5 @@ __all__ = [
     "parse_litellm_duration", "parse_stack_config",
     "BudgetConfig", "CredentialConfig", "CustomerConfig", "PromptConfig", "TagConfig", "GuardrailConfig",
     "VectorStoreConfig", "McpToolConfig", "McpToolsetConfig", "SearchToolConfig", "AgentConfig",
+    "UnifiedAccessGroupConfig", "ExistingConfig", "ExistingRef",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from config.kind_reader import check_reference, read_entries
 from config.reader import Reader
@@ -16,9 +16,9 @@ def parse_budgets(top: Reader) -> tuple[Any, ...]:
     return tuple(BudgetConfig(**values) for _, values in read_entries(top, BUDGET))
 
 
-def check_key_budgets(top: Reader, keys: Sequence[Any], budgets: Sequence[Any]) -> None:
-    """`keys[N].budget` names a declared budget (LiteLLM answers an unknown budget_id with a bare 500)."""
-    declared = {b.name for b in budgets}
+def check_key_budgets(top: Reader, keys: Sequence[Any], budgets: Sequence[Any], existing: Collection[str] = ()) -> None:
+    """`keys[N].budget` names a declared or existing budget (LiteLLM answers an unknown budget_id with a bare 500)."""
+    declared = {b.name for b in budgets} | set(existing)
     for index, key in enumerate(keys):
         name = getattr(key, "budget", None)
         if name is None:

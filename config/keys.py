@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Collection, Mapping, Optional, Sequence
 
+from config.existing import ExistingConfig, existing_hint
 from config.kind_reader import read_entries
 from config.reader import MISSING, Reader, check_namespace, check_object_name, unique
 from config.references import check_previous_aliases
@@ -36,21 +37,24 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, Any],
                users: Optional[Mapping[str, Any]] = None, more: Sequence[Reader] = (),
                reserved: Mapping[str, str] = {}, mcp_servers: Collection[str] = (),
                vector_stores: Optional[Collection[str]] = None, mcp_toolsets: Collection[str] = (),
-               search_tools: Collection[str] = ()) -> tuple[Any, ...]:
+               search_tools: Collection[str] = (), unified_access_groups: Collection[str] = (),
+               existing: Optional[ExistingConfig] = None) -> tuple[Any, ...]:
     """`keys[]`, then the entries in `more` (the `keysFrom` file), checked alike and unique across both;
     `reserved` maps an alias no entry may take to the reason; `vector_stores`: the declared ids (None: unchecked);
-    `mcp_toolsets`, `search_tools`: the declared names."""
+    `mcp_toolsets`, `search_tools`, `unified_access_groups`: the declared names; `existing`: teams and users the
+    stack names without owning them."""
+    existing = existing or ExistingConfig()
     keys, items = [], []
     secrets: dict[tuple[str, str], str] = {}
     declared = {"models": declared_models, **({"vectorStores": vector_stores} if vector_stores is not None else {})}
     for item, values in read_entries(top, VIRTUAL_KEY, extra_keys=KEY_KEYS[len(VIRTUAL_KEY.config_keys):],
-                                     custom={"rotation"}, declared={**declared, "mcpToolsets": mcp_toolsets,
-                                                                    "searchTools": search_tools},
-                                     more=more):
+                                     custom={"rotation"}, more=more,
+                                     declared={**declared, "mcpToolsets": mcp_toolsets, "searchTools": search_tools,
+                                               "unifiedAccessGroups": unified_access_groups}):
         alias = values["alias"]
         if alias in reserved:
             item.fail_key("alias", f"{alias!r} {reserved[alias]}")
-        check_team(item, values["team"], values["models"], teams)
+        check_team(item, values["team"], values["models"], teams, existing.names("teams"))
         values["adopt"] = values["adopt"] or values["token_hash"] is not None
         values["rotation"] = rotation_label(item)
         delivery = parse_delivery(item)
@@ -63,18 +67,20 @@ def parse_keys(top: Reader, declared_models: set[str], teams: Mapping[str, Any],
         check_mcp_servers(item, values["mcp_servers"], mcp_servers)
         check_team_toolsets(item, values["team"], values["mcp_toolsets"], teams)
         items.append(item)
-        keys.append(KeyConfig(**values, deliver_to=delivery, user=check_key_user(item, users or {}),
+        keys.append(KeyConfig(**values, deliver_to=delivery, user=check_key_user(item, users or {}, existing.names("users")),
                               previous_alias=item.string("previousAlias")))
     check_previous_aliases(items, keys, "key")
     return tuple(keys)
 
 
-def check_team(item: Reader, team: Optional[str], models: Sequence[str], teams: Mapping[str, Any]) -> None:
-    """`team` names a team of the stack, and the key's models are within the team's (when it lists any)."""
-    if team is not None and team not in teams:
+def check_team(item: Reader, team: Optional[str], models: Sequence[str], teams: Mapping[str, Any],
+               existing: Collection[str] = ()) -> None:
+    """`team` names a team of the stack (or an existing one), and the key's models are within the team's (when the
+    stack's team lists any)."""
+    if team is not None and team not in teams and team not in existing:
         item.fail_key("team", f"{team!r} is not a team of this stack; declared teams: "
-                      f"{', '.join(sorted(teams)) or 'none'}")
-    elif team is not None and teams[team].models:
+                      f"{', '.join(sorted(teams)) or 'none'}" + existing_hint("teams", existing))
+    elif team in teams and teams[team].models:
         outside = [m for m in models if m not in teams[team].models]
         if outside:
             item.fail_key("models", f"{', '.join(outside)} not allowed for team {team!r} "

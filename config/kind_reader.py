@@ -11,7 +11,8 @@ from kinds.schema import Field, Kind, above_limit_problem
 # How messages call the entry a reference names, by section.
 REFERENCE_NAMES = {"models": "model", "teams": "team", "budgets": "budget", "credentials": "credential",
                    "users": "user", "tags": "tag", "guardrails": "guardrail", "mcpServers": "MCP server",
-                   "vectorStores": "vector store", "mcpToolsets": "MCP toolset", "searchTools": "search tool"}
+                   "vectorStores": "vector store", "mcpToolsets": "MCP toolset", "searchTools": "search tool",
+                   "unifiedAccessGroups": "unified access group"}
 
 
 def read_entries(top: Reader, kind: Kind, *, extra_keys: Sequence[str] = (), custom: Collection[str] = (),

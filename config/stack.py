@@ -22,12 +22,14 @@ from config.budget import BudgetConfig, check_key_budgets, parse_budgets
 from config.customers import CustomerConfig, parse_customers
 from config.search_tools import SearchToolConfig, parse_search_tools
 from config.prompts import PromptConfig, parse_prompts
+from config.existing import EXISTING, ExistingConfig, check_not_declared, declared_names, parse_existing
 from config.guardrail import GuardrailConfig, parse_guardrails
 from config.agents import AgentConfig, parse_agents
 from config.tag import TagConfig, check_named, parse_tags
 from config.mcp_servers import McpServerConfig, parse_mcp_servers
 from config.vector_stores import VectorStoreConfig, parse_vector_stores
 from config.mcp_toolsets import McpToolsetConfig, check_team_grants, parse_mcp_toolsets
+from config.unified_access_groups import UnifiedAccessGroupConfig, check_team_groups, parse_unified_access_groups
 from config.gateway import IngressConfig, LiteLLMConfig, parse_ingress, parse_litellm
 from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, parse_monitoring
 from config.postgres import PostgresConfig, parse_postgres
@@ -78,6 +80,7 @@ class StackConfig:
     vector_stores: tuple[VectorStoreConfig, ...] = ()  # vectorStores[] (config/vector_stores.py)
     search_tools: tuple[SearchToolConfig, ...] = ()  # searchTools[]: web search backends (config/search_tools.py)
     prompts: tuple[PromptConfig, ...] = ()  # prompts[]: managed prompt templates (config/prompts.py)
+    unified_access_groups: tuple[UnifiedAccessGroupConfig, ...] = ()  # unifiedAccessGroups[]
     # tags[] and guardrails[] (config/tag.py, config/guardrail.py)
     tags: tuple[TagConfig, ...] = ()
     guardrails: tuple[GuardrailConfig, ...] = ()
@@ -87,6 +90,8 @@ class StackConfig:
     oauth: OAuthConfig = field(default_factory=OAuthConfig)
     # platformStack: a tenant stack on that platform's gateway (config/tenant.py)
     tenant_of: Optional[PlatformConfig] = None
+    # existing: teams, users, budgets and models named but not owned (config/existing.py)
+    existing: ExistingConfig = field(default_factory=ExistingConfig)
 
     @property
     def openshift(self) -> bool:
@@ -98,7 +103,7 @@ TOP_LEVEL_KEYS = [
     "gatewayUrl", "masterKey", "litellm", "postgres", "adminApi", "models", "teams", "keys", KEYS_FROM,
     "ingress", "redis", "monitoring", "alerting", "frontend", "backend", "oauth", "litellmEnterprise",
     "accessGroups", "users", "credentials", "budgets", "tags", "guardrails", "mcpServers", "customers", "prompts",
-    "agents", "vectorStores", "mcpToolsets", "searchTools", PLATFORM_STACK,
+    "agents", "vectorStores", "mcpToolsets", "searchTools", "unifiedAccessGroups", PLATFORM_STACK, EXISTING,
 ]
 
 
@@ -202,7 +207,9 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     if gateway_url and (problem := insecure_transport_problem(gateway_url, admin_api.allow_insecure_http)):
         top.fail_key("gatewayUrl", f"{gateway_url!r}: {problem}")
     models = parse_models(top, "models" in secret_keys)
-    model_names = set(tenant_of.models) if tenant_of is not None else {m.name for m in models}
+    existing = parse_existing(top)
+    model_names = (set(tenant_of.models) if tenant_of is not None else {m.name for m in models}) | \
+        existing.names("models")
     # credentials[] and vectorStores[]: teams and keys may name the stores.
     credentials = parse_credentials(top, "credentials" in secret_keys)
     vector_stores = parse_vector_stores(top, "vectorStores" in secret_keys, {c.name for c in credentials})
@@ -216,10 +223,16 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
     mcp_toolsets = parse_mcp_toolsets(top, {s.name for s in mcp_servers})
     check_team_grants(top, teams, {t.name for t in mcp_toolsets})
+    # A platform kind: a tenant stack's teams and keys may name none (the key itself is refused above).
+    unified_access_groups = parse_unified_access_groups(top, model_names, {s.name for s in mcp_servers}) \
+        if tenant_of is None else ()
+    group_names = {g.name for g in unified_access_groups}
+    check_team_groups(top, teams, group_names)
     file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
                       more=file_keys, mcp_servers={s.name for s in mcp_servers}, vector_stores=store_ids,
                       mcp_toolsets={t.name for t in mcp_toolsets}, search_tools=search_tool_names,
+                      unified_access_groups=group_names, existing=existing,
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})
     access_groups = parse_access_groups(
@@ -231,8 +244,11 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     # budgets[], and the references to them and to credentials[]
     check_model_credentials(top, models, credentials)
     budgets = parse_budgets(top)
-    check_key_budgets(top, keys, budgets)
-    customers = parse_customers(top, model_names, {b.name for b in budgets})
+    check_key_budgets(top, keys, budgets, existing.names("budgets"))
+    check_not_declared(top, existing, declared_names(
+        teams=(teams, ("alias", "id")), users=(users, ("id", "email")), budgets=(budgets, ("name",)),
+        models=(models, ("name",))))
+    customers = parse_customers(top, model_names, {b.name for b in budgets} | existing.names("budgets"))
     prompts = parse_prompts(top, "prompts" in secret_keys)
     # tags[], guardrails[] and prompts[]: keys and teams may name them (Enterprise-only there).
     tags = parse_tags(top, {m.name for m in models})
@@ -266,9 +282,9 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
         models=models, teams=teams, keys=keys, fallbacks=fallbacks, access_groups=access_groups,
         litellm_enterprise=litellm_enterprise, users=users, credentials=credentials, budgets=budgets,
         customers=customers, prompts=prompts, mcp_servers=mcp_servers, vector_stores=vector_stores,
-        mcp_toolsets=mcp_toolsets, search_tools=search_tools,
+        mcp_toolsets=mcp_toolsets, search_tools=search_tools, unified_access_groups=unified_access_groups,
         ingress=ingress, redis=redis, monitoring=monitoring, alerting=alerting, frontend=frontend, backend=backend,
-        oauth=oauth, tags=tags, guardrails=guardrails, agents=agents,
+        oauth=oauth, tags=tags, guardrails=guardrails, agents=agents, existing=existing,
     ) if tenant_of is None else StackConfig(
         deploy_gateway=False, admin_api=admin_api, teams=teams, keys=keys, access_groups=access_groups, users=users,
-        budgets=budgets, tenant_of=tenant_of)
+        budgets=budgets, tenant_of=tenant_of, existing=existing)

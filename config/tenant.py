@@ -1,4 +1,4 @@
-"""`platformStack`: a tenant stack, holding only teams, users, budgets and keys, on the gateway of a platform stack.
+"""`platformStack`: a tenant stack, holding only teams, users, budgets and keys (and `existing` references), on the gateway of a platform stack.
 
 The platform stack is the one that runs (or names) the gateway and declares models, credentials, guardrails and the
 rest; it exports what a tenant needs (`gatewayUrl`, `masterKey` as a secret, `models`, `accessGroups`). A tenant
@@ -17,7 +17,7 @@ from config.reader import Reader
 
 PLATFORM_STACK = "platformStack"
 # What a tenant may declare; everything else configures the gateway or the platform's shared objects.
-TENANT_KEYS = (PLATFORM_STACK, "teams", "users", "budgets", "keys", KEYS_FROM, "adminApi")
+TENANT_KEYS = (PLATFORM_STACK, "teams", "users", "budgets", "keys", KEYS_FROM, "adminApi", "existing")
 # The platform stack outputs a tenant reads (exported by __main__.py).
 GATEWAY_URL_OUTPUT, MASTER_KEY_OUTPUT, MODELS_OUTPUT, ACCESS_GROUPS_OUTPUT = \
     "gatewayUrl", "masterKey", "models", "accessGroups"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Collection, Mapping, Optional
 
+from config.existing import existing_hint
 from config.kind_reader import read_entries
 from config.reader import Reader, unique
 from kinds.declarations import USER
@@ -23,8 +24,9 @@ def parse_users(top: Reader, declared_models: set[str]) -> tuple[Any, ...]:
     return tuple(users)
 
 
-def check_key_user(item: Reader, users: Mapping[str, Any]) -> Optional[str]:
-    """`keys[N].user`: a declared user's id (the key then depends on that User); refused together with userId."""
+def check_key_user(item: Reader, users: Mapping[str, Any], existing: Collection[str] = ()) -> Optional[str]:
+    """`keys[N].user`: a declared user's id (the key then depends on that User) or an existing user's id or email
+    (`existing.users`); refused together with userId."""
     user = item.string("user")
     if user is None:
         return None
@@ -32,8 +34,9 @@ def check_key_user(item: Reader, users: Mapping[str, Any]) -> Optional[str]:
         item.fail_key("user", "conflicts with userId; set `user` for a user of this stack (users[]) or `userId` for "
                       "one the stack does not manage, not both")
         return None
-    if user not in users:
+    if user not in users and user not in existing:
         item.fail_key("user", f"{user!r} is not a user of this stack; declared users: "
-                      f"{', '.join(sorted(users)) or 'none'} (use userId for a user the stack does not manage)")
+                      f"{', '.join(sorted(users)) or 'none'} (use userId for a user the stack does not manage)" +
+                      existing_hint("users", existing))
         return None
     return user

@@ -65,8 +65,9 @@ class TeamProvider(ObjectProvider):
             # RFC 7386 merge: send what changed, null for what was removed.
             body["metadata"] = {**{k: None for k in old if k not in new},
                                 **{k: v for k, v in new.items() if k not in old or old[k] != v}}
-        if "models" in body:
-            body["models"] = list(body["models"] or [])
+        for name in ("models", "access_group_ids"):
+            if name in body:
+                body[name] = list(body[name] or [])
         if "blocked" in body:  # `blocked: null` answers 500: unset means not blocked
             body["blocked"] = bool(body["blocked"])
         for name in METADATA_LIMITS:  # kept in metadata: {} clears them (a null answers 500)

@@ -227,7 +227,7 @@ class VirtualKeyProvider(ObjectProvider):
         body: dict[str, Any] = {}
         for name in changed:
             value = news.get(name)
-            if name == "models":
+            if name in ("models", "access_group_ids"):
                 value = list(value or [])
             elif name == "metadata":
                 value = stamped(value, olds if olds.get(OWNER_INPUT) else news)

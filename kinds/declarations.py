@@ -124,6 +124,9 @@ VIRTUAL_KEY = Kind(
         # Search tools the key may call (`object_permission.search_tools`, free in 1.108.7): tool names.
         Field("search_tools", "list", unordered=True, references="searchTools",
               doc="`searchTools[]` the key may call (all of them when unset)"),
+        # Unified access groups (free in 1.108.7): the key names them, LiteLLM mirrors it on the group. Group ids.
+        Field("access_group_ids", "list", unordered=True, config_key="unifiedAccessGroups",
+              references="unifiedAccessGroups", doc="`unifiedAccessGroups[]` the key is granted"),
         # A litellm:Budget whose limits apply (the key's own limits win where set).
         Field("budget_id", "str", config_key="budget", references="budgets",
               doc="a budget tier; conflicts with `softBudget`"),
@@ -177,6 +180,9 @@ TEAM = Kind(
         # Search tools the team's keys may call (`object_permission.search_tools`, free in 1.108.7): tool names.
         Field("search_tools", "list", unordered=True, references="searchTools",
               doc="`searchTools[]` the team's keys may call (all of them when unset)"),
+        # Unified access groups (free in 1.108.7): the team names them, LiteLLM mirrors it on the group. Group ids.
+        Field("access_group_ids", "list", unordered=True, config_key="unifiedAccessGroups",
+              references="unifiedAccessGroups", doc="`unifiedAccessGroups[]` the team is granted"),
     ))
 
 # The roles `/user/new` accepts from the master key without a licence (others: 422 literal_error).
@@ -418,6 +424,22 @@ MODEL = Kind(
 MODEL_PARAMS = ("api_base", "api_key", "api_version", "rpm", "tpm", "timeout", "max_retries",
                 "input_cost_per_token", "output_cost_per_token")
 
+UNIFIED_ACCESS_GROUP = Kind(
+    "unified access group", "unifiedAccessGroups", "litellm:UnifiedAccessGroup", "access_group_id",
+    doc="LiteLLM's unified access groups (`/v1/access_group`): models and MCP servers granted together to the teams "
+        "and keys that name the group in their `unifiedAccessGroups`; LiteLLM's id is its own uuid",
+    fields=(
+        Field("access_group_name", "str", required=True, unique=True, config_key="name",
+              doc="the group's name (unique on the server)"),
+        Field("description", "str", doc="what the group is for"),
+        # LiteLLM stores any name unchecked: the stack config checks them against models[].
+        Field("access_model_names", "list", unordered=True, config_key="models", references="models",
+              doc="`models[]` the group grants"),
+        Field("access_mcp_server_ids", "list", unordered=True, config_key="mcpServers", references="mcpServers",
+              doc="`mcpServers[]` the group grants (sent as their ids)"),
+        Field("access_group_id", "str", computed=True, doc="LiteLLM's uuid"),
+    ))
+
 # The stack config's key on `models[]` -> LiteLLM's `fallback_type`: the one definition of the fallback types.
 FALLBACK_CONFIG_KEYS = {"fallbacks": "general", "contextWindowFallbacks": "context_window",
                         "contentPolicyFallbacks": "content_policy"}
@@ -497,4 +519,4 @@ AGENT = Kind(
 
 # Every kind declared here, in the order the README lists them.
 KINDS = (MODEL, BUDGET, TAG, CREDENTIAL, USER, TEAM, TEAM_MEMBER, VIRTUAL_KEY, GUARDRAIL, MCP_SERVER, CUSTOMER,
-         VECTOR_STORE, MCP_TOOLSET, SEARCH_TOOL, PROMPT, AGENT)
+         VECTOR_STORE, MCP_TOOLSET, SEARCH_TOOL, PROMPT, AGENT, UNIFIED_ACCESS_GROUP)

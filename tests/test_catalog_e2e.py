@@ -34,7 +34,7 @@ CATALOG = {
     "users": [{"id": "e2e-alice", "email": "alice@e2e.example.com", "maxBudget": 20}],
     "teams": [{"alias": "e2e-team", "models": ["e2e-chat", "e2e-backup"], "maxBudget": 50,
                "modelRpmLimit": {"e2e-chat": 100}, "mcpToolsets": ["e2e-research"], "searchTools": ["e2e-web"],
-               "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
+               "unifiedAccessGroups": ["e2e-unified"], "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
     "tags": [{"name": "e2e-tag", "description": "cost centre 42", "models": ["e2e-chat"]}],
     "guardrails": [{"name": "e2e-filter", "provider": "litellm_content_filter", "mode": "pre_call",
                     "params": GUARDRAIL_WORDS}],
@@ -51,15 +51,18 @@ CATALOG = {
                  "template": "---\nmodel: e2e-chat\n---\nSay hello to {{name}}."}],
     "agents": [{"name": "e2e-agent", "card": {"name": "E2E helper", "url": "http://127.0.0.1:9/agent"},
                 "params": {"model": "e2e-chat"}, "tpmLimit": 100}],
+    "unifiedAccessGroups": [{"name": "e2e-unified", "description": "chat and tools", "models": ["e2e-chat"],
+                             "mcpServers": ["e2e_tools"]}],
     "keys": [
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"],
          "allowedRoutes": ["/chat/completions", "/v1/chat/completions"], "modelTpmLimit": {"e2e-chat": 10000}},
         {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"],
-         "vectorStores": ["e2e_vs"], "mcpToolsets": ["e2e-research"]},
+         "vectorStores": ["e2e_vs"], "mcpToolsets": ["e2e-research"], "unifiedAccessGroups": ["e2e-unified"]},
     ],
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
-                 "McpServer", "McpToolset", "VirtualKey", "VectorStore", "SearchTool", "Prompt", "Agent")
+                 "McpServer", "McpToolset", "VirtualKey", "VectorStore", "SearchTool", "Prompt", "Agent",
+                 "UnifiedAccessGroup")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -118,8 +121,9 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     project.refresh("--expect-no-changes")
 
     # Removing the budget's key first and then the budget, the user, its membership, the MCP server grant, the
-    # toolset and one of its MCP servers, the vector store with its credential, the prompt and the agent in one
-    # change: the engine deletes the dependents (key, member, grant, toolset, store) before what they depend on.
+    # toolset and one of its MCP servers, the vector store with its credential, the prompt, the agent and the unified
+    # access group in one change: the engine deletes the dependents (key, member, grant, toolset, store) before what
+    # they depend on, and the team drops the group's id before the group is deleted.
     def remove(config):
         config["litemaas:vectorStores"] = []
         config["litemaas:credentials"] = config["litemaas:credentials"][:1]
@@ -134,6 +138,8 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
         config["litemaas:mcpServers"] = config["litemaas:mcpServers"][:1]
         config["litemaas:prompts"] = []
         config["litemaas:agents"] = []
+        config["litemaas:unifiedAccessGroups"] = []
+        config["litemaas:teams"][0].pop("unifiedAccessGroups")
 
     api.reset_calls()
     project.edit_config(remove)
@@ -145,6 +151,8 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert len(mcp_deletes) == 2 and mcp_deletes[0].startswith("/v1/mcp/toolset/") and \
         mcp_deletes[1].startswith("/v1/mcp/server/"), mcp_deletes  # the toolset before its server
     assert litellm.admin_json("GET", "/v1/mcp/toolset") == []
+    group_deleted = next(i for i, call in enumerate(deletes) if call.startswith("DELETE /v1/access_group/"))
+    assert any(call.startswith("PATCH /team/") for call in deletes[:group_deleted]), deletes  # the team lets go first
     remaining = sorted(litellm_resources(project).values())
     assert "Budget" not in remaining and "User" not in remaining and "TeamMember" not in remaining
     assert "Agent" not in remaining and "e2e-agent" not in {a["agent_name"] for a in litellm.admin_json("GET", "/v1/agents")}
@@ -154,3 +162,6 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     assert {k["key_alias"] for k in litellm.keys()} == {"e2e-alice-key"}
     assert "Prompt" not in remaining
     assert litellm.admin("GET", "/prompts/e2e-greet/info", params={"environment": "production"}).status_code == 400
+    assert "UnifiedAccessGroup" not in remaining and litellm.admin_json("GET", "/v1/access_group") == []
+    (team,) = [t for t in litellm.admin_json("GET", "/team/list") if t["team_alias"] == "e2e-team"]
+    assert not team.get("access_group_ids")

@@ -295,8 +295,17 @@ SEARCH_TOOL = {
     "search_tool_delete": Call("DELETE", "/search_tools/{id}", "path", absent=True, unwrap=_was_there),
 }
 
+# litellm:UnifiedAccessGroup: a create answers 201, a delete 204 without a body; a taken name is a 409 ------------
+UNIFIED_ACCESS_GROUP = {
+    "access_group_new": Call("POST", "/v1/access_group", body=True, idempotent=False, ok=(200, 201)),
+    "access_group_get": Call("GET", "/v1/access_group/{id}", "path", absent=True),
+    "access_group_update": Call("PUT", "/v1/access_group/{id}", "path", body=True),
+    "access_group_delete": Call("DELETE", "/v1/access_group/{id}", "path", ok=(200, 204), absent=True,
+                                adapter=empty_answer_is_done, unwrap=_was_there),
+}
+
 ENDPOINTS: dict[str, Call] = {**TEAM, **USER, **TEAM_MEMBER, **KEY, **MODEL, **CREDENTIAL, **BUDGET, **TAG,
-                              **GUARDRAIL, **MCP_SERVER, **SEARCH_TOOL}
+                              **GUARDRAIL, **MCP_SERVER, **SEARCH_TOOL, **UNIFIED_ACCESS_GROUP}
 
 
 class KindCalls:

@@ -64,6 +64,11 @@ class Reads:
         return next((r for r in rows if isinstance(r, dict) and r.get("search_tool_name") == name
                      and not r.get("is_from_config")), None)
 
+    def access_group_named(self, name: str) -> Optional[dict[str, Any]]:
+        """The unified access group with this name (`GET /v1/access_group` lists them all; names are unique)."""
+        rows = self.get("/v1/access_group") or []
+        return next((r for r in rows if isinstance(r, dict) and r.get("access_group_name") == name), None)
+
     # typed reads of the `litemaas` command --------------------------------------------------------------------
     def readiness_details(self) -> dict[str, Any]:
         """`/health/readiness/details`: status, db ("connected") and litellm_version; needs the master key."""

@@ -15,6 +15,7 @@ from tests.support.pulumi_program import SECRET_SIG, SIG_KEY, RunInline
 MODEL_T = "pulumi-python:dynamic/litellm:Model"
 TEAM_T = "pulumi-python:dynamic/litellm:Team"
 KEY_T = "pulumi-python:dynamic/litellm:VirtualKey"
+LOOKUP_T = "pulumi-python:dynamic/litellm:Lookup"
 MASTER = "sk-master-in-a-secret-0123"
 UPSTREAM = "deepseek-upstream-key-0123"
 
@@ -43,8 +44,12 @@ class CatalogMocks(pulumi.runtime.Mocks):
             state["server_id"] = args.inputs.get("server_id") or f"generated-{args.name}"
         elif args.typ == "pulumi-python:dynamic/litellm:McpToolset":
             state["toolset_id"] = f"uuid-{args.name}"  # LiteLLM assigns it
+        elif args.typ == "pulumi-python:dynamic/litellm:UnifiedAccessGroup":
+            state["access_group_id"] = f"generated-{args.name}"  # LiteLLM's uuid
         elif args.typ == MODEL_T:
             state["model_id"] = args.inputs.get("model_id") or f"generated-{args.name}"
+        elif args.typ == LOOKUP_T:
+            state["object_id"] = f"found-{args.inputs['value']}"  # the provider's check resolves it
         elif args.typ == KEY_T:
             state.update(key={SIG_KEY: SECRET_SIG, "value": f"sk-raw-{args.name}"}, token=f"hash-{args.name}",
                          expires="2027-01-01T00:00:00+00:00")

@@ -44,11 +44,13 @@ from config.budget import BUDGET_KEYS
 from config.catalog import DELIVERY_KEYS, INFERENCE_SERVICE_KEYS, KEY_KEYS, MODEL_KEYS, TEAM_KEYS, TOKEN_SECRET_KEYS
 from config.credential import CREDENTIAL_KEYS
 from config.customers import CUSTOMER_KEYS
+from config.existing import EXISTING_FORMS
 from config.gateway import AUTOSCALING_KEYS, INGRESS_KEYS, LITELLM_KEYS
 from config.guardrail import GUARDRAIL_KEYS
 from config.mcp_servers import MCP_SERVER_KEYS
 from config.mcp_toolsets import MCP_TOOLSET_KEYS, TOOL_KEYS
 from config.prompts import PROMPT_KEYS
+from config.unified_access_groups import UNIFIED_ACCESS_GROUP_KEYS
 from config.monitoring import ALERTING_KEYS, ALERTS_KEYS, GRAFANA_KEYS, MONITORING_KEYS
 from config.postgres import BACKUP_KEYS, CLOUDNATIVEPG_KEYS, POSTGRES_KEYS
 from config.redis import REDIS_KEYS
@@ -99,6 +101,8 @@ SCHEMA: dict[str, Any] = {
     "mcpToolsets": [_section(MCP_TOOLSET_KEYS, tools=[_section(TOOL_KEYS)])],
     "searchTools": [_section(SEARCH_TOOL_KEYS)],
     "agents": [_section(AGENT_KEYS)],
+    "unifiedAccessGroups": [_section(UNIFIED_ACCESS_GROUP_KEYS)],
+    "existing": {section: [_section(forms)] for section, (_, forms) in EXISTING_FORMS.items()},
 }
 
 

@@ -92,6 +92,8 @@ class Recorder(pulumi.runtime.Mocks):
             # Like the API server's: a new value whenever the object's content changes.
             digest = hashlib.sha256(json.dumps(plain(args.inputs), sort_keys=True, default=str).encode()).hexdigest()
             state["metadata"] = {**plain(state.get("metadata") or {}), "resourceVersion": digest[:12]}
+        if args.typ == "pulumi-python:dynamic/litellm:UnifiedAccessGroup":
+            state["access_group_id"] = f"uuid-of-{args.name}"  # LiteLLM chooses it: one per group resource
         if args.typ == "kubernetes:route.openshift.io/v1:Route" and not self.preview:
             spec = dict(plain(state.get("spec") or {}))
             meta = plain(state.get("metadata") or {})
