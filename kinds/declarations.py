@@ -231,7 +231,9 @@ CUSTOMER = Kind(
         Field("user_id", "str", required=True, unique=True, config_key="id",
               doc="the `user` an OpenAI request sends (LiteLLM's end-user id)"),
         Field("alias", "str", doc="a human-friendly name"),
-        Field("blocked", "bool", server_default=False, doc="refuse every request of this customer"),
+        Field("blocked", "bool", server_default=False,
+              doc="marks the customer blocked; LiteLLM 1.108.7 refuses its requests only with an Enterprise licence "
+                  "(its `blocked_user_check` callback), so without one this is a label"),
         Field("max_budget", "number", minimum=0, doc="the hard spend limit in USD (its own budget row)"),
         # /customer/update takes none of these three: a change makes the customer again (its spend restarts).
         Field("budget_duration", "str", duration=True, replaces=True, doc="how often the spend resets"),
