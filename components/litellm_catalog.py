@@ -32,9 +32,8 @@ from dynamic_providers.team_member import TeamMember
 from dynamic_providers.user import User
 from dynamic_providers.virtual_key import VirtualKey
 from dynamic_providers.budget import Budget
-from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MCP_TOOLSET, MODEL, PROMPT, \
-    PROMPT_DEFAULT_ENVIRONMENT, SEARCH_TOOL, TAG, TEAM, TEAM_MEMBER, UNIFIED_ACCESS_GROUP, USER, VECTOR_STORE, \
-    VIRTUAL_KEY
+from kinds.declarations import BUDGET, CREDENTIAL, CUSTOMER, GUARDRAIL, MCP_SERVER, MODEL, PROMPT, \
+    PROMPT_DEFAULT_ENVIRONMENT, TAG, TEAM, TEAM_MEMBER, USER, VIRTUAL_KEY
 from dynamic_providers.credential import Credential
 from dynamic_providers.customer import Customer
 from dynamic_providers.prompt import Prompt, prompt_resource_id, split_id
@@ -44,6 +43,7 @@ from dynamic_providers.tag import Tag
 from dynamic_providers.vector_store import VectorStore
 from dynamic_providers.unified_access_group import UnifiedAccessGroup
 from dynamic_providers.agent import Agent
+from components import litellm_grants as grantable
 from components.litellm_agents import agent_resources
 from config import AccessGroupsConfig, AgentConfig, BudgetConfig, CredentialConfig, CustomerConfig, DeliveryConfig, \
     FallbackConfig, GuardrailConfig, KeyConfig, McpServerConfig, McpToolsetConfig, MemberConfig, ModelConfig, \
@@ -53,12 +53,6 @@ from litemaas_common.handoff import openai_base_url
 TYPE_TOKEN = "litemaas:index:LiteLLMCatalog"
 # On a delivered Secret: `oc get secret -l litemaas.io/virtual-key` lists them; the value names the key alias.
 DELIVERED_KEY_LABEL = "litemaas.io/virtual-key"
-# What teams and keys are granted by name, by input: the config field naming them, the catalog's objects, and the
-# output that is their id (None: the config's name is the id, known at preview).
-GRANTABLE = {"vector_stores": ("vector_stores", "vector_stores", None),
-             "mcp_toolsets": ("mcp_toolsets", "mcp_toolsets", "toolset_id"),
-             "search_tools": ("search_tools", "search_tools", None),
-             "access_group_ids": ("unified_access_groups", "unified_access_groups", "access_group_id")}
 
 
 @dataclass
@@ -155,25 +149,17 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             self.prompts[prompt_resource_id(prompt.id, environment)] = Prompt(
                 f"{name}-prompt-{environment}.{prompt.id}", connection=connection, **PROMPT.inputs(prompt),
                 opts=child_opts())
-        # vectorStores[]: after the credential they name, deleted before it; teams and keys granted one wait for it.
-        self.vector_stores = {v.id: _vector_store(f"{name}-vector-store-{v.id}", v, connection, self.credentials.get(
-            v.credential), child_opts) for v in args.vector_stores}
-        # A toolset after the MCP servers its tools name (deleted before them).
-        self.mcp_toolsets = {t.name: _mcp_toolset(f"{name}-mcp-toolset-{t.name}", t, self.mcp_servers, connection,
-                                                  child_opts) for t in args.mcp_toolsets}
-        # Search tools need no other kind; a team or key granted a tool depends on it (the grant goes first).
-        self.search_tools = {s.name: SearchTool(f"{name}-search-tool-{s.name}", connection=connection,
-                                                opts=child_opts(), **SEARCH_TOOL.inputs(s))
-                             for s in args.search_tools}
-        # Unified access groups: after the models and MCP servers they grant; the teams and keys naming one get its
-        # id and depend on it, so they lose the grant before the group is deleted.
-        self.unified_access_groups = {g.name: self._unified_access_group(f"{name}-uag-{g.name}", g, connection, child_opts)
-                                      for g in args.unified_access_groups}
+        # What teams and keys are granted by name (components/litellm_grants.py): each after what it names.
+        self.vector_stores = grantable.vector_stores(name, args.vector_stores, self.credentials, connection, child_opts)
+        self.mcp_toolsets = grantable.mcp_toolsets(name, args.mcp_toolsets, self.mcp_servers, connection, child_opts)
+        self.search_tools = grantable.search_tools(name, args.search_tools, connection, child_opts)
+        self.unified_access_groups = grantable.unified_access_groups(
+            name, args.unified_access_groups, self._named_models, self.mcp_servers, connection, child_opts)
         self.teams = {}
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
             servers = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
-            grants, granted_objects = self._grants(t)
+            grants, granted_objects = grantable.grants_of(self, t)
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
                                         renamed(child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
                                                            *self._named_labels(t), *servers, *granted_objects),
@@ -225,7 +211,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                 team_config = next(t for t in args.teams if t.alias == key.team)
                 covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
             servers = [self.mcp_servers[n] for n in key.mcp_servers]
-            grants, granted_objects = self._grants(key)
+            grants, granted_objects = grantable.grants_of(self, key)
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
                        *servers, *granted_objects, *named]
@@ -267,26 +253,6 @@ class LiteLLMCatalog(pulumi.ComponentResource):
     def _named_models(self, names: Sequence[str]) -> list[pulumi.Resource]:
         """The stack's models among `names`, and the Lookups of the existing ones."""
         return [*[self.models[n] for n in names if n in self.models], *self.existing.models(names)]
-
-    def _unified_access_group(self, name: str, config: UnifiedAccessGroupConfig, connection: AdminConnection,
-                              child_opts) -> UnifiedAccessGroup:
-        servers = [self.mcp_servers[n] for n in config.mcp_servers if n in self.mcp_servers]
-        return UnifiedAccessGroup(name, connection=connection, opts=child_opts(*self._named_models(config.models),
-                                                                               *servers),
-                                  **UNIFIED_ACCESS_GROUP.inputs(config, access_mcp_server_ids=[s.server_id
-                                                                                               for s in servers]))
-
-    def _grants(self, holder: TeamConfig | KeyConfig) -> tuple[dict[str, list], list[pulumi.Resource]]:
-        """A team's or key's grants of the stack's objects, named in its config: the ids LiteLLM takes, by input, and
-        the objects it waits for (so it loses a grant before the object goes)."""
-        inputs: dict[str, list] = {}
-        objects: list[pulumi.Resource] = []
-        for grant, (config_attribute, catalog_attribute, id_output) in GRANTABLE.items():
-            names = list(getattr(holder, config_attribute))
-            named = [getattr(self, catalog_attribute)[n] for n in names]
-            inputs[grant] = names if id_output is None else [getattr(resource, id_output) for resource in named]
-            objects += named
-        return inputs, objects
 
     def _named_labels(self, config: TeamConfig | KeyConfig) -> list[pulumi.Resource]:
         """The tags, guardrails and prompts (of every environment) a team or key names."""
@@ -406,27 +372,6 @@ def _guardrail(name: str, config: GuardrailConfig, connection: AdminConnection,
 def _mcp_server(name: str, config: McpServerConfig, connection: AdminConnection,
                 opts: pulumi.ResourceOptions) -> McpServer:
     return McpServer(name, connection=connection, opts=opts, **MCP_SERVER.inputs(config))
-
-
-def _vector_store(name: str, config: VectorStoreConfig, connection: AdminConnection,
-                  credential: Optional[Credential], opts_for: Any) -> VectorStore:
-    opts = opts_for(*([credential] if credential is not None else []))
-    inputs = VECTOR_STORE.inputs(config, litellm_credential_name=credential.credential_name if credential is not None
-                                 else config.credential)
-    if not config.secret_params:
-        return VectorStore(name, connection=connection, opts=opts, **inputs)
-    # Credentials among the params: a secret input, and secret in the state too (as a guardrail's params).
-    return VectorStore(name, connection=connection, **{**inputs, "litellm_params": pulumi.Output.secret(
-        dict(config.params))}, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-            additional_secret_outputs=["litellm_params"])))
-
-
-def _mcp_toolset(name: str, config: McpToolsetConfig, servers: dict[str, McpServer], connection: AdminConnection,
-                 opts_for) -> McpToolset:
-    tools = [{"server_id": servers[t.server].server_id, "tool_name": t.tool} for t in config.tools]
-    named = {t.server: servers[t.server] for t in config.tools}  # each server once
-    return McpToolset(name, connection=connection, opts=opts_for(*named.values()),
-                      **MCP_TOOLSET.inputs(config, tools=tools))
 
 
 def _label_value(alias: str) -> str:
