@@ -36,6 +36,8 @@ CATALOG = {
                "modelRpmLimit": {"e2e-chat": 100}, "mcpToolsets": ["e2e-research"], "searchTools": ["e2e-web"],
                "unifiedAccessGroups": ["e2e-unified"], "members": [{"user": "e2e-alice", "maxBudgetInTeam": 10}]}],
     "tags": [{"name": "e2e-tag", "description": "cost centre 42", "models": ["e2e-chat"]}],
+    "customers": [{"id": "e2e-customer", "alias": "an application's end user", "budget": "e2e-tier",
+                   "models": ["e2e-chat"]}],
     "guardrails": [{"name": "e2e-filter", "provider": "litellm_content_filter", "mode": "pre_call",
                     "params": GUARDRAIL_WORDS}],
     "mcpServers": [{"name": "e2e_tools", "url": "http://127.0.0.1:9/mcp", "transport": "http",
@@ -62,7 +64,7 @@ CATALOG = {
 }
 LITELLM_TYPES = ("Model", "Credential", "Fallback", "Budget", "User", "Team", "TeamMember", "Tag", "Guardrail",
                  "McpServer", "McpToolset", "VirtualKey", "VectorStore", "SearchTool", "Prompt", "Agent",
-                 "UnifiedAccessGroup")
+                 "UnifiedAccessGroup", "Customer")
 
 
 def admin_calls(api: FaultProxy) -> list[str]:
@@ -129,6 +131,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
         config["litemaas:credentials"] = config["litemaas:credentials"][:1]
         config["litemaas:keys"] = [k for k in config["litemaas:keys"] if k["alias"] != "e2e-tier-key"]
         config["litemaas:budgets"] = []
+        config["litemaas:customers"] = []
         config["litemaas:users"] = []
         config["litemaas:teams"][0]["members"] = []
         config["litemaas:keys"][0].pop("user")
@@ -146,6 +149,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     api.reset_calls()
     project.up()
     deletes = admin_calls(api)
+    assert deletes.index("POST /customer/delete") < deletes.index("POST /budget/delete"), deletes  # its tier after it
     assert deletes.index("POST /vector_store/delete") < deletes.index("DELETE /credentials/e2e-store"), deletes
     mcp_deletes = [c.path for c in api.calls if c.method == "DELETE" and c.path.startswith("/v1/mcp/")]
     assert len(mcp_deletes) == 2 and mcp_deletes[0].startswith("/v1/mcp/toolset/") and \
@@ -160,7 +164,7 @@ def test_every_kind_ups_idles_refreshes_and_is_removed_in_dependency_order(catal
     budgets = litellm.admin_json("GET", "/budget/list")
     assert "e2e-tier" not in {b.get("budget_id") for b in budgets}
     assert {k["key_alias"] for k in litellm.keys()} == {"e2e-alice-key"}
-    assert "Prompt" not in remaining
+    assert "Prompt" not in remaining and "Customer" not in remaining
     assert litellm.admin("GET", "/prompts/e2e-greet/info", params={"environment": "production"}).status_code == 400
     assert "UnifiedAccessGroup" not in remaining and litellm.admin_json("GET", "/v1/access_group") == []
     (team,) = [t for t in litellm.admin_json("GET", "/team/list") if t["team_alias"] == "e2e-team"]
