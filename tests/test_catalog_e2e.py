@@ -57,7 +57,7 @@ CATALOG = {
                              "mcpServers": ["e2e_tools"]}],
     "keys": [
         {"alias": "e2e-alice-key", "team": "e2e-team", "user": "e2e-alice", "models": ["e2e-chat"],
-         "allowedRoutes": ["/chat/completions", "/v1/chat/completions"], "modelTpmLimit": {"e2e-chat": 10000}},
+         "allowedRoutes": ["/chat/completions", "/v1/chat/completions", "/key/info"], "modelTpmLimit": {"e2e-chat": 10000}},
         {"alias": "e2e-tier-key", "budget": "e2e-tier", "accessGroups": ["e2e-small"], "mcpServers": ["e2e_tools"],
          "vectorStores": ["e2e_vs"], "mcpToolsets": ["e2e-research"], "unifiedAccessGroups": ["e2e-unified"]},
     ],
