@@ -16,6 +16,7 @@ API: `CredentialProvider` is pickled by reference; the module path and class nam
 
 from __future__ import annotations
 
+import time
 from typing import Any, Mapping, Optional
 
 import pulumi
@@ -46,7 +47,9 @@ class CredentialProvider(ObjectProvider):
         return self._mask_answer(api, body["credential_name"])
 
     def fetch(self, api, object_id):
-        return api.credential_info(object_id)
+        # Not found is not final while a write may still be on its way to the answering pod: wait for it once per run.
+        deadline = api.shared_deadline("credentials-shown", api.policy.propagation_wait)
+        return self._shown(api, object_id, deadline=deadline)
 
     def update_body(self, olds, news, changed):
         # Always the full info (LiteLLM replaces the stored dict) and the full values (merged key by key).
@@ -64,11 +67,21 @@ class CredentialProvider(ObjectProvider):
     def send_delete(self, api, object_id, props):
         return api.credential_delete(object_id)
 
+    def _mask_answer(self, api, name: str) -> dict[str, Any]:
+        """The masked values LiteLLM shows right after our write: the reference for drift on refresh (past the wait,
+        the first refresh records them instead)."""
+        found = self._shown(api, name, deadline=time.monotonic() + api.policy.propagation_wait) or {}
+        return {"values_mask": found["credential_values"]} if found.get("credential_values") else {}
+
     @staticmethod
-    def _mask_answer(api, name: str) -> dict[str, Any]:
-        """The masked values LiteLLM shows right after our write: the reference for drift on refresh."""
-        found = api.credential_info(name) or {}
-        return {"values_mask": found.get("credential_values")} if found.get("credential_values") else {}
+    def _shown(api, name: str, deadline: float) -> Optional[dict[str, Any]]:
+        """The credential as the answering pod shows it, waiting until `deadline` for it to appear.
+
+        GET reads the pod's in-memory list, which lags the database: another pod took the write, or the reload loop
+        read the table just before our create and then dropped from memory every credential it had not read.
+        """
+        return api.poll(lambda: api.credential_info(name), deadline=deadline,
+                        what=f"credential {name} to show on the gateway (LiteLLM reloads credentials every 30 s)")
 
     def computed_outputs(self, found):
         if isinstance(found, Mapping) and "values_mask" in found:

@@ -124,6 +124,25 @@ def test_create_after_the_answer_is_lost_past_commit(provider, litellm_api, name
                                            WHERE credential_name = '{cid}'""") == [['1']]
 
 
+def test_create_records_the_mask_when_the_answering_pod_sees_the_credential_late(provider, litellm_api, name):
+    # LiteLLM's reload loop reads the credentials table, then drops from memory every credential it did not read: one
+    # created in between is missing from GET /credentials/by_name (404) until the next loop. Seen in CI as a credential
+    # without `values_mask`, which the next refresh then added.
+    litellm_api.fail("GET", f"/credentials/by_name/{name}", status=404, times=2)
+    _, _, outs = created(provider, news_for(litellm_api, name))
+    assert outs["values_mask"] == litellm_api.backend.admin_json("GET", f"/credentials/by_name/{name}")[
+        "credential_values"]
+    assert len(litellm_api.calls_to("GET", f"/credentials/by_name/{name}")) == 3
+
+
+def test_refresh_keeps_a_credential_the_answering_pod_does_not_show_yet(provider, litellm_api, name):
+    # The same lag on refresh (or on a second pod that has not reloaded yet) must not drop the credential from the stack.
+    _, _, outs = created(provider, news_for(litellm_api, name))
+    litellm_api.fail("GET", f"/credentials/by_name/{name}", status=404, times=2)
+    read = provider.read(name, outs)
+    assert (read.id, read.outs) == (name, outs)
+
+
 class _Upstream(BaseHTTPRequestHandler):
     seen: list[str] = []
 

@@ -47,6 +47,9 @@ class RetryPolicy:
     retry_after_max: int = 60  # a server asking for longer than this is not waited for in full
     poll_initial: float = 0.5  # readiness / confirmation polling
     poll_max: float = 15.0
+    # How long a write may take to show on every pod: LiteLLM keeps some objects in each pod's memory and reloads
+    # them from the database every 30 s (`proxy_config_reload_interval_seconds`).
+    propagation_wait: float = 45.0
 
 
 @dataclass(frozen=True)

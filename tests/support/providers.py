@@ -7,7 +7,7 @@ from dynamic_providers.admin_client import RetryPolicy
 MASTER = "sk-master-0123456789abcdef"
 # Real backoff would make the fault tests slow; the shape of the policy (attempts, caps) stays the same.
 FAST_RETRIES = RetryPolicy(attempts=4, backoff_factor=0.01, backoff_max=0.05, retry_after_max=2,
-                           poll_initial=0.01, poll_max=0.05)
+                           poll_initial=0.01, poll_max=0.05, propagation_wait=1.0)
 
 
 def checked(provider, olds, news):
