@@ -13,17 +13,19 @@ import yaml
 
 from config.keys import DELIVERY_KEYS, KEY_KEYS
 from config.reader import PROJECT, Reader, did_you_mean, type_name
+from kinds.declarations import VIRTUAL_KEY
 
 
 KEYS_FROM = "keysFrom"
 
 
-# CSV cells holding a list: `granite;mistral` or `granite mistral`.
-LIST_COLUMNS = frozenset({"models", "allowedRoutes"})
+# CSV cells holding a list, one for each list a key declares: `granite;mistral` or `granite mistral`.
+LIST_COLUMNS = frozenset(f.key for f in VIRTUAL_KEY.fields if f.in_config and f.kind == "list")
 
 
 # Objects become one CSV column per field: `deliverTo.namespace`, `metadata.department`, `modelRpmLimit.granite`.
-OBJECT_COLUMNS = {"deliverTo": DELIVERY_KEYS, "metadata": None, "modelRpmLimit": None, "modelTpmLimit": None}
+OBJECT_COLUMNS = {"deliverTo": DELIVERY_KEYS,
+                  **{f.key: None for f in VIRTUAL_KEY.fields if f.in_config and f.kind == "dict"}}
 
 
 # Columns whose text stays text (a user id `12345` is not a number); the others are typed as YAML types them.

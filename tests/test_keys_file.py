@@ -292,3 +292,20 @@ def test_a_csv_renames_a_key_in_place_with_a_previous_alias_column(tmp_path):
     """The column is text like `alias`: a key once called `1234` keeps its name as written."""
     (key,) = keys_from(tmp_path, "keys.csv", "alias,previousAlias,models\nalice,1234,granite\n").keys
     assert (key.alias, key.previous_alias) == ("alice", "1234")
+
+
+def test_csv_list_columns_are_every_list_of_a_key(tmp_path):
+    # Every list a key declares (grants included) is split like `models`, not read as one name.
+    from tests.test_catalog_e2e import CATALOG
+
+    catalog = {**{k: v for k, v in CATALOG.items() if k != "keys"},
+               "credentials": [{"name": name, "values": {"api_key": "sk-test"}} for name in ("e2e-upstream", "e2e-store")]}
+    [key] = [{k: v for k, v in key.items() if k != "accessGroups"}  # refused in keysFrom (a test above)
+             for key in CATALOG["keys"] if key["alias"] == "e2e-tier-key"]
+    SECRET = {"masterKey", "credentials"}
+    lists = sorted(column for column, value in key.items() if isinstance(value, list))
+    assert len(lists) >= 4
+    row = ",".join(";".join(value) if isinstance(value, list) else value for value in key.values())
+    (tmp_path / "keys.csv").write_text(f"{','.join(key)}\n{row}\n", encoding="utf-8")
+    from_file = parse_stack_config({**catalog, "keysFrom": "keys.csv"}, SECRET, str(tmp_path)).keys
+    assert from_file == parse_stack_config({**catalog, "keys": [key]}, SECRET).keys
