@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.litellm_grants import exported_ids
 from components.litemaas import LiteMaaS
 from litemaas_common import sdk_patches
 from resolve import load_stack_config
@@ -25,6 +26,9 @@ pulumi.export("models", litemaas.catalog.model_names)
 # What a tenant stack (`platformStack`) reads through its StackReference, besides gatewayUrl and masterKey.
 if config.tenant_of is None and config.access_groups.groups:
     pulumi.export("accessGroups", {g.name: list(g.models) for g in config.access_groups.groups})
+if config.tenant_of is None:  # the objects a tenant's teams and keys may be granted: {name: id}, by config section
+    for output, ids in exported_ids(litemaas.catalog).items():
+        pulumi.export(output, ids)
 if config.tenant_of is not None:
     pulumi.export("platformStack", config.tenant_of.stack)  # how `litemaas status --all` finds the tenants
 pulumi.export("teams", litemaas.catalog.team_ids)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -83,6 +83,8 @@ class LiteLLMCatalogArgs:
     agents: Sequence[AgentConfig] = ()
     unified_access_groups: Sequence[UnifiedAccessGroupConfig] = ()
     existing: ExistingConfig = ExistingConfig()  # named, not owned: read-only lookups (components/existing_refs.py)
+    # A tenant stack's: the platform's grantables its teams and keys name (config.tenant.PlatformConfig.grantables).
+    platform_grantables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 class LiteLLMCatalog(pulumi.ComponentResource):
@@ -149,7 +151,9 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             self.prompts[prompt_resource_id(prompt.id, environment)] = Prompt(
                 f"{name}-prompt-{environment}.{prompt.id}", connection=connection, **PROMPT.inputs(prompt),
                 opts=child_opts())
-        # What teams and keys are granted by name (components/litellm_grants.py): each after what it names.
+        # What teams and keys are granted by name (components/litellm_grants.py): each after what it names, or
+        # (a tenant stack) the platform's ids.
+        self.platform_grantables = args.platform_grantables
         self.vector_stores = grantable.vector_stores(name, args.vector_stores, self.credentials, connection, child_opts)
         self.mcp_toolsets = grantable.mcp_toolsets(name, args.mcp_toolsets, self.mcp_servers, connection, child_opts)
         self.search_tools = grantable.search_tools(name, args.search_tools, connection, child_opts)
@@ -159,7 +163,7 @@ class LiteLLMCatalog(pulumi.ComponentResource):
         for t in args.teams:
             granted = groups.teams.get(t.alias, ())
             servers = [self.mcp_servers[s.name] for s in args.mcp_servers if t.alias in s.teams]
-            grants, granted_objects = grantable.grants_of(self, t)
+            grants, granted_objects = grantable.grants_of(self, t, TEAM)
             self.teams[t.alias] = _team(f"{name}-team-{t.alias}", t, connection,
                                         renamed(child_opts(*self._named_models((*t.models, *groups.models_of(granted))),
                                                            *self._named_labels(t), *servers, *granted_objects),
@@ -210,11 +214,10 @@ class LiteLLMCatalog(pulumi.ComponentResource):
             if team is not None:
                 team_config = next(t for t in args.teams if t.alias == key.team)
                 covered = {*team_config.models, *groups.models_of(groups.teams.get(key.team, ()))}
-            servers = [self.mcp_servers[n] for n in key.mcp_servers]
-            grants, granted_objects = grantable.grants_of(self, key)
+            grants, granted_objects = grantable.grants_of(self, key, VIRTUAL_KEY)
             depends = [*self._named_models([m for m in (*key.models, *groups.models_of(granted)) if m not in covered]),
                        *[owner for owner in (team, user, budget) if owner is not None], *self._named_labels(key),
-                       *servers, *granted_objects, *named]
+                       *granted_objects, *named]
             self.keys[key.alias] = _key(f"{name}-key-{key.alias}", key, connection,
                                         team_id=team.team_id if team is not None else
                                         self.existing.id_of("team", key.team),
@@ -222,7 +225,6 @@ class LiteLLMCatalog(pulumi.ComponentResource):
                                         self.existing.id_of("user", key.user) or key.user_id,
                                         budget_id=budget.budget_id if budget is not None else
                                         self.existing.id_of("budget", key.budget),
-                                        mcp_servers=[s.server_id for s in servers],
                                         **grants,
                                         opts=renamed(child_opts(*depends), f"{name}-key-", key.previous_alias),
                                         access_groups=granted)

@@ -1,6 +1,7 @@
-"""What teams and keys of the LiteLLM catalog are granted by name: vector stores, MCP toolsets, search tools and
-unified access groups. Each is made after what it names and deleted before it; a holder gets their ids and waits
-for them, so it loses a grant before the granted object goes."""
+"""What teams and keys of the LiteLLM catalog are granted by name: MCP servers (keys; a team by the server's `teams`),
+vector stores, MCP toolsets, search tools and unified access groups. Each is made after what it names and deleted
+before it; a holder gets their ids and waits for them, so it loses a grant before the granted object goes. A tenant
+stack's holders name the platform's instead: the ids the platform exports (`exported_ids`)."""
 
 from __future__ import annotations
 
@@ -17,27 +18,49 @@ from dynamic_providers.provider_base import AdminConnection
 from dynamic_providers.search_tool import SearchTool
 from dynamic_providers.unified_access_group import UnifiedAccessGroup
 from dynamic_providers.vector_store import VectorStore
+from config.tenant import GRANTABLE_OUTPUTS
 from kinds.declarations import MCP_TOOLSET, SEARCH_TOOL, UNIFIED_ACCESS_GROUP, VECTOR_STORE
+from kinds.schema import Kind, snake_case
 
 OptsFor = Callable[..., pulumi.ResourceOptions]
-# By the holder's input: the config field naming the objects, the catalog's attribute holding them, and the output
-# that is their id (None: the config's name is the id, known at preview).
-GRANTABLE = {"vector_stores": ("vector_stores", "vector_stores", None),
-             "mcp_toolsets": ("mcp_toolsets", "mcp_toolsets", "toolset_id"),
-             "search_tools": ("search_tools", "search_tools", None),
-             "access_group_ids": ("unified_access_groups", "unified_access_groups", "access_group_id")}
+# By config section (config/tenant.py GRANTABLE_OUTPUTS, which also names the output that is the grant's id): the
+# catalog's attribute holding the stack's objects by name, the section's snake_case (`mcp_servers`, ...).
+CATALOG_ATTRIBUTE = {section: snake_case(section) for section in GRANTABLE_OUTPUTS}
 
 
-def grants_of(catalog: Any, holder: TeamConfig | KeyConfig) -> tuple[dict[str, list], list[pulumi.Resource]]:
-    """A team's or key's grants: the ids LiteLLM takes, by input, and the catalog's objects it waits for."""
+def grants_of(catalog: Any, holder: TeamConfig | KeyConfig, kind: Kind) -> tuple[dict[str, list], list[pulumi.Resource]]:
+    """A team's or key's grants (`kind`: TEAM or VIRTUAL_KEY): the ids LiteLLM takes, by input, and the catalog's
+    objects it waits for. A name the stack does not declare is the platform's (a tenant stack): its exported id,
+    and nothing to wait for (the tenant owns no such object)."""
     inputs: dict[str, list] = {}
     objects: list[pulumi.Resource] = []
-    for grant, (config_attribute, catalog_attribute, id_output) in GRANTABLE.items():
-        names = list(getattr(holder, config_attribute))
-        named = [getattr(catalog, catalog_attribute)[n] for n in names]
-        inputs[grant] = names if id_output is None else [getattr(resource, id_output) for resource in named]
-        objects += named
+    for spec in kind.config_fields:
+        if spec.references not in CATALOG_ATTRIBUTE:
+            continue
+        owned = getattr(catalog, CATALOG_ATTRIBUTE[spec.references])
+        platform = catalog.platform_grantables.get(spec.references, {})
+        names = list(getattr(holder, spec.attribute))
+        inputs[spec.name] = [_grant_id(spec.references, n, owned[n]) if n in owned else platform[n] for n in names]
+        objects += [owned[n] for n in names if n in owned]
     return inputs, objects
+
+
+def exported_ids(catalog: Any) -> dict[str, pulumi.Output[dict]]:
+    """What a tenant stack may grant of this stack's objects, by output (GRANTABLE_OUTPUTS): {name: the id a grant
+    carries}; a section the stack declares nothing of is left out."""
+    outputs = {}
+    for section, attribute in CATALOG_ATTRIBUTE.items():
+        owned: dict[str, pulumi.Resource] = getattr(catalog, attribute)
+        if owned:
+            names = list(owned)
+            outputs[section] = pulumi.Output.all(*[_grant_id(section, n, owned[n]) for n in names]).apply(
+                lambda ids, names=names: dict(zip(names, ids)))
+    return outputs
+
+
+def _grant_id(section: str, name: str, resource: pulumi.Resource) -> pulumi.Input[str]:
+    id_output = GRANTABLE_OUTPUTS[section]
+    return name if id_output is None else getattr(resource, id_output)
 
 
 def vector_stores(name: str, configs: Sequence[VectorStoreConfig], credentials: Mapping[str, Credential],

@@ -175,7 +175,8 @@ class LiteMaaS(pulumi.ComponentResource):
                                guardrails=config.guardrails, mcp_servers=config.mcp_servers,
                                vector_stores=config.vector_stores, mcp_toolsets=config.mcp_toolsets,
                                search_tools=config.search_tools, agents=config.agents, existing=config.existing,
-                               unified_access_groups=config.unified_access_groups),
+                               unified_access_groups=config.unified_access_groups,
+                               platform_grantables=config.tenant_of.grantables if config.tenant_of else {}),
             opts=pulumi.ResourceOptions(parent=self, depends_on=catalog_dependencies))
 
         if config.deploy_gateway and config.monitoring.enabled:

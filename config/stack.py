@@ -35,8 +35,9 @@ from config.monitoring import AlertingConfig, MonitoringConfig, parse_alerting, 
 from config.postgres import PostgresConfig, parse_postgres
 from config.redis import RedisConfig, parse_redis
 from config.users import UserConfig, parse_users
-from config.tenant import PLATFORM_STACK, PlatformConfig, check_tenant_keys
+from config.tenant import PLATFORM_STACK, PlatformConfig, check_tenant_keys, grantable_names
 from config.reader import ConfigError, DNS_SUBDOMAIN, MISSING, PROJECT, Reader, check_namespace, check_url
+from kinds.declarations import MCP_SERVER, MCP_TOOLSET, SEARCH_TOOL, UNIFIED_ACCESS_GROUP, VECTOR_STORE
 
 
 PLATFORMS = ("openshift", "kubernetes")
@@ -213,25 +214,27 @@ def parse_stack_config(values: Mapping[str, Any], secret_keys: set[str] | frozen
     # credentials[] and vectorStores[]: teams and keys may name the stores.
     credentials = parse_credentials(top, "credentials" in secret_keys)
     vector_stores = parse_vector_stores(top, "vectorStores" in secret_keys, {c.name for c in credentials})
-    store_ids = {v.id for v in vector_stores}
+    # A tenant's teams and keys name the platform's grantables (its own sections are refused above).
+    store_ids = grantable_names(tenant_of, VECTOR_STORE.section, {v.id for v in vector_stores})
     users = parse_users(top, model_names)
     search_tools = parse_search_tools(top, "searchTools" in secret_keys)  # before the keys and teams granted them
-    search_tool_names = {s.name for s in search_tools}
+    search_tool_names = grantable_names(tenant_of, SEARCH_TOOL.section, {s.name for s in search_tools})
     teams = parse_teams(top, model_names, {u.id: u for u in users}, litellm_enterprise, vector_stores=store_ids,
                         search_tools=search_tool_names)
     fallbacks = parse_fallbacks(top, {m.name for m in models})
     mcp_servers = parse_mcp_servers(top, "mcpServers" in secret_keys, {t.alias for t in teams})
     mcp_toolsets = parse_mcp_toolsets(top, {s.name for s in mcp_servers})
-    check_team_grants(top, teams, {t.name for t in mcp_toolsets})
-    # A platform kind: a tenant stack's teams and keys may name none (the key itself is refused above).
+    toolset_names = grantable_names(tenant_of, MCP_TOOLSET.section, {t.name for t in mcp_toolsets})
+    check_team_grants(top, teams, toolset_names)
     unified_access_groups = parse_unified_access_groups(top, model_names, {s.name for s in mcp_servers}) \
         if tenant_of is None else ()
-    group_names = {g.name for g in unified_access_groups}
+    group_names = grantable_names(tenant_of, UNIFIED_ACCESS_GROUP.section, {g.name for g in unified_access_groups})
     check_team_groups(top, teams, group_names)
     file_keys = read_keys_from(top, project_dir or os.getcwd())
     keys = parse_keys(top, model_names, {t.alias: t for t in teams}, {u.id: u for u in users},
-                      more=file_keys, mcp_servers={s.name for s in mcp_servers}, vector_stores=store_ids,
-                      mcp_toolsets={t.name for t in mcp_toolsets}, search_tools=search_tool_names,
+                      more=file_keys, vector_stores=store_ids, mcp_toolsets=toolset_names,
+                      mcp_servers=grantable_names(tenant_of, MCP_SERVER.section, {s.name for s in mcp_servers}),
+                      search_tools=search_tool_names,
                       unified_access_groups=group_names, existing=existing,
                       reserved={METRICS_KEY_ALIAS: "is reserved for the key Prometheus scrapes /metrics with "
                                 "(monitoring.enabled); choose another alias"})

@@ -9,8 +9,8 @@ import pulumi
 
 from config.access_groups import AccessGroupConfig
 from config.reader import ConfigError, PROJECT
-from config.tenant import ACCESS_GROUPS_OUTPUT, GATEWAY_URL_OUTPUT, MASTER_KEY_OUTPUT, MODELS_OUTPUT, PLATFORM_STACK, \
-    PlatformConfig
+from config.tenant import ACCESS_GROUPS_OUTPUT, GATEWAY_URL_OUTPUT, GRANTABLE_OUTPUTS, MASTER_KEY_OUTPUT, MODELS_OUTPUT, \
+    PLATFORM_STACK, PlatformConfig
 from litemaas_common.sdk_patches import wait_for
 
 
@@ -35,5 +35,6 @@ def read_platform(stack: str) -> PlatformConfig:
     return PlatformConfig(
         stack=stack, models=frozenset(outputs.get(MODELS_OUTPUT) or ()),
         access_groups=tuple(AccessGroupConfig(name, tuple(models)) for name, models in sorted(groups.items())),
+        grantables={section: dict(outputs.get(section) or {}) for section in GRANTABLE_OUTPUTS},
         gateway_url=reference.get_output(GATEWAY_URL_OUTPUT),
         master_key=pulumi.Output.secret(reference.get_output(MASTER_KEY_OUTPUT)))

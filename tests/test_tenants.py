@@ -129,6 +129,36 @@ def test_6_a_model_the_platform_adds_is_usable_by_a_tenant_key_after_the_tenants
     assert answer.choices[0].message.content == ANSWER
 
 
+def test_7_a_tenant_key_is_granted_a_unified_access_group_of_the_platform(estate):
+    platform, tenant_a, litellm = estate["platform"], estate["a"], estate["litellm"]
+    platform.set_plain({"unifiedAccessGroups": [{"name": "mistral-group", "models": ["mistral-mock"]}]})
+    platform.up()
+    group_id = platform.outputs()["unifiedAccessGroups"]["mistral-group"]  # LiteLLM's uuid, known after the up
+    granted_key = {**KEYS_A[0], "unifiedAccessGroups": ["mistral-group"]}  # the key's own models: granite only
+    tenant_a.set_plain({"keys": [{**granted_key, "unifiedAccessGroups": ["vision-group"]}]})
+    refused = tenant_a.run("preview", check=False)
+    assert refused.returncode != 0
+    assert "litemaas:keys[0].unifiedAccessGroups: names unified access group(s) the stack does not declare: " \
+           "vision-group; declared unified access groups: mistral-group" in refused.output
+    tenant_a.set_plain({"keys": [granted_key]})
+    tenant_a.up()
+    key = tenant_a.outputs(show_secrets=True)["keys"]["a1"]["key"]
+    assert litellm.admin_json("GET", "/key/info", params={"key": key})["info"]["access_group_ids"] == [group_id]
+    answer = client(tenant_a, "a1").chat.completions.create(model="mistral-mock", messages=HELLO)  # by the group
+    assert answer.choices[0].message.content == ANSWER
+
+    # The platform removing the group is not refused: LiteLLM takes its id off the tenant's key (the grant is gone),
+    # and the tenant's next preview names the key.
+    platform.edit_config(lambda config: config.pop("litemaas:unifiedAccessGroups"))
+    platform.up()
+    assert not litellm.admin_json("GET", "/key/info", params={"key": key})["info"]["access_group_ids"]
+    refused = tenant_a.run("preview", check=False)
+    assert "litemaas:keys[0].unifiedAccessGroups: names unified access group(s) the stack does not declare: " \
+           "mistral-group; declared unified access groups: none" in refused.output
+    tenant_a.set_plain({"keys": [{**KEYS_A[0], "models": ["granite-mock", "mistral-mock"]}]})
+    tenant_a.up()
+
+
 def litemaas(project: PulumiProject, *args: str) -> subprocess.CompletedProcess:
     # This checkout's CLI (the shared venv's `litemaas` script may be another checkout's).
     return subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-m", "litemaas_cli", "-q", "--cwd",
@@ -136,22 +166,22 @@ def litemaas(project: PulumiProject, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_7_spend_all_sums_the_platform_and_its_tenants_and_stack_reports_one_tenant(estate):
+def test_8_spend_all_sums_the_platform_and_its_tenants_and_stack_reports_one_tenant(estate):
     litellm = estate["litellm"]
     deadline = time.monotonic() + 60
-    while len(litellm.db.rows('SELECT 1 FROM "LiteLLM_SpendLogs"')) < 3 and time.monotonic() < deadline:
+    while len(litellm.db.rows('SELECT 1 FROM "LiteLLM_SpendLogs"')) < 4 and time.monotonic() < deadline:
         time.sleep(0.5)  # LiteLLM writes spend logs in batches
     done = litemaas(estate["platform"], "--stack", "platform", "spend", "--all", "--json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     rows = {r["name"]: r for r in document["rows"]}
     assert document["by"] == "stack"
-    assert rows["organization/litemaas/tenant-a"]["requests"] == 2  # granite and mistral, one call each
+    assert rows["organization/litemaas/tenant-a"]["requests"] == 3  # granite, mistral, mistral by the platform's group
     assert rows["organization/litemaas/tenant-b"]["requests"] == 1
     assert rows["organization/litemaas/tenant-b"]["spend"] > 0
     assert "platform" in rows  # no key, no spend: still one row of the estate
     assert document["totals"]["spend"] == pytest.approx(sum(r["spend"] for r in rows.values()))
-    assert document["totals"]["requests"] == 3
+    assert document["totals"]["requests"] == 4
 
     done = litemaas(estate["platform"], "--stack", "tenant-b", "spend", "--json")
     assert done.returncode == 0, done.stderr
@@ -168,13 +198,13 @@ def test_7_spend_all_sums_the_platform_and_its_tenants_and_stack_reports_one_ten
                                     "missing": []}}
 
 
-def test_8_destroying_a_tenant_removes_exactly_its_objects(estate):
+def test_9_destroying_a_tenant_removes_exactly_its_objects(estate):
     estate["b"].destroy()
     assert aliases(estate["litellm"]) == {"a1": "organization/litemaas/tenant-a"}
     assert estate["litellm"].admin_json("GET", "/v2/team/list", params={"team_alias": "course-a"})["teams"]
 
 
-def test_9_the_platforms_destroy_refuses_while_a_tenant_still_uses_its_models(estate):
+def test_10_the_platforms_destroy_refuses_while_a_tenant_still_uses_its_models(estate):
     platform, tenant_a = estate["platform"], estate["a"]
     with pytest.raises(PulumiError) as refused:
         platform.destroy()
