@@ -9,9 +9,9 @@ read-modify-write without a lock, so concurrent writes lose rules (8 parallel PO
 provider process therefore holds `_WRITES` (the mechanism's `write_lock`) and is read back afterwards (written again
 when another writer undid it). `GET /fallback` answers from the answering pod's router, which reloads the row every
 30 s: other pods lag behind the database, and so does the writing pod when its reload read the row just before our
-write. So a rule not shown is waited for, once per run (`shown`), before a refresh calls it gone (it would drop it
-from the stack) and before a write's read-back calls it undone (writing it again, and failing after 4 writes, on a
-multi-pod gateway whose other pods had not reloaded yet).
+write. So a rule not shown is waited for (`shown`) before a refresh calls it gone (it would drop it from the stack;
+once per run) and before a write's read-back calls it undone (after each write: it was written again, and failed
+after 4 writes, on a multi-pod gateway whose other pods had not reloaded yet).
 
 API: `FallbackProvider` is pickled by reference; the module path and class names are stable API.
 """
@@ -117,9 +117,10 @@ class FallbackProvider(ObjectProvider):
                              "same time; stop it and run `pulumi up` again")
 
     def _holds(self, api: AdminClient, model: str, fallback_type: str, targets: list[str]) -> bool:
-        """The answering pod shows our targets: waited for once per run, as it may not have reloaded the row yet."""
+        """The answering pod shows our targets, waited for as it may not have reloaded the row since our write."""
         return self.shown(api, lambda: True if api.fallback_get(model, fallback_type) == targets else None,
-                          f"fallback rule {fallback_id(model, fallback_type)}") is not None
+                          f"fallback rule {fallback_id(model, fallback_type)}",
+                          deadline=time.monotonic() + api.policy.propagation_wait) is not None
 
 
 class Fallback(LiteLLMResource, module="litellm", name="Fallback"):
