@@ -8,9 +8,10 @@ Traps of LiteLLM 1.108.7, handled (each a named adapter below):
   values (`create_only`). A change of either replaces the store (deleted first: the id is unique); the name,
   description, metadata and provider update in place, and an explicit null clears them;
 - `/vector_store/info` answers from the answering pod's registry first, and a pod's reload (every 30 s) only adds
-  the stores it lacks: a pod that did not take an update shows the old values until it restarts (drift at every
-  refresh on a multi-pod gateway), one that did not take a delete shows the store still there. Reads therefore go
-  to `/vector_store/list`, which reads the database (and brings that pod's registry up to date);
+  the stores it lacks (`add_vector_store_to_registry`): a pod that did not take a delete shows the store still
+  there (measured: still 200 two reloads after a delete through another proxy on the same database), and one whose
+  copy predates an update through another pod keeps the old values (drift at every refresh it answers). Reads
+  therefore go to `/vector_store/list`, which reads the database (and brings that pod's registry up to date);
 - the store shows `litellm_params` with every credential-like value as `REDACTED_BY_LITELM` and with
   LiteLLM's own defaults added (`use_litellm_proxy: false`, ...): only the declared, visible keys are compared
   (`as_declared`), and an import keeps neither (`without_server_additions`);

@@ -136,8 +136,8 @@ def test_refresh_sees_hand_edits(provider, litellm_api, store_id):
 
 def test_refresh_reads_the_database_not_a_pods_stale_registry(provider, litellm_api, store_id):
     # `/vector_store/info` answers from the pod's registry first, and a pod's reload only adds the stores it lacks: a
-    # pod that did not take our update shows the old values until it restarts (drift at every refresh), one that did
-    # not take a delete shows the store still there. The fault plays that pod.
+    # pod whose copy predates our update keeps the old values (drift at every refresh), one that did not take a
+    # delete shows the store still there (measured with two proxies on one database). The fault plays that pod.
     backend = litellm_api.backend
     inputs, _, outs = created(provider, news_for(litellm_api, store_id))
     stale = info(backend, store_id)
