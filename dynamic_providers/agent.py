@@ -7,6 +7,11 @@ virtual keys, and the agent's rate limits and spend are LiteLLM's. Fields: `kind
 Traps of LiteLLM 1.108.7 (and 1.108.14, the same code), handled:
 - the id is LiteLLM's uuid and the name is unique: a lost create answer is confirmed by listing `GET /v1/agents`
   and matching the name; a name taken on another replica answers 409 "already registered" (`name_taken`);
+- that list is the answering pod's memory, reloaded every 30 s: an agent created through another pod, or while this
+  pod's reload read the table (which then rebuilds the list without it), is missing from it until the next reload.
+  So a lost create answer waits for the agent to show (once per run, `shown`) before creating again, which would be
+  refused as a taken name and leave the agent outside the stack. `GET /v1/agents/{id}` falls back to the database;
+  only its values may lag (a refresh right after an update through another pod may show the old ones once);
 - the server merges its own keys into the card (`supportedInterfaces`, `security`, `securitySchemes`, a default
   `provider`, `version`, ...): only the declared card keys are compared, and an import leaves LiteLLM's own out;
 - credentials in `litellm_params` read back as `REDACTED_BY_LITELM` (`kinds.agent_param_hidden`): written only,
@@ -99,8 +104,10 @@ class AgentProvider(ObjectProvider):
     def locate(self, api, props) -> Optional[dict[str, Any]]:
         """Our agent after a lost create answer, as far as we declared it (the card and params LiteLLM augments
         compared by the declared keys only, so a found agent that matches gets no update)."""
-        rows = api.get(_AGENTS) or []
-        found = next((r for r in rows if isinstance(r, dict) and r.get("agent_name") == props["agent_name"]), None)
+        name = props["agent_name"]
+        found = self.shown(api, lambda: next((r for r in api.get(_AGENTS) or []
+                                              if isinstance(r, dict) and r.get("agent_name") == name), None),
+                           f"agent {name}")
         if found is None:
             return None
         found = {**found, "litellm_params": _with_our_credentials(found.get("litellm_params"),

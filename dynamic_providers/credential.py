@@ -9,7 +9,8 @@ characters is not seen.
 
 Traps: `PATCH` REPLACES `credential_info` in the database (while the pod's in-memory copy merges), so every update
 sends the full `credential_info`; `credential_values` merge key by key, so a removed key is sent in
-`credential_values_to_delete`. GET reads the answering pod's in-memory list, refreshed on the model reload loop.
+`credential_values_to_delete`. GET reads the answering pod's in-memory list, refreshed on the model reload loop (30 s): a create waits for its mask,
+a refresh for the credential (once per run) before calling it gone (`ObjectProvider.shown`).
 
 API: `CredentialProvider` is pickled by reference; the module path and class names are stable API.
 """
@@ -48,8 +49,7 @@ class CredentialProvider(ObjectProvider):
 
     def fetch(self, api, object_id):
         # Not found is not final while a write may still be on its way to the answering pod: wait for it once per run.
-        deadline = api.shared_deadline("credentials-shown", api.policy.propagation_wait)
-        return self._shown(api, object_id, deadline=deadline)
+        return self.shown(api, lambda: api.credential_info(object_id), f"credential {object_id}")
 
     def update_body(self, olds, news, changed):
         # Always the full info (LiteLLM replaces the stored dict) and the full values (merged key by key).
@@ -70,18 +70,9 @@ class CredentialProvider(ObjectProvider):
     def _mask_answer(self, api, name: str) -> dict[str, Any]:
         """The masked values LiteLLM shows right after our write: the reference for drift on refresh (past the wait,
         the first refresh records them instead)."""
-        found = self._shown(api, name, deadline=time.monotonic() + api.policy.propagation_wait) or {}
+        found = self.shown(api, lambda: api.credential_info(name), f"credential {name}",
+                           deadline=time.monotonic() + api.policy.propagation_wait) or {}
         return {"values_mask": found["credential_values"]} if found.get("credential_values") else {}
-
-    @staticmethod
-    def _shown(api, name: str, deadline: float) -> Optional[dict[str, Any]]:
-        """The credential as the answering pod shows it, waiting until `deadline` for it to appear.
-
-        GET reads the pod's in-memory list, which lags the database: another pod took the write, or the reload loop
-        read the table just before our create and then dropped from memory every credential it had not read.
-        """
-        return api.poll(lambda: api.credential_info(name), deadline=deadline,
-                        what=f"credential {name} to show on the gateway (LiteLLM reloads credentials every 30 s)")
 
     def computed_outputs(self, found):
         if isinstance(found, Mapping) and "values_mask" in found:

@@ -7,9 +7,11 @@ simply sent again). Changing the targets updates in place; another model or type
 Traps (LiteLLM 1.108.7, measured): all rules live in ONE database row (`router_settings`), and the proxy edits it
 read-modify-write without a lock, so concurrent writes lose rules (8 parallel POSTs kept 2). Every write of this
 provider process therefore holds `_WRITES` (the mechanism's `write_lock`) and is read back afterwards (written again
-when another writer undid it). `GET /fallback` answers from the answering pod's memory: right after our own write on
-that pod, but other pods lag up to ~25 s behind the database; a refresh against a multi-pod gateway may see a rule
-late.
+when another writer undid it). `GET /fallback` answers from the answering pod's router, which reloads the row every
+30 s: other pods lag behind the database, and so does the writing pod when its reload read the row just before our
+write. So a rule not shown is waited for (`shown`) before a refresh calls it gone (it would drop it from the stack;
+once per run) and before a write's read-back calls it undone (after each write: it was written again, and failed
+after 4 writes, on a multi-pod gateway whose other pods had not reloaded yet).
 
 API: `FallbackProvider` is pickled by reference; the module path and class names are stable API.
 """
@@ -78,7 +80,7 @@ class FallbackProvider(ObjectProvider):
 
     def fetch(self, api, object_id):
         model, fallback_type = split_id(object_id)
-        targets = api.fallback_get(model, fallback_type)
+        targets = self.shown(api, lambda: api.fallback_get(model, fallback_type), f"fallback rule {object_id}")
         return None if targets is None else {"model": model, "fallback_type": fallback_type,
                                              "fallback_models": targets}
 
@@ -93,8 +95,7 @@ class FallbackProvider(ObjectProvider):
                         f"back after {_VERIFY_ATTEMPTS} deletes", hint="something else writes the proxy's "
                         "fallbacks at the same time; stop it and run `pulumi destroy`/`up` again")
 
-    @staticmethod
-    def _write(api: AdminClient, model: str, fallback_type: str, targets: list[str]) -> None:
+    def _write(self, api: AdminClient, model: str, fallback_type: str, targets: list[str]) -> None:
         for attempt in range(1, _VERIFY_ATTEMPTS + 1):
             try:
                 api.fallback_set(model, fallback_type, targets)
@@ -105,7 +106,7 @@ class FallbackProvider(ObjectProvider):
                 if attempt == _VERIFY_ATTEMPTS or not not_loaded_yet:
                     raise
             else:
-                if api.fallback_get(model, fallback_type) == targets:
+                if self._holds(api, model, fallback_type, targets):
                     return
                 log.warning("fallback %s: another writer undid the rule; writing it again (attempt %d/%d)",
                             fallback_id(model, fallback_type), attempt + 1, _VERIFY_ATTEMPTS)
@@ -114,6 +115,12 @@ class FallbackProvider(ObjectProvider):
                         f"the {fallback_type} fallback of {model!r} did not hold after {_VERIFY_ATTEMPTS} writes",
                         hint="something else (the admin UI, another stack) writes the proxy's fallbacks at the "
                              "same time; stop it and run `pulumi up` again")
+
+    def _holds(self, api: AdminClient, model: str, fallback_type: str, targets: list[str]) -> bool:
+        """The answering pod shows our targets, waited for as it may not have reloaded the row since our write."""
+        return self.shown(api, lambda: True if api.fallback_get(model, fallback_type) == targets else None,
+                          f"fallback rule {fallback_id(model, fallback_type)}",
+                          deadline=time.monotonic() + api.policy.propagation_wait) is not None
 
 
 class Fallback(LiteLLMResource, module="litellm", name="Fallback"):

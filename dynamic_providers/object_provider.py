@@ -15,6 +15,8 @@ Hooks for kinds that differ, each a declaration or one small method:
 - an id made of inputs (`id_field = None`, `object_id`), e.g. a fallback rule's `<type>:<model>`;
 - nested request bodies (`body_sections`, `spread_fields`): fields sent inside a section such as `litellm_params`,
   and a dict field whose keys sit beside them; the server's answer is flattened back the same way;
+- reads from the answering pod's memory (`shown`): not found is not final while a write may still be on its way
+  to that pod; the read waits for it, once per run and kind;
 - reads over several endpoints (`lookups`): the first that knows the object answers, in the order the purpose
   wants (a read asks the serving router first, a create's confirmation the database first);
 - serialised writes (`write_lock`): every write of this process holds it (a kind stored in one shared row);
@@ -104,6 +106,20 @@ class ObjectProvider(LiteLLMProvider):
             if found is not None:
                 return found
         return None
+
+    def shown(self, api: AdminClient, probe: Callable[[], Any], what: str, *,
+              deadline: Optional[float] = None) -> Any:
+        """`probe()`'s answer once it is not None, waiting for the answering pod to show a write.
+
+        Some reads come from each pod's memory, which lags the database: another pod took the write, or the reload
+        loop (every `proxy_config_reload_interval_seconds`, 30 s) read the table just before the write and then
+        dropped from memory what it had not read. Without `deadline`, every read of this kind in this process shares
+        one wait (a refresh of N deleted objects waits once, not N times); a read-after-write passes its own.
+        """
+        if deadline is None:
+            deadline = api.shared_deadline(f"{self.kind}-shown", api.policy.propagation_wait)
+        return api.poll(probe, deadline=deadline,
+                        what=f"{what} to show on the gateway (LiteLLM reloads it into each pod every 30 s)")
 
     def label(self, props: Mapping[str, Any]) -> str:
         """The object in messages."""

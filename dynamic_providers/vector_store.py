@@ -1,13 +1,18 @@
 """A LiteLLM managed vector store (`POST /vector_store/new`) as the dynamic resource `litellm:VectorStore`.
 
 The id is the store's `vector_store_id`, chosen by the program (the provider's own store id), so a lost create
-answer is confirmed by `/vector_store/info` before trying again. Fields: `kinds.VECTOR_STORE`.
+answer is confirmed by a read before trying again. Fields: `kinds.VECTOR_STORE`.
 
 Traps of LiteLLM 1.108.7, handled (each a named adapter below):
 - `/vector_store/update` takes no `litellm_credential_name` and no `litellm_params`: it answers 200 and keeps the old
   values (`create_only`). A change of either replaces the store (deleted first: the id is unique); the name,
   description, metadata and provider update in place, and an explicit null clears them;
-- `/vector_store/info` shows `litellm_params` with every credential-like value as `REDACTED_BY_LITELM` and with
+- `/vector_store/info` answers from the answering pod's registry first, and a pod's reload (every 30 s) only adds
+  the stores it lacks (`add_vector_store_to_registry`): a pod that did not take a delete shows the store still
+  there (measured: still 200 two reloads after a delete through another proxy on the same database), and one whose
+  copy predates an update through another pod keeps the old values (drift at every refresh it answers). Reads
+  therefore go to `/vector_store/list`, which reads the database (and brings that pod's registry up to date);
+- the store shows `litellm_params` with every credential-like value as `REDACTED_BY_LITELM` and with
   LiteLLM's own defaults added (`use_litellm_proxy: false`, ...): only the declared, visible keys are compared
   (`as_declared`), and an import keeps neither (`without_server_additions`);
 - LiteLLM never checks that the credential exists (the stack config does, at preview);
@@ -84,9 +89,8 @@ class VectorStoreProvider(ObjectProvider):
         return api.post("/vector_store/new", body, idempotent=False)
 
     def fetch(self, api, object_id) -> Optional[dict[str, Any]]:
-        found = api.absent_as_none(lambda: api.post("/vector_store/info", {"vector_store_id": object_id},
-                                                    idempotent=True))
-        return decoded(found["vector_store"]) if found and found.get("vector_store") else None
+        found = api.vector_store_in_database(object_id)
+        return decoded(found) if found else None
 
     def locate(self, api, props):
         found = self.fetch(api, self.object_id(props))

@@ -156,6 +156,17 @@ def test_lost_create_answer_ends_with_one_agent(provider, litellm_api, name, fau
     assert litellm_api.calls_to("PATCH", "/v1/agents/*") == []  # the found agent matches as declared: nothing to send
 
 
+def test_lost_create_answer_with_an_agent_the_answering_pod_lists_late(provider, litellm_api, name):
+    # `GET /v1/agents` lists the pod's memory: an agent created through another pod, or while this pod's reload read
+    # the table, is missing until the next reload (30 s). Taken as not created, it was created again, refused as a
+    # taken name three times, and the `up` failed with the agent left outside the stack.
+    litellm_api.lose_answer("POST", "/v1/agents", "drop")
+    litellm_api.fail("GET", "/v1/agents", status=200, times=3, body=[])
+    _, aid, outs = created(provider, news_for(litellm_api, name))
+    assert rows_named(litellm_api.backend, name) == [[aid]] and outs["agent_id"] == aid
+    assert len(litellm_api.calls_to("POST", "/v1/agents")) == 1
+
+
 @pytest.mark.every_litellm_version
 def test_import_by_id(provider, litellm_api, name):
     row = litellm_api.backend.admin_json("POST", "/v1/agents", json={

@@ -35,6 +35,14 @@ def add_model(backend, name, **params):
         "model": "openai/gpt-4o", "api_key": "sk-unused", "mock_response": f"hi from {name}", **params}})
 
 
+def two_models(backend, prefix, uid):
+    """Two new models, a primary and its target, named `<prefix>-a-<uid>` and `<prefix>-b-<uid>`."""
+    a, b = f"{prefix}-a-{uid}", f"{prefix}-b-{uid}"
+    add_model(backend, a)
+    add_model(backend, b)
+    return a, b
+
+
 def stored_rules(backend, field="fallbacks"):
     """The rules as the database holds them (the truth; GET answers from one pod's memory)."""
     rows = backend.db.rows("""SELECT param_value FROM "LiteLLM_Config" WHERE param_name = 'router_settings'""")
@@ -139,6 +147,29 @@ def test_update_in_place_drift_deleted_by_hand_and_import(provider, litellm_api,
     assert provider.read(id_, new_inputs).id == ""
 
 
+def test_refresh_keeps_a_rule_the_answering_pod_does_not_show_yet(provider, litellm_api, uid):
+    # GET /fallback answers from the pod's router, which a write through another pod (or one made while this pod's
+    # reload read the row) reaches only at its next reload, 30 s later: that must not drop the rule from the stack.
+    backend = litellm_api.backend
+    a, b = two_models(backend, "fg", uid)
+    _, id_, outs = created(provider, news(litellm_api, a, [b]))
+    litellm_api.fail("GET", f"/fallback/{a}", status=404, times=2)
+    read = provider.read(id_, outs)
+    assert read.id == id_ and read.outs["fallback_models"] == [b]
+
+
+def test_a_write_the_answering_pod_shows_late_is_written_once(provider, litellm_api, uid):
+    # The same lag on the read-back of a write, taken for another writer's undo: here the rule was written 4 times
+    # (then found by the lost-answer lookup); with the real lag of up to 30 s, 12 times, and the create failed ("did
+    # not hold after 4 writes") on a gateway whose other pods had not reloaded yet.
+    backend = litellm_api.backend
+    a, b = two_models(backend, "fw", uid)
+    litellm_api.fail("GET", f"/fallback/{a}", status=404, times=4)
+    _, id_, _ = created(provider, news(litellm_api, a, [b]))
+    assert id_ == f"general:{a}" and stored_rules(backend) == {a: [b]}
+    assert len(litellm_api.calls_to("POST", "/fallback")) == 1
+
+
 def test_parallel_creates_through_the_provider_all_survive(provider, litellm_api, uid):
     """LiteLLM edits one row read-modify-write: unserialised parallel POSTs lose rules; the provider's must not."""
     backend = litellm_api.backend
@@ -169,9 +200,7 @@ def test_resource_registers_its_inputs_and_no_secrets():
 
 def test_a_lost_answer_is_written_again_and_leaves_one_rule(provider, litellm_api, uid):
     backend = litellm_api.backend
-    a, b = f"fl-a-{uid}", f"fl-b-{uid}"
-    add_model(backend, a)
-    add_model(backend, b)
+    a, b = two_models(backend, "fl", uid)
     litellm_api.drop("POST", "/fallback", when="after")  # committed, answer lost
     _, id_, _ = created(provider, news(litellm_api, a, [b]))
     assert id_ == f"general:{a}" and stored_rules(backend) == {a: [b]}
@@ -180,9 +209,7 @@ def test_a_lost_answer_is_written_again_and_leaves_one_rule(provider, litellm_ap
 @pytest.mark.every_litellm_version
 def test_a_replacement_by_type_creates_the_new_rule_and_deletes_only_the_old(provider, litellm_api, uid):
     backend = litellm_api.backend
-    a, b = f"fr-a-{uid}", f"fr-b-{uid}"
-    add_model(backend, a)
-    add_model(backend, b)
+    a, b = two_models(backend, "fr", uid)
     _, old_id, old_outs = created(provider, news(litellm_api, a, [b]))
     assert provider.diff(old_id, old_outs, news(litellm_api, a, [b], "context_window")).replaces == ["fallback_type"]
     _, new_id, _ = created(provider, news(litellm_api, a, [b], "context_window"))  # create-before-delete

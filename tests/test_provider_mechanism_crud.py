@@ -154,6 +154,42 @@ def test_read_of_an_object_gone_returns_an_empty_id(gadget_admin):
     assert (result.id, result.outs) == ("", {})
 
 
+class LaggingGadgetProvider(GadgetProvider):
+    """A kind whose reads come from the answering pod's memory: not found waits for a write on its way there."""
+
+    def fetch(self, api, object_id):
+        return self.shown(api, lambda: self.admin.get(object_id), f"gadget {object_id}")
+
+
+def test_reads_that_may_lag_wait_for_an_object_not_shown_once_per_run(gadget_admin):
+    provider = LaggingGadgetProvider()
+    stored = [created(provider, gadget(name=name)) for name in ("a", "b")]
+    gadget_admin.objects.clear()  # both deleted by hand
+    for _, object_id, outs in stored:
+        gadget_admin.calls.clear()
+        assert provider.read(object_id, outs).id == ""
+        reads = len(gadget_admin.calls)
+    # The first read asked again until the run's wait was over; the second asked once: a refresh of N deleted objects
+    # waits once, not N times.
+    assert reads == 1
+
+
+def test_a_read_that_may_lag_finds_an_object_shown_late(gadget_admin):
+    provider = LaggingGadgetProvider()
+    _, object_id, outs = created(provider, gadget())
+    hidden = gadget_admin.objects.pop(object_id)
+    original_get = gadget_admin.get
+
+    def shown_on_the_third_read(asked):
+        if len(gadget_admin.verbs()) >= 2:
+            gadget_admin.objects[object_id] = hidden
+        return original_get(asked)
+
+    gadget_admin.calls.clear()
+    gadget_admin.get = shown_on_the_third_read
+    assert provider.read(object_id, outs).id == object_id and gadget_admin.verbs() == ["get"] * 3
+
+
 def test_update_sends_only_the_changed_fields_and_keeps_the_computed_ones(gadget_admin):
     provider = GadgetProvider()
     inputs, object_id, outs = created(provider, gadget(display_name="A", steps=["1"]))

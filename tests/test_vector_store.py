@@ -134,6 +134,22 @@ def test_refresh_sees_hand_edits(provider, litellm_api, store_id):
     assert provider.diff(store_id, read.outs, inputs).changes is True
 
 
+def test_refresh_reads_the_database_not_a_pods_stale_registry(provider, litellm_api, store_id):
+    # `/vector_store/info` answers from the pod's registry first, and a pod's reload only adds the stores it lacks: a
+    # pod whose copy predates our update keeps the old values (drift at every refresh), one that did not take a
+    # delete shows the store still there (measured with two proxies on one database). The fault plays that pod.
+    backend = litellm_api.backend
+    inputs, _, outs = created(provider, news_for(litellm_api, store_id))
+    stale = info(backend, store_id)
+    news = checked(provider, inputs, news_for(litellm_api, store_id, vector_store_description="v2"))
+    outs = provider.update(store_id, outs, news).outs
+    litellm_api.fail("POST", "/vector_store/info", status=200, times=-1, body={"vector_store": stale})
+    read = provider.read(store_id, outs)
+    assert read.outs["vector_store_description"] == "v2" and provider.diff(store_id, read.outs, news).changes is False
+    provider.delete(store_id, outs)
+    assert provider.read(store_id, outs).id == ""
+
+
 def test_import_by_id(provider, litellm_api, store_id):
     litellm_api.backend.admin_json("POST", "/vector_store/new", json={
         "vector_store_id": store_id, "custom_llm_provider": "openai", "vector_store_name": "legacy",

@@ -64,6 +64,13 @@ class Reads:
         return next((r for r in rows if isinstance(r, dict) and r.get("search_tool_name") == name
                      and not r.get("is_from_config")), None)
 
+    def vector_store_in_database(self, store_id: str) -> Optional[dict[str, Any]]:
+        """The database vector store with this id (`/vector_store/list` reads the table; `/vector_store/info` answers
+        from the pod's registry first, which a write through another pod never updates)."""
+        rows = self._pages("/vector_store/list", {}, "data", size_param="page_size", size=100)
+        return next((r for r in rows if isinstance(r, dict) and r.get("vector_store_id") == store_id
+                     and not r.get("is_config")), None)
+
     def access_group_named(self, name: str) -> Optional[dict[str, Any]]:
         """The unified access group with this name (`GET /v1/access_group` lists them all; names are unique)."""
         rows = self.get("/v1/access_group") or []
