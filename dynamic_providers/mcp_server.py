@@ -28,6 +28,7 @@ from kinds.declarations import (  # noqa: F401  (re-exported: their rules are th
     mcp_name_problem,
     mcp_url_problem,
 )
+from dynamic_providers.grants import HeldAs
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource, has_unknown
 
@@ -38,6 +39,7 @@ class McpServerProvider(ObjectProvider):
     fields = MCP_SERVER.fields
     id_field = MCP_SERVER.id_field
     identity_field = "server_name"
+    held_as = HeldAs("mcp_servers", "DELETE /v1/mcp/server/{id}")
 
     def check_resource(self, olds, inputs, failures):
         for name in ("server_name", "alias"):

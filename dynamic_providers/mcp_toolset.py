@@ -22,6 +22,7 @@ from urllib.parse import quote
 import pulumi
 
 from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
+from dynamic_providers.grants import HeldAs
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource
 from kinds.declarations import MCP_TOOLSET
@@ -55,6 +56,7 @@ class McpToolsetProvider(ObjectProvider):
     generates_id = False
     server_assigns_id = True
     identity_field = "toolset_name"  # unique on the server: finds a toolset whose create answer was lost
+    held_as = HeldAs("mcp_toolsets", "DELETE /v1/mcp/toolset/{id}")
     taken_hint = ("an MCP toolset named {id!r} exists already: import it by its id (`GET /v1/mcp/toolset`), or "
                   "choose another name")
 

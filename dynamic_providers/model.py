@@ -18,13 +18,13 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 
 from dynamic_providers.admin_client import AdminClient, LiteLLMAdminError
+from dynamic_providers.grants import other_stacks_holders, refuse_while_held
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import (
     AdminConnection,
     LiteLLMResource,
     declared,
     is_unknown,
-    owner_of,
     same,
     settle_id,
 )
@@ -282,17 +282,8 @@ class ModelProvider(ObjectProvider):
         if not name or any(m.get("model_name") == name and (m.get("model_info") or {}).get("id") != model_id
                            for m in api.list_models()):
             return  # another deployment keeps serving the name (a replacement, or a second deployment)
-        users: dict[str, list[str]] = {}
-        for kind, items in (("key", api.list_keys()), ("team", api.list_teams())):
-            for item in items:
-                stack = owner_of(item)
-                if stack and name in (item.get("models") or []):
-                    users.setdefault(stack, []).append(f"{kind} {item.get(f'{kind}_alias') or '?'!s}")
-        if users:
-            held = "; ".join(f"{stack} ({', '.join(sorted(names))})" for stack, names in sorted(users.items()))
-            raise api.error("POST", "/model/delete", 409, f"model {name!r} was not deleted: tenant stacks still use "
-                            f"it: {held}",
-                            hint="remove it from those stacks (or `pulumi destroy` them) first, then run this again")
+        holders = other_stacks_holders(api, lambda item: name in (item.get("models") or []))
+        refuse_while_held(api, "POST /model/delete", f"model {name!r}", holders)
 
 
 class Model(LiteLLMResource, module="litellm", name="Model"):

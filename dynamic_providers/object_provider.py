@@ -22,6 +22,8 @@ Hooks for kinds that differ, each a declaration or one small method:
 - serialised writes (`write_lock`): every write of this process holds it (a kind stored in one shared row);
 - strategies (`create_strategy`, `update_strategy`): another way to make or change the object, chosen from the
   inputs (a key adopted instead of issued, a key rotated instead of updated), with the same connection and outputs;
+- a kind keys and teams are granted (`held_as`): its delete is refused while keys or teams of another stack still
+  hold it (`grants.other_stacks_holders`);
 - a value chosen just before the create (`prepared`), e.g. a key's raw value whose hash is its id, and an object
   the server knows by another id once it changed (`live_id`, a rotated key's current token).
 
@@ -38,7 +40,15 @@ from typing import Any, Callable, ClassVar, ContextManager, Mapping, Optional, S
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from dynamic_providers.admin_client import CONNECTION_FIELDS, AdminClient, LiteLLMAdminError
-from dynamic_providers.provider_base import LiteLLMProvider, create_confirmed, declared, refreshed_inputs, settle_id
+from dynamic_providers.grants import GRANTS, HeldAs, holds_grant, other_stacks_holders, refuse_while_held
+from dynamic_providers.provider_base import (
+    OWNER_INPUT,
+    LiteLLMProvider,
+    create_confirmed,
+    declared,
+    refreshed_inputs,
+    settle_id,
+)
 
 
 class ObjectProvider(LiteLLMProvider):
@@ -69,6 +79,13 @@ class ObjectProvider(LiteLLMProvider):
     write_lock: ClassVar[Optional[threading.Lock]] = None
     # Writes are upserts of the whole object: a not-found answer to an update names something else (a target).
     upserts: ClassVar[bool] = False
+    # Keys and teams are granted this kind: how they hold it (None: they are not).
+    held_as: ClassVar[Optional[HeldAs]] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.held_as is not None:
+            cls.marks_owner = True  # the delete tells this stack's holders (OWNER_INPUT) from other stacks'
 
     @property
     def internal_inputs(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -369,7 +386,21 @@ class ObjectProvider(LiteLLMProvider):
     def delete(self, id_, props):
         props = self.normalised(props)
         with self.client(props) as api:
+            if self.held_as is not None:
+                self._refuse_while_other_stacks_hold(api, self.live_id(id_, props), props)
             self._serialised(self.send_delete, api, self.live_id(id_, props), props)
+
+    def _refuse_while_other_stacks_hold(self, api: AdminClient, object_id: str, props: Mapping[str, Any]) -> None:
+        """A platform stack never deletes what keys or teams of another stack (a tenant) are still granted: LiteLLM
+        keeps the id or name in their grants, which a new object made later with it would silently honour. This
+        stack's own holders lose the grant first (they depend on the object); a state stored before the stack's name
+        travelled with the object (no OWNER_INPUT) counts every stamped holder, as the model guard does."""
+        held = self.held_as
+        value = props.get(held.carries) if held.carries else object_id
+        holders = other_stacks_holders(api, lambda item: holds_grant(item, held.field, value), props.get(OWNER_INPUT),
+                                       team_grants=held.field in GRANTS)
+        name = props.get(self.identity_field) if self.identity_field else None
+        refuse_while_held(api, held.delete.format(id=object_id), f"{self.kind} {name or object_id!r}", holders)
 
     def outputs(self, props: Mapping[str, Any], answer: Any) -> dict[str, Any]:
         return {**self.stored(props), **self.computed_outputs(answer)}

@@ -100,7 +100,8 @@ class LiteLLMProvider(ResourceProvider):
     fields: ClassVar[tuple[Field, ...]] = ()
     # Inputs that exist only to keep an id stable (e.g. a generated model id); compared like any other.
     internal_inputs: ClassVar[tuple[str, ...]] = ()
-    # The kind keeps metadata: objects are stamped with the creating stack (OWNER_INPUT, never compared).
+    # The program sends the stack's name (OWNER_INPUT, never compared): keys and teams stamp it on their objects,
+    # kinds they are granted tell this stack's holders from other stacks' by it (ObjectProvider.held_as).
     marks_owner: ClassVar[bool] = False
     # The provider travels in every resource's state: plain (96 bytes), not a secret (262), as it holds nothing.
     serialize_as_secret_always = False

@@ -24,6 +24,7 @@ from typing import Any, Optional
 
 import pulumi
 
+from dynamic_providers.grants import HeldAs
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource
 from kinds.declarations import SEARCH_TOOL, SEARCH_TOOL_PARAMS
@@ -58,6 +59,7 @@ class SearchToolProvider(ObjectProvider):
     generates_id = False
     server_assigns_id = True  # a client search_tool_id is ignored
     identity_field = "search_tool_name"  # unique on the server: finds a tool whose create answer was lost
+    held_as = HeldAs("search_tools", "DELETE /search_tools/{id}", carries="search_tool_name")  # granted by name
     body_sections = {_PARAMS_SECTION: SEARCH_TOOL_PARAMS}
     taken_hint = ("a search tool named {id!r} exists already: import it by its id (`/search_tools/list`), "
                   "or choose another name")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import pulumi
 
+from dynamic_providers.grants import HeldAs
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource
 from kinds.declarations import UNIFIED_ACCESS_GROUP
@@ -36,6 +37,7 @@ class UnifiedAccessGroupProvider(ObjectProvider):
     generates_id = False
     server_assigns_id = True
     identity_field = "access_group_name"  # unique on the server: finds a group whose create answer was lost
+    held_as = HeldAs("access_group_ids", "DELETE /v1/access_group/{id}")
     taken_hint = ("a unified access group named {id!r} exists already: import it by its id (`GET /v1/access_group`), "
                   "or choose another name")
 

@@ -29,6 +29,7 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
+from dynamic_providers.grants import HeldAs
 from dynamic_providers.object_provider import ObjectProvider
 from dynamic_providers.provider_base import LiteLLMResource
 from kinds.declarations import VECTOR_STORE
@@ -81,6 +82,7 @@ class VectorStoreProvider(ObjectProvider):
     fields = VECTOR_STORE.fields
     id_field = VECTOR_STORE.id_field
     generates_id = False
+    held_as = HeldAs("vector_stores", "POST /vector_store/delete")
     # Adopting it would keep a credential and params the stack can neither see (redacted) nor change (create-only).
     taken_hint = ("a vector store with id {id!r} exists already, made outside this stack: delete it "
                   "(`POST /vector_store/delete`) or choose another id")

@@ -129,34 +129,53 @@ def test_6_a_model_the_platform_adds_is_usable_by_a_tenant_key_after_the_tenants
     assert answer.choices[0].message.content == ANSWER
 
 
-def test_7_a_tenant_key_is_granted_a_unified_access_group_of_the_platform(estate):
+def test_7_the_platform_keeps_what_a_tenant_is_granted_until_the_tenant_drops_it(estate):
     platform, tenant_a, litellm = estate["platform"], estate["a"], estate["litellm"]
-    platform.set_plain({"unifiedAccessGroups": [{"name": "mistral-group", "models": ["mistral-mock"]}]})
+    group = {"name": "mistral-group", "models": ["mistral-mock"]}
+    store = {"id": "vs_tenants", "provider": "openai"}
+    platform.set_plain({"unifiedAccessGroups": [group], "vectorStores": [store]})
     platform.up()
     group_id = platform.outputs()["unifiedAccessGroups"]["mistral-group"]  # LiteLLM's uuid, known after the up
     granted_key = {**KEYS_A[0], "unifiedAccessGroups": ["mistral-group"]}  # the key's own models: granite only
+    granted_team = {**TEAM_A[0], "models": ["granite-mock", "mistral-mock"], "vectorStores": ["vs_tenants"]}
     tenant_a.set_plain({"keys": [{**granted_key, "unifiedAccessGroups": ["vision-group"]}]})
     refused = tenant_a.run("preview", check=False)
     assert refused.returncode != 0
     assert "litemaas:keys[0].unifiedAccessGroups: names unified access group(s) the stack does not declare: " \
            "vision-group; declared unified access groups: mistral-group" in refused.output
-    tenant_a.set_plain({"keys": [granted_key]})
+    tenant_a.set_plain({"keys": [granted_key], "teams": [granted_team]})
     tenant_a.up()
     key = tenant_a.outputs(show_secrets=True)["keys"]["a1"]["key"]
     assert litellm.admin_json("GET", "/key/info", params={"key": key})["info"]["access_group_ids"] == [group_id]
     answer = client(tenant_a, "a1").chat.completions.create(model="mistral-mock", messages=HELLO)  # by the group
     assert answer.choices[0].message.content == ANSWER
 
-    # The platform removing the group is not refused: LiteLLM takes its id off the tenant's key (the grant is gone),
-    # and the tenant's next preview names the key.
-    platform.edit_config(lambda config: config.pop("litemaas:unifiedAccessGroups"))
-    platform.up()
-    assert not litellm.admin_json("GET", "/key/info", params={"key": key})["info"]["access_group_ids"]
-    refused = tenant_a.run("preview", check=False)
-    assert "litemaas:keys[0].unifiedAccessGroups: names unified access group(s) the stack does not declare: " \
-           "mistral-group; declared unified access groups: none" in refused.output
-    tenant_a.set_plain({"keys": [{**KEYS_A[0], "models": ["granite-mock", "mistral-mock"]}]})
+    # The platform does not delete what a tenant's key or team still holds: one kind at a time, each refused
+    # naming the tenant and its holder, and nothing is taken from the tenant.
+    platform.set_plain({"unifiedAccessGroups": [], "vectorStores": [store]})
+    with pytest.raises(PulumiError) as refused_group:
+        platform.up()
+    assert "unified access group 'mistral-group' was not deleted: tenant stacks still use it: " \
+           "organization/litemaas/tenant-a (key a1)" in str(refused_group.value)
+    assert "remove it from those stacks (or `pulumi destroy` them) first" in str(refused_group.value)
+    platform.set_plain({"unifiedAccessGroups": [group], "vectorStores": []})
+    with pytest.raises(PulumiError) as refused_store:
+        platform.up()
+    assert "vector store 'vs_tenants' was not deleted: tenant stacks still use it: organization/litemaas/tenant-a " \
+           "(team course-a)" in str(refused_store.value)
+    assert litellm.admin_json("GET", "/key/info", params={"key": key})["info"]["access_group_ids"] == [group_id]
+    assert "vs_tenants" in {s["vector_store_id"] for s in litellm.admin_json("GET", "/vector_store/list")["data"]}
+
+    # Once the tenant drops them, the platform removes both.
+    tenant_a.set_plain({"keys": [{**KEYS_A[0], "models": ["granite-mock", "mistral-mock"]}],
+                        "teams": [{**granted_team, "vectorStores": []}]})
     tenant_a.up()
+    platform.set_plain({"unifiedAccessGroups": [], "vectorStores": []})
+    platform.up()
+    assert "vs_tenants" not in {s["vector_store_id"] for s in litellm.admin_json("GET", "/vector_store/list")["data"]}
+    assert not litellm.admin_json("GET", "/v1/access_group")
+    preview = tenant_a.run("preview", check=False)
+    assert preview.returncode == 0, preview.output
 
 
 def litemaas(project: PulumiProject, *args: str) -> subprocess.CompletedProcess:

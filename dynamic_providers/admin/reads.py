@@ -26,6 +26,11 @@ class Reads:
         return {"members_with_roles": (found.get("team_info") or {}).get("members_with_roles") or [],
                 "team_memberships": found.get("team_memberships") or []}
 
+    def team_object_permission(self, team_id: str) -> dict[str, Any]:
+        """A team's grants (`object_permission`), which `/team/info` shows and `/team/list` does not ({}: none)."""
+        found = absent_as_none(lambda: self.get("/team/info", {"team_id": team_id})) or {}
+        return (found.get("team_info") or {}).get("object_permission") or {}
+
     def team_keys(self, team_id: str, size: int = 10) -> dict[str, Any]:
         """The first `size` keys of a team (expired ones included) and `total_count`."""
         return self.get("/key/list", {"team_id": team_id, "return_full_object": "true", "size": size}) or {}
