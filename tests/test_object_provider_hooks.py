@@ -322,3 +322,23 @@ def test_a_strategy_replaces_the_plain_create_or_update(change, expected_id, exp
         result = provider.update("id-1", olds, {**olds, **change})
         assert result.outs["current"] == expected_current
     assert server.calls == calls and server.objects == {}
+
+
+def test_each_kind_a_tenant_may_grant_is_held_by_the_field_keys_name_it_in():
+    """`held_as` of every grantable kind (config/tenant.py GRANTABLE_OUTPUTS) is the key field that references it, so
+    its delete looks where a tenant's grant is; each sends the stack's name to tell its own holders apart."""
+    from config.tenant import GRANTABLE_OUTPUTS
+    from dynamic_providers.mcp_server import McpServerProvider
+    from dynamic_providers.mcp_toolset import McpToolsetProvider
+    from dynamic_providers.search_tool import SearchToolProvider
+    from dynamic_providers.unified_access_group import UnifiedAccessGroupProvider
+    from dynamic_providers.vector_store import VectorStoreProvider
+    from kinds.declarations import MCP_SERVER, MCP_TOOLSET, SEARCH_TOOL, UNIFIED_ACCESS_GROUP, VECTOR_STORE, VIRTUAL_KEY
+
+    providers = {MCP_SERVER: McpServerProvider, MCP_TOOLSET: McpToolsetProvider, SEARCH_TOOL: SearchToolProvider,
+                 UNIFIED_ACCESS_GROUP: UnifiedAccessGroupProvider, VECTOR_STORE: VectorStoreProvider}
+    assert {kind.section for kind in providers} == set(GRANTABLE_OUTPUTS)
+    for kind, provider in providers.items():
+        (field,) = [f.api for f in VIRTUAL_KEY.fields if f.references == kind.section]
+        assert provider.held_as is not None and provider.held_as.field == field, kind.name
+        assert provider.marks_owner, kind.name
