@@ -137,5 +137,8 @@ def test_a_store_a_team_of_another_stack_holds_is_deleted_once_the_team_drops_it
     assert litellm_api.calls_to("POST", "/vector_store/delete") == []
 
     backend.admin_json("POST", "/team/update", json={"team_id": team_id, "object_permission": {"vector_stores": []}})
+    litellm_api.reset_calls()
     provider.delete(store, outs)
     assert store not in store_ids(backend)
+    calls = [f"{c.method} {c.path}" for c in litellm_api.calls if not c.path.startswith("/health")]
+    assert calls.count("GET /team/list") == 1 and calls[-1] == "POST /vector_store/delete", calls
