@@ -9,15 +9,15 @@ characters is not seen.
 
 Traps: `PATCH` REPLACES `credential_info` in the database (while the pod's in-memory copy merges), so every update
 sends the full `credential_info`; `credential_values` merge key by key, so a removed key is sent in
-`credential_values_to_delete`. GET reads the answering pod's in-memory list, refreshed on the model reload loop (30 s): a create waits for its mask,
-a refresh for the credential (once per run) before calling it gone (`ObjectProvider.shown`).
+`credential_values_to_delete`. GET reads the answering pod's in-memory list, refreshed on the model reload loop
+(30 s): a create waits for its mask, a refresh for the credential (once per run) before calling it gone
+(`ObjectProvider.shown`).
 
 API: `CredentialProvider` is pickled by reference; the module path and class names are stable API.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any, Mapping, Optional
 
 import pulumi
@@ -70,8 +70,7 @@ class CredentialProvider(ObjectProvider):
     def _mask_answer(self, api, name: str) -> dict[str, Any]:
         """The masked values LiteLLM shows right after our write: the reference for drift on refresh (past the wait,
         the first refresh records them instead)."""
-        found = self.shown(api, lambda: api.credential_info(name), f"credential {name}",
-                           deadline=time.monotonic() + api.policy.propagation_wait) or {}
+        found = self.shown(api, lambda: api.credential_info(name), f"credential {name}", after_write=True) or {}
         return {"values_mask": found["credential_values"]} if found.get("credential_values") else {}
 
     def computed_outputs(self, found):

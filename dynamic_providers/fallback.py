@@ -119,8 +119,7 @@ class FallbackProvider(ObjectProvider):
     def _holds(self, api: AdminClient, model: str, fallback_type: str, targets: list[str]) -> bool:
         """The answering pod shows our targets, waited for as it may not have reloaded the row since our write."""
         return self.shown(api, lambda: True if api.fallback_get(model, fallback_type) == targets else None,
-                          f"fallback rule {fallback_id(model, fallback_type)}",
-                          deadline=time.monotonic() + api.policy.propagation_wait) is not None
+                          f"fallback rule {fallback_id(model, fallback_type)}", after_write=True) is not None
 
 
 class Fallback(LiteLLMResource, module="litellm", name="Fallback"):

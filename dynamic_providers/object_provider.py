@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import uuid
 from typing import Any, Callable, ClassVar, ContextManager, Mapping, Optional, Sequence
 
@@ -124,17 +125,17 @@ class ObjectProvider(LiteLLMProvider):
                 return found
         return None
 
-    def shown(self, api: AdminClient, probe: Callable[[], Any], what: str, *,
-              deadline: Optional[float] = None) -> Any:
+    def shown(self, api: AdminClient, probe: Callable[[], Any], what: str, *, after_write: bool = False) -> Any:
         """`probe()`'s answer once it is not None, waiting for the answering pod to show a write.
 
         Some reads come from each pod's memory, which lags the database: another pod took the write, or the reload
         loop (every `proxy_config_reload_interval_seconds`, 30 s) read the table just before the write and then
         dropped from memory what it had not read. Without `deadline`, every read of this kind in this process shares
-        one wait (a refresh of N deleted objects waits once, not N times); a read-after-write passes its own.
+        one wait (a refresh of N deleted objects waits once, not N times); a read right after our write (`after_write`)
+        waits on its own.
         """
-        if deadline is None:
-            deadline = api.shared_deadline(f"{self.kind}-shown", api.policy.propagation_wait)
+        wait = api.policy.propagation_wait
+        deadline = time.monotonic() + wait if after_write else api.shared_deadline(f"{self.kind}-shown", wait)
         return api.poll(probe, deadline=deadline,
                         what=f"{what} to show on the gateway (LiteLLM reloads it into each pod every 30 s)")
 
